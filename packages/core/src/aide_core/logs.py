@@ -1,0 +1,72 @@
+"""Logging that never touches stdout and never prints a secret.
+
+stdout is the protocol stream of a stdio server: one stray line corrupts it. So every handler aide installs writes
+to stderr, and `configure_logging` runs before the MCP SDK's own `basicConfig` (which then does nothing).
+
+Secrets are masked by value, not by guessing at field names: whatever handles a secret (the credential store, the
+HTTP token, an OAuth flow) calls `register_secret`, and a filter on the handler replaces each registered value in
+every formatted record, including third-party debug lines that print an Authorization header.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+_MASK = "[secret]"
+_MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words
+
+
+class _SecretRegistry:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: frozenset[str] = frozenset()
+
+    def add(self, value: str) -> None:
+        if len(value) >= _MIN_SECRET_LENGTH:
+            with self._lock:
+                self._values = self._values | {value}
+
+    def redact(self, text: str) -> str:
+        for value in self._values:
+            if value in text:
+                text = text.replace(value, _MASK)
+        return text
+
+
+_secrets = _SecretRegistry()
+
+
+def register_secret(value: str | None) -> None:
+    """Mask `value` in every log line from now on."""
+    if value:
+        _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    return _secrets.redact(text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Masks registered secrets in the fully formatted line (message, arguments and traceback alike)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _secrets.redact(super().format(record))
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send all logging to stderr with secrets masked. Safe to call more than once."""
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if getattr(handler, "_aide", False):
+            root.setLevel(level)
+            return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler._aide = True  # type: ignore[attr-defined]  # marks ours, so a second call does not add another
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Third-party loggers that are chatty at DEBUG but say nothing a user of aide needs.
+    for name in ("httpcore", "httpcore2", "hpack", "asyncio"):
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

@@ -1,0 +1,178 @@
+"""Settings: `AIDE_*` environment variables over a TOML file over defaults.
+
+The file is `$XDG_CONFIG_HOME/aide/config.toml` (or `AIDE_CONFIG`). Top-level keys are global; a table per server
+(`[gmail]`, `[memory]`, ...) holds that server's settings, and `[http]` the HTTP transport's. Nested environment
+variables use a double underscore: `AIDE_GMAIL__CONFIRM=token`, `AIDE_HTTP__PORT=9000`.
+
+Data lives under `$XDG_DATA_HOME/aide/` unless `AIDE_HOME` says otherwise.
+
+A bad value never surfaces as a pydantic traceback: `load_settings` raises `ConfigError` naming the key and where it
+came from (the file, or the environment variable), and the command-line entry points turn that into one line and
+exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from aide_core.errors import ConfigError
+
+ConfirmMode = Literal["elicit", "token", "never"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+#: The servers aide ships (or will ship). Each has a table in the config file and `AIDE_<NAME>__*` variables.
+SERVER_NAMES: tuple[str, ...] = ("gmail", "calendar", "notion", "twilio", "memory", "activity")
+
+
+class ServerSettings(BaseModel):
+    """What every server understands. A server subclasses this for its own keys (`extra` keys are kept for it)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    enabled: bool = True
+    confirm: ConfirmMode = Field("elicit", description="How side effects are confirmed.")
+    dry_run: bool = Field(False, description="Side-effect tools only preview what they would do.")
+    read_only: bool = Field(False, description="Hide every tool that acts on the world.")
+    allow_recipients: list[str] = Field(default_factory=list, description="Only these e-mail addresses may be sent to.")
+    allow_domains: list[str] = Field(default_factory=list, description="Only addresses in these domains may be sent to.")
+    allow_phone_numbers: list[str] = Field(default_factory=list, description="Only these numbers may be texted.")
+    idempotency_window_seconds: float = Field(
+        3600, gt=0, description="How long a repeated identical call (without an explicit key) replays the first result."
+    )
+    confirmation_ttl_seconds: float = Field(600, gt=0, description="How long a confirmation token stays valid.")
+    max_output_chars: int = Field(12_000, ge=500, description="Budget of one tool result's text, before a cursor.")
+    base_url: str | None = Field(None, description="Upstream API root (the sandbox sets this).")
+    tier: Literal["default", "extended"] = "default"
+    trusted: bool = Field(False, description="Agent: run this server's write tools without asking.")
+
+
+class HttpSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+    allowed_hosts: list[str] = Field(default_factory=list, description="Extra Host values to accept (host:port).")
+    allowed_origins: list[str] = Field(default_factory=list, description="Extra Origin values to accept.")
+    token: str | None = Field(None, description="Bearer token; generated and stored on first run when unset.")
+
+
+def _xdg(variable: str, fallback: str) -> Path:
+    value = os.environ.get(variable)
+    return Path(value) if value else Path.home() / fallback
+
+
+def default_config_file() -> Path:
+    explicit = os.environ.get("AIDE_CONFIG")
+    return Path(explicit) if explicit else _xdg("XDG_CONFIG_HOME", ".config") / "aide" / "config.toml"
+
+
+def default_home() -> Path:
+    explicit = os.environ.get("AIDE_HOME")
+    return Path(explicit) if explicit else _xdg("XDG_DATA_HOME", ".local/share") / "aide"
+
+
+class AideSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AIDE_", env_nested_delimiter="__", extra="forbid")
+
+    _config_file: Path | None = PrivateAttr(None)
+
+    home: Path = Field(default_factory=default_home)
+    log_level: LogLevel = "INFO"
+    credential_backend: Literal["auto", "keyring", "file"] = "auto"
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    gmail: ServerSettings = Field(default_factory=ServerSettings)
+    calendar: ServerSettings = Field(default_factory=ServerSettings)
+    notion: ServerSettings = Field(default_factory=ServerSettings)
+    twilio: ServerSettings = Field(default_factory=ServerSettings)
+    memory: ServerSettings = Field(default_factory=ServerSettings)
+    activity: ServerSettings = Field(default_factory=ServerSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # load_settings passes the file's values as init kwargs: listing them last lets the environment win.
+        return (env_settings, init_settings)
+
+    def server(self, name: str) -> ServerSettings:
+        value = getattr(self, name, None)
+        return value if isinstance(value, ServerSettings) else ServerSettings()
+
+    @property
+    def config_file(self) -> Path:
+        """The file these settings were read from (it need not exist)."""
+        return self._config_file or default_config_file()
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"the file is not valid TOML ({exc})", source=str(path)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
+
+
+def load_settings(config_file: Path | None = None) -> AideSettings:
+    """Read the environment and the config file; raise `ConfigError` naming the first bad key and its source."""
+    path = config_file or default_config_file()
+    values = read_config_file(path)
+    try:
+        settings = AideSettings(**values)
+    except ValidationError as exc:
+        raise _config_error(exc, values, path) from None
+    settings._config_file = path
+    return settings
+
+
+SettingsT = TypeVar("SettingsT", bound=ServerSettings)
+
+
+def server_settings(settings: AideSettings, name: str, model: type[SettingsT]) -> SettingsT:
+    """A server's own view of its table, validated by its own model (so its own keys get the same clear errors)."""
+    raw = settings.server(name).model_dump()
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        path = settings.config_file
+        raise _config_error(exc, read_config_file(path), path, prefix=(name,)) from None
+
+
+def _config_error(exc: ValidationError, file_values: dict[str, Any], path: Path, prefix: tuple[str, ...] = ()) -> ConfigError:
+    error = exc.errors()[0]
+    location = prefix + tuple(str(part) for part in error["loc"])
+    key = ".".join(location)
+    env_name = "AIDE_" + "__".join(part.upper() for part in location)
+    if env_name in os.environ:
+        source = f"environment variable {env_name}"
+    elif _lookup(file_values, location):
+        source = str(path)
+    else:
+        source = f"{path} (or environment variable {env_name})"
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting"
+    return ConfigError(message, key=key, source=source)
+
+
+def _lookup(values: dict[str, Any], location: tuple[str, ...]) -> bool:
+    node: Any = values
+    for part in location:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]  # pyright: ignore[reportUnknownVariableType]
+    return True
