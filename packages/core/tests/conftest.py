@@ -1,8 +1,9 @@
-"""Fixtures every core test shares: an isolated aide home and config, and anyio on asyncio."""
+"""Fixtures every core test shares: an isolated aide home and config, and anyio on asyncio (async test modules
+set `pytestmark = pytest.mark.anyio`)."""
 
 from __future__ import annotations
 
-import inspect
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,11 +11,8 @@ import pytest
 
 from aide_core.settings import AideSettings, load_settings
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
-            item.add_marker(pytest.mark.anyio)
+# The example server is imported by tests and also run as a script; importlib mode does not put this folder on the path.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture
@@ -40,3 +38,10 @@ def aide_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def settings(aide_env: Path) -> AideSettings:
     return load_settings()
+
+
+@pytest.fixture
+def example_app():  # type: ignore[no-untyped-def]
+    from example_server import app
+
+    return app

@@ -1,0 +1,205 @@
+"""The guard's memory in SQLite: idempotency records, confirmation tokens and the audit log.
+
+One file per aide home, shared by every server and process (WAL mode, a short busy timeout). Each operation opens its
+own connection: tools run in worker threads and a sqlite3 connection may not cross threads, and opening a local
+SQLite file costs microseconds. Every write is one transaction, so a crash leaves either the whole record or none.
+
+Stdlib `sqlite3` rather than sqlite-utils: three fixed tables and a handful of statements need no more.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    server TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+    result TEXT,
+    created_at REAL NOT NULL,
+    expires_at REAL
+);
+CREATE TABLE IF NOT EXISTS confirmations (
+    token TEXT PRIMARY KEY,
+    server TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    args_digest TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    used_at REAL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    server TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    args_digest TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
+"""
+
+Outcome = Literal["done", "failed", "declined", "dry_run", "refused", "replayed", "preview"]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: float
+    server: str
+    tool: str
+    args_digest: str
+    outcome: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What `claim` found: `new` (go ahead), `done` (replay `result`) or `pending` (another attempt is running or
+    died mid-way, so its outcome is unknown)."""
+
+    state: Literal["new", "done", "pending"]
+    result: Any = None
+    created_at: float | None = None
+
+
+class GuardStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ready = False
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with closing(sqlite3.connect(self.path, timeout=10, isolation_level=None)) as connection:
+            if not self._ready:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(_SCHEMA)
+                connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                self._ready = True
+            yield connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    # -- idempotency ---------------------------------------------------------------------------------------------
+
+    def claim(self, key: str, server: str, tool: str, *, expires_at: float | None) -> Claim:
+        """Atomically look up `key` and, when it is free (or its record expired), mark it pending for us."""
+        now = time.time()
+        with self._transaction() as db:
+            row = db.execute("SELECT state, result, created_at, expires_at FROM idempotency WHERE key = ?", (key,))
+            found = row.fetchone()
+            if found is not None and (found[3] is None or found[3] > now):
+                state, result, created_at = found[0], found[1], found[2]
+                if state == "done":
+                    return Claim("done", json.loads(result), created_at)
+                return Claim("pending", None, created_at)
+            db.execute(
+                "INSERT OR REPLACE INTO idempotency (key, server, tool, state, result, created_at, expires_at) "
+                "VALUES (?, ?, ?, 'pending', NULL, ?, ?)",
+                (key, server, tool, now, expires_at),
+            )
+        return Claim("new")
+
+    def lookup(self, key: str) -> Claim:
+        """Like `claim` but without taking the key (used before asking the user, so a replay asks nothing)."""
+        with self._connect() as db:
+            found = db.execute(
+                "SELECT state, result, created_at, expires_at FROM idempotency WHERE key = ?", (key,)
+            ).fetchone()
+        if found is None or (found[3] is not None and found[3] <= time.time()):
+            return Claim("new")
+        if found[0] == "done":
+            return Claim("done", json.loads(found[1]), found[2])
+        return Claim("pending", None, found[2])
+
+    def complete(self, key: str, result: Any) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE idempotency SET state = 'done', result = ? WHERE key = ?", (json.dumps(result), key)
+            )
+
+    def release(self, key: str) -> None:
+        """Forget a pending claim whose action failed cleanly, so that a retry may act."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM idempotency WHERE key = ? AND state = 'pending'", (key,))
+
+    # -- confirmation tokens -------------------------------------------------------------------------------------
+
+    def issue_token(self, token: str, server: str, tool: str, args_digest: str, *, expires_at: float) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM confirmations WHERE expires_at < ?", (time.time(),))
+            db.execute(
+                "INSERT INTO confirmations (token, server, tool, args_digest, expires_at) VALUES (?, ?, ?, ?, ?)",
+                (token, server, tool, args_digest, expires_at),
+            )
+
+    def redeem_token(self, token: str, server: str, tool: str, args_digest: str) -> str | None:
+        """Use `token` up; None on success, else why it cannot be used."""
+        with self._transaction() as db:
+            found = db.execute(
+                "SELECT server, tool, args_digest, expires_at, used_at FROM confirmations WHERE token = ?", (token,)
+            ).fetchone()
+            if found is None or (found[0], found[1]) != (server, tool):
+                return "unknown confirmation token"
+            if found[4] is not None:
+                return "this confirmation token was already used"
+            if found[3] < time.time():
+                return "this confirmation token has expired"
+            if found[2] != args_digest:
+                return "the arguments changed since the preview this token confirms"
+            db.execute("UPDATE confirmations SET used_at = ? WHERE token = ?", (time.time(), token))
+        return None
+
+    # -- audit log -----------------------------------------------------------------------------------------------
+
+    def audit(self, server: str, tool: str, args_digest: str, outcome: Outcome, detail: str | None = None) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO audit (at, server, tool, args_digest, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                (time.time(), server, tool, args_digest, outcome, detail),
+            )
+
+    def audit_entries(
+        self, *, server: str | None = None, since: float | None = None, before_id: int | None = None, limit: int = 50
+    ) -> list[AuditEntry]:
+        """Newest first. `before_id` continues a listing."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if server:
+            clauses.append("server = ?")
+            params.append(server)
+        if since is not None:
+            clauses.append("at >= ?")
+            params.append(since)
+        if before_id is not None:
+            clauses.append("id < ?")
+            params.append(before_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT id, at, server, tool, args_digest, outcome, detail FROM audit {where} ORDER BY id DESC LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+        return [AuditEntry(*row) for row in rows]

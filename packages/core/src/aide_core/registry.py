@@ -1,0 +1,48 @@
+"""Which servers exist: each server package names its `ServerSpec` under the `aide.servers` entry-point group.
+
+A server that aide plans to ship but whose package does not declare one yet is "not available yet", which the
+command line reports as a status, never as a crash. Third-party packages can add servers the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any, Literal
+
+from aide_core.server import ServerSpec
+
+#: The servers aide ships, in the order commands list them.
+PLANNED: tuple[str, ...] = ("gmail", "calendar", "notion", "twilio", "memory", "activity")
+
+
+@dataclass(frozen=True)
+class ServerEntry:
+    name: str
+    status: Literal["available", "not available yet", "broken"]
+    spec: ServerSpec[Any] | None = None
+    error: str | None = None
+
+
+def discover() -> dict[str, ServerEntry]:
+    """Every planned or installed server, by name (planned ones first, in order)."""
+    found: dict[str, ServerEntry] = {name: ServerEntry(name, "not available yet") for name in PLANNED}
+    for point in entry_points(group="aide.servers"):
+        try:
+            spec = point.load()
+        except Exception as exc:  # a broken plug-in must not take the others down
+            found[point.name] = ServerEntry(point.name, "broken", error=f"{type(exc).__name__}: {exc}")
+            continue
+        if not isinstance(spec, ServerSpec):
+            found[point.name] = ServerEntry(point.name, "broken", error="entry point is not a ServerSpec")
+            continue
+        found[point.name] = ServerEntry(point.name, "available", spec)
+    return found
+
+
+def select(names: list[str] | None) -> tuple[list[ServerEntry], list[ServerEntry]]:
+    """The requested (default: all) servers split into (available, unavailable); unknown names are unavailable."""
+    known = discover()
+    wanted = names or list(known)
+    chosen = [known.get(name, ServerEntry(name, "not available yet", error="no such server")) for name in wanted]
+    return [e for e in chosen if e.status == "available"], [e for e in chosen if e.status != "available"]

@@ -1,0 +1,301 @@
+"""One way to declare an aide server, and to build an `MCPServer` from the declaration.
+
+A server package declares its tools on a module-level `ServerSpec` (no settings, no I/O at import), and `build()`
+turns the declaration into an `MCPServer` for one configuration:
+
+    app = ServerSpec("gmail", instructions="...", configure_command="aide auth google", state=GmailState)
+
+    @app.tool()
+    def search_emails(query: str, limit: int = 20) -> SearchResult:
+        \"\"\"Search mail with Gmail's query syntax.\"\"\"
+        return app.state().search(query, limit)
+
+    @app.action(preview=lambda to, subject, **_: f"Send '{subject}' to {to}", recipients=lambda to, **_: [to])
+    def send_email(to: str, subject: str, body: str) -> SentEmail: ...
+
+What `build()` applies to every tool, so no server repeats it: `ToolAnnotations` (every hint set explicitly),
+errors turned into `ToolError`s a model can act on (unexpected ones with a trace id), the side-effect guard on
+actions, the read-only switch (write tools are not even listed), tiers, and the untrusted-content note in the
+instructions. Declaring the hints is the author's job: `tool()` defaults to read-only, `action()` to destructive.
+
+`app.state()` returns the server's service object (an API client, a store) for the current call. It is built on
+first use, not at start, so that a server without credentials still starts, lists its tools, and answers each call
+with the command that configures it (the state factory raises `NotConfigured`), and so that heavy imports happen
+on first use.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
+
+from aide_core.errors import to_tool_error
+from aide_core.fencing import FENCE_INSTRUCTIONS
+from aide_core.guard import ActionSpec, Guard, guarded
+from aide_core.guard_store import GuardStore
+from aide_core.logs import configure_logging
+from aide_core.settings import AideSettings, ServerSettings, load_settings, server_settings
+
+StateT = TypeVar("StateT")
+F = TypeVar("F", bound=Callable[..., Any])
+Tier = Literal["default", "extended"]
+
+
+@dataclass(frozen=True)
+class _ToolDecl:
+    fn: Callable[..., Any]
+    annotations: ToolAnnotations
+    tier: Tier
+    action: ActionSpec | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class _ResourceDecl:
+    fn: Callable[..., Any]
+    uri: str
+    kwargs: dict[str, Any]
+
+
+class Runtime(Generic[StateT]):
+    """Everything one built server holds: its settings, its guard, and its lazily built state."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: AideSettings,
+        config: ServerSettings,
+        factory: Callable[[Runtime[StateT]], StateT] | None,
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.config = config
+        self.guard = Guard(name, config, GuardStore(settings.home / "guard.sqlite3"))
+        self._factory = factory
+        self._state: StateT | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+    def state(self) -> StateT:
+        """The service object, built on first use. A factory that raises (say `NotConfigured`) is tried again on
+        the next call, so configuring the server while it runs takes effect without a restart."""
+        if self._factory is None:
+            raise RuntimeError(f"server {self.name!r} declares no state")
+        with self._lock:
+            if self._state is None:
+                self._state = self._factory(self)
+            return self._state
+
+
+_current: contextvars.ContextVar[Runtime[Any]] = contextvars.ContextVar("aide_runtime")
+
+
+class ServerSpec(Generic[StateT]):
+    """The declaration of one aide server. See the module docstring."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        title: str | None = None,
+        instructions: str = "",
+        version: str = "0.1.0",
+        settings_model: type[ServerSettings] = ServerSettings,
+        state: Callable[[Runtime[StateT]], StateT] | None = None,
+        configure_command: str | None = None,
+        untrusted_content: bool = True,
+    ) -> None:
+        self.name = name
+        self.title = title
+        self.instructions = instructions
+        self.version = version
+        self.settings_model = settings_model
+        self.state_factory = state
+        self.configure_command = configure_command
+        self.untrusted_content = untrusted_content
+        self._tools: list[_ToolDecl] = []
+        self._resources: list[_ResourceDecl] = []
+        self._configure_checks: list[Callable[[Runtime[StateT]], str | None]] = []
+
+    # -- declaring ----------------------------------------------------------------------------------------------
+
+    def tool(
+        self,
+        *,
+        read_only: bool = True,
+        destructive: bool = False,
+        idempotent: bool | None = None,
+        open_world: bool = True,
+        tier: Tier = "default",
+        title: str | None = None,
+    ) -> Callable[[F], F]:
+        """Declare a tool that does not need the side-effect guard (reads, or reversible writes such as labels)."""
+        annotations = ToolAnnotations(
+            title=title,
+            read_only_hint=read_only,
+            destructive_hint=False if read_only else destructive,
+            idempotent_hint=read_only if idempotent is None else idempotent,
+            open_world_hint=open_world,
+        )
+
+        def register(fn: F) -> F:
+            self._tools.append(_ToolDecl(fn, annotations, tier, None, title))
+            return fn
+
+        return register
+
+    def action(
+        self,
+        *,
+        preview: Callable[..., str] | None = None,
+        recipients: Callable[..., Iterable[str]] | None = None,
+        phone_numbers: Callable[..., Iterable[str]] | None = None,
+        destructive: bool = True,
+        open_world: bool = True,
+        tier: Tier = "default",
+        title: str | None = None,
+    ) -> Callable[[F], F]:
+        """Declare a tool that sends, deletes, invites or otherwise acts on the world: it runs through the guard.
+
+        `preview(**arguments)` says in one line what the call will do; `recipients` / `phone_numbers` return the
+        addresses and numbers it reaches, checked against the allowlists.
+        """
+        annotations = ToolAnnotations(
+            title=title,
+            read_only_hint=False,
+            destructive_hint=destructive,
+            idempotent_hint=False,
+            open_world_hint=open_world,
+        )
+        spec = ActionSpec(preview=preview, recipients=recipients, phone_numbers=phone_numbers, destructive=destructive)
+
+        def register(fn: F) -> F:
+            self._tools.append(_ToolDecl(fn, annotations, tier, spec, title))
+            return fn
+
+        return register
+
+    def resource(self, uri: str, **kwargs: Any) -> Callable[[F], F]:
+        """Declare a resource (arguments as for `MCPServer.resource`)."""
+
+        def register(fn: F) -> F:
+            self._resources.append(_ResourceDecl(fn, uri, kwargs))
+            return fn
+
+        return register
+
+    def configure_check(self, check: Callable[[Runtime[StateT]], str | None]) -> Callable[[Runtime[StateT]], str | None]:
+        """Declare how `aide doctor` tells whether credentials are in place: None when fine, else the problem."""
+        self._configure_checks.append(check)
+        return check
+
+    # -- using --------------------------------------------------------------------------------------------------
+
+    def state(self) -> StateT:
+        """The current call's service object (only valid inside a tool of this server)."""
+        return self.runtime().state()
+
+    def runtime(self) -> Runtime[StateT]:
+        try:
+            runtime = _current.get()
+        except LookupError:
+            raise RuntimeError(f"{self.name}: app.state() called outside a tool call") from None
+        return runtime
+
+    def configuration_problem(self, runtime: Runtime[StateT]) -> str | None:
+        for check in self._configure_checks:
+            problem = check(runtime)
+            if problem:
+                return problem
+        return None
+
+    @property
+    def tool_names(self) -> list[str]:
+        return [decl.fn.__name__ for decl in self._tools]
+
+    def make_runtime(self, settings: AideSettings | None = None) -> Runtime[StateT]:
+        settings = settings or load_settings()
+        config = server_settings(settings, self.name, self.settings_model)
+        return Runtime(self.name, settings, config, self.state_factory)
+
+    def build(self, settings: AideSettings | None = None, *, runtime: Runtime[StateT] | None = None) -> MCPServer:
+        """An `MCPServer` for this configuration (settings are read from the environment and file when omitted)."""
+        runtime = runtime or self.make_runtime(settings)
+        configure_logging(runtime.settings.log_level)  # before MCPServer's own basicConfig, which then does nothing
+        config = runtime.config
+        instructions = self.instructions
+        if self.untrusted_content:
+            instructions = f"{instructions}\n\n{FENCE_INSTRUCTIONS}".strip()
+        server = MCPServer(
+            self.name, title=self.title, instructions=instructions, version=self.version, log_level=_log_level(runtime)
+        )
+
+        def bind() -> None:
+            _current.set(runtime)
+
+        for decl in self._tools:
+            if decl.tier == "extended" and config.tier != "extended":
+                continue
+            if config.read_only and not decl.annotations.read_only_hint:
+                continue
+            name = decl.fn.__name__
+            if decl.action is not None:
+                fn = guarded(decl.fn, tool=name, spec=decl.action, guard=lambda: runtime.guard, bind_runtime=bind)
+            else:
+                fn = _with_errors(decl.fn, name, bind)
+            server.add_tool(fn, name=name, title=decl.title, annotations=decl.annotations, structured_output=True)
+
+        for res in self._resources:
+            server.resource(res.uri, **res.kwargs)(_with_errors(res.fn, res.uri, bind, resource=True))
+        return server
+
+
+def _log_level(runtime: Runtime[Any]) -> Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]:
+    return runtime.settings.log_level
+
+
+def _with_errors(fn: Callable[..., Any], name: str, bind: Callable[[], None], *, resource: bool = False) -> Any:
+    """`fn` with the runtime bound and every exception turned into a model-facing error."""
+
+    def convert(exc: Exception) -> Exception:
+        error = to_tool_error(exc, tool=name)
+        if resource:
+            from mcp.server.mcpserver.exceptions import ResourceError
+
+            return ResourceError(str(error))
+        return error
+
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            bind()
+            try:
+                return await fn(*args, **kwargs)
+            except Exception as exc:
+                raise convert(exc) from None
+
+        return async_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        bind()
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            raise convert(exc) from None
+
+    return wrapper
+

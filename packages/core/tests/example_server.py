@@ -1,0 +1,77 @@
+"""A small server built the way real aide servers are, for the core's tests (also spawned over stdio)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pydantic import BaseModel
+
+from aide_core.errors import InvalidInput, NotConfigured
+from aide_core.server import Runtime, ServerSpec
+
+logger = logging.getLogger("aide.example")
+
+
+class Outbox:
+    """Stands for an upstream API: it records what was sent, so tests can count side effects."""
+
+    def __init__(self, runtime: Runtime[Outbox]) -> None:
+        if runtime.config.model_extra and runtime.config.model_extra.get("require_credentials"):
+            raise NotConfigured("The example service", "aide auth example")
+        self.sent: list[str] = []
+
+
+app = ServerSpec[Outbox]("example", instructions="A test server.", state=Outbox, configure_command="aide auth example")
+
+
+class Echo(BaseModel):
+    text: str
+
+
+class Sent(BaseModel):
+    to: str
+    count: int
+
+
+@app.tool()
+def echo(text: str) -> Echo:
+    """Return the text unchanged."""
+    logger.debug("echo called with %d characters", len(text))
+    return Echo(text=text)
+
+
+@app.tool()
+def fail(kind: str) -> Echo:
+    """Fail in the way asked: 'input' or 'bug'."""
+    if kind == "input":
+        raise InvalidInput("kind 'input' is always refused.", hint="Pass another kind.")
+    raise RuntimeError("secret internal detail")
+
+
+@app.tool()
+def outbox_size() -> Sent:
+    """How many messages were sent."""
+    return Sent(to="", count=len(app.state().sent))
+
+
+@app.action(preview=lambda to, text: f"Send {text!r} to {to}", recipients=lambda to, text: [to])
+def send(to: str, text: str) -> Sent:
+    """Send a message."""
+    outbox = app.state()
+    outbox.sent.append(f"{to}: {text}")
+    return Sent(to=to, count=len(outbox.sent))
+
+
+@app.action(preview=lambda number: f"Text {number}", phone_numbers=lambda number: [number], tier="extended")
+def text(number: str) -> Sent:
+    """Send an SMS."""
+    outbox = app.state()
+    outbox.sent.append(number)
+    return Sent(to=number, count=len(outbox.sent))
+
+
+if __name__ == "__main__":
+    from aide_core.launch import run_spec
+
+    sys.exit(run_spec(app))

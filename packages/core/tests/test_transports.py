@@ -1,0 +1,147 @@
+"""The same server over stdio (a real subprocess), streamable HTTP and SSE, with a real mcp.Client."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.sse import sse_client
+from mcp.client.streamable_http import streamable_http_client
+
+from aide_core.http import bind_socket, build_app, check_bind, serve
+from aide_core.errors import ConfigError
+from aide_core.settings import AideSettings
+
+pytestmark = pytest.mark.anyio
+
+EXAMPLE = Path(__file__).with_name("example_server.py")
+
+
+def stdio_env(aide_env: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k.startswith("AIDE_") or k in ("PATH", "HOME")}
+    return env | extra
+
+
+async def test_a_server_spawned_over_stdio_lists_and_calls_tools(aide_env: Path) -> None:
+    params = StdioServerParameters(command=sys.executable, args=[str(EXAMPLE)], env=stdio_env(aide_env))
+    async with Client(params) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        result = await client.call_tool("echo", {"text": "over stdio"})
+    assert {"echo", "send", "outbox_size"} <= names
+    assert result.structured_content == {"text": "over stdio"}
+
+
+def test_debug_logging_goes_to_stderr_and_stdout_carries_only_protocol_messages(aide_env: Path) -> None:
+    requests = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "echo", "arguments": {"text": "x"}}},
+    ]
+    with subprocess.Popen(
+        [sys.executable, str(EXAMPLE)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=stdio_env(aide_env, AIDE_LOG_LEVEL="DEBUG"),
+    ) as proc:
+        stderr = exchange(proc, requests)
+    assert "DEBUG" in stderr and "echo called with 1 characters" in stderr
+
+
+def exchange(proc: subprocess.Popen[str], requests: list[dict[str, object]]) -> str:
+    """Send `requests`, read answers until every id is answered, close stdin; return stderr."""
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write("".join(json.dumps(r) + "\n" for r in requests))
+    proc.stdin.flush()
+    messages: list[dict[str, object]] = []
+    wanted = {r["id"] for r in requests if "id" in r}
+    while {m.get("id") for m in messages} != wanted:
+        line = proc.stdout.readline()
+        assert line, "the server closed stdout before answering"
+        messages.append(json.loads(line))  # any stray print on stdout would fail to parse here
+    proc.stdin.close()
+    stderr = proc.stderr.read()
+    proc.wait(timeout=30)
+    assert proc.stdout.read() == ""
+    assert all(m.get("jsonrpc") == "2.0" for m in messages)
+    return stderr
+
+
+@asynccontextmanager
+async def running(app_spec, settings: AideSettings, token: str | None) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    """Serve the example server over HTTP on a free loopback port; yields the base URL."""
+    servers = {"example": app_spec.build(settings)}
+    sock = bind_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    async with anyio.create_task_group() as group:
+        group.start_soon(serve, build_app(servers, settings.http, token), sock)
+        try:
+            yield f"http://127.0.0.1:{port}/example"
+        finally:
+            group.cancel_scope.cancel()
+
+
+async def test_streamable_http_with_the_token_reaches_the_tools(example_app, settings: AideSettings) -> None:
+    async with running(example_app, settings, "s3cret-token") as base:
+        http = httpx2.AsyncClient(headers={"Authorization": "Bearer s3cret-token"})
+        async with http, Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client:
+            result = await client.call_tool("echo", {"text": "over http"})
+    assert result.structured_content == {"text": "over http"}
+
+
+async def test_sse_with_the_token_reaches_the_tools(example_app, settings: AideSettings) -> None:
+    async with running(example_app, settings, "s3cret-token") as base:
+        transport = sse_client(f"{base}/sse", headers={"Authorization": "Bearer s3cret-token"})
+        async with Client(transport, mode="legacy") as client:
+            result = await client.call_tool("echo", {"text": "over sse"})
+    assert result.structured_content == {"text": "over sse"}
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token", "s3cret-token", "Basic czNjcmV0LXRva2Vu"])
+async def test_a_missing_or_wrong_token_gets_401_and_never_reaches_a_tool(
+    example_app, settings: AideSettings, header: str | None
+) -> None:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "send", "arguments": {"to": "a@b.c", "text": "x"}}}
+    async with running(example_app, settings, "s3cret-token") as base:
+        headers = {"Accept": "application/json, text/event-stream"} | ({"Authorization": header} if header else {})
+        async with httpx2.AsyncClient() as http:
+            posted = await http.post(f"{base}/mcp", json=body, headers=headers)
+            sse = await http.get(f"{base}/sse", headers=headers)
+    assert posted.status_code == 401 and sse.status_code == 401
+    assert posted.headers["www-authenticate"].startswith("Bearer")
+    from aide_core.guard_store import GuardStore
+
+    assert GuardStore(settings.home / "guard.sqlite3").audit_entries() == []
+
+
+async def test_a_foreign_origin_is_rejected_even_with_the_token(example_app, settings: AideSettings) -> None:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    headers = {
+        "Authorization": "Bearer s3cret-token",
+        "Accept": "application/json, text/event-stream",
+        "Origin": "http://evil.example",
+    }
+    async with running(example_app, settings, "s3cret-token") as base, httpx2.AsyncClient() as http:
+        response = await http.post(f"{base}/mcp", json=body, headers=headers)
+        rebound = await http.post(f"{base}/mcp", json=body, headers=headers | {"Origin": "http://127.0.0.1", "Host": "evil.example"})
+    assert response.status_code == 403
+    assert rebound.status_code in (403, 421)
+
+
+def test_binding_a_public_address_without_auth_is_refused() -> None:
+    with pytest.raises(ConfigError, match="refusing to serve on 0.0.0.0 without authentication"):
+        check_bind("0.0.0.0", auth=False)
+    check_bind("127.0.0.1", auth=False)
+    check_bind("0.0.0.0", auth=True)
