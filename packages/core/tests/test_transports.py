@@ -17,8 +17,8 @@ from mcp import Client, StdioServerParameters
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 
-from aide_core.http import bind_socket, build_app, check_bind, serve
 from aide_core.errors import ConfigError
+from aide_core.http import bind_socket, build_app, check_bind, serve
 from aide_core.settings import AideSettings
 
 pytestmark = pytest.mark.anyio
@@ -42,8 +42,16 @@ async def test_a_server_spawned_over_stdio_lists_and_calls_tools(aide_env: Path)
 
 def test_debug_logging_goes_to_stderr_and_stdout_carries_only_protocol_messages(aide_env: Path) -> None:
     requests = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "t", "version": "0"},
+            },
+        },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
         {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "echo", "arguments": {"text": "x"}}},
@@ -113,7 +121,12 @@ async def test_sse_with_the_token_reaches_the_tools(example_app, settings: AideS
 async def test_a_missing_or_wrong_token_gets_401_and_never_reaches_a_tool(
     example_app, settings: AideSettings, header: str | None
 ) -> None:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "send", "arguments": {"to": "a@b.c", "text": "x"}}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "send", "arguments": {"to": "a@b.c", "text": "x"}},
+    }
     async with running(example_app, settings, "s3cret-token") as base:
         headers = {"Accept": "application/json, text/event-stream"} | ({"Authorization": header} if header else {})
         async with httpx2.AsyncClient() as http:
@@ -135,13 +148,15 @@ async def test_a_foreign_origin_is_rejected_even_with_the_token(example_app, set
     }
     async with running(example_app, settings, "s3cret-token") as base, httpx2.AsyncClient() as http:
         response = await http.post(f"{base}/mcp", json=body, headers=headers)
-        rebound = await http.post(f"{base}/mcp", json=body, headers=headers | {"Origin": "http://127.0.0.1", "Host": "evil.example"})
+        rebound = await http.post(
+            f"{base}/mcp", json=body, headers=headers | {"Origin": "http://127.0.0.1", "Host": "evil.example"}
+        )
     assert response.status_code == 403
     assert rebound.status_code in (403, 421)
 
 
 def test_binding_a_public_address_without_auth_is_refused() -> None:
-    with pytest.raises(ConfigError, match="refusing to serve on 0.0.0.0 without authentication"):
+    with pytest.raises(ConfigError, match=r"refusing to serve on 0\.0\.0\.0 without authentication"):
         check_bind("0.0.0.0", auth=False)
     check_bind("127.0.0.1", auth=False)
     check_bind("0.0.0.0", auth=True)

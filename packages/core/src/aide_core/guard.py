@@ -29,7 +29,7 @@ from email.utils import getaddresses
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 import anyio.to_thread
-from mcp.server.mcpserver import Context, ElicitationResult, Elicit, Resolve
+from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.server.mcpserver.resolve import AcceptedElicitation
 from pydantic import BaseModel, Field
 
@@ -48,8 +48,8 @@ class ActionOutcome(BaseModel, Generic[R]):
     status: Literal["done", "replayed", "confirmation_required", "dry_run", "declined"]
     message: str = Field(description="What happened and what to do next.")
     result: R | None = None
-    preview: str | None = Field(None, description="What the action will do, for the user to confirm.")
-    confirmation_token: str | None = Field(None, description="Pass back with the same arguments to act.")
+    preview: str | None = Field(default=None, description="What the action will do, for the user to confirm.")
+    confirmation_token: str | None = Field(default=None, description="Pass back with the same arguments to act.")
 
 
 class Confirmation(BaseModel):
@@ -174,7 +174,9 @@ def guarded(
         try:
             the_guard.check_policy(spec, arguments)
         except AideError as exc:
-            the_guard.store.audit(the_guard.server, tool, the_guard.args_digest(tool, arguments), "refused", exc.message)
+            the_guard.store.audit(
+                the_guard.server, tool, the_guard.args_digest(tool, arguments), "refused", exc.message
+            )
             raise to_tool_error(exc, tool=tool) from None
         key, _ = the_guard.idempotency(tool, arguments, values.get("idempotency_key"))
         found = the_guard.store.lookup(key)
@@ -214,7 +216,9 @@ def guarded(
 
         if isinstance(outcome, AcceptedElicitation) and isinstance(outcome.data, _Decision):
             decision: _Decision = outcome.data
-        elif isinstance(outcome, AcceptedElicitation) and isinstance(outcome.data, Confirmation) and outcome.data.confirm:
+        elif (
+            isinstance(outcome, AcceptedElicitation) and isinstance(outcome.data, Confirmation) and outcome.data.confirm
+        ):
             decision = _Decision("act")
         else:
             store.audit(server, tool, digest, "declined")
@@ -236,7 +240,11 @@ def guarded(
         if decision.kind == "need_token":
             new_token = secrets.token_urlsafe(12)
             store.issue_token(
-                new_token, server, tool, digest, expires_at=the_guard.now() + the_guard.settings.confirmation_ttl_seconds
+                new_token,
+                server,
+                tool,
+                digest,
+                expires_at=the_guard.now() + the_guard.settings.confirmation_ttl_seconds,
             )
             store.audit(server, tool, digest, "preview")
             return outcome_type(
@@ -251,8 +259,11 @@ def guarded(
             problem = store.redeem_token(token, server, tool, digest)
             if problem is not None:
                 raise to_tool_error(
-                    InvalidInput(f"Cannot confirm: {problem}.", hint="Call again without confirmation_token to get a "
-                                 "new preview and token, and confirm that with the user."),
+                    InvalidInput(
+                        f"Cannot confirm: {problem}.",
+                        hint="Call again without confirmation_token to get a "
+                        "new preview and token, and confirm that with the user.",
+                    ),
                     tool=tool,
                 )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +80,7 @@ class GuardStore:
         self._ready = False
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> Generator[sqlite3.Connection]:
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with closing(sqlite3.connect(self.path, timeout=10, isolation_level=None)) as connection:
@@ -92,7 +92,7 @@ class GuardStore:
             yield connection
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self) -> Generator[sqlite3.Connection]:
         with self._connect() as connection:
             connection.execute("BEGIN IMMEDIATE")
             try:
@@ -136,9 +136,7 @@ class GuardStore:
 
     def complete(self, key: str, result: Any) -> None:
         with self._transaction() as db:
-            db.execute(
-                "UPDATE idempotency SET state = 'done', result = ? WHERE key = ?", (json.dumps(result), key)
-            )
+            db.execute("UPDATE idempotency SET state = 'done', result = ? WHERE key = ?", (json.dumps(result), key))
 
     def release(self, key: str) -> None:
         """Forget a pending claim whose action failed cleanly, so that a retry may act."""
@@ -199,7 +197,8 @@ class GuardStore:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._connect() as db:
             rows = db.execute(
-                f"SELECT id, at, server, tool, args_digest, outcome, detail FROM audit {where} ORDER BY id DESC LIMIT ?",
+                "SELECT id, at, server, tool, args_digest, outcome, detail FROM audit "
+                f"{where} ORDER BY id DESC LIMIT ?",
                 (*params, limit),
             ).fetchall()
         return [AuditEntry(*row) for row in rows]

@@ -16,7 +16,7 @@ import hmac
 import ipaddress
 import json
 import socket
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 
 from mcp.server.mcpserver import MCPServer
@@ -113,7 +113,7 @@ def build_app(servers: Mapping[str, MCPServer], http: HttpSettings, token: str |
         routes.append(Mount(f"/{name}", routes=[*streamable.routes, *sse.routes]))
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(_: Starlette) -> AsyncGenerator[None]:
         # Mounted apps' own lifespans do not run; each streamable-HTTP session manager needs its task group.
         async with contextlib.AsyncExitStack() as stack:
             for server in servers.values():

@@ -13,7 +13,7 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, Field
 
@@ -46,15 +46,18 @@ def decode_cursor(cursor: str, tool: str, binds: Mapping[str, Any] | None = None
     restart = f"Call {tool} again without a cursor to start from the beginning."
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        payload: Any = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise InvalidInput("The cursor is damaged (pass it back exactly as it was returned).", hint=restart) from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("s"), dict):
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), dict):  # pyright: ignore[reportUnknownMemberType]
         raise InvalidInput("The cursor is damaged (pass it back exactly as it was returned).", hint=restart)
+    payload = cast(dict[str, Any], payload)
     if payload.get("t") != tool:
         raise InvalidInput(f"That cursor belongs to another tool, not {tool}.", hint=restart)
     if payload.get("b") != _digest(binds or {}):
-        raise InvalidInput("That cursor was made for different arguments; keep them unchanged while paging.", hint=restart)
+        raise InvalidInput(
+            "That cursor was made for different arguments; keep them unchanged while paging.", hint=restart
+        )
     state: dict[str, Any] = payload["s"]
     return state
 
@@ -65,7 +68,7 @@ class TextPage(BaseModel):
     text: str
     offset: int = Field(description="Character offset of this window in the whole text.")
     total_chars: int
-    next_cursor: str | None = Field(None, description="Pass back as `cursor` to read on; absent at the end.")
+    next_cursor: str | None = Field(default=None, description="Pass back as `cursor` to read on; absent at the end.")
 
 
 def _cut_point(text: str, start: int, budget: int) -> int:
@@ -98,9 +101,13 @@ def page_text(
     return TextPage(text=text[start:end], offset=start, total_chars=len(text), next_cursor=next_cursor)
 
 
+def _default_size(item: object) -> int:
+    return len(item.model_dump_json()) if isinstance(item, BaseModel) else len(str(item))
+
+
 def take_within_budget(items: Sequence[T], budget: int, size: Callable[[T], int] | None = None) -> int:
     """How many leading `items` fit in `budget` characters (at least one, so a listing always moves forward)."""
-    measure = size or (lambda item: len(item.model_dump_json()) if isinstance(item, BaseModel) else len(str(item)))
+    measure = size or _default_size
     used = 0
     for count, item in enumerate(items):
         used += measure(item)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from aide_core.server import ServerSpec
 
@@ -29,14 +29,14 @@ def discover() -> dict[str, ServerEntry]:
     found: dict[str, ServerEntry] = {name: ServerEntry(name, "not available yet") for name in PLANNED}
     for point in entry_points(group="aide.servers"):
         try:
-            spec = point.load()
+            spec: object = point.load()
         except Exception as exc:  # a broken plug-in must not take the others down
             found[point.name] = ServerEntry(point.name, "broken", error=f"{type(exc).__name__}: {exc}")
             continue
         if not isinstance(spec, ServerSpec):
             found[point.name] = ServerEntry(point.name, "broken", error="entry point is not a ServerSpec")
             continue
-        found[point.name] = ServerEntry(point.name, "available", spec)
+        found[point.name] = ServerEntry(point.name, "available", cast(ServerSpec[Any], spec))
     return found
 
 

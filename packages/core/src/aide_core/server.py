@@ -128,6 +128,7 @@ class ServerSpec(Generic[StateT]):
         self._tools: list[_ToolDecl] = []
         self._resources: list[_ResourceDecl] = []
         self._configure_checks: list[Callable[[Runtime[StateT]], str | None]] = []
+        self._reachability: Callable[[Runtime[StateT]], str] | None = None
 
     # -- declaring ----------------------------------------------------------------------------------------------
 
@@ -196,7 +197,9 @@ class ServerSpec(Generic[StateT]):
 
         return register
 
-    def configure_check(self, check: Callable[[Runtime[StateT]], str | None]) -> Callable[[Runtime[StateT]], str | None]:
+    def configure_check(
+        self, check: Callable[[Runtime[StateT]], str | None]
+    ) -> Callable[[Runtime[StateT]], str | None]:
         """Declare how `aide doctor` tells whether credentials are in place: None when fine, else the problem."""
         self._configure_checks.append(check)
         return check
@@ -213,6 +216,20 @@ class ServerSpec(Generic[StateT]):
         except LookupError:
             raise RuntimeError(f"{self.name}: app.state() called outside a tool call") from None
         return runtime
+
+    def reachability_check(self, check: Callable[[Runtime[StateT]], str]) -> Callable[[Runtime[StateT]], str]:
+        """Declare how `aide doctor` tells whether the upstream answers (returns a short status)."""
+        self._reachability = check
+        return check
+
+    def reachability(self, runtime: Runtime[StateT]) -> str:
+        check = self._reachability
+        if check is None:
+            return "local" if not self.configure_command else "not checked"
+        try:
+            return check(runtime)
+        except Exception as exc:
+            return f"unreachable ({type(exc).__name__})"
 
     def configuration_problem(self, runtime: Runtime[StateT]) -> str | None:
         for check in self._configure_checks:
@@ -298,4 +315,3 @@ def _with_errors(fn: Callable[..., Any], name: str, bind: Callable[[], None], *,
             raise convert(exc) from None
 
     return wrapper
-

@@ -36,30 +36,36 @@ class ServerSettings(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     enabled: bool = True
-    confirm: ConfirmMode = Field("elicit", description="How side effects are confirmed.")
-    dry_run: bool = Field(False, description="Side-effect tools only preview what they would do.")
-    read_only: bool = Field(False, description="Hide every tool that acts on the world.")
+    confirm: ConfirmMode = Field(default="elicit", description="How side effects are confirmed.")
+    dry_run: bool = Field(default=False, description="Side-effect tools only preview what they would do.")
+    read_only: bool = Field(default=False, description="Hide every tool that acts on the world.")
     allow_recipients: list[str] = Field(default_factory=list, description="Only these e-mail addresses may be sent to.")
-    allow_domains: list[str] = Field(default_factory=list, description="Only addresses in these domains may be sent to.")
+    allow_domains: list[str] = Field(
+        default_factory=list, description="Only addresses in these domains may be sent to."
+    )
     allow_phone_numbers: list[str] = Field(default_factory=list, description="Only these numbers may be texted.")
     idempotency_window_seconds: float = Field(
-        3600, gt=0, description="How long a repeated identical call (without an explicit key) replays the first result."
+        default=3600,
+        gt=0,
+        description="How long a repeated identical call (without an explicit key) replays the first result.",
     )
-    confirmation_ttl_seconds: float = Field(600, gt=0, description="How long a confirmation token stays valid.")
-    max_output_chars: int = Field(12_000, ge=500, description="Budget of one tool result's text, before a cursor.")
-    base_url: str | None = Field(None, description="Upstream API root (the sandbox sets this).")
+    confirmation_ttl_seconds: float = Field(default=600, gt=0, description="How long a confirmation token stays valid.")
+    max_output_chars: int = Field(
+        default=12_000, ge=500, description="Budget of one tool result's text, before a cursor."
+    )
+    base_url: str | None = Field(default=None, description="Upstream API root (the sandbox sets this).")
     tier: Literal["default", "extended"] = "default"
-    trusted: bool = Field(False, description="Agent: run this server's write tools without asking.")
+    trusted: bool = Field(default=False, description="Agent: run this server's write tools without asking.")
 
 
 class HttpSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     host: str = "127.0.0.1"
-    port: int = Field(8765, ge=0, le=65535)
+    port: int = Field(default=8765, ge=0, le=65535)
     allowed_hosts: list[str] = Field(default_factory=list, description="Extra Host values to accept (host:port).")
     allowed_origins: list[str] = Field(default_factory=list, description="Extra Origin values to accept.")
-    token: str | None = Field(None, description="Bearer token; generated and stored on first run when unset.")
+    token: str | None = Field(default=None, description="Bearer token; generated and stored on first run when unset.")
 
 
 def _xdg(variable: str, fallback: str) -> Path:
@@ -135,7 +141,7 @@ def load_settings(config_file: Path | None = None) -> AideSettings:
         settings = AideSettings(**values)
     except ValidationError as exc:
         raise _config_error(exc, values, path) from None
-    settings._config_file = path
+    settings._config_file = path  # pyright: ignore[reportPrivateUsage]  # set once, by the only constructor
     return settings
 
 
@@ -152,7 +158,9 @@ def server_settings(settings: AideSettings, name: str, model: type[SettingsT]) -
         raise _config_error(exc, read_config_file(path), path, prefix=(name,)) from None
 
 
-def _config_error(exc: ValidationError, file_values: dict[str, Any], path: Path, prefix: tuple[str, ...] = ()) -> ConfigError:
+def _config_error(
+    exc: ValidationError, file_values: dict[str, Any], path: Path, prefix: tuple[str, ...] = ()
+) -> ConfigError:
     error = exc.errors()[0]
     location = prefix + tuple(str(part) for part in error["loc"])
     key = ".".join(location)

@@ -1,0 +1,81 @@
+"""`aide config` (where things are, the HTTP token, host configurations) and `aide doctor`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from aide_core.cli.common import console, settings_or_exit
+from aide_core.registry import discover
+
+config_app = typer.Typer(help="Show aide's configuration and host configurations.", invoke_without_command=True)
+
+
+@config_app.callback()
+def show(ctx: typer.Context) -> None:
+    """Where aide reads its settings and keeps its data, the HTTP token, and each server's settings."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from aide_core.credentials import http_token, open_credentials
+
+    settings = settings_or_exit()
+    exists = "" if settings.config_file.exists() else " (not created yet; defaults apply)"
+    console.print(f"config file:   {settings.config_file}{exists}", highlight=False)
+    console.print(f"data:          {settings.home}", highlight=False)
+    console.print(f"credentials:   {open_credentials(settings).backend_name}", highlight=False)
+    console.print(f"http:          {settings.http.host}:{settings.http.port}", highlight=False)
+    console.print(f"http token:    {http_token(settings)}", highlight=False)
+    for name, entry in discover().items():
+        if entry.status != "available":
+            console.print(f"[{name}]  {entry.status}", highlight=False, markup=False)
+            continue
+        values = settings.server(name).model_dump(exclude_defaults=True)
+        shown = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "defaults"
+        console.print(f"[{name}]  {shown}", highlight=False, markup=False)
+
+
+def claude_desktop_config(names: list[str] | None = None) -> dict[str, Any]:
+    """`mcpServers` entries that spawn each available server over stdio with this Python: no uv in the loop, so
+    start-up is as fast as the server itself."""
+    servers: dict[str, Any] = {}
+    for name, entry in discover().items():
+        if entry.status != "available" or (names and name not in names):
+            continue
+        servers[f"aide-{name}"] = {"command": sys.executable, "args": ["-m", "aide_core.launch", name]}
+    return {"mcpServers": servers}
+
+
+@config_app.command("claude-desktop")
+def claude_desktop(
+    servers: Annotated[list[str] | None, typer.Argument(help="Servers to include (default: all available).")] = None,
+) -> None:
+    """Print the mcpServers JSON for Claude Desktop's claude_desktop_config.json."""
+    settings_or_exit()
+    sys.stdout.write(json.dumps(claude_desktop_config(servers), indent=2) + "\n")
+
+
+def doctor() -> None:
+    """One line per server: configuration, credentials, reachability."""
+    settings = settings_or_exit()
+    table = Table("server", "status", "configuration", "credentials", "reachability")
+    for name, entry in discover().items():
+        if entry.spec is None:
+            table.add_row(name, entry.status, "-", "-", "-", style="dim")
+            continue
+        try:
+            runtime = entry.spec.make_runtime(settings)
+        except Exception as exc:
+            table.add_row(name, "available", f"[red]{exc}", "-", "-")
+            continue
+        configuration = "enabled" if runtime.config.enabled else "disabled"
+        if runtime.config.read_only:
+            configuration += ", read-only"
+        problem = entry.spec.configuration_problem(runtime)
+        credentials = f"[red]{problem}" if problem else ("ok" if entry.spec.configure_command else "none needed")
+        reach = entry.spec.reachability(runtime)
+        table.add_row(name, "available", configuration, credentials, reach)
+    console.print(table)

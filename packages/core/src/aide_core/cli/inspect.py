@@ -1,0 +1,122 @@
+"""`aide tools` (what each tool costs a model's context) and `aide call` (one tool from the shell)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import anyio
+import typer
+from mcp import Client
+from mcp.server.mcpserver import MCPServer
+from rich.prompt import Confirm
+from rich.table import Table
+
+from aide_core.cli.common import build_servers, console, console_err, one_server, settings_or_exit
+from aide_core.paging import estimate_tokens
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+async def _tool_rows(servers: dict[str, MCPServer]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for name, server in servers.items():
+        for tool in await server.list_tools():
+            description = tool.description or ""
+            model_reads = len(tool.name) + len(description.encode()) + len(_compact(tool.input_schema).encode())
+            output = len(_compact(tool.output_schema).encode()) if tool.output_schema else 0
+            rows.append(
+                {
+                    "server": name,
+                    "tool": tool.name,
+                    "description": description.strip().splitlines()[0] if description.strip() else "",
+                    "bytes": model_reads,
+                    "tokens": estimate_tokens("x" * model_reads),
+                    "output_schema_bytes": output,
+                }
+            )
+    return rows
+
+
+def tools(
+    servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: all available).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List every tool with the size of what a model reads about it."""
+    settings = settings_or_exit()
+    rows = anyio.run(_tool_rows, build_servers(servers, settings))
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table("server", "tool", "description", "bytes", "≈tokens", "output schema bytes")
+    for row in rows:
+        table.add_row(
+            row["server"],
+            row["tool"],
+            row["description"],
+            str(row["bytes"]),
+            str(row["tokens"]),
+            str(row["output_schema_bytes"]),
+        )
+    total = sum(row["bytes"] for row in rows)
+    table.caption = f"{len(rows)} tools; a model reads {total} bytes (≈{estimate_tokens('x' * total)} tokens)"
+    console.print(table)
+
+
+def parse_arguments(pairs: list[str]) -> dict[str, Any]:
+    """`key=value` pairs: a value that parses as JSON is passed as JSON, anything else as a string."""
+    arguments: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected key=value, got {pair!r}")
+        try:
+            arguments[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            arguments[key] = raw
+    return arguments
+
+
+async def _answer_on_terminal(context: Any, params: Any) -> Any:
+    """Elicitation from the server (the side-effect guard asking to confirm): asked on the terminal, refused
+    when there is no terminal to ask on."""
+    from mcp.types import ElicitResult
+
+    if not sys.stdin.isatty():
+        console_err.print("[yellow]confirmation needed but there is no terminal: declined.", highlight=False)
+        return ElicitResult(action="decline")
+    console_err.print(params.message, markup=False, highlight=False)
+    agreed = await anyio.to_thread.run_sync(lambda: Confirm.ask("Confirm", console=console_err, default=False))
+    return ElicitResult(action="accept", content={"confirm": agreed}) if agreed else ElicitResult(action="decline")
+
+
+def call(
+    server: Annotated[str, typer.Argument(help="Server name, e.g. gmail.")],
+    tool: Annotated[str, typer.Argument(help="Tool name, e.g. search_emails.")],
+    arguments: Annotated[list[str] | None, typer.Argument(help="key=value arguments.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only the structured result as JSON.")] = False,
+) -> None:
+    """Call one tool and print its structured result."""
+    settings = settings_or_exit()
+    _, built = one_server(server, settings)
+    args = parse_arguments(arguments or [])
+
+    async def run() -> Any:
+        async with Client(built, elicitation_callback=_answer_on_terminal) as client:
+            return await client.call_tool(tool, args)
+
+    result = anyio.run(run)
+    if result.is_error:
+        text = " ".join(getattr(block, "text", "") for block in result.content)
+        console_err.print(f"aide: {text}", markup=False, highlight=False)
+        raise typer.Exit(1)
+    payload = result.structured_content
+    if payload is None:
+        payload = [getattr(block, "text", None) or block.model_dump() for block in result.content]
+    if as_json:
+        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+    else:
+        console.print_json(json.dumps(payload, default=str))
