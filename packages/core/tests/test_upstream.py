@@ -19,9 +19,10 @@ from aide_core.errors import (
     PolicyRefused,
     RateLimited,
     UpstreamError,
+    UpstreamUnreachable,
 )
 from aide_core.logs import register_secret
-from aide_core.upstream import UpstreamUnreachable, from_exception, upstream_error
+from aide_core.upstream import from_exception, upstream_error
 
 
 def google(code: int, message: str, reason: str, status: str = "") -> bytes:

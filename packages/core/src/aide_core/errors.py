@@ -14,6 +14,7 @@ reads "failed" retries blindly.
     ├── PolicyRefused          the side-effect guard's policy forbids this action
     ├── RateLimited            upstream said slow down; carries the wait
     └── UpstreamError          anything else an upstream API said (status and its own message)
+        └── UpstreamUnreachable    nothing answered: connection refused, reset or timed out
 
 Anything that is not an `AideError` is a bug: it is logged with a trace id and the model only learns the id.
 """
@@ -98,6 +99,20 @@ class UpstreamError(AideError):
         super().__init__(f"{service} returned an error{status_text}: {detail}", hint=hint)
         self.service = service
         self.status = status
+
+
+class UpstreamUnreachable(UpstreamError):
+    """The service did not answer: the connection was refused, reset or timed out."""
+
+    def __init__(self, service: str) -> None:
+        AideError.__init__(
+            self,
+            f"Could not reach {service}: the connection failed or timed out.",
+            hint="This is a network problem, not a problem with the request; retry later. If the call sent or "
+            "created something, check first whether it went through.",
+        )
+        self.service = service
+        self.status = None
 
 
 def new_trace_id() -> str:

@@ -28,6 +28,10 @@ class _SecretRegistry:
             with self._lock:
                 self._values = self._values | {value}
 
+    @property
+    def active(self) -> bool:
+        return bool(self._values)
+
     def redact(self, text: str) -> str:
         for value in self._values:
             if value in text:
@@ -53,6 +57,24 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return _secrets.redact(super().format(record))
+
+
+_base_factory = logging.getLogRecordFactory()
+
+
+def _redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
+    """Masks secrets when a record is made, so every handler (pytest's caplog, a host's own) gets the masked text;
+    the formatter masks again what is only formatted later (tracebacks)."""
+    record = _base_factory(*args, **kwargs)  # type: ignore[arg-type]
+    if _secrets.active:
+        message = record.getMessage()
+        masked = _secrets.redact(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+    return record
+
+
+logging.setLogRecordFactory(_redacting_factory)
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -242,14 +242,23 @@ class ServerSpec(Generic[StateT]):
     def tool_names(self) -> list[str]:
         return [decl.fn.__name__ for decl in self._tools]
 
-    def make_runtime(self, settings: AideSettings | None = None) -> Runtime[StateT]:
+    def make_runtime(
+        self, settings: AideSettings | None = None, config: ServerSettings | None = None
+    ) -> Runtime[StateT]:
         settings = settings or load_settings()
-        config = server_settings(settings, self.name, self.settings_model)
+        config = config or server_settings(settings, self.name, self.settings_model)
         return Runtime(self.name, settings, config, self.state_factory)
 
-    def build(self, settings: AideSettings | None = None, *, runtime: Runtime[StateT] | None = None) -> MCPServer:
-        """An `MCPServer` for this configuration (settings are read from the environment and file when omitted)."""
-        runtime = runtime or self.make_runtime(settings)
+    def build(
+        self,
+        settings: AideSettings | None = None,
+        *,
+        config: ServerSettings | None = None,
+        runtime: Runtime[StateT] | None = None,
+    ) -> MCPServer:
+        """An `MCPServer` for this configuration. Settings are read from the environment and file when omitted;
+        `config` replaces the server's own table (tests and library users configure a server in code)."""
+        runtime = runtime or self.make_runtime(settings, config)
         configure_logging(runtime.settings.log_level)  # before MCPServer's own basicConfig, which then does nothing
         config = runtime.config
         instructions = self.instructions

@@ -32,6 +32,7 @@ from aide_core.errors import (
     PolicyRefused,
     RateLimited,
     UpstreamError,
+    UpstreamUnreachable,
 )
 from aide_core.logs import redact
 from aide_core.retry import GOOGLE_RATE_LIMIT_REASONS, classify, response_body
@@ -40,20 +41,6 @@ _MAX_DETAIL = 300
 _TWILIO_OPTED_OUT = "21610"
 _TWILIO_TOO_MANY_REQUESTS = "20429"
 _GOOGLE_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
-
-
-class UpstreamUnreachable(UpstreamError):
-    """The service did not answer: the connection was refused, reset or timed out."""
-
-    def __init__(self, service: str) -> None:
-        AideError.__init__(
-            self,
-            f"Could not reach {service}: the connection failed or timed out.",
-            hint="This is a network problem, not a problem with the request; retry later. If the call sent or "
-            "created something, check first whether it went through.",
-        )
-        self.service = service
-        self.status = None
 
 
 @dataclass(frozen=True)

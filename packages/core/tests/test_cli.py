@@ -1,0 +1,124 @@
+"""The `aide` command, run in-process with typer's runner (and once as a real process for `serve`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from aide_core import registry
+from aide_core.cli import app
+from aide_core.cli.inspect import parse_arguments
+from aide_core.errors import ConfigError
+from aide_core.server import ServerSpec
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def with_example(monkeypatch: pytest.MonkeyPatch, example_app: ServerSpec[Any]) -> None:
+    """Registers the example server as if its package declared the entry point."""
+    real = registry.discover
+
+    def discover() -> dict[str, registry.ServerEntry]:
+        return real() | {"example": registry.ServerEntry("example", "available", example_app)}
+
+    monkeypatch.setattr(registry, "discover", discover)
+    monkeypatch.setattr("aide_core.cli.config.discover", discover)
+
+
+def test_tools_reports_what_each_tool_costs_a_model(with_example: None) -> None:
+    result = runner.invoke(app, ["tools", "example", "activity", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["tool"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == {"echo", "fail", "outbox_size", "send", "list_activity"}
+    send = rows["send"]
+    assert send["server"] == "example" and send["description"] == "Send a message."
+    assert 200 < send["bytes"] < 2000 and send["tokens"] == (send["bytes"] + 3) // 4
+    assert send["output_schema_bytes"] > 0
+
+
+def test_a_server_that_has_not_landed_is_reported_not_a_crash() -> None:
+    result = runner.invoke(app, ["tools", "gmail", "activity", "--json"])
+    assert result.exit_code == 0
+    assert "gmail: not available yet" in result.stderr
+    assert [row["tool"] for row in json.loads(result.stdout)] == ["list_activity"]
+
+
+def test_call_passes_json_values_as_json_and_the_rest_as_strings() -> None:
+    assert parse_arguments(["limit=5", "query=from:ann", 'tags=["a"]', "flag=true", "text=hello world"]) == {
+        "limit": 5,
+        "query": "from:ann",
+        "tags": ["a"],
+        "flag": True,
+        "text": "hello world",
+    }
+
+
+def test_call_prints_the_structured_result(with_example: None) -> None:
+    result = runner.invoke(app, ["call", "example", "echo", "text=hi there", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"text": "hi there"}
+
+
+def test_call_refuses_a_confirmation_when_there_is_no_terminal(with_example: None) -> None:
+    result = runner.invoke(app, ["call", "example", "send", "to=ann@example.com", "text=hi", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "declined"
+    assert "there is no terminal: declined" in result.stderr
+
+
+def test_call_reports_a_tool_error_and_exits_1(with_example: None) -> None:
+    result = runner.invoke(app, ["call", "example", "fail", "kind=input"])
+    assert result.exit_code == 1
+    assert "kind 'input' is always refused" in result.stderr
+
+
+def test_claude_desktop_config_spawns_each_available_server_with_this_python() -> None:
+    result = runner.invoke(app, ["config", "claude-desktop"])
+    assert result.exit_code == 0
+    servers = json.loads(result.stdout)["mcpServers"]
+    assert servers["aide-activity"] == {"command": sys.executable, "args": ["-m", "aide_core.launch", "activity"]}
+    assert "aide-gmail" not in servers  # not available yet
+
+
+def test_config_shows_the_files_and_the_http_token(settings: Any) -> None:
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0, result.output
+    token = (settings.home / "http-token").read_text().strip()
+    assert f"http token:    {token}" in result.stdout
+    assert str(settings.config_file) in result.stdout
+
+
+def test_doctor_has_one_line_per_server() -> None:
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    for name in registry.PLANNED:
+        assert sum(f" {name} " in line for line in lines) == 1
+    assert any(" gmail " in line and "not available yet" in line for line in lines)
+
+
+def test_serve_refuses_a_public_address_without_auth_before_binding() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "aide_core.cli", "serve", "--host", "0.0.0.0", "--no-auth"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "refusing to serve on 0.0.0.0 without authentication" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_serve_over_stdio_needs_exactly_one_server() -> None:
+    result = runner.invoke(app, ["serve", "--transport", "stdio"])
+    assert isinstance(result.exception, ConfigError)  # main() turns it into one line and exit 2
+    assert "stdio serves exactly one server" in str(result.exception)

@@ -1,0 +1,280 @@
+"""The side-effect guard through a real mcp.Client: confirmation by elicitation and by token, idempotent replay,
+allowlists, dry-run, the read-only switch and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.types import ElicitResult
+
+from aide_core.guard_store import GuardStore
+from aide_core.server import ServerSpec
+from aide_core.settings import AideSettings, ServerSettings
+
+pytestmark = pytest.mark.anyio
+
+
+def audit(settings: AideSettings) -> list[str]:
+    """Outcomes in the audit log, oldest first."""
+    return [entry.outcome for entry in reversed(GuardStore(settings.home / "guard.sqlite3").audit_entries())]
+
+
+async def sent(client: Client) -> int:
+    result = await client.call_tool("outbox_size", {})
+    return result.structured_content["count"]  # type: ignore[index]
+
+
+class Answers:
+    """An elicitation callback that answers as scripted and remembers what it was asked."""
+
+    def __init__(self, *answers: ElicitResult) -> None:
+        self.answers = list(answers)
+        self.questions: list[str] = []
+
+    async def __call__(self, context: Any, params: Any) -> ElicitResult:
+        self.questions.append(params.message)
+        return self.answers.pop(0)
+
+
+async def test_elicit_mode_asks_the_user_with_a_preview_and_acts_once_they_accept(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    answers = Answers(ElicitResult(action="accept", content={"confirm": True}))
+    server = example_app.build(settings, config=ServerSettings(confirm="elicit"))
+    async with Client(server, elicitation_callback=answers) as client:
+        result = await client.call_tool("send", {"to": "ann@example.com", "text": "hello"})
+        assert await sent(client) == 1
+    assert result.is_error is False
+    assert result.structured_content is not None
+    assert result.structured_content["status"] == "done"
+    assert result.structured_content["result"] == {"to": "ann@example.com", "count": 1}
+    assert answers.questions == ["Send 'hello' to ann@example.com\n\nGo ahead?"]
+    assert audit(settings) == ["done"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        ElicitResult(action="decline"),
+        ElicitResult(action="cancel"),
+        ElicitResult(action="accept", content={"confirm": False}),
+    ],
+)
+async def test_elicit_mode_does_nothing_when_the_user_says_no(
+    example_app: ServerSpec[Any], settings: AideSettings, answer: ElicitResult
+) -> None:
+    server = example_app.build(settings, config=ServerSettings(confirm="elicit"))
+    async with Client(server, elicitation_callback=Answers(answer)) as client:
+        result = await client.call_tool("send", {"to": "ann@example.com", "text": "hello"})
+        assert await sent(client) == 0
+    assert result.structured_content is not None
+    assert result.structured_content["status"] == "declined"
+    assert audit(settings) == ["declined"]
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_elicitation_works_on_both_protocol_eras(
+    example_app: ServerSpec[Any], settings: AideSettings, mode: str
+) -> None:
+    answers = Answers(ElicitResult(action="accept", content={"confirm": True}))
+    server = example_app.build(settings, config=ServerSettings(confirm="elicit"))
+    async with Client(server, elicitation_callback=answers, mode=mode) as client:  # type: ignore[arg-type]
+        result = await client.call_tool("send", {"to": "ann@example.com", "text": "hello"})
+        assert await sent(client) == 1
+    assert result.structured_content is not None and result.structured_content["status"] == "done"
+    assert len(answers.questions) == 1
+
+
+async def test_elicit_mode_falls_back_to_a_token_when_the_client_cannot_be_asked(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    server = example_app.build(settings, config=ServerSettings(confirm="elicit"))
+    async with Client(server) as client:  # no elicitation callback: no elicitation capability
+        first = await client.call_tool("send", {"to": "ann@example.com", "text": "hello"})
+        assert await sent(client) == 0
+    assert first.structured_content is not None
+    assert first.structured_content["status"] == "confirmation_required"
+    assert first.structured_content["confirmation_token"]
+
+
+async def test_token_mode_previews_first_and_acts_only_with_the_token(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    server = example_app.build(settings, config=ServerSettings(confirm="token"))
+    arguments = {"to": "ann@example.com", "text": "hello"}
+    async with Client(server) as client:
+        first = await client.call_tool("send", arguments)
+        assert first.structured_content is not None
+        assert first.structured_content["preview"] == "Send 'hello' to ann@example.com"
+        assert await sent(client) == 0
+        token = first.structured_content["confirmation_token"]
+        second = await client.call_tool("send", arguments | {"confirmation_token": token})
+        assert await sent(client) == 1
+    assert second.structured_content is not None
+    assert second.structured_content["status"] == "done"
+    assert audit(settings) == ["preview", "done"]
+
+
+async def test_a_token_does_not_confirm_different_arguments_or_a_made_up_value(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    server = example_app.build(settings, config=ServerSettings(confirm="token"))
+    async with Client(server) as client:
+        first = await client.call_tool("send", {"to": "ann@example.com", "text": "hello"})
+        token = first.structured_content["confirmation_token"]  # type: ignore[index]
+        changed = await client.call_tool(
+            "send", {"to": "eve@example.com", "text": "hello", "confirmation_token": token}
+        )
+        made_up = await client.call_tool("send", {"to": "ann@example.com", "text": "hi", "confirmation_token": "nope"})
+        assert await sent(client) == 0
+    assert changed.is_error and "the arguments changed since the preview" in changed.content[0].text  # type: ignore[union-attr]
+    assert made_up.is_error and "unknown confirmation token" in made_up.content[0].text  # type: ignore[union-attr]
+
+
+async def test_an_expired_token_is_refused(example_app: ServerSpec[Any], settings: AideSettings) -> None:
+    runtime = example_app.make_runtime(settings, ServerSettings(confirm="token", confirmation_ttl_seconds=60))
+    clock = [1_000_000.0]
+    runtime.guard.now = lambda: clock[0]  # the token is issued "long ago": expires_at is in the past
+    server = example_app.build(runtime=runtime)
+    async with Client(server) as client:
+        first = await client.call_tool("send", {"to": "ann@example.com", "text": "hello"})
+        token = first.structured_content["confirmation_token"]  # type: ignore[index]
+        late = await client.call_tool("send", {"to": "ann@example.com", "text": "hello", "confirmation_token": token})
+    assert late.is_error and "expired" in late.content[0].text  # type: ignore[union-attr]
+
+
+async def test_a_repeated_call_replays_the_first_result_instead_of_acting_twice(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    server = example_app.build(settings, config=ServerSettings(confirm="never"))
+    arguments = {"to": "ann@example.com", "text": "hello", "idempotency_key": "k-1"}
+    async with Client(server) as client:
+        first = await client.call_tool("send", arguments)
+        again = await client.call_tool("send", arguments)
+        derived_first = await client.call_tool("send", {"to": "bob@example.com", "text": "yo"})
+        derived_again = await client.call_tool("send", {"to": "bob@example.com", "text": "yo"})
+        new_key = await client.call_tool("send", arguments | {"idempotency_key": "k-2"})
+        assert await sent(client) == 3
+    assert first.structured_content["status"] == "done"  # type: ignore[index]
+    assert again.structured_content["status"] == "replayed"  # type: ignore[index]
+    assert again.structured_content["result"] == first.structured_content["result"]  # type: ignore[index]
+    assert derived_first.structured_content["status"] == "done"  # type: ignore[index]
+    assert derived_again.structured_content["status"] == "replayed"  # type: ignore[index]
+    assert new_key.structured_content["status"] == "done"  # type: ignore[index]
+
+
+async def test_a_replay_survives_a_restart_of_the_server(example_app: ServerSpec[Any], settings: AideSettings) -> None:
+    arguments = {"to": "ann@example.com", "text": "hello", "idempotency_key": "k-1"}
+    async with Client(example_app.build(settings, config=ServerSettings(confirm="never"))) as client:
+        await client.call_tool("send", arguments)
+    async with Client(example_app.build(settings, config=ServerSettings(confirm="never"))) as client:
+        again = await client.call_tool("send", arguments)
+        assert await sent(client) == 0  # a fresh process: its outbox is empty, nothing was sent again
+    assert again.structured_content["status"] == "replayed"  # type: ignore[index]
+
+
+async def test_concurrent_duplicates_act_once(example_app: ServerSpec[Any], settings: AideSettings) -> None:
+    server = example_app.build(settings, config=ServerSettings(confirm="never"))
+    arguments = {"to": "ann@example.com", "text": "hello", "idempotency_key": "same"}
+    results: list[Any] = []
+    async with Client(server) as client:
+
+        async def call() -> None:
+            results.append(await client.call_tool("send", arguments))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(5):
+                group.start_soon(call)
+        assert await sent(client) == 1
+    statuses = sorted("error" if r.is_error else r.structured_content["status"] for r in results)
+    assert statuses.count("done") == 1 and "done" in statuses
+
+
+async def test_the_recipient_allowlist_refuses_other_addresses(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    config = ServerSettings(confirm="never", allow_recipients=["ann@example.com"], allow_domains=["corp.example"])
+    async with Client(example_app.build(settings, config=config)) as client:
+        refused = await client.call_tool("send", {"to": "Eve <eve@evil.example>", "text": "hi"})
+        by_address = await client.call_tool("send", {"to": "ANN@example.com", "text": "hi"})
+        by_domain = await client.call_tool("send", {"to": "bob@corp.example", "text": "hi"})
+        assert await sent(client) == 2
+    assert refused.is_error
+    assert "eve@evil.example is not allowed by this server's allowlist" in refused.content[0].text  # type: ignore[union-attr]
+    assert by_address.structured_content["status"] == "done"  # type: ignore[index]
+    assert by_domain.structured_content["status"] == "done"  # type: ignore[index]
+    assert audit(settings) == ["refused", "done", "done"]
+
+
+async def test_the_phone_allowlist_compares_numbers_in_international_form(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    config = ServerSettings(confirm="never", tier="extended", allow_phone_numbers=["+1 (415) 555-0100"])
+    async with Client(example_app.build(settings, config=config)) as client:
+        allowed = await client.call_tool("text", {"number": "+14155550100"})
+        refused = await client.call_tool("text", {"number": "+14155550199"})
+    assert allowed.structured_content["status"] == "done"  # type: ignore[index]
+    assert refused.is_error and "+14155550199 is not allowed" in refused.content[0].text  # type: ignore[union-attr]
+
+
+async def test_dry_run_returns_the_preview_and_does_nothing(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    async with Client(example_app.build(settings, config=ServerSettings(confirm="never", dry_run=True))) as client:
+        result = await client.call_tool("send", {"to": "ann@example.com", "text": "hello"})
+        assert await sent(client) == 0
+    assert result.structured_content == {
+        "status": "dry_run",
+        "message": "Dry-run mode: nothing was done. This is the preview.",
+        "result": None,
+        "preview": "Send 'hello' to ann@example.com",
+        "confirmation_token": None,
+    }
+    assert audit(settings) == ["dry_run"]
+
+
+async def test_read_only_hides_every_write_tool(example_app: ServerSpec[Any], settings: AideSettings) -> None:
+    async with Client(example_app.build(settings, config=ServerSettings(read_only=True, tier="extended"))) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        hidden = await client.call_tool("send", {"to": "ann@example.com", "text": "hello"})
+    assert names == {"echo", "fail", "outbox_size"}
+    assert hidden.is_error
+
+
+async def test_a_failed_action_is_audited_and_may_be_retried(settings: AideSettings) -> None:
+    spec = ServerSpec[list[str]]("flaky", state=lambda runtime: [])
+    attempts: list[int] = []
+
+    @spec.action()
+    def post(text: str) -> dict[str, str]:
+        """Post a note (fails the first time)."""
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionError("upstream went away")
+        return {"posted": text}
+
+    async with Client(spec.build(settings, config=ServerSettings(confirm="never"))) as client:
+        failed = await client.call_tool("post", {"text": "hi", "idempotency_key": "x"})
+        retried = await client.call_tool("post", {"text": "hi", "idempotency_key": "x"})
+    assert failed.is_error and "internal error (trace id" in failed.content[0].text  # type: ignore[union-attr]
+    assert retried.structured_content["status"] == "done"  # type: ignore[index]
+    assert audit(settings) == ["failed", "done"]
+
+
+async def test_guarded_tools_advertise_their_annotations_and_output_schema(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    async with Client(example_app.build(settings)) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    send = tools["send"]
+    assert send.annotations is not None
+    assert (send.annotations.read_only_hint, send.annotations.destructive_hint) == (False, True)
+    assert send.annotations.idempotent_hint is False and send.annotations.open_world_hint is True
+    assert send.output_schema is not None and "status" in send.output_schema["properties"]
+    assert set(send.input_schema["properties"]) == {"to", "text", "confirmation_token", "idempotency_key"}
+    assert send.input_schema["required"] == ["to", "text"]
+    echo = tools["echo"]
+    assert echo.annotations is not None and echo.annotations.read_only_hint is True

@@ -1,0 +1,82 @@
+"""Settings: environment over file over defaults, and one clear message for a bad value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aide_core.errors import ConfigError
+from aide_core.settings import load_settings
+
+
+def write_config(text: str) -> Path:
+    import os
+
+    path = Path(os.environ["AIDE_CONFIG"])
+    path.write_text(text)
+    return path
+
+
+def test_the_file_sets_values_per_server_and_the_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    write_config('log_level = "DEBUG"\n[gmail]\nconfirm = "token"\ndry_run = true\n[http]\nport = 9001\n')
+    monkeypatch.setenv("AIDE_GMAIL__CONFIRM", "never")
+    settings = load_settings()
+    assert settings.log_level == "DEBUG"
+    assert settings.gmail.confirm == "never"
+    assert settings.gmail.dry_run is True
+    assert settings.http.port == 9001
+    assert settings.calendar.confirm == "elicit"
+
+
+def test_data_lives_under_xdg_data_home_unless_aide_home_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("AIDE_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert load_settings().home == tmp_path / "data" / "aide"
+    monkeypatch.setenv("AIDE_HOME", str(tmp_path / "elsewhere"))
+    assert load_settings().home == tmp_path / "elsewhere"
+
+
+def test_a_bad_value_in_the_file_names_the_key_and_the_file() -> None:
+    path = write_config('[gmail]\nconfirm = "sometimes"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.key == "gmail.confirm"
+    assert str(path) in str(caught.value)
+    assert "'elicit', 'token' or 'never'" in str(caught.value)
+
+
+def test_a_bad_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIDE_HTTP__PORT", "eighty")
+    with pytest.raises(ConfigError, match="environment variable AIDE_HTTP__PORT"):
+        load_settings()
+
+
+def test_an_unknown_key_and_broken_toml_are_reported_not_ignored() -> None:
+    write_config("[gmail]\nconfirm = 'token'\n[htpp]\nport = 1\n")
+    with pytest.raises(ConfigError, match=r"setting .htpp..*unknown setting"):
+        load_settings()
+    path = write_config("[gmail\n")
+    with pytest.raises(ConfigError, match="not valid TOML") as caught:
+        load_settings()
+    assert caught.value.source == str(path)
+
+
+def test_the_command_line_prints_one_line_and_exits_2_without_a_traceback(aide_env: Path) -> None:
+    path = write_config('[gmail]\nconfirm = "sometimes"\n')
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-m", "aide_core.cli", "doctor"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("aide: invalid setting 'gmail.confirm' in " + str(path))
