@@ -44,12 +44,16 @@ async def _tool_rows(servers: dict[str, MCPServer]) -> list[dict[str, Any]]:
 def tools(
     servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: all available).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="The README's tools table.")] = False,
 ) -> None:
     """List every tool with the size of what a model reads about it."""
     settings = settings_or_exit()
     rows = anyio.run(_tool_rows, build_servers(servers, settings))
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if markdown:
+        sys.stdout.write(markdown_table(rows))
         return
     table = Table("server", "tool", "description", "bytes", "≈tokens", "output schema bytes")
     for row in rows:
@@ -64,6 +68,16 @@ def tools(
     total = sum(row["bytes"] for row in rows)
     table.caption = f"{len(rows)} tools; a model reads {total} bytes (≈{estimate_tokens('x' * total)} tokens)"
     console.print(table)
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """The README's tools table, generated so that it cannot drift from the servers (a test compares them)."""
+    lines = ["| server | tool | what it does | schema bytes (≈tokens) |", "|---|---|---|---|"]
+    lines += [
+        f"| {row['server']} | `{row['tool']}` | {row['description']} | {row['bytes']} (≈{row['tokens']}) |"
+        for row in rows
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def parse_arguments(pairs: list[str]) -> dict[str, Any]:
