@@ -34,12 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m aide_core.launch SERVER", file=sys.stderr)  # noqa: T201
         return 2
-    from aide_core.registry import discover
+    from aide_core.registry import load_one
 
-    entry = discover().get(args[0])
-    if entry is None or entry.spec is None:
-        status = entry.status if entry else "unknown"
-        print(f"aide: server {args[0]!r} is {status}", file=sys.stderr)  # noqa: T201
+    entry = load_one(args[0])  # loads only this server's entry point: the others' imports are not our start-up's
+    if entry.spec is None:
+        print(f"aide: server {args[0]!r} is {entry.status}", file=sys.stderr)  # noqa: T201
         return 2
     return run_spec(entry.spec)
 

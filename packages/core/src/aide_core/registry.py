@@ -7,7 +7,7 @@ command line reports as a status, never as a crash. Third-party packages can add
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal, cast
 
 from aide_core.server import ServerSpec
@@ -19,25 +19,34 @@ PLANNED: tuple[str, ...] = ("gmail", "calendar", "notion", "twilio", "memory", "
 @dataclass(frozen=True)
 class ServerEntry:
     name: str
-    status: Literal["available", "not available yet", "broken"]
+    status: Literal["available", "not available yet", "broken", "unknown"]
     spec: ServerSpec[Any] | None = None
     error: str | None = None
+
+
+def _load(point: EntryPoint) -> ServerEntry:
+    try:
+        spec: object = point.load()
+    except Exception as exc:  # a broken plug-in must not take the others down
+        return ServerEntry(point.name, "broken", error=f"{type(exc).__name__}: {exc}")
+    if not isinstance(spec, ServerSpec):
+        return ServerEntry(point.name, "broken", error="entry point is not a ServerSpec")
+    return ServerEntry(point.name, "available", cast(ServerSpec[Any], spec))
 
 
 def discover() -> dict[str, ServerEntry]:
     """Every planned or installed server, by name (planned ones first, in order)."""
     found: dict[str, ServerEntry] = {name: ServerEntry(name, "not available yet") for name in PLANNED}
     for point in entry_points(group="aide.servers"):
-        try:
-            spec: object = point.load()
-        except Exception as exc:  # a broken plug-in must not take the others down
-            found[point.name] = ServerEntry(point.name, "broken", error=f"{type(exc).__name__}: {exc}")
-            continue
-        if not isinstance(spec, ServerSpec):
-            found[point.name] = ServerEntry(point.name, "broken", error="entry point is not a ServerSpec")
-            continue
-        found[point.name] = ServerEntry(point.name, "available", cast(ServerSpec[Any], spec))
+        found[point.name] = _load(point)
     return found
+
+
+def load_one(name: str) -> ServerEntry:
+    """One server, without importing the others."""
+    for point in entry_points(group="aide.servers", name=name):
+        return _load(point)
+    return ServerEntry(name, "not available yet" if name in PLANNED else "unknown")
 
 
 def select(names: list[str] | None) -> tuple[list[ServerEntry], list[ServerEntry]]:

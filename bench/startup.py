@@ -1,0 +1,234 @@
+"""Cold start of each aide server over stdio, next to the floor: a bare one-tool MCPServer on the same SDK.
+
+One sample is the time from spawning the process to reading the answer to its first `tools/list`. The client side
+is raw JSON-RPC over the child's pipes (no SDK client), so nothing but the server's own start-up is counted. Runs
+are interleaved (floor, server A, server B, floor, ...) so that drift in the machine's load hits every row alike.
+
+    uv run python bench/startup.py [--runs 10] [--json results.json] [SERVER ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import selectors
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+GOAL_MS = 60.0
+FLOOR = "floor"
+FLOOR_SCRIPT = Path(__file__).resolve().with_name("floor_server.py")
+
+#: `initialize`, `notifications/initialized` and `tools/list`, written in one go before anything is read.
+PAYLOAD = b"".join(
+    json.dumps(message, separators=(",", ":")).encode() + b"\n"
+    for message in (
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "aide-startup-bench", "version": "0"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
+    )
+)
+TOOLS_LIST_ID = 2
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+@dataclass
+class Target:
+    name: str
+    command: list[str]
+    samples: list[float] = field(default_factory=list)  # milliseconds
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+
+def _answer(stdout: int, deadline: float) -> dict[str, object]:
+    """Read the child's stdout until the `tools/list` answer arrives; return it."""
+    buffer = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(stdout, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise BenchError("no tools/list answer before the timeout")
+            if not selector.select(remaining):
+                continue
+            chunk = os.read(stdout, 65536)
+            if not chunk:
+                raise BenchError("the server closed stdout before answering tools/list")
+            buffer += chunk
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    message = json.loads(line)
+                except json.JSONDecodeError:
+                    raise BenchError(f"not JSON-RPC on stdout: {line[:200]!r}") from None
+                if isinstance(message, dict) and message.get("id") == TOOLS_LIST_ID:
+                    return message
+
+
+def measure(target: Target, env: dict[str, str], cwd: Path, timeout: float) -> float:
+    """One cold start of `target`, in milliseconds."""
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            target.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env, cwd=cwd
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(PAYLOAD)
+            proc.stdin.flush()
+            message = _answer(proc.stdout.fileno(), start + timeout)
+            elapsed = (time.perf_counter() - start) * 1000
+            result = message.get("result")
+            if not isinstance(result, dict) or not result.get("tools"):
+                raise BenchError(f"tools/list did not list any tools: {json.dumps(message)[:300]}")
+            return elapsed
+        except (BenchError, OSError) as exc:
+            proc.kill()
+            proc.wait()
+            stderr.seek(0)
+            tail = stderr.read().decode(errors="replace").strip()[-2000:]
+            raise BenchError(f"{target.name}: {exc}" + (f"\n--- stderr ---\n{tail}" if tail else "")) from None
+        finally:
+            # Closing stdin ends a stdio server; wait so that the next sample does not overlap this one.
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+
+def aide_targets(wanted: list[str]) -> tuple[list[Target], list[str]]:
+    from aide_core.registry import discover
+
+    targets, skipped = [], []
+    for name, entry in discover().items():
+        if wanted and name not in wanted:
+            continue
+        if entry.status == "available":
+            targets.append(Target(name, [sys.executable, "-m", "aide_core.launch", name]))
+        else:
+            skipped.append(f"{name} ({entry.status})")
+    unknown = sorted(set(wanted) - {t.name for t in targets} - {s.split(" ")[0] for s in skipped})
+    skipped += [f"{name} (unknown)" for name in unknown]
+    return targets, skipped
+
+
+def child_env(root: Path) -> dict[str, str]:
+    """The caller's environment without its aide settings, pointed at an empty home and a missing config file."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIDE_")}
+    home = root / "home"
+    home.mkdir()
+    env["AIDE_HOME"] = str(home)
+    env["AIDE_CONFIG"] = str(root / "config.toml")
+    return env
+
+
+def report(floor: Target, servers: list[Target], runs: int, skipped: list[str]) -> dict[str, object]:
+    print(
+        f"Cold start over stdio, spawn to first tools/list answer; median of {runs} runs "
+        f"(Python {platform.python_version()}, mcp {version('mcp')}, {platform.system()} {platform.machine()})"
+    )
+    print()
+    print("| server | median ms | over floor ms | min | max |")
+    print("|---|---:|---:|---:|---:|")
+    rows: dict[str, dict[str, object]] = {}
+    for target in [floor, *servers]:
+        over = target.median - floor.median
+        over_cell = "-" if target is floor else f"{over:+.1f}"
+        label = "floor (bare one-tool MCPServer)" if target is floor else target.name
+        print(
+            f"| {label} | {target.median:.1f} | {over_cell} | {min(target.samples):.1f} | {max(target.samples):.1f} |"
+        )
+        rows[target.name] = {
+            "median_ms": round(target.median, 2),
+            "over_floor_ms": None if target is floor else round(over, 2),
+            "min_ms": round(min(target.samples), 2),
+            "max_ms": round(max(target.samples), 2),
+            "samples_ms": [round(s, 2) for s in target.samples],
+        }
+    print()
+    if skipped:
+        print(f"Not measured: {', '.join(skipped)}")
+    worst = max(servers, key=lambda t: t.median, default=None)
+    met = all(t.median - floor.median <= GOAL_MS for t in servers)
+    if worst is None:
+        line = "no aide server available to measure"
+    else:
+        verdict = "met" if met else "NOT met"
+        line = f"{verdict} (slowest: {worst.name}, {worst.median - floor.median:+.1f} ms)"
+    print(f"Goal: every aide server within {GOAL_MS:.0f} ms of the floor: {line}")
+    return {
+        "runs": runs,
+        "python": platform.python_version(),
+        "mcp": version("mcp"),
+        "goal_ms": GOAL_MS,
+        "goal_met": met if worst is not None else None,
+        "floor": FLOOR,
+        "results": rows,
+        "not_measured": skipped,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("servers", nargs="*", help="aide servers to measure (default: every available one)")
+    parser.add_argument("--runs", type=int, default=10, help="measured runs per server (default: 10)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for one answer (default: 30)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    servers, skipped = aide_targets(args.servers)
+    floor = Target(FLOOR, [sys.executable, str(FLOOR_SCRIPT)])
+    targets = [floor, *servers]
+    with tempfile.TemporaryDirectory(prefix="aide-bench-") as tmp:
+        root = Path(tmp)
+        env = child_env(root)
+        try:
+            for target in targets:  # warm the OS file cache (and bytecode caches); not measured
+                measure(target, env, root, args.timeout)
+            for _ in range(args.runs):
+                for target in targets:
+                    target.samples.append(measure(target, env, root, args.timeout))
+        except BenchError as exc:
+            print(f"startup bench failed: {exc}", file=sys.stderr)
+            return 1
+    result = report(floor, servers, args.runs, skipped)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"Wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
