@@ -10,6 +10,7 @@ import pytest
 from mcp import Client
 from mcp.types import ElicitResult
 
+from aide_core.errors import InvalidInput
 from aide_core.guard_store import GuardStore
 from aide_core.server import ServerSpec
 from aide_core.settings import AideSettings, ServerSettings
@@ -244,7 +245,7 @@ async def test_read_only_hides_every_write_tool(example_app: ServerSpec[Any], se
     assert hidden.is_error
 
 
-async def test_a_failed_action_is_audited_and_may_be_retried(settings: AideSettings) -> None:
+def flaky_server(first_error: Exception) -> tuple[ServerSpec[list[str]], list[int]]:
     spec = ServerSpec[list[str]]("flaky", state=lambda runtime: [])
     attempts: list[int] = []
 
@@ -253,15 +254,38 @@ async def test_a_failed_action_is_audited_and_may_be_retried(settings: AideSetti
         """Post a note (fails the first time)."""
         attempts.append(1)
         if len(attempts) == 1:
-            raise ConnectionError("upstream went away")
+            raise first_error
         return {"posted": text}
 
+    return spec, attempts
+
+
+async def test_an_action_upstream_refused_is_audited_and_may_be_retried_with_the_same_key(
+    settings: AideSettings,
+) -> None:
+    spec, attempts = flaky_server(InvalidInput("Invalid 'To' number."))
     async with Client(spec.build(settings, config=ServerSettings(confirm="never"))) as client:
         failed = await client.call_tool("post", {"text": "hi", "idempotency_key": "x"})
         retried = await client.call_tool("post", {"text": "hi", "idempotency_key": "x"})
-    assert failed.is_error and "internal error (trace id" in failed.content[0].text  # type: ignore[union-attr]
+    assert failed.is_error and "Invalid 'To' number." in failed.content[0].text  # type: ignore[union-attr]
     assert retried.structured_content["status"] == "done"  # type: ignore[index]
+    assert len(attempts) == 2
     assert audit(settings) == ["failed", "done"]
+
+
+@pytest.mark.parametrize("error", [ConnectionError("reset after sending"), RuntimeError("bug after the call")])
+async def test_an_action_whose_outcome_is_unknown_is_not_retried_blindly(
+    settings: AideSettings, error: Exception
+) -> None:
+    spec, attempts = flaky_server(error)
+    async with Client(spec.build(settings, config=ServerSettings(confirm="never"))) as client:
+        failed = await client.call_tool("post", {"text": "hi", "idempotency_key": "x"})
+        retried = await client.call_tool("post", {"text": "hi", "idempotency_key": "x"})
+        fresh = await client.call_tool("post", {"text": "hi", "idempotency_key": "y"})
+    assert failed.is_error and retried.is_error
+    assert "its outcome is unknown" in retried.content[0].text  # type: ignore[union-attr]
+    assert fresh.structured_content["status"] == "done"  # type: ignore[index]
+    assert len(attempts) == 2
 
 
 async def test_guarded_tools_advertise_their_annotations_and_output_schema(

@@ -33,7 +33,14 @@ from mcp.server.mcpserver import Context, Elicit, ElicitationResult, Resolve
 from mcp.server.mcpserver.resolve import AcceptedElicitation
 from pydantic import BaseModel, Field
 
-from aide_core.errors import AideError, InvalidInput, PolicyRefused, to_tool_error
+from aide_core.errors import (
+    AideError,
+    InvalidInput,
+    PolicyRefused,
+    UpstreamError,
+    UpstreamUnreachable,
+    to_tool_error,
+)
 from aide_core.guard_store import GuardStore
 
 if TYPE_CHECKING:
@@ -289,10 +296,18 @@ def guarded(
                 result = await fn(**call_values)
             else:
                 result = await anyio.to_thread.run_sync(lambda: _call_bound(bind_runtime, fn, call_values))
-        except BaseException as exc:
-            store.release(key)
-            store.audit(server, tool, digest, "failed", type(exc).__name__)
+        except Exception as exc:
+            if _did_not_act(exc):
+                store.release(key)  # upstream refused the request outright: a retry may act
+                store.audit(server, tool, digest, "failed", type(exc).__name__)
+            else:
+                # Nothing says whether upstream acted (a timeout after the request left, a 5xx, a bug after the
+                # call): the key stays pending, so a blind retry with it cannot act a second time.
+                store.audit(server, tool, digest, "failed", f"{type(exc).__name__}; outcome unknown")
             raise to_tool_error(exc, tool=tool) from None
+        except BaseException:
+            store.audit(server, tool, digest, "failed", "cancelled; outcome unknown")
+            raise
         dumped = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
         store.complete(key, dumped)
         store.audit(server, tool, digest, "done")
@@ -325,6 +340,16 @@ def guarded(
     wrapper.__doc__ = fn.__doc__
     wrapper.__module__ = fn.__module__
     return wrapper
+
+
+def _did_not_act(exc: Exception) -> bool:
+    """True when the error proves the action did not happen: upstream answered with a refusal (a 4xx, mapped to an
+    `AideError`) or our own validation stopped it. Connection failures, timeouts, 5xx and bugs prove nothing."""
+    if isinstance(exc, UpstreamUnreachable):
+        return False
+    if isinstance(exc, UpstreamError):
+        return exc.status is not None and exc.status < 500
+    return isinstance(exc, AideError)
 
 
 def _call_bound(bind_runtime: Callable[[], Any], fn: Callable[..., Any], values: dict[str, Any]) -> Any:
