@@ -12,6 +12,14 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import httpx
 import pytest
+from stand_ins import (
+    GoogleHttpError,
+    Httplib2Response,
+    NotionAPIResponseError,
+    NotionRequestTimeoutError,
+    RequestsConnectionError,
+    TwilioRestException,
+)
 
 from aide_core.errors import RateLimited
 from aide_core.retry import Failure, RetryPolicy, acall_with_retry, call_with_retry, classify, parse_retry_after
@@ -292,53 +300,6 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
     assert parse_retry_after(None) is None
 
 
-# Stand-ins for the client libraries' exceptions, with the same attribute names as the real ones. The real libraries
-# are not installed in aide-core (it must stay light); the server packages test against the real clients.
-
-
-class Httplib2Response(dict[str, str]):
-    """httplib2.Response: a dict of lowercase headers with the status as an attribute."""
-
-    def __init__(self, status: int, headers: dict[str, str]) -> None:
-        super().__init__(headers)
-        self.status = status
-
-
-class GoogleHttpError(Exception):
-    def __init__(self, resp: Httplib2Response, content: bytes) -> None:
-        super().__init__("HttpError")
-        self.resp = resp
-        self.content = content
-
-
-class NotionAPIResponseError(Exception):
-    def __init__(self, status: int, headers: dict[str, str], body: str) -> None:
-        super().__init__("notion")
-        self.status, self.headers, self.body = status, headers, body
-
-
-class TwilioRestException(Exception):
-    def __init__(self, status: int, code: int, msg: str) -> None:
-        super().__init__(msg)
-        self.status, self.code, self.msg, self.details = status, code, msg, None
-
-
-class RequestsConnectionError(OSError):
-    pass
-
-
-RequestsConnectionError.__module__ = "requests.exceptions"
-RequestsConnectionError.__name__ = "ConnectionError"
-
-
-class NotionRequestTimeoutError(Exception):
-    pass
-
-
-NotionRequestTimeoutError.__module__ = "notion_client.errors"
-NotionRequestTimeoutError.__name__ = "RequestTimeoutError"
-
-
 def test_classify_reads_status_and_retry_after_from_each_client_by_duck_typing() -> None:
     google = GoogleHttpError(Httplib2Response(429, {"retry-after": "3"}), b"{}")
     assert classify(google) == Failure(429, 3.0, False)
@@ -348,7 +309,8 @@ def test_classify_reads_status_and_retry_after_from_each_client_by_duck_typing()
     assert classify(google_rate) == Failure(403, None, False, rate_limited=True)
     notion = NotionAPIResponseError(503, {"Retry-After": "4"}, "{}")
     assert classify(notion) == Failure(503, 4.0, False)
-    assert classify(TwilioRestException(400, 21211, "Unable to create record")) == Failure(400, None, False)
+    twilio = TwilioRestException(400, "/Accounts/AC123/Messages.json", "Unable to create record", 21211)
+    assert classify(twilio) == Failure(400, None, False)
 
 
 def test_classify_treats_connection_and_timeout_errors_as_connection_failures() -> None:

@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, NoReturn, TypeVar, cast
+from typing import Any, NoReturn, TypedDict, TypeVar, cast
 
 import anyio
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, wait_random_exponential
@@ -213,6 +213,16 @@ def classify(exc: BaseException) -> Failure | None:
 # The policy, as tenacity hooks
 
 
+class _Hooks(TypedDict):
+    """The policy hooks `Retrying` and `AsyncRetrying` are built with (`sleep` differs, so it is passed apart)."""
+
+    retry: retry_if_exception
+    wait: Callable[[RetryCallState], float]
+    stop: Callable[[RetryCallState], bool]
+    before_sleep: Callable[[RetryCallState], None]
+    retry_error_callback: Callable[[RetryCallState], NoReturn]
+
+
 class _Controller:
     """The tenacity hooks for one call: wait, stop, log and give up, sharing what the stop decided."""
 
@@ -275,6 +285,16 @@ class _Controller:
             raise RateLimited(self.service, self.too_long) from exc
         raise exc
 
+    def hooks(self) -> _Hooks:
+        """The keyword arguments `Retrying` and `AsyncRetrying` both take from this controller."""
+        return _Hooks(
+            retry=retry_if_exception(self.retryable),
+            wait=self.wait,
+            stop=self.stop,
+            before_sleep=self.log,
+            retry_error_callback=self.give_up,
+        )
+
 
 def _may_retry(idempotent: bool, idempotency_key: str | None) -> bool:
     return idempotent or bool(idempotency_key)
@@ -297,15 +317,7 @@ def call_with_retry(
     """
     if not _may_retry(idempotent, idempotency_key):
         return fn()
-    hooks = _Controller(service, policy)
-    retrying = Retrying(
-        sleep=sleep,
-        retry=retry_if_exception(hooks.retryable),
-        wait=hooks.wait,
-        stop=hooks.stop,
-        before_sleep=hooks.log,
-        retry_error_callback=hooks.give_up,
-    )
+    retrying = Retrying(sleep=sleep, **_Controller(service, policy).hooks())
     return retrying(fn)
 
 
@@ -325,13 +337,5 @@ async def acall_with_retry(
     async def attempt() -> T:  # tenacity only awaits what a coroutine *function* returns
         return await fn()
 
-    hooks = _Controller(service, policy)
-    retrying = AsyncRetrying(
-        sleep=sleep,
-        retry=retry_if_exception(hooks.retryable),
-        wait=hooks.wait,
-        stop=hooks.stop,
-        before_sleep=hooks.log,
-        retry_error_callback=hooks.give_up,
-    )
+    retrying = AsyncRetrying(sleep=sleep, **_Controller(service, policy).hooks())
     return await retrying(attempt)
