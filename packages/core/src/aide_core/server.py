@@ -33,7 +33,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
@@ -57,6 +57,13 @@ class _ToolDecl:
     tier: Tier
     action: ActionSpec | None
     title: str | None
+    name: str
+
+    @property
+    def description(self) -> str:
+        """The docstring's first paragraph: a model reads it on every turn, so the rest stays for developers."""
+        doc = inspect.getdoc(self.fn) or ""
+        return doc.split("\n\n", 1)[0].replace("\n", " ").strip()
 
 
 @dataclass(frozen=True)
@@ -141,8 +148,10 @@ class ServerSpec(Generic[StateT]):
         open_world: bool = True,
         tier: Tier = "default",
         title: str | None = None,
+        name: str | None = None,
     ) -> Callable[[F], F]:
-        """Declare a tool that does not need the side-effect guard (reads, or reversible writes such as labels)."""
+        """Declare a tool that does not need the side-effect guard (reads, or reversible writes such as labels).
+        `name` overrides the function's name (for tool names that are Python builtins, such as `list`)."""
         annotations = ToolAnnotations(
             title=title,
             read_only_hint=read_only,
@@ -152,7 +161,7 @@ class ServerSpec(Generic[StateT]):
         )
 
         def register(fn: F) -> F:
-            self._tools.append(_ToolDecl(fn, annotations, tier, None, title))
+            self._tools.append(_ToolDecl(fn, annotations, tier, None, title, name or fn.__name__))
             return fn
 
         return register
@@ -167,6 +176,7 @@ class ServerSpec(Generic[StateT]):
         open_world: bool = True,
         tier: Tier = "default",
         title: str | None = None,
+        name: str | None = None,
     ) -> Callable[[F], F]:
         """Declare a tool that sends, deletes, invites or otherwise acts on the world: it runs through the guard.
 
@@ -183,7 +193,7 @@ class ServerSpec(Generic[StateT]):
         spec = ActionSpec(preview=preview, recipients=recipients, phone_numbers=phone_numbers, destructive=destructive)
 
         def register(fn: F) -> F:
-            self._tools.append(_ToolDecl(fn, annotations, tier, spec, title))
+            self._tools.append(_ToolDecl(fn, annotations, tier, spec, title, name or fn.__name__))
             return fn
 
         return register
@@ -240,7 +250,7 @@ class ServerSpec(Generic[StateT]):
 
     @property
     def tool_names(self) -> list[str]:
-        return [decl.fn.__name__ for decl in self._tools]
+        return [decl.name for decl in self._tools]
 
     def make_runtime(
         self, settings: AideSettings | None = None, config: ServerSettings | None = None
@@ -276,16 +286,51 @@ class ServerSpec(Generic[StateT]):
                 continue
             if config.read_only and not decl.annotations.read_only_hint:
                 continue
-            name = decl.fn.__name__
+            name = decl.name
             if decl.action is not None:
                 fn = guarded(decl.fn, tool=name, spec=decl.action, guard=lambda: runtime.guard, bind_runtime=bind)
             else:
                 fn = _with_errors(decl.fn, name, bind)
-            server.add_tool(fn, name=name, title=decl.title, annotations=decl.annotations, structured_output=True)
+            server.add_tool(
+                fn,
+                name=name,
+                title=decl.title,
+                description=decl.description,
+                annotations=decl.annotations,
+                structured_output=True,
+            )
+            _compact_input_schema(server, name)
 
         for res in self._resources:
             server.resource(res.uri, **res.kwargs)(_with_errors(res.fn, res.uri, bind, resource=True))
         return server
+
+
+def _compact_input_schema(server: MCPServer, name: str) -> None:
+    """Drop the `title` pydantic puts on every property ("Query" for `query`): it repeats the name, and a model reads
+    every input schema on every turn. Arguments are still validated by the SDK's model, not by this schema."""
+    tool = server._tool_manager.get_tool(name)  # pyright: ignore[reportPrivateUsage]  # no public handle exists
+    if tool is not None:
+        _strip_titles(tool.parameters)
+
+
+def _strip_titles(node: Any) -> None:
+    """Remove `title` from a schema and its sub-schemas (a property *named* title is kept: it lives in the
+    `properties` mapping, whose keys are names, not schema keywords)."""
+    if isinstance(node, list):
+        for item in cast(list[Any], node):
+            _strip_titles(item)
+        return
+    if not isinstance(node, dict):
+        return
+    schema = cast(dict[str, Any], node)
+    schema.pop("title", None)
+    for key, value in schema.items():
+        if key in ("properties", "$defs", "patternProperties") and isinstance(value, dict):
+            for sub in cast(dict[str, Any], value).values():
+                _strip_titles(sub)
+        else:
+            _strip_titles(value)
 
 
 def _log_level(runtime: Runtime[Any]) -> Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]:

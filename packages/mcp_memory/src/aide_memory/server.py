@@ -1,0 +1,1 @@
+"""Placeholder until the memory server lands (see issue 3)."""
