@@ -42,6 +42,14 @@ def echo(text: str) -> Echo:
 
 
 @app.tool()
+def whoami() -> Echo:
+    """The caller's identity."""
+    from aide_core.identity import current_user
+
+    return Echo(text=current_user("configured-user"))
+
+
+@app.tool()
 def fail(kind: str) -> Echo:
     """Fail in the way asked: 'input' or 'bug'."""
     if kind == "input":

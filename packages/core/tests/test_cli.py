@@ -36,7 +36,7 @@ def test_tools_reports_what_each_tool_costs_a_model(with_example: None) -> None:
     result = runner.invoke(app, ["tools", "example", "activity", "--json"])
     assert result.exit_code == 0, result.output
     rows = {row["tool"]: row for row in json.loads(result.stdout)}
-    assert set(rows) == {"echo", "fail", "outbox_size", "send", "list_activity"}
+    assert set(rows) == {"echo", "whoami", "fail", "outbox_size", "send", "list_activity"}
     send = rows["send"]
     assert send["server"] == "example" and send["description"] == "Send a message."
     assert 200 < send["bytes"] < 2000 and send["tokens"] == (send["bytes"] + 3) // 4

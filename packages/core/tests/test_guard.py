@@ -241,7 +241,7 @@ async def test_read_only_hides_every_write_tool(example_app: ServerSpec[Any], se
     async with Client(example_app.build(settings, config=ServerSettings(read_only=True, tier="extended"))) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
         hidden = await client.call_tool("send", {"to": "ann@example.com", "text": "hello"})
-    assert names == {"echo", "fail", "outbox_size"}
+    assert names == {"echo", "whoami", "fail", "outbox_size"}
     assert hidden.is_error
 
 

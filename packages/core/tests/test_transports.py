@@ -109,6 +109,24 @@ async def test_streamable_http_with_the_token_reaches_the_tools(example_app, set
     assert result.structured_content == {"text": "over http"}
 
 
+@pytest.mark.parametrize(("token", "identity"), [("s3cret-token", "configured-user"), ("alice-token", "alice")])
+async def test_each_token_calls_as_its_own_user_over_both_transports(
+    example_app, settings: AideSettings, token: str, identity: str
+) -> None:
+    settings = settings.model_copy(
+        update={"http": settings.http.model_copy(update={"users": {"alice": "alice-token"}})}
+    )
+    async with running(example_app, settings, "s3cret-token") as base:
+        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"})
+        async with http, Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client:
+            over_http = await client.call_tool("whoami", {})
+        transport = sse_client(f"{base}/sse", headers={"Authorization": f"Bearer {token}"})
+        async with Client(transport, mode="legacy") as client:
+            over_sse = await client.call_tool("whoami", {})
+    assert over_http.structured_content == {"text": identity}
+    assert over_sse.structured_content == {"text": identity}
+
+
 async def test_sse_with_the_token_reaches_the_tools(example_app, settings: AideSettings) -> None:
     async with running(example_app, settings, "s3cret-token") as base:
         transport = sse_client(f"{base}/sse", headers={"Authorization": "Bearer s3cret-token"})

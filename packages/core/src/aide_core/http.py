@@ -19,6 +19,9 @@ import socket
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 
+from mcp.server.auth.middleware.auth_context import auth_context_var
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
@@ -26,6 +29,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aide_core.errors import ConfigError
+from aide_core.identity import DEFAULT_IDENTITY
 from aide_core.settings import HttpSettings
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -63,11 +67,16 @@ def transport_security(http: HttpSettings) -> TransportSecuritySettings:
 
 
 class BearerAuth:
-    """Pure ASGI middleware (it must not buffer: streamable HTTP and SSE stream their responses)."""
+    """Pure ASGI middleware (it must not buffer: streamable HTTP and SSE stream their responses).
 
-    def __init__(self, app: ASGIApp, token: str, public_paths: tuple[str, ...] = ()) -> None:
+    `tokens` maps each accepted token to the identity it stands for. The identity is handed to tools the way the
+    SDK hands over an OAuth identity (its auth context: `get_access_token().client_id`), so a server scopes its data
+    by user without knowing which kind of authentication ran (see `aide_core.identity`).
+    """
+
+    def __init__(self, app: ASGIApp, tokens: Mapping[str, str], public_paths: tuple[str, ...] = ()) -> None:
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.expected = [(f"Bearer {token}".encode(), token, identity) for token, identity in tokens.items()]
         self.public_paths = public_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -76,8 +85,19 @@ class BearerAuth:
             return
         headers: list[tuple[bytes, bytes]] = scope["headers"]
         given = next((value for name, value in headers if name == b"authorization"), b"")
-        if hmac.compare_digest(given, self.expected):
-            await self.app(scope, receive, send)
+        # Every candidate is compared (no early exit), each in constant time.
+        matches = [
+            (token, identity) for expected, token, identity in self.expected if hmac.compare_digest(given, expected)
+        ]
+        if matches:
+            token, identity = matches[0]
+            user = AuthenticatedUser(AccessToken(token=token, client_id=identity, scopes=[]))
+            scope["user"] = user
+            reset = auth_context_var.set(user)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                auth_context_var.reset(reset)
             return
         body = json.dumps(
             {"error": "unauthorized", "error_description": "missing or wrong bearer token (see: aide config)"}
@@ -104,7 +124,9 @@ class Endpoint:
 
 
 def build_app(servers: Mapping[str, MCPServer], http: HttpSettings, token: str | None) -> ASGIApp:
-    """One ASGI app serving every server at `/<name>/mcp` and `/<name>/sse`; `token=None` means no auth."""
+    """One ASGI app serving every server at `/<name>/mcp` and `/<name>/sse`; `token=None` means no auth.
+
+    `token` stands for the identity `default`; `http.users` adds one token per named user."""
     security = transport_security(http)
     routes: list[BaseRoute] = []
     for name, server in servers.items():
@@ -122,7 +144,7 @@ def build_app(servers: Mapping[str, MCPServer], http: HttpSettings, token: str |
 
     app: ASGIApp = Starlette(routes=routes, lifespan=lifespan)
     if token is not None:
-        app = BearerAuth(app, token)
+        app = BearerAuth(app, {token: DEFAULT_IDENTITY} | {t: user for user, t in http.users.items()})
     return app
 
 

@@ -66,6 +66,9 @@ class HttpSettings(BaseModel):
     allowed_hosts: list[str] = Field(default_factory=list, description="Extra Host values to accept (host:port).")
     allowed_origins: list[str] = Field(default_factory=list, description="Extra Origin values to accept.")
     token: str | None = Field(default=None, description="Bearer token; generated and stored on first run when unset.")
+    users: dict[str, str] = Field(
+        default_factory=dict, description="More users, each with their own token: {name = token}; data is per user."
+    )
 
 
 def _xdg(variable: str, fallback: str) -> Path:
