@@ -176,6 +176,7 @@ def guarded(
 
     async def decide(ctx: Context, **values: Any) -> Any:
         """Runs before the body (and again on each elicitation round: it must not write)."""
+        bind_runtime()  # previews and allowlist extractors may read the server's state
         the_guard = guard()
         arguments = arguments_of(values)
         try:
@@ -214,6 +215,7 @@ def guarded(
         outcome: ElicitationResult[Any] = values.pop("confirmation")
         token: str | None = values.pop("confirmation_token", None)
         explicit_key: str | None = values.pop("idempotency_key", None)
+        bind_runtime()
         the_guard = guard()
         arguments = arguments_of(values)
         digest = the_guard.args_digest(tool, arguments)

@@ -1,1 +1,350 @@
-"""Placeholder until the memory server lands (see issue 3)."""
+"""`aide-memory`: long-term memory for an assistant, on SQLite, with no account and no network.
+
+The tools are declared here; storage is `store.py`, ranking `recall.py`, the models `models.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field
+
+from aide_core.errors import InvalidInput
+from aide_core.identity import current_user
+from aide_core.paging import decode_cursor, encode_cursor
+from aide_core.server import Runtime, ServerSpec
+from aide_core.settings import ServerSettings
+from aide_memory.models import (
+    Forgotten,
+    Hit,
+    Memories,
+    NewMemory,
+    RecallResult,
+    Remembered,
+    Stats,
+    Updated,
+    require_ids,
+)
+from aide_memory.store import MemoryStore, Scope, row_to_memory
+
+if TYPE_CHECKING:
+    from aide_memory.embeddings import Embedder
+    from aide_memory.vectors import VectorIndex
+
+
+class MemorySettings(ServerSettings):
+    user: str = Field(default="default", description="Whose memories a stdio server reads and writes.")
+    namespace: str = Field(default="", description="A separate set of memories for the same user, e.g. 'work'.")
+    embeddings: Literal["none", "local", "openai"] = "none"
+    embedding_model: str | None = None
+    embedding_base_url: str | None = None
+    database: str | None = Field(default=None, description="Path of the SQLite file (default: <home>/memory.db).")
+
+
+class MemoryState:
+    """The store and, when configured, the embedding model (loaded on first use)."""
+
+    def __init__(self, runtime: Runtime[MemoryState]) -> None:
+        config = runtime.config
+        assert isinstance(config, MemorySettings)
+        self.config = config
+        path = config.database or str(runtime.home / "memory.db")
+        self.store = MemoryStore(__import__("pathlib").Path(path))
+        self._embedder: Embedder | None = None
+        self._index: VectorIndex | None = None
+        self._lock = threading.Lock()
+        self._credentials = runtime
+
+    @property
+    def embedder(self) -> Embedder | None:
+        if self.config.embeddings == "none":
+            return None
+        with self._lock:
+            if self._embedder is None:
+                from aide_memory.embeddings import make_embedder
+
+                api_key = None
+                if self.config.embeddings == "openai":
+                    from aide_core.credentials import open_credentials
+
+                    api_key = open_credentials(self._credentials.settings).get("memory.embedding_api_key")
+                self._embedder = make_embedder(
+                    self.config.embeddings,
+                    model=self.config.embedding_model,
+                    base_url=self.config.embedding_base_url,
+                    api_key=api_key,
+                )
+            return self._embedder
+
+    @property
+    def index(self) -> VectorIndex | None:
+        embedder = self.embedder
+        if embedder is None:
+            return None
+        with self._lock:
+            if self._index is None:
+                from aide_memory.vectors import VectorIndex
+
+                self._index = VectorIndex(self.store, embedder.name)
+            return self._index
+
+    def scope(self) -> Scope:
+        return Scope(current_user(self.config.user), self.config.namespace)
+
+    def vectors_for(self, texts: list[str]) -> tuple[list[bytes | None] | None, str | None]:
+        embedder = self.embedder
+        if embedder is None or not texts:
+            return None, None
+        matrix = embedder.embed(texts)
+        return [row.astype("float32").tobytes() for row in matrix], embedder.name
+
+
+spec = ServerSpec[MemoryState](
+    "memory",
+    title="aide memory",
+    instructions=(
+        "Long-term memory about the user. Read memory://profile first. Before acting for the user, recall what is "
+        "relevant (preferences, people, plans). When the user states a lasting preference or fact, remember it; "
+        "when they correct one, update it rather than adding a contradiction."
+    ),
+    settings_model=MemorySettings,
+    state=MemoryState,
+)
+
+
+def _state() -> MemoryState:
+    return spec.state()
+
+
+def _budget() -> int:
+    return _state().config.max_output_chars
+
+
+@spec.tool(read_only=False, destructive=False, idempotent=True, open_world=False)
+def remember(items: Annotated[list[NewMemory], Field(min_length=1, max_length=100)]) -> Remembered:
+    """Store things worth remembering about the user; duplicates are merged, not repeated."""
+    state = _state()
+    vectors, model = state.vectors_for([item.content for item in items])
+    ids, merged = state.store.remember(state.scope(), items, vectors, model)
+    return Remembered(ids=ids, merged=merged)
+
+
+@spec.tool(open_world=False)
+def recall(
+    query: Annotated[str, Field(min_length=1, max_length=2000)],
+    limit: Annotated[int, Field(ge=1, le=50)] = 10,
+    categories: list[str] | None = None,
+    tags: list[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    include_superseded: bool = False,
+) -> RecallResult:
+    """Find memories relevant to a question or task, best first."""
+    from aide_memory.recall import explain, recall as rank
+    from aide_memory.timeparse import find_time_range
+
+    state = _state()
+    scored = rank(
+        state.store,
+        state.scope(),
+        query,
+        limit=limit,
+        categories=categories,
+        tags=tags,
+        since=since,
+        until=until,
+        include_superseded=include_superseded,
+        embedder=state.embedder,
+        index=state.index,
+    )
+    span = find_time_range(query)
+    per_item = max(200, _budget() // max(1, len(scored)))
+    hits: list[Hit] = []
+    truncated = False
+    for item in scored:
+        memory = row_to_memory(item.row)
+        content = memory.content
+        if len(content) > per_item:
+            content, truncated = content[: per_item - 1] + "…", True
+        hits.append(
+            Hit(
+                id=memory.id,
+                score=round(item.score, 4),
+                content=content,
+                category=memory.category,
+                confidence=memory.confidence,
+                metadata=memory.metadata,
+                about_time=memory.about_time,
+                why=explain(item, span),
+                superseded=memory.superseded_by is not None,
+            )
+        )
+    return RecallResult(results=hits, truncated=truncated)
+
+
+@spec.tool(open_world=False)
+def get(ids: Annotated[list[str], Field(min_length=1, max_length=100)]) -> Memories:
+    """Fetch memories by id, with their full content and history fields."""
+    state = _state()
+    memories, missing = state.store.get(state.scope(), require_ids(ids))
+    return Memories(memories=memories, missing=missing)
+
+
+@spec.tool(open_world=False, name="list")
+def list_memories(
+    category: str | None = None,
+    tag: str | None = None,
+    include_superseded: bool = False,
+    limit: Annotated[int, Field(ge=1, le=100)] = 20,
+    cursor: str | None = None,
+) -> Memories:
+    """List memories, most recently updated first."""
+    state = _state()
+    binds = {"category": category, "tag": tag, "include_superseded": include_superseded}
+    clauses: list[str] = []
+    params: list[Any] = []
+    if category:
+        clauses.append("category = ?")
+        params.append(category)
+    if tag:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(memories.tags) WHERE value = ?)")
+        params.append(tag)
+    if cursor:
+        position = decode_cursor(cursor, "list", binds)
+        clauses.append("(updated_at < ? OR (updated_at = ? AND rowid < ?))")
+        params += [position["u"], position["u"], position["r"]]
+    rows = state.store.rows(
+        state.scope(),
+        where=" AND ".join(clauses),
+        params=params,
+        limit=limit + 1,
+        include_superseded=include_superseded,
+    )
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = encode_cursor("list", {"u": last["updated_at"], "r": last["rowid"]}, binds)
+    return Memories(memories=[row_to_memory(row) for row in page], next_cursor=next_cursor)
+
+
+@spec.tool(open_world=False)
+def stats() -> Stats:
+    """Counts of memories by state and category."""
+    state = _state()
+    embedder = state.config.embeddings
+    name = "none" if embedder == "none" else (state.embedder.name if state.embedder else embedder)
+    return Stats(**state.store.stats(state.scope()), embeddings=name)
+
+
+@spec.tool(read_only=False, destructive=False, idempotent=False, open_world=False)
+def update(
+    id: str,
+    content: Annotated[str | None, Field(min_length=1, max_length=8000)] = None,
+    category: str | None = None,
+    confidence: Annotated[float | None, Field(ge=0, le=1)] = None,
+    tags: list[str] | None = None,
+    metadata: dict[str, Any] | None = None,
+    about_time: datetime | None = None,
+) -> Updated:
+    """Correct a memory: the new version supersedes the old one, which stays in the history."""
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in {
+            "content": content.replace("\x00", "").strip() if content else None,
+            "category": category,
+            "confidence": confidence,
+            "tags": tags,
+            "metadata": metadata,
+            "about_time": about_time,
+        }.items()
+        if value is not None
+    }
+    if not changes:
+        raise InvalidInput("Nothing to change.", hint="Pass at least one of content, category, confidence, tags...")
+    if "category" in changes:
+        NewMemory(content="x", category=changes["category"])  # the same rule as remember: a clear error if invalid
+    state = _state()
+    vector, model = (None, None)
+    if "content" in changes:
+        vectors, model = state.vectors_for([changes["content"]])
+        vector = vectors[0] if vectors else None
+    new_id = state.store.update(state.scope(), id, changes, vector, model)
+    return Updated(id=new_id, supersedes=id)
+
+
+def _forget_preview(ids: list[str] | None = None, category: str | None = None, hard: bool = False) -> str:
+    targets = _forget_targets(ids, category)
+    how = "permanently delete" if hard else "forget"
+    shown = "; ".join(row["content"][:80] for row in targets[:3])
+    more = f" and {len(targets) - 3} more" if len(targets) > 3 else ""
+    return f"{how.capitalize()} {len(targets)} memories: {shown}{more}"
+
+
+def _forget_targets(ids: list[str] | None, category: str | None) -> list[dict[str, Any]]:
+    state = _state()
+    if ids:
+        current = [state.store.current_id(state.scope(), memory_id) for memory_id in ids]
+        wanted = [memory_id for memory_id in current if memory_id is not None]
+        if not wanted:
+            return []
+        placeholders = ",".join("?" * len(wanted))
+        return state.store.rows(state.scope(), where=f"id IN ({placeholders})", params=wanted)
+    if category:
+        return state.store.rows(state.scope(), where="category = ?", params=[category])
+    raise InvalidInput("Say what to forget: ids, or a category.")
+
+
+@spec.action(preview=_forget_preview, destructive=True, open_world=False)
+def forget(ids: list[str] | None = None, category: str | None = None, hard: bool = False) -> Forgotten:
+    """Forget memories by id or category (soft: hidden but kept; hard: deleted with their history)."""
+    state = _state()
+    targets = [row["id"] for row in _forget_targets(ids, category)]
+    if not targets:
+        raise InvalidInput("No current memory matches.", hint="Check the ids with get or list.")
+    return Forgotten(ids=state.store.forget(state.scope(), targets, hard=hard), hard=hard)
+
+
+@spec.resource("memory://profile", name="profile", description="Current preferences and facts about the user.")
+def profile() -> str:
+    """A compact summary: read it first."""
+    state = _state()
+    rows = state.store.rows(
+        state.scope(),
+        where="category IN ('preference', 'fact', 'habit', 'person')",
+        order="confidence DESC, updated_at DESC",
+        limit=200,
+    )
+    lines: list[str] = []
+    used = 0
+    for category in ("preference", "fact", "habit", "person"):
+        chosen = [row for row in rows if row["category"] == category]
+        if not chosen:
+            continue
+        lines.append(f"## {category}")
+        for row in chosen:
+            line = f"- {row['content'][:300]} (confidence {row['confidence']:.2f}, id {row['id']})"
+            if used + len(line) > _budget():
+                lines.append("- … (more: use recall or list)")
+                return "\n".join(lines)
+            lines.append(line)
+            used += len(line)
+    return "\n".join(lines) if lines else "No preferences or facts remembered yet."
+
+
+@spec.resource("memory://recent", name="recent", description="The memories most recently stored or changed.")
+def recent() -> str:
+    state = _state()
+    rows = state.store.rows(state.scope(), limit=20)
+    return json.dumps(
+        [{"id": r["id"], "content": r["content"][:300], "category": r["category"]} for r in rows], indent=1
+    )
+
+
+def main() -> int:
+    from aide_core.launch import run_spec
+
+    return run_spec(spec)

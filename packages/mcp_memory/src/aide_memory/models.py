@@ -1,0 +1,118 @@
+"""What the memory tools take and return. Field descriptions are read by a model: they stay short."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from aide_core.errors import InvalidInput
+
+MAX_CONTENT_CHARS = 8_000
+CATEGORIES = ("preference", "fact", "habit", "person", "event", "task", "note")
+
+Category = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+        description="preference, fact, habit, person, event, task, note, or another lowercase word",
+    ),
+]
+
+
+class NewMemory(BaseModel):
+    """One thing to remember."""
+
+    content: Annotated[str, Field(min_length=1, max_length=MAX_CONTENT_CHARS)]
+    category: Category = "note"
+    confidence: Annotated[float, Field(ge=0, le=1)] = 0.8
+    source: Annotated[str, Field(max_length=200, description="conversation, email, calendar, sms, manual...")] = (
+        "conversation"
+    )
+    source_ref: Annotated[str | None, Field(max_length=500, description="e.g. a message id")] = None
+    tags: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=32)] = []
+    metadata: dict[str, Any] = {}
+    about_time: Annotated[datetime | None, Field(description="when it happened or will happen")] = None
+
+    @field_validator("content")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        cleaned = value.replace("\x00", "").strip()
+        if not cleaned:
+            raise ValueError("content is empty")
+        return cleaned
+
+
+class Memory(BaseModel):
+    id: str
+    content: str
+    category: str
+    confidence: float
+    source: str
+    source_ref: str | None = None
+    tags: list[str] = []
+    metadata: dict[str, Any] = {}
+    about_time: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    valid_from: datetime
+    valid_to: datetime | None = None
+    superseded_by: str | None = None
+    forgotten: bool = False
+
+
+class Remembered(BaseModel):
+    ids: list[str] = Field(description="One id per item, in order (an existing id when merged).")
+    merged: list[bool] = Field(description="True where the item matched a memory already stored.")
+
+
+class Hit(BaseModel):
+    id: str
+    score: float
+    content: str
+    category: str
+    confidence: float
+    metadata: dict[str, Any] = {}
+    about_time: datetime | None = None
+    why: str = Field(description="What matched.")
+    superseded: bool = False
+
+
+class RecallResult(BaseModel):
+    results: list[Hit]
+    truncated: bool = Field(default=False, description="Some content was cut to fit the output budget.")
+
+
+class Memories(BaseModel):
+    memories: list[Memory]
+    missing: list[str] = []
+    next_cursor: str | None = None
+
+
+class Stats(BaseModel):
+    total: int
+    current: int = Field(description="Not superseded and not forgotten.")
+    superseded: int
+    forgotten: int
+    by_category: dict[str, int]
+    oldest: datetime | None = None
+    newest: datetime | None = None
+    embeddings: str = Field(description="Embedding model in use, or 'none' (lexical recall only).")
+
+
+class Updated(BaseModel):
+    id: str = Field(description="The new version's id.")
+    supersedes: str
+
+
+class Forgotten(BaseModel):
+    ids: list[str]
+    hard: bool
+
+
+def require_ids(ids: list[str]) -> list[str]:
+    cleaned = [i.strip() for i in ids if i.strip()]
+    if not cleaned:
+        raise InvalidInput("No ids given.", hint="Pass the ids that recall or list returned.")
+    return cleaned

@@ -1,0 +1,209 @@
+"""Ranking memories for a question: BM25 over FTS5, dense vectors when a model is configured, time and priors.
+
+The query never reaches FTS5 as syntax: it is cut into words, and each word becomes a quoted FTS5 string, so
+`AND OR "`, `NEAR(`, `*` and `-` are just text. Stop words are dropped (they match everything and drown the
+words that matter); the list is inline rather than from nltk or scikit-learn, which would cost a large install for
+a hundred words.
+
+Fusion is by score, not by rank: each side's scores are scaled to their best candidate, then mixed. Plain
+reciprocal-rank fusion lets whatever the dense side ranks first crowd out exact keyword hits; here a memory found
+only by keywords, or only by meaning, can still come first when its own side is sure of it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from aide_memory.store import MemoryStore, Scope, words
+from aide_memory.timeparse import TimeRange, find_time_range
+
+if TYPE_CHECKING:
+    from aide_memory.embeddings import Embedder
+    from aide_memory.vectors import VectorIndex
+
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
+    off on once only or other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up very was we were what
+    when where which while who whom why will with would you your yours yourself yourselves ever also did does
+    doing get got s t d ll m re ve""".split()
+)
+
+CANDIDATES = 200
+
+
+@dataclass
+class Weights:
+    """How the signals mix. Defaults were chosen on the LoCoMo dev half and a paraphrase set (see bench/)."""
+
+    lexical: float = 0.6
+    dense: float = 0.4
+    dense_floor: float = 0.15  # cosine below this says nothing for MiniLM-class models
+    in_range: float = 1.5
+    out_of_range: float = 0.6
+    confidence: float = 0.15
+    recency: float = 0.05
+    recency_days: float = 180.0
+
+
+@dataclass
+class Scored:
+    row: dict[str, Any]
+    score: float
+    lexical: float = 0.0
+    dense: float = 0.0
+    matched_terms: list[str] = field(default_factory=list)
+    in_range: bool | None = None
+
+
+def fts_query(terms: Sequence[str]) -> str:
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def query_terms(query: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for word in words(query):
+        if word not in STOP_WORDS and len(word) > 1 or word.isdigit():
+            seen.setdefault(word, None)
+    return list(seen) or list(dict.fromkeys(words(query)))
+
+
+def recall(
+    store: MemoryStore,
+    scope: Scope,
+    query: str,
+    *,
+    limit: int = 10,
+    categories: Sequence[str] | None = None,
+    tags: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    include_superseded: bool = False,
+    embedder: Embedder | None = None,
+    index: VectorIndex | None = None,
+    weights: Weights | None = None,
+    now: datetime | None = None,
+) -> list[Scored]:
+    weights = weights or Weights()
+    now = now or datetime.now(UTC)
+    terms = query_terms(query)
+    span = find_time_range(query, now)
+    candidates: dict[int, Scored] = {}
+
+    if terms:
+        hits = store.fts(scope, fts_query(terms), CANDIDATES, include_superseded)
+        best = max((-score for _, score in hits), default=0.0)
+        rows = store.rows_by_rowid([rowid for rowid, _ in hits])
+        for rowid, score in hits:
+            if rowid in rows:
+                candidates[rowid] = Scored(rows[rowid], 0.0, lexical=(-score / best) if best > 0 else 0.0)
+
+    if embedder is not None and index is not None:
+        vector = embedder.embed([query])[0]
+        dense_hits = index.search(scope, vector, CANDIDATES)
+        top = max((cos for _, cos in dense_hits), default=0.0)
+        missing = [rowid for rowid, _ in dense_hits if rowid not in candidates]
+        rows = store.rows_by_rowid(missing)
+        for rowid, cosine in dense_hits:
+            if rowid not in candidates:
+                if rowid not in rows:
+                    continue
+                candidates[rowid] = Scored(rows[rowid], 0.0)
+            scaled = (cosine - weights.dense_floor) / (top - weights.dense_floor) if top > weights.dense_floor else 0
+            candidates[rowid].dense = max(0.0, scaled)
+
+    results: list[Scored] = []
+    for item in candidates.values():
+        row = item.row
+        if not _passes(row, categories, tags, since, until, include_superseded):
+            continue
+        item.score = weights.lexical * item.lexical + weights.dense * item.dense
+        if embedder is None:
+            item.score = item.lexical
+        item.score *= 1 - weights.confidence + weights.confidence * row["confidence"]
+        age_days = max(0.0, (time.time() - row["updated_at"]) / 86400)
+        item.score *= 1 + weights.recency * math.exp(-age_days / weights.recency_days)
+        if span is not None:
+            item.in_range = _in_range(row, span)
+            if item.in_range is True:
+                item.score *= weights.in_range
+            elif item.in_range is False:
+                item.score *= weights.out_of_range
+        if item.score > 0:
+            item.matched_terms = _matched(terms, row["content"])
+            results.append(item)
+    results.sort(key=lambda s: (-s.score, -s.row["updated_at"]))
+    return _distinct(results)[:limit]
+
+
+def _matched(terms: Sequence[str], content: str) -> list[str]:
+    """Query words found in `content`, for the explanation. FTS5 matched on porter stems; a shared five-letter
+    prefix is a close enough stand-in here ("meeting" / "meetings") to say why, without a second stemmer."""
+    present = {word[:5] for word in words(content)}
+    return [term for term in terms if term[:5] in present]
+
+
+def _passes(
+    row: dict[str, Any],
+    categories: Sequence[str] | None,
+    tags: Sequence[str] | None,
+    since: datetime | None,
+    until: datetime | None,
+    include_superseded: bool,
+) -> bool:
+    if row["forgotten_at"] is not None:
+        return False
+    if row["superseded_by"] is not None and not include_superseded:
+        return False
+    if categories and row["category"] not in categories:
+        return False
+    if tags and not set(tags) & set(json.loads(row["tags"])):
+        return False
+    moment = row["about_time"] if row["about_time"] is not None else row["created_at"]
+    if since is not None and moment < _ts(since):
+        return False
+    return not (until is not None and moment >= _ts(until))
+
+
+def _ts(moment: datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _in_range(row: dict[str, Any], span: TimeRange) -> bool | None:
+    if row["about_time"] is None:
+        return None
+    return span.contains(datetime.fromtimestamp(row["about_time"], UTC))
+
+
+def _distinct(results: list[Scored]) -> list[Scored]:
+    """Drop results that say the same as a better-ranked one (token sets 90% alike)."""
+    kept: list[Scored] = []
+    kept_words: list[set[str]] = []
+    for item in results:
+        tokens = set(words(item.row["content"]))
+        if any(tokens and len(tokens & other) / len(tokens | other) >= 0.9 for other in kept_words):
+            continue
+        kept.append(item)
+        kept_words.append(tokens)
+    return kept
+
+
+def explain(item: Scored, span: TimeRange | None = None) -> str:
+    parts: list[str] = []
+    if item.matched_terms:
+        parts.append("words: " + ", ".join(item.matched_terms[:8]))
+    if item.dense > 0:
+        parts.append(f"meaning {item.dense:.2f}")
+    if item.in_range is True:
+        parts.append("in the time asked about")
+    elif item.in_range is False:
+        parts.append("outside the time asked about")
+    return "; ".join(parts) or "weak match"

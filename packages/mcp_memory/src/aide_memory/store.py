@@ -1,0 +1,536 @@
+"""The memory store: one SQLite file, shared safely by every process that opens it.
+
+- WAL mode and a generous busy timeout, and every write in one `BEGIN IMMEDIATE` transaction: writers queue instead
+  of failing, readers never block, and a writer killed mid-batch leaves either the whole batch or none of it.
+- One connection per thread (tools run in worker threads; a sqlite3 connection must not cross threads), each a
+  sqlite-utils `Database`. Writes are plain SQL inside our own transaction: sqlite-utils' write helpers commit on
+  their own, which would split a batch.
+- The schema is versioned with `PRAGMA user_version` and upgraded by the numbered migrations below.
+- Full-text search is an FTS5 index kept in step by triggers; vectors, when an
+  embedding model is configured, are float32 blobs beside the rows (see `vectors.py` for how they are searched).
+- Every query is scoped to (user, namespace): there is no method that reads across scopes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import sqlite3
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from aide_core.errors import InvalidInput, NotFound
+from aide_memory.models import Memory, NewMemory
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 60_000
+
+
+@dataclass(frozen=True)
+class Scope:
+    user: str
+    namespace: str = ""
+
+
+def _migration_1(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE memories (
+            rowid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            user TEXT NOT NULL,
+            namespace TEXT NOT NULL DEFAULT '',
+            content TEXT NOT NULL,
+            norm TEXT NOT NULL,
+            category TEXT NOT NULL,
+            confidence REAL NOT NULL,
+            source TEXT NOT NULL,
+            source_ref TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            metadata TEXT NOT NULL DEFAULT '{}',
+            about_time REAL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            valid_from REAL NOT NULL,
+            valid_to REAL,
+            superseded_by TEXT,
+            forgotten_at REAL
+        )
+        """
+    )
+    db.execute("CREATE INDEX memories_scope ON memories (user, namespace, superseded_by, forgotten_at)")
+    db.execute("CREATE INDEX memories_norm ON memories (user, namespace, norm)")
+    db.execute("CREATE INDEX memories_updated ON memories (user, namespace, updated_at)")
+    # Written out rather than sqlite-utils' enable_fts, which runs executescript (an implicit COMMIT) and would end
+    # this migration's transaction half-way.
+    db.execute(
+        "CREATE VIRTUAL TABLE memories_fts USING fts5(content, tags, content='memories', content_rowid='rowid', "
+        "tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    db.execute(
+        "CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN "
+        "INSERT INTO memories_fts (rowid, content, tags) VALUES (new.rowid, new.content, new.tags); END"
+    )
+    db.execute(
+        "CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN "
+        "INSERT INTO memories_fts (memories_fts, rowid, content, tags) VALUES ('delete', old.rowid, old.content, "
+        "old.tags); END"
+    )
+    db.execute(
+        "CREATE TRIGGER memories_au AFTER UPDATE OF content, tags ON memories BEGIN "
+        "INSERT INTO memories_fts (memories_fts, rowid, content, tags) VALUES ('delete', old.rowid, old.content, "
+        "old.tags); INSERT INTO memories_fts (rowid, content, tags) VALUES (new.rowid, new.content, new.tags); END"
+    )
+    db.execute(
+        "CREATE TABLE vectors (rowid INTEGER PRIMARY KEY REFERENCES memories(rowid) ON DELETE CASCADE, "
+        "model TEXT NOT NULL, vector BLOB NOT NULL)"
+    )
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta VALUES ('generation', '0')")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1]
+
+
+def normalise(text: str) -> str:
+    """The form used to spot exact duplicates: case, accents, spacing and trailing punctuation do not count."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.rstrip(".!?;, ")
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+def new_id() -> str:
+    """Sortable by creation time, unique across processes."""
+    return f"m{int(time.time() * 1000):011x}{secrets.token_hex(3)}"
+
+
+def _ts(moment: datetime | None) -> float | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _dt(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def row_to_memory(row: dict[str, Any]) -> Memory:
+    return Memory(
+        id=row["id"],
+        content=row["content"],
+        category=row["category"],
+        confidence=row["confidence"],
+        source=row["source"],
+        source_ref=row["source_ref"],
+        tags=json.loads(row["tags"]),
+        metadata=json.loads(row["metadata"]),
+        about_time=_dt(row["about_time"]),
+        created_at=_dt(row["created_at"]),  # type: ignore[arg-type]
+        updated_at=_dt(row["updated_at"]),  # type: ignore[arg-type]
+        valid_from=_dt(row["valid_from"]),  # type: ignore[arg-type]
+        valid_to=_dt(row["valid_to"]),
+        superseded_by=row["superseded_by"],
+        forgotten=row["forgotten_at"] is not None,
+    )
+
+
+class MemoryStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._init_lock = threading.Lock()
+        self._migrated = False
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    # -- connections and transactions ---------------------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+        if db is None:
+            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.row_factory = sqlite3.Row
+            db = sqlite_utils.Database(connection)
+            self._local.db = db
+            self._migrate(db)
+        return db
+
+    def _migrate(self, db: sqlite_utils.Database) -> None:
+        with self._init_lock:
+            if self._migrated:
+                return
+            db.execute("PRAGMA journal_mode=WAL")
+            with self._write(db):
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise RuntimeError(f"{self.path} was written by a newer aide-memory (schema {version})")
+                for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+                    migration(db)
+                    db.execute(f"PRAGMA user_version={number}")
+            self._migrated = True
+
+    @contextmanager
+    def _write(self, db: sqlite_utils.Database | None = None) -> Iterator[sqlite_utils.Database]:
+        """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so a busy database makes us wait
+        (busy_timeout) instead of failing half-way with "database is locked"."""
+        db = db or self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
+
+    def generation(self) -> int:
+        """Bumped by every write that changes vectors or rows: caches compare it to know when to reload."""
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    # -- writing ------------------------------------------------------------------------------------------------
+
+    def remember(
+        self,
+        scope: Scope,
+        items: Sequence[NewMemory],
+        vectors: Sequence[bytes | None] | None = None,
+        model: str | None = None,
+    ) -> tuple[list[str], list[bool]]:
+        """Store `items` in one transaction; an exact or near duplicate in the scope is merged into the existing
+        memory (its id comes back, its confidence and updated_at rise) instead of being stored twice."""
+        now = time.time()
+        ids: list[str] = []
+        merged: list[bool] = []
+        with self._write() as db:
+            for index, item in enumerate(items):
+                existing = self._duplicate_of(db, scope, item)
+                if existing is not None:
+                    self._merge(db, existing, item, now)
+                    ids.append(existing["id"])
+                    merged.append(True)
+                    continue
+                memory_id = new_id()
+                db.execute(
+                    "INSERT INTO memories (id, user, namespace, content, norm, category, confidence, source, "
+                    "source_ref, tags, metadata, about_time, created_at, updated_at, valid_from) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        memory_id,
+                        scope.user,
+                        scope.namespace,
+                        item.content,
+                        normalise(item.content),
+                        item.category,
+                        item.confidence,
+                        item.source,
+                        item.source_ref,
+                        json.dumps(sorted(set(item.tags))),
+                        json.dumps(item.metadata),
+                        _ts(item.about_time),
+                        now,
+                        now,
+                        now,
+                    ),
+                )
+                vector = vectors[index] if vectors else None
+                if vector is not None and model:
+                    rowid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+                    db.execute("INSERT INTO vectors (rowid, model, vector) VALUES (?, ?, ?)", (rowid, model, vector))
+                ids.append(memory_id)
+                merged.append(False)
+            db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        return ids, merged
+
+    def _duplicate_of(self, db: sqlite_utils.Database, scope: Scope, item: NewMemory) -> dict[str, Any] | None:
+        about = _ts(item.about_time)
+        same_time = "(about_time IS ? OR about_time IS NULL OR ? IS NULL)"
+        current = "superseded_by IS NULL AND forgotten_at IS NULL"
+        exact = db.execute(
+            f"SELECT * FROM memories WHERE user = ? AND namespace = ? AND norm = ? AND {current} AND {same_time} "
+            "LIMIT 1",
+            (scope.user, scope.namespace, normalise(item.content), about, about),
+        ).fetchone()
+        if exact is not None:
+            return self._as_dict(db, exact)
+        terms = set(words(item.content))
+        if len(terms) < 4:  # short texts differ in one word and mean different things ("buy milk" / "buy eggs")
+            return None
+        query = " OR ".join(f'"{term}"' for term in sorted(terms))
+        rows = db.execute(
+            f"SELECT memories.* FROM memories_fts JOIN memories ON memories.rowid = memories_fts.rowid "
+            f"WHERE memories_fts MATCH ? AND user = ? AND namespace = ? AND category = ? AND {current} "
+            f"AND {same_time} ORDER BY bm25(memories_fts) LIMIT 5",
+            (query, scope.user, scope.namespace, item.category, about, about),
+        ).fetchall()
+        for row in rows:
+            candidate = self._as_dict(db, row)
+            other = set(words(candidate["content"]))
+            if len(terms & other) / len(terms | other) >= 0.85:
+                return candidate
+        return None
+
+    @staticmethod
+    def _as_dict(db: sqlite_utils.Database, row: sqlite3.Row) -> dict[str, Any]:
+        return dict(row)
+
+    def _merge(self, db: sqlite_utils.Database, existing: dict[str, Any], item: NewMemory, now: float) -> None:
+        # Two independent sightings make the memory more likely true: noisy-OR, capped below certainty.
+        confidence = min(0.99, 1 - (1 - existing["confidence"]) * (1 - item.confidence))
+        confidence = max(confidence, existing["confidence"])
+        tags = sorted(set(json.loads(existing["tags"])) | set(item.tags))
+        metadata = item.metadata | json.loads(existing["metadata"])  # what was stored first wins on a clash
+        db.execute(
+            "UPDATE memories SET confidence = ?, updated_at = ?, tags = ?, metadata = ?, "
+            "about_time = COALESCE(about_time, ?) WHERE rowid = ?",
+            (confidence, now, json.dumps(tags), json.dumps(metadata), _ts(item.about_time), existing["rowid"]),
+        )
+
+    def update(
+        self,
+        scope: Scope,
+        memory_id: str,
+        changes: dict[str, Any],
+        vector: bytes | None = None,
+        model: str | None = None,
+    ) -> str:
+        """A correction: a new version with `changes` supersedes the old one, which is kept as history."""
+        now = time.time()
+        with self._write() as db:
+            old = self._current_row(db, scope, memory_id)
+            new_memory_id = new_id()
+            content = changes.get("content", old["content"])
+            about = changes["about_time"] if "about_time" in changes else _dt(old["about_time"])
+            db.execute(
+                "INSERT INTO memories (id, user, namespace, content, norm, category, confidence, source, "
+                "source_ref, tags, metadata, about_time, created_at, updated_at, valid_from) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    new_memory_id,
+                    scope.user,
+                    scope.namespace,
+                    content,
+                    normalise(content),
+                    changes.get("category", old["category"]),
+                    changes.get("confidence", old["confidence"]),
+                    changes.get("source", old["source"]),
+                    changes.get("source_ref", old["source_ref"]),
+                    json.dumps(sorted(set(changes["tags"]))) if "tags" in changes else old["tags"],
+                    json.dumps(changes["metadata"]) if "metadata" in changes else old["metadata"],
+                    _ts(about),
+                    old["created_at"],
+                    now,
+                    now,
+                ),
+            )
+            rowid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+            if vector is not None and model:
+                db.execute("INSERT INTO vectors (rowid, model, vector) VALUES (?, ?, ?)", (rowid, model, vector))
+            elif "content" not in changes:
+                db.execute(
+                    "INSERT INTO vectors (rowid, model, vector) SELECT ?, model, vector FROM vectors WHERE rowid = ?",
+                    (rowid, old["rowid"]),
+                )
+            db.execute(
+                "UPDATE memories SET valid_to = ?, superseded_by = ? WHERE rowid = ?",
+                (now, new_memory_id, old["rowid"]),
+            )
+            db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        return new_memory_id
+
+    def _current_row(self, db: sqlite_utils.Database, scope: Scope, memory_id: str) -> dict[str, Any]:
+        row = db.execute(
+            "SELECT * FROM memories WHERE id = ? AND user = ? AND namespace = ?", (memory_id, scope.user, scope.namespace)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"No memory with id {memory_id!r}.", hint="Use an id returned by recall or list.")
+        found = self._as_dict(db, row)
+        if found["forgotten_at"] is not None:
+            raise NotFound(f"Memory {memory_id!r} was forgotten.")
+        if found["superseded_by"] is not None:
+            raise InvalidInput(
+                f"Memory {memory_id!r} was already corrected; its current version is {found['superseded_by']!r}.",
+                hint="Update the current version instead.",
+            )
+        return found
+
+    def forget(self, scope: Scope, memory_ids: Sequence[str], *, hard: bool) -> list[str]:
+        """Soft: hidden from recall and listing, kept on disk. Hard: deleted with its history and vectors."""
+        now = time.time()
+        done: list[str] = []
+        with self._write() as db:
+            for memory_id in memory_ids:
+                row = db.execute(
+                    "SELECT rowid FROM memories WHERE id = ? AND user = ? AND namespace = ?",
+                    (memory_id, scope.user, scope.namespace),
+                ).fetchone()
+                if row is None:
+                    continue
+                if hard:
+                    # The whole chain of versions goes: a hard forget must not leave the old wording behind.
+                    chain = self._history_rowids(db, scope, memory_id)
+                    db.execute(
+                        f"DELETE FROM memories WHERE rowid IN ({','.join('?' * len(chain))})",
+                        chain,
+                    )
+                else:
+                    db.execute("UPDATE memories SET forgotten_at = ? WHERE rowid = ?", (now, row[0]))
+                done.append(memory_id)
+            db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        return done
+
+    def _history_rowids(self, db: sqlite_utils.Database, scope: Scope, memory_id: str) -> list[int]:
+        rowids: list[int] = []
+        pending = [memory_id]
+        seen: set[str] = set()
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            for rowid, found_id, superseded_by in db.execute(
+                "SELECT rowid, id, superseded_by FROM memories WHERE user = ? AND namespace = ? "
+                "AND (id = ? OR superseded_by = ?)",
+                (scope.user, scope.namespace, current, current),
+            ).fetchall():
+                rowids.append(rowid)
+                pending.append(found_id)
+                if superseded_by:
+                    pending.append(superseded_by)
+        return sorted(set(rowids))
+
+    # -- reading ------------------------------------------------------------------------------------------------
+
+    def current_id(self, scope: Scope, memory_id: str) -> str | None:
+        """The latest version of `memory_id` (itself when never corrected); None when unknown in this scope."""
+        seen: set[str] = set()
+        current: str | None = memory_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            row = self.db.execute(
+                "SELECT superseded_by FROM memories WHERE id = ? AND user = ? AND namespace = ?",
+                (current, scope.user, scope.namespace),
+            ).fetchone()
+            if row is None:
+                return None
+            if row[0] is None:
+                return current
+            current = row[0]
+        return current
+
+    def get(self, scope: Scope, memory_ids: Sequence[str]) -> tuple[list[Memory], list[str]]:
+        found: dict[str, Memory] = {}
+        for memory_id in memory_ids:
+            row = self.db.execute(
+                "SELECT * FROM memories WHERE id = ? AND user = ? AND namespace = ?",
+                (memory_id, scope.user, scope.namespace),
+            ).fetchone()
+            if row is not None:
+                found[memory_id] = row_to_memory(self._as_dict(self.db, row))
+        return [found[i] for i in memory_ids if i in found], [i for i in memory_ids if i not in found]
+
+    def rows(
+        self,
+        scope: Scope,
+        *,
+        where: str = "",
+        params: Sequence[Any] = (),
+        order: str = "updated_at DESC, rowid DESC",
+        limit: int | None = None,
+        include_superseded: bool = False,
+        include_forgotten: bool = False,
+    ) -> list[dict[str, Any]]:
+        clauses = ["user = ?", "namespace = ?"]
+        if not include_superseded:
+            clauses.append("superseded_by IS NULL")
+        if not include_forgotten:
+            clauses.append("forgotten_at IS NULL")
+        if where:
+            clauses.append(where)
+        sql = f"SELECT * FROM memories WHERE {' AND '.join(clauses)} ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [self._as_dict(self.db, row) for row in self.db.execute(sql, (scope.user, scope.namespace, *params))]
+
+    def rows_by_rowid(self, rowids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        if not rowids:
+            return {}
+        marks = ",".join("?" * len(rowids))
+        return {
+            row["rowid"]: row
+            for row in (
+                self._as_dict(self.db, raw)
+                for raw in self.db.execute(f"SELECT * FROM memories WHERE rowid IN ({marks})", list(rowids))
+            )
+        }
+
+    def fts(self, scope: Scope, match: str, limit: int, include_superseded: bool) -> list[tuple[int, float]]:
+        """(rowid, bm25) of the best full-text matches in the scope; bm25 is negative, lower is better."""
+        current = "" if include_superseded else "AND m.superseded_by IS NULL"
+        return [
+            (rowid, score)
+            for rowid, score in self.db.execute(
+                "SELECT m.rowid, bm25(memories_fts, 1.0, 0.5) FROM memories_fts JOIN memories m "
+                "ON m.rowid = memories_fts.rowid WHERE memories_fts MATCH ? AND m.user = ? AND m.namespace = ? "
+                f"AND m.forgotten_at IS NULL {current} ORDER BY bm25(memories_fts, 1.0, 0.5) LIMIT ?",
+                (match, scope.user, scope.namespace, limit),
+            )
+        ]
+
+    def vectors(self, scope: Scope, model: str) -> tuple[list[int], list[bytes]]:
+        rows = self.db.execute(
+            "SELECT v.rowid, v.vector FROM vectors v JOIN memories m ON m.rowid = v.rowid "
+            "WHERE m.user = ? AND m.namespace = ? AND m.forgotten_at IS NULL AND v.model = ? ORDER BY v.rowid",
+            (scope.user, scope.namespace, model),
+        ).fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows]
+
+    def stats(self, scope: Scope) -> dict[str, Any]:
+        db = self.db
+        base = "FROM memories WHERE user = ? AND namespace = ?"
+        args = (scope.user, scope.namespace)
+        total, superseded, forgotten, oldest, newest = db.execute(
+            "SELECT COUNT(*), COUNT(superseded_by), COUNT(forgotten_at), MIN(created_at), MAX(updated_at) " + base,
+            args,
+        ).fetchone()
+        by_category = dict(
+            db.execute(
+                f"SELECT category, COUNT(*) {base} AND superseded_by IS NULL AND forgotten_at IS NULL "
+                "GROUP BY category ORDER BY 2 DESC",
+                args,
+            ).fetchall()
+        )
+        return {
+            "total": total,
+            "current": sum(by_category.values()),
+            "superseded": superseded,
+            "forgotten": forgotten,
+            "by_category": by_category,
+            "oldest": _dt(oldest),
+            "newest": _dt(newest),
+        }
