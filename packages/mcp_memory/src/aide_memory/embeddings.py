@@ -126,8 +126,10 @@ _LOCAL_INSTALL_HINT = (
 
 # sentence-transformers' max_seq_length for this model (sentence_bert_config.json), special tokens included.
 MAX_TOKENS = 256
-# Texts per forward pass. Texts are sorted by length first, so a batch pads little.
-BATCH_SIZE = 32
+# Texts per forward pass, and padded tokens per forward pass (bounds memory: at 256 tokens a batch of 16 holds 50 MB
+# of attention scores). Texts are sorted by length first, so a batch pads little.
+BATCH_SIZE = 64
+BATCH_TOKENS = 4096
 
 
 def _missing_local_packages(*, need_model_package: bool = True) -> list[str]:
@@ -250,13 +252,16 @@ def _load_model(model_dir: Path) -> _BertModel:
         return model
 
 
-def _layer_norm(x: FloatArray, weight: FloatArray, bias: FloatArray, eps: float) -> FloatArray:
+def _layer_norm_inplace(x: FloatArray, weight: FloatArray, bias: FloatArray, eps: float) -> FloatArray:
+    """LayerNorm over the last axis of a 2-D array, overwriting it (fewer temporaries than the textbook form)."""
     import numpy as np
 
-    mean = x.mean(axis=-1, keepdims=True)
-    centred = x - mean
-    var = np.mean(centred * centred, axis=-1, keepdims=True)
-    return centred / np.sqrt(var + np.float32(eps)) * weight + bias
+    x -= x.mean(axis=-1, keepdims=True)
+    var = np.einsum("ij,ij->i", x, x) * np.float32(1.0 / x.shape[-1])
+    x *= (np.float32(1.0) / np.sqrt(var + np.float32(eps)))[:, None]
+    x *= weight
+    x += bias
+    return x
 
 
 # GELU as BERT defines it, x/2 * (1 + erf(x/sqrt(2))), with erf from a rational approximation on [-4, 4] (Eigen's and
@@ -323,27 +328,33 @@ def _forward(model: _BertModel, ids: npt.NDArray[np.int64], mask: FloatArray) ->
     heads = model.heads
     head_dim = hidden // heads
 
-    x = model.word_emb[ids] + model.pos_emb[:length] + model.type_emb  # (B, L, H)
-    x = _layer_norm(x, model.emb_ln_w, model.emb_ln_b, model.eps).reshape(batch * length, hidden)
+    x = (model.word_emb[ids] + model.pos_emb[:length] + model.type_emb).reshape(batch * length, hidden)
+    x = _layer_norm_inplace(x, model.emb_ln_w, model.emb_ln_b, model.eps)
     # Padded keys get a large negative score so softmax gives them no weight (as BERT's extended attention mask).
     key_bias = ((np.float32(1.0) - mask) * np.float32(-1e9))[:, None, None, :]  # (B, 1, 1, L)
 
     for layer in model.layers:
-        qkv = x @ layer.qkv_w + layer.qkv_b  # (B*L, 3H)
+        qkv = x @ layer.qkv_w
+        qkv += layer.qkv_b  # (B*L, 3H)
         qkv = qkv.reshape(batch, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)  # (3, B, heads, L, d)
         q, k, v = qkv[0], qkv[1], qkv[2]
-        scores = q @ k.transpose(0, 1, 3, 2) + key_bias  # (B, heads, L, L), q is pre-scaled
+        scores = q @ k.transpose(0, 1, 3, 2)  # (B, heads, L, L); q is pre-scaled by 1/sqrt(d)
+        scores += key_bias
         scores -= scores.max(axis=-1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=-1, keepdims=True)
         context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, hidden)
-        attn = context @ layer.attn_out_w + layer.attn_out_b
-        x = _layer_norm(attn + x, layer.attn_ln_w, layer.attn_ln_b, model.eps)
+        attn = context @ layer.attn_out_w
+        attn += layer.attn_out_b
+        attn += x
+        x = _layer_norm_inplace(attn, layer.attn_ln_w, layer.attn_ln_b, model.eps)
         inner = x @ layer.ffn_in_w
         inner += layer.ffn_in_b
         _gelu_inplace(inner)
-        out = inner @ layer.ffn_out_w + layer.ffn_out_b
-        x = _layer_norm(out + x, layer.ffn_ln_w, layer.ffn_ln_b, model.eps)
+        out = inner @ layer.ffn_out_w
+        out += layer.ffn_out_b
+        out += x
+        x = _layer_norm_inplace(out, layer.ffn_ln_w, layer.ffn_ln_b, model.eps)
 
     x = x.reshape(batch, length, hidden)
     summed = np.einsum("blh,bl->bh", x, mask)
@@ -373,6 +384,20 @@ class LocalMiniLM:
             self._model_dir = _default_model_dir()
         return _load_model(self._model_dir)
 
+    def _batches(self, token_ids: list[list[int]]) -> list[list[int]]:
+        """Group text indexes, shortest first, into batches of at most batch_size texts and BATCH_TOKENS tokens."""
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for i in sorted(range(len(token_ids)), key=lambda i: len(token_ids[i])):
+            # Sorted ascending, so text i sets the batch's padded length.
+            if current and (len(current) >= self._batch_size or (len(current) + 1) * len(token_ids[i]) > BATCH_TOKENS):
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        return batches
+
     def embed(self, texts: Sequence[str]) -> FloatArray:
         import numpy as np
 
@@ -384,11 +409,9 @@ class LocalMiniLM:
         # sentence-transformers strips each text before tokenising.
         encodings = model.tokenizer.encode_batch([str(t).strip() for t in texts])
         token_ids = [e.ids for e in encodings]
-        order = sorted(range(len(token_ids)), key=lambda i: len(token_ids[i]))
         result = np.empty((len(token_ids), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
-            chunk = order[start : start + self._batch_size]
-            length = max(len(token_ids[i]) for i in chunk)
+        for chunk in self._batches(token_ids):
+            length = len(token_ids[chunk[-1]])
             ids = np.zeros((len(chunk), length), dtype=np.int64)
             mask = np.zeros((len(chunk), length), dtype=np.float32)
             for row, i in enumerate(chunk):

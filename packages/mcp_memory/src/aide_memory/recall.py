@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from aide_memory.store import MemoryStore, Scope, words
+from aide_memory.store import MemoryStore, Scope, near_duplicate, words
 from aide_memory.timeparse import TimeRange, find_time_range
 
 if TYPE_CHECKING:
@@ -184,12 +184,12 @@ def _in_range(row: dict[str, Any], span: TimeRange) -> bool | None:
 
 
 def _distinct(results: list[Scored]) -> list[Scored]:
-    """Drop results that say the same as a better-ranked one (token sets 90% alike)."""
+    """Drop results that say the same as a better-ranked one."""
     kept: list[Scored] = []
-    kept_words: list[set[str]] = []
+    kept_words: list[list[str]] = []
     for item in results:
-        tokens = set(words(item.row["content"]))
-        if any(tokens and len(tokens & other) / len(tokens | other) >= 0.9 for other in kept_words):
+        tokens = words(item.row["content"])
+        if any(near_duplicate(tokens, other) for other in kept_words):
             continue
         kept.append(item)
         kept_words.append(tokens)

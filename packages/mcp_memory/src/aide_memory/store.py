@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,14 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
+
+
+def near_duplicate(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Word sequences that say the same thing: difflib's ratio over words, so order counts ("worker 0 memory 2"
+    and "worker 2 memory 0" differ) while an inserted word does not ("I really prefer..." / "I prefer...")."""
+    if not a or not b:
+        return False
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9
 
 
 def new_id() -> str:
@@ -288,10 +297,10 @@ class MemoryStore:
             f"AND {same_time} ORDER BY bm25(memories_fts) LIMIT 5",
             (query, scope.user, scope.namespace, item.category, about, about),
         ).fetchall()
+        sequence = words(item.content)
         for row in rows:
             candidate = self._as_dict(db, row)
-            other = set(words(candidate["content"]))
-            if len(terms & other) / len(terms | other) >= 0.85:
+            if near_duplicate(sequence, words(candidate["content"])):
                 return candidate
         return None
 

@@ -1,0 +1,199 @@
+"""The memory tools through a real mcp.Client: what a host sees."""
+
+from __future__ import annotations
+
+import pytest
+
+from aide_core.guard_store import GuardStore
+from aide_core.settings import AideSettings
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_remember_then_recall_finds_the_preference_when_it_matters(memory_server) -> None:
+    async with memory_server() as memory:
+        await memory.remember("I hate 9 AM meetings", category="preference", confidence=0.9)
+        await memory.remember("My sister Anna lives in Lyon", category="person")
+        results = await memory.recall("schedule a meeting with the team")
+    assert results[0]["content"] == "I hate 9 AM meetings"
+    assert results[0]["category"] == "preference" and results[0]["confidence"] == 0.9
+    assert "meeting" in results[0]["why"]
+
+
+async def test_exact_and_near_duplicates_are_merged_and_confidence_rises(memory_server) -> None:
+    async with memory_server() as memory:
+        (first,) = await memory.remember("I prefer window seats on long flights", confidence=0.6)
+        done = await memory.call(
+            "remember",
+            items=[
+                {"content": "i prefer window seats on long flights.", "confidence": 0.6},
+                {"content": "I really prefer window seats on long flights", "confidence": 0.6},
+                {"content": "I prefer aisle seats on short trains", "confidence": 0.6},
+            ],
+        )
+        stored = (await memory.call("get", ids=[first]))["memories"][0]
+        stats = await memory.call("stats")
+    assert done["ids"][:2] == [first, first] and done["merged"] == [True, True, False]
+    assert stored["confidence"] > 0.9
+    assert stored["updated_at"] > stored["created_at"]
+    assert stats["current"] == 2
+
+
+async def test_the_same_words_on_another_day_are_a_new_memory(memory_server) -> None:
+    async with memory_server() as memory:
+        ids = await memory.remember("Went to the gym", about_time="2024-05-01T08:00:00Z")
+        ids += await memory.remember("Went to the gym", about_time="2024-05-02T08:00:00Z")
+    assert ids[0] != ids[1]
+
+
+async def test_update_supersedes_and_keeps_the_history(memory_server) -> None:
+    async with memory_server() as memory:
+        (old,) = await memory.remember("Anna lives in Lyon", category="person")
+        new = (await memory.call("update", id=old, content="Anna lives in Paris"))["id"]
+        current = await memory.recall("where does Anna live")
+        with_history = await memory.recall("where does Anna live", include_superseded=True)
+        old_version = (await memory.call("get", ids=[old]))["memories"][0]
+        again = await memory.error("update", id=old, content="Anna lives in Rome")
+    assert [r["content"] for r in current] == ["Anna lives in Paris"]
+    assert {r["content"] for r in with_history} == {"Anna lives in Paris", "Anna lives in Lyon"}
+    assert old_version["superseded_by"] == new and old_version["valid_to"] is not None
+    assert f"its current version is '{new}'" in again
+
+
+async def test_forget_is_soft_by_default_and_hard_removes_the_history(
+    memory_server, settings: AideSettings
+) -> None:
+    async with memory_server() as memory:
+        soft_id, hard_id = await memory.remember("Likes jazz", "Password hint is the dog's name")
+        corrected = (await memory.call("update", id=hard_id, content="Password hint is the cat's name"))["id"]
+        soft = await memory.call("forget", ids=[soft_id])
+        hard = await memory.call("forget", ids=[hard_id], hard=True)
+        assert await memory.recall("jazz") == []
+        gone = await memory.call("get", ids=[soft_id, hard_id, corrected])
+        stats = await memory.call("stats")
+    assert soft["status"] == "done" and soft["result"] == {"ids": [soft_id], "hard": False}
+    assert hard["result"] == {"ids": [corrected], "hard": True}
+    assert [m["id"] for m in gone["memories"]] == [soft_id] and gone["memories"][0]["forgotten"] is True
+    assert set(gone["missing"]) == {hard_id, corrected}
+    assert stats["total"] == 1 and stats["forgotten"] == 1
+    outcomes = [e.outcome for e in GuardStore(settings.home / "guard.sqlite3").audit_entries()]
+    assert outcomes == ["done", "done"]
+
+
+async def test_forget_goes_through_the_guard_with_a_preview(memory_server) -> None:
+    async with memory_server(confirm="token") as memory:
+        (memory_id,) = await memory.remember("Allergic to penicillin", category="fact")
+        first = await memory.call("forget", ids=[memory_id])
+        assert await memory.recall("penicillin") != []
+        second = await memory.call("forget", ids=[memory_id], confirmation_token=first["confirmation_token"])
+        assert await memory.recall("penicillin") == []
+    assert first["status"] == "confirmation_required"
+    assert first["preview"] == "Forget 1 memories: Allergic to penicillin"
+    assert second["status"] == "done"
+
+
+async def test_one_user_never_sees_or_changes_another_users_memories(memory_server) -> None:
+    async with memory_server(user="ann") as ann, memory_server(user="bob") as bob:
+        (secret,) = await ann.remember("Ann's surprise party is on Friday")
+        assert await bob.recall("surprise party Friday") == []
+        assert (await bob.call("get", ids=[secret]))["missing"] == [secret]
+        assert "No memory with id" in await bob.error("update", id=secret, content="cancelled")
+        assert (await bob.call("list"))["memories"] == []
+        refused = await bob.error("forget", ids=[secret])
+        assert (await ann.recall("surprise party"))[0]["id"] == secret
+    assert "No current memory matches" in refused
+
+
+async def test_list_pages_with_a_cursor_and_filters(memory_server) -> None:
+    async with memory_server() as memory:
+        for n in range(5):
+            await memory.remember(f"Fact number {n} about the garden", category="fact", tags=["garden"])
+        await memory.remember("Prefers tea", category="preference")
+        first = await memory.call("list", category="fact", limit=3)
+        second = await memory.call("list", category="fact", limit=3, cursor=first["next_cursor"])
+        wrong = await memory.error("list", category="preference", cursor=first["next_cursor"])
+        tagged = await memory.call("list", tag="garden", limit=10)
+    contents = [m["content"] for m in first["memories"] + second["memories"]]
+    assert len(contents) == 5 and len(set(contents)) == 5
+    assert second["next_cursor"] is None
+    assert "made for different arguments" in wrong
+    assert len(tagged["memories"]) == 5
+
+
+async def test_resources_give_a_compact_profile_and_the_recent_memories(memory_server) -> None:
+    async with memory_server() as memory:
+        await memory.remember("Prefers mornings for deep work", category="preference", confidence=0.9)
+        await memory.remember("Works as a nurse", category="fact")
+        await memory.remember("Buy milk", category="task")
+        profile = (await memory.client.read_resource("memory://profile")).contents[0].text  # type: ignore[union-attr]
+        recent = (await memory.client.read_resource("memory://recent")).contents[0].text  # type: ignore[union-attr]
+    assert profile.startswith("## preference\n- Prefers mornings for deep work (confidence 0.90")
+    assert "## fact\n- Works as a nurse" in profile and "Buy milk" not in profile
+    assert "Buy milk" in recent
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ({"items": [{"content": "   "}]}, "content is empty"),
+        ({"items": [{"content": "x" * 1_000_000}]}, "at most 8000 characters"),
+        ({"items": [{"content": "ok", "confidence": 7}]}, "less than or equal to 1"),
+        ({"items": [{"content": "ok", "about_time": "not a date"}]}, "valid datetime"),
+        ({"items": [{"content": "ok", "category": "Not A Word!"}]}, "should match pattern"),
+        ({"items": []}, "at least 1 item"),
+    ],
+)
+async def test_bad_input_gets_a_clear_error_and_stores_nothing(memory_server, arguments, expected) -> None:
+    async with memory_server() as memory:
+        message = await memory.error("remember", **arguments)
+        stats = await memory.call("stats")
+    assert expected in message
+    assert "sqlite" not in message.lower()
+    assert stats["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "query", ['AND OR "', "NEAR(a b", "tea*", "-tea", "col:tea", "^tea", "'; DROP TABLE memories; --", "\x00tea", "((("]
+)
+async def test_query_syntax_is_text_not_fts5_operators(memory_server, query: str) -> None:
+    async with memory_server() as memory:
+        await memory.remember("Prefers green tea in the afternoon")
+        results = await memory.recall(query)
+        stats = await memory.call("stats")
+    assert stats["total"] == 1
+    if "tea" in query:
+        assert results and results[0]["content"] == "Prefers green tea in the afternoon"
+
+
+async def test_nul_bytes_are_removed_and_unknown_ids_reported(memory_server) -> None:
+    async with memory_server() as memory:
+        (memory_id,) = await memory.remember("Call\x00 mum on Sunday")
+        found = await memory.call("get", ids=[memory_id, "m-does-not-exist"])
+        missing = await memory.error("update", id="m-does-not-exist", content="x")
+    assert found["memories"][0]["content"] == "Call mum on Sunday"
+    assert found["missing"] == ["m-does-not-exist"]
+    assert "No memory with id 'm-does-not-exist'" in missing
+
+
+async def test_recall_output_stays_within_the_budget(memory_server) -> None:
+    async with memory_server(max_output_chars=2000) as memory:
+        await memory.call(
+            "remember", items=[{"content": f"Long note {n}: " + "garden design " * 500} for n in range(10)]
+        )
+        result = await memory.call("recall", query="garden design", limit=10)
+    assert sum(len(hit["content"]) for hit in result["results"]) <= 2000 + 10 * 200
+    assert result["truncated"] is True
+
+
+async def test_the_tool_definitions_a_model_reads_stay_under_4_kb(memory_server) -> None:
+    import json
+
+    async with memory_server() as memory:
+        tools = (await memory.client.list_tools()).tools
+    size = sum(
+        len(t.name) + len((t.description or "").encode()) + len(json.dumps(t.input_schema, separators=(",", ":")))
+        for t in tools
+    )
+    assert {t.name for t in tools} == {"remember", "recall", "get", "list", "stats", "update", "forget"}
+    assert size < 4096
+    assert all(t.output_schema for t in tools) and all(t.annotations for t in tools)
