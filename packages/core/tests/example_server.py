@@ -9,20 +9,31 @@ from pydantic import BaseModel
 
 from aide_core.errors import InvalidInput, NotConfigured
 from aide_core.server import Runtime, ServerSpec
+from aide_core.settings import ServerSettings
 
 logger = logging.getLogger("aide.example")
+
+
+class ExampleSettings(ServerSettings):
+    require_credentials: bool = False
 
 
 class Outbox:
     """Stands for an upstream API: it records what was sent, so tests can count side effects."""
 
     def __init__(self, runtime: Runtime[Outbox]) -> None:
-        if runtime.config.model_extra and runtime.config.model_extra.get("require_credentials"):
+        if isinstance(runtime.config, ExampleSettings) and runtime.config.require_credentials:
             raise NotConfigured("The example service", "aide auth example")
         self.sent: list[str] = []
 
 
-app = ServerSpec[Outbox]("example", instructions="A test server.", state=Outbox, configure_command="aide auth example")
+app = ServerSpec[Outbox](
+    "example",
+    instructions="A test server.",
+    state=Outbox,
+    configure_command="aide auth example",
+    settings_model=ExampleSettings,
+)
 
 
 class Echo(BaseModel):

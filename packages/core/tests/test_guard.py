@@ -53,7 +53,7 @@ async def test_elicit_mode_asks_the_user_with_a_preview_and_acts_once_they_accep
     assert result.structured_content["status"] == "done"
     assert result.structured_content["result"] == {"to": "ann@example.com", "count": 1}
     assert answers.questions == ["Send 'hello' to ann@example.com\n\nGo ahead?"]
-    assert audit(settings) == ["done"]
+    assert audit(settings) == ["started", "done"]
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ async def test_token_mode_previews_first_and_acts_only_with_the_token(
         assert await sent(client) == 1
     assert second.structured_content is not None
     assert second.structured_content["status"] == "done"
-    assert audit(settings) == ["preview", "done"]
+    assert audit(settings) == ["preview", "started", "done"]
 
 
 async def test_a_token_does_not_confirm_different_arguments_or_a_made_up_value(
@@ -167,6 +167,40 @@ async def test_a_repeated_call_replays_the_first_result_instead_of_acting_twice(
     assert new_key.structured_content["status"] == "done"  # type: ignore[index]
 
 
+async def test_a_key_reused_for_different_arguments_is_refused_not_replayed(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    server = example_app.build(settings, config=ServerSettings(confirm="never"))
+    async with Client(server) as client:
+        await client.call_tool("send", {"to": "ann@example.com", "text": "hello", "idempotency_key": "k"})
+        other = await client.call_tool("send", {"to": "eve@example.com", "text": "hello", "idempotency_key": "k"})
+        assert await sent(client) == 1
+    assert other.is_error
+    assert "already used for a call with other arguments" in other.content[0].text  # type: ignore[union-attr]
+
+
+def test_claiming_a_key_is_atomic_across_connections(settings: AideSettings) -> None:
+    """Eight threads, each with its own store (its own SQLite connection), race for one key: one wins."""
+    import threading
+
+    path = settings.home / "guard.sqlite3"
+    GuardStore(path).audit_entries()  # create the schema before the race
+    barrier = threading.Barrier(8)
+    states: list[str] = []
+
+    def race() -> None:
+        store = GuardStore(path)
+        barrier.wait()
+        states.append(store.claim("the-key", "example", "send", "digest", expires_at=None).state)
+
+    threads = [threading.Thread(target=race) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(states) == ["new"] + ["pending"] * 7
+
+
 async def test_a_replay_survives_a_restart_of_the_server(example_app: ServerSpec[Any], settings: AideSettings) -> None:
     arguments = {"to": "ann@example.com", "text": "hello", "idempotency_key": "k-1"}
     async with Client(example_app.build(settings, config=ServerSettings(confirm="never"))) as client:
@@ -207,7 +241,7 @@ async def test_the_recipient_allowlist_refuses_other_addresses(
     assert "eve@evil.example is not allowed by this server's allowlist" in refused.content[0].text  # type: ignore[union-attr]
     assert by_address.structured_content["status"] == "done"  # type: ignore[index]
     assert by_domain.structured_content["status"] == "done"  # type: ignore[index]
-    assert audit(settings) == ["refused", "done", "done"]
+    assert audit(settings) == ["refused", "started", "done", "started", "done"]
 
 
 async def test_the_phone_allowlist_compares_numbers_in_international_form(
@@ -270,7 +304,7 @@ async def test_an_action_upstream_refused_is_audited_and_may_be_retried_with_the
     assert failed.is_error and "Invalid 'To' number." in failed.content[0].text  # type: ignore[union-attr]
     assert retried.structured_content["status"] == "done"  # type: ignore[index]
     assert len(attempts) == 2
-    assert audit(settings) == ["failed", "done"]
+    assert audit(settings) == ["started", "failed", "started", "done"]
 
 
 @pytest.mark.parametrize("error", [ConnectionError("reset after sending"), RuntimeError("bug after the call")])

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.anyio
 async def test_a_server_without_credentials_lists_its_tools_and_each_call_names_the_command(
     example_app: ServerSpec[Any], settings: AideSettings
 ) -> None:
-    config = ServerSettings.model_validate({"require_credentials": True})
+    from example_server import ExampleSettings
+
+    config = ExampleSettings(require_credentials=True)
     async with Client(example_app.build(settings, config=config)) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
         result = await client.call_tool("outbox_size", {})
@@ -89,3 +91,13 @@ async def test_input_schemas_carry_no_generated_titles_but_keep_a_parameter_name
         "properties": {"title": {"type": "string"}, "limit": {"default": 5, "type": "integer"}},
         "required": ["title"],
     }
+
+
+def test_a_destructive_tool_cannot_be_declared_outside_the_guard() -> None:
+    spec = ServerSpec[None]("unsafe")
+    with pytest.raises(TypeError, match="action"):
+
+        @spec.tool(read_only=False, destructive=True)
+        def delete_everything() -> dict[str, int]:
+            """Delete everything."""
+            return {}

@@ -25,10 +25,10 @@ def test_the_file_sets_values_per_server_and_the_environment_wins(monkeypatch: p
     monkeypatch.setenv("AIDE_GMAIL__CONFIRM", "never")
     settings = load_settings()
     assert settings.log_level == "DEBUG"
-    assert settings.gmail.confirm == "never"
-    assert settings.gmail.dry_run is True
+    assert settings.server("gmail").confirm == "never"
+    assert settings.server("gmail").dry_run is True
     assert settings.http.port == 9001
-    assert settings.calendar.confirm == "elicit"
+    assert settings.server("calendar").confirm == "elicit"
 
 
 def test_data_lives_under_xdg_data_home_unless_aide_home_says_otherwise(
@@ -80,3 +80,38 @@ def test_the_command_line_prints_one_line_and_exits_2_without_a_traceback(aide_e
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("aide: invalid setting 'gmail.confirm' in " + str(path))
+
+
+def test_a_misspelt_server_setting_is_an_error_not_a_silently_open_allowlist(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aide_core.settings import ServerSettings, server_settings
+
+    path = write_config('[gmail]\nallow_recipents = ["me@example.com"]\n')
+    with pytest.raises(ConfigError) as caught:
+        server_settings(load_settings(), "gmail", ServerSettings)  # what building the server does
+    assert caught.value.key == "gmail.allow_recipents" and str(path) in str(caught.value)
+    assert "unknown setting" in str(caught.value)
+    write_config("")
+    monkeypatch.setenv("AIDE_GMAIL__CONFRM", "never")
+    with pytest.raises(ConfigError, match="environment variable AIDE_GMAIL__CONFRM"):
+        server_settings(load_settings(), "gmail", ServerSettings)
+
+
+def test_list_settings_from_the_environment_take_json_or_commas(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIDE_GMAIL__ALLOW_RECIPIENTS", "me@example.com, you@example.com")
+    monkeypatch.setenv("AIDE_GMAIL__ALLOW_DOMAINS", '["example.org"]')
+    monkeypatch.setenv("AIDE_GMAIL__DRY_RUN", "true")
+    gmail = load_settings().server("gmail")
+    assert gmail.allow_recipients == ["me@example.com", "you@example.com"]
+    assert gmail.allow_domains == ["example.org"] and gmail.dry_run is True
+
+
+def test_a_server_validates_its_own_keys_with_its_own_model() -> None:
+    from aide_core.settings import ServerSettings, server_settings
+
+    class Memoryish(ServerSettings):
+        user: str = "default"
+
+    write_config('[memory]\nuser = "ann"\nconfirm = "token"\n')
+    settings = load_settings()
+    assert server_settings(settings, "memory", Memoryish).user == "ann"
+    assert settings.server("memory").confirm == "token"  # the shared view ignores keys it does not know

@@ -127,6 +127,15 @@ async def test_each_token_calls_as_its_own_user_over_both_transports(
     assert over_sse.structured_content == {"text": identity}
 
 
+async def test_the_bearer_scheme_is_case_insensitive_but_the_token_is_not(example_app, settings: AideSettings) -> None:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    accept = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    async with running(example_app, settings, "s3cret-token") as base, httpx2.AsyncClient() as http:
+        lower = await http.post(f"{base}/mcp", json=body, headers=accept | {"Authorization": "bearer s3cret-token"})
+        upper = await http.post(f"{base}/mcp", json=body, headers=accept | {"Authorization": "Bearer S3CRET-TOKEN"})
+    assert lower.status_code != 401 and upper.status_code == 401
+
+
 async def test_sse_with_the_token_reaches_the_tools(example_app, settings: AideSettings) -> None:
     async with running(example_app, settings, "s3cret-token") as base:
         transport = sse_client(f"{base}/sse", headers={"Authorization": "Bearer s3cret-token"})

@@ -48,7 +48,7 @@ def memory_server(settings: AideSettings) -> MemoryFactory:
 
     @asynccontextmanager
     async def open_server(**config: Any) -> AsyncIterator[Memory]:
-        server = spec.build(settings, config=MemorySettings(**({"confirm": "never"} | config)))
+        server = spec.build(settings, config=MemorySettings.model_validate({"confirm": "never"} | config))
         async with Client(server) as client:
             yield Memory(client)
 

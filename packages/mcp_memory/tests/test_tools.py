@@ -60,9 +60,7 @@ async def test_update_supersedes_and_keeps_the_history(memory_server) -> None:
     assert f"its current version is '{new}'" in again
 
 
-async def test_forget_is_soft_by_default_and_hard_removes_the_history(
-    memory_server, settings: AideSettings
-) -> None:
+async def test_forget_is_soft_by_default_and_hard_removes_the_history(memory_server, settings: AideSettings) -> None:
     async with memory_server() as memory:
         soft_id, hard_id = await memory.remember("Likes jazz", "Password hint is the dog's name")
         corrected = (await memory.call("update", id=hard_id, content="Password hint is the cat's name"))["id"]
@@ -77,7 +75,7 @@ async def test_forget_is_soft_by_default_and_hard_removes_the_history(
     assert set(gone["missing"]) == {hard_id, corrected}
     assert stats["total"] == 1 and stats["forgotten"] == 1
     outcomes = [e.outcome for e in GuardStore(settings.home / "guard.sqlite3").audit_entries()]
-    assert outcomes == ["done", "done"]
+    assert outcomes == ["done", "started", "done", "started"]  # newest first
 
 
 async def test_forget_goes_through_the_guard_with_a_preview(memory_server) -> None:

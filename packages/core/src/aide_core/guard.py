@@ -41,7 +41,7 @@ from aide_core.errors import (
     UpstreamUnreachable,
     to_tool_error,
 )
-from aide_core.guard_store import GuardStore
+from aide_core.guard_store import Claim, GuardStore
 
 if TYPE_CHECKING:
     from aide_core.settings import ServerSettings
@@ -174,20 +174,26 @@ def guarded(
     def arguments_of(values: Mapping[str, Any]) -> dict[str, Any]:
         return {name: values[name] for name in names}
 
-    async def decide(ctx: Context, **values: Any) -> Any:
-        """Runs before the body (and again on each elicitation round: it must not write)."""
-        bind_runtime()  # previews and allowlist extractors may read the server's state
+    def preview_of(the_guard: Guard, arguments: Mapping[str, Any]) -> str:
+        text = spec.preview(**arguments) if spec.preview else _default_preview(tool, arguments)
+        budget = min(2000, the_guard.settings.max_output_chars)
+        return text if len(text) <= budget else text[: budget - 1] + "…"
+
+    def decide_now(supports_elicitation: bool, values: Mapping[str, Any]) -> Any:
+        """The decision before the body runs, in a worker thread (it reads SQLite and may call a preview that
+        reads the server's store). Runs again on each elicitation round: it writes nothing but a refusal."""
         the_guard = guard()
         arguments = arguments_of(values)
+        digest = the_guard.args_digest(tool, arguments)
         try:
             the_guard.check_policy(spec, arguments)
-        except AideError as exc:
-            the_guard.store.audit(
-                the_guard.server, tool, the_guard.args_digest(tool, arguments), "refused", exc.message
-            )
+        except PolicyRefused as exc:
+            # The refusal is recorded without the address: the audit log keeps digests, never arguments.
+            the_guard.store.audit(the_guard.server, tool, digest, "refused", "not in the allowlist")
             raise to_tool_error(exc, tool=tool) from None
         key, _ = the_guard.idempotency(tool, arguments, values.get("idempotency_key"))
-        found = the_guard.store.lookup(key)
+        found = the_guard.store.lookup(key, digest)
+        _raise_for_claim(found, tool)
         if found.state == "done":
             return _Decision("replay", found.result)
         if the_guard.settings.dry_run:
@@ -195,10 +201,13 @@ def guarded(
         mode = the_guard.settings.confirm
         if mode == "never" or values.get("confirmation_token"):
             return _Decision("act")
-        if mode == "elicit" and _supports_elicitation(ctx):
-            preview = spec.preview(**arguments) if spec.preview else _default_preview(tool, arguments)
-            return Elicit(f"{preview}\n\nGo ahead?", Confirmation)
+        if mode == "elicit" and supports_elicitation:
+            return Elicit(f"{preview_of(the_guard, arguments)}\n\nGo ahead?", Confirmation)
         return _Decision("need_token")
+
+    async def decide(ctx: Context, **values: Any) -> Any:
+        supports = _supports_elicitation(ctx)
+        return await anyio.to_thread.run_sync(lambda: _call_bound(bind_runtime, decide_now, (supports, values)))
 
     decide_params = [
         inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context),
@@ -210,19 +219,14 @@ def guarded(
     decide.__annotations__ = {p.name: p.annotation for p in decide_params}
     decide.__qualname__ = f"confirm_{tool}"
 
-    async def wrapper(**values: Any) -> Any:
-        ctx: Context = values.pop("ctx")
-        outcome: ElicitationResult[Any] = values.pop("confirmation")
-        token: str | None = values.pop("confirmation_token", None)
-        explicit_key: str | None = values.pop("idempotency_key", None)
-        bind_runtime()
+    def before_acting(
+        outcome: ElicitationResult[Any], token: str | None, explicit_key: str | None, arguments: dict[str, Any]
+    ) -> Any:
+        """Everything up to the action, in a worker thread: an `ActionOutcome` when we stop here, else the
+        idempotency key we now hold."""
         the_guard = guard()
-        arguments = arguments_of(values)
+        store, server = the_guard.store, the_guard.server
         digest = the_guard.args_digest(tool, arguments)
-        preview = spec.preview(**arguments) if spec.preview else _default_preview(tool, arguments)
-        store = the_guard.store
-        server = the_guard.server
-
         if isinstance(outcome, AcceptedElicitation) and isinstance(outcome.data, _Decision):
             decision: _Decision = outcome.data
         elif (
@@ -235,30 +239,22 @@ def guarded(
 
         if decision.kind == "replay":
             store.audit(server, tool, digest, "replayed")
-            return outcome_type(
-                status="replayed",
-                result=decision.replay,
-                message="This exact call already ran; this is its first result and nothing was done again. "
-                "To do it once more on purpose, call again with a new idempotency_key.",
-            )
+            return outcome_type(status="replayed", result=decision.replay, message=_REPLAYED)
         if decision.kind == "dry_run":
             store.audit(server, tool, digest, "dry_run")
             return outcome_type(
-                status="dry_run", preview=preview, message="Dry-run mode: nothing was done. This is the preview."
+                status="dry_run",
+                preview=preview_of(the_guard, arguments),
+                message="Dry-run mode: nothing was done. This is the preview.",
             )
         if decision.kind == "need_token":
             new_token = secrets.token_urlsafe(12)
-            store.issue_token(
-                new_token,
-                server,
-                tool,
-                digest,
-                expires_at=the_guard.now() + the_guard.settings.confirmation_ttl_seconds,
-            )
+            expires_at = the_guard.now() + the_guard.settings.confirmation_ttl_seconds
+            store.issue_token(new_token, server, tool, digest, expires_at=expires_at)
             store.audit(server, tool, digest, "preview")
             return outcome_type(
                 status="confirmation_required",
-                preview=preview,
+                preview=preview_of(the_guard, arguments),
                 confirmation_token=new_token,
                 message="Nothing was done yet. Show the preview to the user; only if they agree, call this tool "
                 "again with the same arguments and this confirmation_token.",
@@ -267,52 +263,70 @@ def guarded(
         if token is not None and the_guard.settings.confirm != "never":
             problem = store.redeem_token(token, server, tool, digest)
             if problem is not None:
-                raise to_tool_error(
-                    InvalidInput(
-                        f"Cannot confirm: {problem}.",
-                        hint="Call again without confirmation_token to get a "
-                        "new preview and token, and confirm that with the user.",
-                    ),
-                    tool=tool,
+                raise InvalidInput(
+                    f"Cannot confirm: {problem}.",
+                    hint="Call again without confirmation_token to get a new preview and token, and confirm that "
+                    "with the user.",
                 )
-
         key, expires_at = the_guard.idempotency(tool, arguments, explicit_key)
-        claim = store.claim(key, server, tool, expires_at=expires_at)
+        claim = store.claim(key, server, tool, digest, expires_at=expires_at)
+        _raise_for_claim(claim, tool)
         if claim.state == "done":
             store.audit(server, tool, digest, "replayed")
-            return outcome_type(status="replayed", result=claim.result, message="This exact call already ran.")
-        if claim.state == "pending":
-            raise to_tool_error(
-                InvalidInput(
-                    "An identical call is running or was interrupted, so its outcome is unknown; nothing was done now.",
-                    hint="Check whether it took effect before trying again with a new idempotency_key.",
-                ),
-                tool=tool,
+            return outcome_type(status="replayed", result=claim.result, message=_REPLAYED)
+        return key
+
+    def after_acting(key: str, arguments: dict[str, Any], result: Any, error: BaseException | None) -> None:
+        the_guard = guard()
+        store, server = the_guard.store, the_guard.server
+        digest = the_guard.args_digest(tool, arguments)
+        if error is None:
+            dumped = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+            store.complete(key, dumped, server, tool, digest)
+        elif isinstance(error, Exception) and _did_not_act(error):
+            store.release(key)  # upstream refused the request outright: a retry may act
+            store.audit(server, tool, digest, "failed", type(error).__name__)
+        else:
+            # Nothing says whether upstream acted (a timeout after the request left, a 5xx, a bug after the call,
+            # a cancellation): the key stays pending, so a blind retry with it cannot act a second time.
+            store.audit(server, tool, digest, "failed", f"{type(error).__name__}; outcome unknown")
+
+    async def wrapper(**values: Any) -> Any:
+        ctx: Context = values.pop("ctx")
+        outcome: ElicitationResult[Any] = values.pop("confirmation")
+        token: str | None = values.pop("confirmation_token", None)
+        explicit_key: str | None = values.pop("idempotency_key", None)
+        arguments = arguments_of(values)
+        try:
+            prepared = await anyio.to_thread.run_sync(
+                lambda: _call_bound(bind_runtime, before_acting, (outcome, token, explicit_key, arguments))
             )
+        except Exception as exc:
+            raise to_tool_error(exc, tool=tool) from None
+        if not isinstance(prepared, str):
+            return prepared
+        call_values = dict(values)
+        if body_context is not None:
+            call_values[body_context] = ctx
+        result: Any = None
+        error: BaseException | None = None
         try:
             bind_runtime()
-            call_values = dict(values)
-            if body_context is not None:
-                call_values[body_context] = ctx
             if inspect.iscoroutinefunction(fn):
                 result = await fn(**call_values)
             else:
-                result = await anyio.to_thread.run_sync(lambda: _call_bound(bind_runtime, fn, call_values))
-        except Exception as exc:
-            if _did_not_act(exc):
-                store.release(key)  # upstream refused the request outright: a retry may act
-                store.audit(server, tool, digest, "failed", type(exc).__name__)
-            else:
-                # Nothing says whether upstream acted (a timeout after the request left, a 5xx, a bug after the
-                # call): the key stays pending, so a blind retry with it cannot act a second time.
-                store.audit(server, tool, digest, "failed", f"{type(exc).__name__}; outcome unknown")
-            raise to_tool_error(exc, tool=tool) from None
-        except BaseException:
-            store.audit(server, tool, digest, "failed", "cancelled; outcome unknown")
-            raise
-        dumped = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
-        store.complete(key, dumped)
-        store.audit(server, tool, digest, "done")
+                result = await anyio.to_thread.run_sync(lambda: _call_bound(bind_runtime, fn, (), call_values))
+        except BaseException as exc:
+            error = exc
+        with anyio.CancelScope(shield=True):  # the record of what happened is written even when cancelled
+            try:
+                await anyio.to_thread.run_sync(lambda: after_acting(prepared, arguments, result, error))
+            except Exception as exc:
+                raise to_tool_error(exc, tool=tool) from None
+        if error is not None:
+            if isinstance(error, Exception):
+                raise to_tool_error(error, tool=tool) from None
+            raise error
         return outcome_type(status="done", result=result, message="Done.")
 
     confirmation_annotation = Annotated[ElicitationResult[Confirmation], Resolve(decide)]
@@ -354,9 +368,36 @@ def _did_not_act(exc: Exception) -> bool:
     return isinstance(exc, AideError)
 
 
-def _call_bound(bind_runtime: Callable[[], Any], fn: Callable[..., Any], values: dict[str, Any]) -> Any:
+def _call_bound(
+    bind_runtime: Callable[[], Any], fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any] = {}
+) -> Any:
     bind_runtime()  # the worker thread runs in a copy of the caller's context; bind again to be sure
-    return fn(**values)
+    return fn(*args, **kwargs)
+
+
+_REPLAYED = (
+    "This exact call already ran; this is its first result and nothing was done again. To do it once more on "
+    "purpose, call again with a new idempotency_key."
+)
+
+
+def _raise_for_claim(claim: Claim, tool: str) -> None:
+    if claim.state == "conflict":
+        raise to_tool_error(
+            InvalidInput(
+                "This idempotency_key was already used for a call with other arguments; nothing was done.",
+                hint="Use a new key for a new action.",
+            ),
+            tool=tool,
+        )
+    if claim.state == "pending":
+        raise to_tool_error(
+            InvalidInput(
+                "An identical call is running or was interrupted, so its outcome is unknown; nothing was done now.",
+                hint="Check whether it took effect before trying again with a new idempotency_key.",
+            ),
+            tool=tool,
+        )
 
 
 def _is_context(annotation: Any) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     server TEXT NOT NULL,
     tool TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+    args_digest TEXT NOT NULL DEFAULT '',
     result TEXT,
     created_at REAL NOT NULL,
     expires_at REAL
@@ -50,7 +51,10 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
 """
 
-Outcome = Literal["done", "failed", "declined", "dry_run", "refused", "replayed", "preview"]
+#: Upgrades from each older version (the index is the version upgraded from); version 0 is a new file.
+_MIGRATIONS = {1: "ALTER TABLE idempotency ADD COLUMN args_digest TEXT NOT NULL DEFAULT ''"}
+
+Outcome = Literal["started", "done", "failed", "declined", "dry_run", "refused", "replayed", "preview"]
 
 
 @dataclass(frozen=True)
@@ -66,10 +70,10 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class Claim:
-    """What `claim` found: `new` (go ahead), `done` (replay `result`) or `pending` (another attempt is running or
-    died mid-way, so its outcome is unknown)."""
+    """What `claim` found: `new` (go ahead), `done` (replay `result`), `pending` (another attempt is running or
+    died mid-way, so its outcome is unknown) or `conflict` (the key was used for different arguments)."""
 
-    state: Literal["new", "done", "pending"]
+    state: Literal["new", "done", "pending", "conflict"]
     result: Any = None
     created_at: float | None = None
 
@@ -83,11 +87,20 @@ class GuardStore:
     def _connect(self) -> Generator[sqlite3.Connection]:
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with closing(sqlite3.connect(self.path, timeout=10, isolation_level=None)) as connection:
+        with closing(sqlite3.connect(self.path, timeout=60, isolation_level=None)) as connection:
             if not self._ready:
                 connection.execute("PRAGMA journal_mode=WAL")
-                connection.executescript(_SCHEMA)
+                connection.execute("BEGIN IMMEDIATE")
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+                if version == 0:
+                    # Statement by statement: executescript would COMMIT first and split this transaction.
+                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                        connection.execute(statement)
+                else:
+                    for old in range(version, SCHEMA_VERSION):
+                        connection.execute(_MIGRATIONS[old])
                 connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                connection.execute("COMMIT")
                 self._ready = True
             yield connection
 
@@ -104,39 +117,48 @@ class GuardStore:
 
     # -- idempotency ---------------------------------------------------------------------------------------------
 
-    def claim(self, key: str, server: str, tool: str, *, expires_at: float | None) -> Claim:
-        """Atomically look up `key` and, when it is free (or its record expired), mark it pending for us."""
+    def claim(self, key: str, server: str, tool: str, args_digest: str, *, expires_at: float | None) -> Claim:
+        """Atomically look up `key` and, when it is free (or its record expired), mark it pending for us and write
+        the "started" audit entry in the same transaction: an action never runs without a trace of it."""
         now = time.time()
         with self._transaction() as db:
-            row = db.execute("SELECT state, result, created_at, expires_at FROM idempotency WHERE key = ?", (key,))
-            found = row.fetchone()
+            found = db.execute(
+                "SELECT state, result, created_at, expires_at, args_digest FROM idempotency WHERE key = ?", (key,)
+            ).fetchone()
             if found is not None and (found[3] is None or found[3] > now):
-                state, result, created_at = found[0], found[1], found[2]
-                if state == "done":
-                    return Claim("done", json.loads(result), created_at)
-                return Claim("pending", None, created_at)
+                return self._claim_of(found, args_digest)
             db.execute(
-                "INSERT OR REPLACE INTO idempotency (key, server, tool, state, result, created_at, expires_at) "
-                "VALUES (?, ?, ?, 'pending', NULL, ?, ?)",
-                (key, server, tool, now, expires_at),
+                "INSERT OR REPLACE INTO idempotency (key, server, tool, state, args_digest, result, created_at, "
+                "expires_at) VALUES (?, ?, ?, 'pending', ?, NULL, ?, ?)",
+                (key, server, tool, args_digest, now, expires_at),
             )
+            self._audit(db, server, tool, args_digest, "started", None)
         return Claim("new")
 
-    def lookup(self, key: str) -> Claim:
+    @staticmethod
+    def _claim_of(found: tuple[Any, ...], args_digest: str) -> Claim:
+        state, result, created_at, _, stored_digest = found
+        if stored_digest and stored_digest != args_digest:
+            return Claim("conflict", None, created_at)
+        if state == "done":
+            return Claim("done", json.loads(result), created_at)
+        return Claim("pending", None, created_at)
+
+    def lookup(self, key: str, args_digest: str) -> Claim:
         """Like `claim` but without taking the key (used before asking the user, so a replay asks nothing)."""
         with self._connect() as db:
             found = db.execute(
-                "SELECT state, result, created_at, expires_at FROM idempotency WHERE key = ?", (key,)
+                "SELECT state, result, created_at, expires_at, args_digest FROM idempotency WHERE key = ?", (key,)
             ).fetchone()
         if found is None or (found[3] is not None and found[3] <= time.time()):
             return Claim("new")
-        if found[0] == "done":
-            return Claim("done", json.loads(found[1]), found[2])
-        return Claim("pending", None, found[2])
+        return self._claim_of(found, args_digest)
 
-    def complete(self, key: str, result: Any) -> None:
+    def complete(self, key: str, result: Any, server: str, tool: str, args_digest: str) -> None:
+        """Record the result and the "done" audit entry together."""
         with self._transaction() as db:
             db.execute("UPDATE idempotency SET state = 'done', result = ? WHERE key = ?", (json.dumps(result), key))
+            self._audit(db, server, tool, args_digest, "done", None)
 
     def release(self, key: str) -> None:
         """Forget a pending claim whose action failed cleanly, so that a retry may act."""
@@ -174,10 +196,16 @@ class GuardStore:
 
     def audit(self, server: str, tool: str, args_digest: str, outcome: Outcome, detail: str | None = None) -> None:
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO audit (at, server, tool, args_digest, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                (time.time(), server, tool, args_digest, outcome, detail),
-            )
+            self._audit(db, server, tool, args_digest, outcome, detail)
+
+    @staticmethod
+    def _audit(
+        db: sqlite3.Connection, server: str, tool: str, args_digest: str, outcome: Outcome, detail: str | None
+    ) -> None:
+        db.execute(
+            "INSERT INTO audit (at, server, tool, args_digest, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            (time.time(), server, tool, args_digest, outcome, detail),
+        )
 
     def audit_entries(
         self, *, server: str | None = None, since: float | None = None, before_id: int | None = None, limit: int = 50

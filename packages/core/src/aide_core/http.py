@@ -76,7 +76,7 @@ class BearerAuth:
 
     def __init__(self, app: ASGIApp, tokens: Mapping[str, str], public_paths: tuple[str, ...] = ()) -> None:
         self.app = app
-        self.expected = [(f"Bearer {token}".encode(), token, identity) for token, identity in tokens.items()]
+        self.expected = [(token.encode(), token, identity) for token, identity in tokens.items()]
         self.public_paths = public_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -84,7 +84,10 @@ class BearerAuth:
             await self.app(scope, receive, send)
             return
         headers: list[tuple[bytes, bytes]] = scope["headers"]
-        given = next((value for name, value in headers if name == b"authorization"), b"")
+        header = next((value for name, value in headers if name == b"authorization"), b"")
+        scheme, _, given = header.partition(b" ")
+        if scheme.lower() != b"bearer":  # the scheme is case-insensitive (RFC 9110); the token is not
+            given = b""
         # Every candidate is compared (no early exit), each in constant time.
         matches = [
             (token, identity) for expected, token, identity in self.expected if hmac.compare_digest(given, expected)

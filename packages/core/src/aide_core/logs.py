@@ -67,7 +67,10 @@ def _redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
     the formatter masks again what is only formatted later (tracebacks)."""
     record = _base_factory(*args, **kwargs)  # type: ignore[arg-type]
     if _secrets.active:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: leave it to logging's own "--- Logging error ---" report
+            return record
         masked = _secrets.redact(message)
         if masked != message:
             record.msg, record.args = masked, None

@@ -1,7 +1,8 @@
 """Which servers exist: each server package names its `ServerSpec` under the `aide.servers` entry-point group.
 
 A server that aide plans to ship but whose package does not declare one yet is "not available yet", which the
-command line reports as a status, never as a crash. Third-party packages can add servers the same way.
+command line reports as a status, never as a crash. A third-party package can add a server the same way; its
+settings are then passed in code (`spec.build(config=...)`), since the config file only has tables for aide's own.
 """
 
 from __future__ import annotations

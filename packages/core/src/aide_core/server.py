@@ -152,6 +152,8 @@ class ServerSpec(Generic[StateT]):
     ) -> Callable[[F], F]:
         """Declare a tool that does not need the side-effect guard (reads, or reversible writes such as labels).
         `name` overrides the function's name (for tool names that are Python builtins, such as `list`)."""
+        if destructive:
+            raise TypeError("a destructive tool must be declared with action(), which puts it behind the guard")
         annotations = ToolAnnotations(
             title=title,
             read_only_hint=read_only,

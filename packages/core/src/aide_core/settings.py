@@ -13,13 +13,14 @@ exit code 2.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from aide_core.errors import ConfigError
 
@@ -31,9 +32,10 @@ SERVER_NAMES: tuple[str, ...] = ("gmail", "calendar", "notion", "twilio", "memor
 
 
 class ServerSettings(BaseModel):
-    """What every server understands. A server subclasses this for its own keys (`extra` keys are kept for it)."""
+    """What every server understands. A server subclasses this for its own keys; any other key is an error (a
+    misspelt `allow_recipents` must not silently switch an allowlist off)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True
     confirm: ConfirmMode = Field(default="elicit", description="How side effects are confirmed.")
@@ -95,12 +97,14 @@ class AideSettings(BaseSettings):
     log_level: LogLevel = "INFO"
     credential_backend: Literal["auto", "keyring", "file"] = "auto"
     http: HttpSettings = Field(default_factory=HttpSettings)
-    gmail: ServerSettings = Field(default_factory=ServerSettings)
-    calendar: ServerSettings = Field(default_factory=ServerSettings)
-    notion: ServerSettings = Field(default_factory=ServerSettings)
-    twilio: ServerSettings = Field(default_factory=ServerSettings)
-    memory: ServerSettings = Field(default_factory=ServerSettings)
-    activity: ServerSettings = Field(default_factory=ServerSettings)
+    # A server's table is kept raw here and validated by that server's own settings model (`server_settings`),
+    # which knows its extra keys; the common keys can be read without it (`server`).
+    gmail: dict[str, Any] = Field(default_factory=dict)
+    calendar: dict[str, Any] = Field(default_factory=dict)
+    notion: dict[str, Any] = Field(default_factory=dict)
+    twilio: dict[str, Any] = Field(default_factory=dict)
+    memory: dict[str, Any] = Field(default_factory=dict)
+    activity: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(
@@ -114,9 +118,14 @@ class AideSettings(BaseSettings):
         # load_settings passes the file's values as init kwargs: listing them last lets the environment win.
         return (env_settings, init_settings)
 
-    def server(self, name: str) -> ServerSettings:
+    def table(self, name: str) -> dict[str, Any]:
         value = getattr(self, name, None)
-        return value if isinstance(value, ServerSettings) else ServerSettings()
+        return cast(dict[str, Any], value) if isinstance(value, dict) else {}
+
+    def server(self, name: str) -> ServerSettings:
+        """The keys every server shares (a server's own keys are validated by `server_settings`)."""
+        common = {k: v for k, v in self.table(name).items() if k in ServerSettings.model_fields}
+        return server_settings(self, name, ServerSettings, common)
 
     @property
     def config_file(self) -> Path:
@@ -144,21 +153,45 @@ def load_settings(config_file: Path | None = None) -> AideSettings:
         settings = AideSettings(**values)
     except ValidationError as exc:
         raise _config_error(exc, values, path) from None
+    except SettingsError as exc:  # an environment value pydantic-settings could not even parse
+        raise ConfigError(str(exc), source="the environment") from None
     settings._config_file = path  # pyright: ignore[reportPrivateUsage]  # set once, by the only constructor
+    for name in SERVER_NAMES:
+        settings.server(name)  # the shared keys of every table are checked now; a server checks its own at build
     return settings
 
 
 SettingsT = TypeVar("SettingsT", bound=ServerSettings)
 
 
-def server_settings(settings: AideSettings, name: str, model: type[SettingsT]) -> SettingsT:
-    """A server's own view of its table, validated by its own model (so its own keys get the same clear errors)."""
-    raw = settings.server(name).model_dump()
+def server_settings(
+    settings: AideSettings, name: str, model: type[SettingsT], table: dict[str, Any] | None = None
+) -> SettingsT:
+    """A server's table validated by its own model, so its own keys get the same clear errors as the global ones.
+
+    Values from environment variables arrive as strings: a list or table setting may be given as JSON
+    (`'["a@x.org", "b@x.org"]'`) or, for a list, comma-separated (`a@x.org,b@x.org`)."""
+    raw = {
+        key: _from_env(model, key, value) for key, value in (settings.table(name) if table is None else table).items()
+    }
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
         path = settings.config_file
         raise _config_error(exc, read_config_file(path), path, prefix=(name,)) from None
+
+
+def _from_env(model: type[BaseModel], key: str, value: Any) -> Any:
+    field = model.model_fields.get(key)
+    if field is None or not isinstance(value, str):
+        return value
+    origin = get_origin(field.annotation)
+    if origin not in (list, dict):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return [part.strip() for part in value.split(",") if part.strip()] if origin is list else value
 
 
 def _config_error(

@@ -348,7 +348,7 @@ def _forward(model: _BertModel, ids: npt.NDArray[np.int64], mask: FloatArray) ->
         attn += layer.attn_out_b
         attn += x
         x = _layer_norm_inplace(attn, layer.attn_ln_w, layer.attn_ln_b, model.eps)
-        inner = x @ layer.ffn_in_w
+        inner: FloatArray = x @ layer.ffn_in_w
         inner += layer.ffn_in_b
         _gelu_inplace(inner)
         out = inner @ layer.ffn_out_w
@@ -435,7 +435,8 @@ class OpenAIEmbedder:
     `base_url` (e.g. "http://localhost:11434/v1" for Ollama) and `api_key` go to the client, which otherwise reads
     OPENAI_BASE_URL and OPENAI_API_KEY. With a `base_url` and no key anywhere, a placeholder key is sent, as local
     servers ignore it. Requests carry at most 256 inputs; the client's own retries and timeouts apply. `dim` is
-    learned from the first answer (reading it before any `embed` costs one short request).
+    learned from the first answer (reading it before any `embed` costs one short request; embedding no texts before
+    then returns a (0, 0) array).
     """
 
     def __init__(

@@ -29,12 +29,13 @@ if TYPE_CHECKING:
 
 STOP_WORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he her here
-    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
-    off on once only or other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your yours yourself yourselves ever also did does
-    doing get got s t d ll m re ve""".split()
+    both but by can could did do does doing down during each few for from further had has have having he her
+    here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
+    now of off on once only or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves ever also did
+    does doing get got s t d ll m re ve
+    """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
 CANDIDATES = 200
@@ -71,7 +72,7 @@ def fts_query(terms: Sequence[str]) -> str:
 def query_terms(query: str) -> list[str]:
     seen: dict[str, None] = {}
     for word in words(query):
-        if word not in STOP_WORDS and len(word) > 1 or word.isdigit():
+        if (word not in STOP_WORDS and len(word) > 1) or word.isdigit():
             seen.setdefault(word, None)
     return list(seen) or list(dict.fromkeys(words(query)))
 

@@ -143,7 +143,8 @@ def recall(
     include_superseded: bool = False,
 ) -> RecallResult:
     """Find memories relevant to a question or task, best first."""
-    from aide_memory.recall import explain, recall as rank
+    from aide_memory.recall import explain
+    from aide_memory.recall import recall as rank
     from aide_memory.timeparse import find_time_range
 
     state = _state()

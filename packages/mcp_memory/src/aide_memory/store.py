@@ -374,7 +374,8 @@ class MemoryStore:
 
     def _current_row(self, db: sqlite_utils.Database, scope: Scope, memory_id: str) -> dict[str, Any]:
         row = db.execute(
-            "SELECT * FROM memories WHERE id = ? AND user = ? AND namespace = ?", (memory_id, scope.user, scope.namespace)
+            "SELECT * FROM memories WHERE id = ? AND user = ? AND namespace = ?",
+            (memory_id, scope.user, scope.namespace),
         ).fetchone()
         if row is None:
             raise NotFound(f"No memory with id {memory_id!r}.", hint="Use an id returned by recall or list.")
