@@ -1,0 +1,69 @@
+"""`aide memory import` and `aide memory export`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+from aide_core.settings import load_settings, server_settings
+
+if TYPE_CHECKING:
+    from aide_memory.server import MemoryState
+
+app = typer.Typer(help="Move memories in and out of aide-memory.", no_args_is_help=True)
+
+
+def _state(user: str | None, namespace: str | None) -> MemoryState:
+    from aide_memory.server import MemorySettings, MemoryState, spec
+
+    settings = load_settings()
+    config = server_settings(settings, "memory", MemorySettings)
+    updates = {k: v for k, v in (("user", user), ("namespace", namespace)) if v is not None}
+    runtime = spec.make_runtime(settings, config.model_copy(update=updates))
+    return MemoryState(runtime)
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The file to import.")],
+    from_: Annotated[Literal["reference"], typer.Option("--from", help="Its format.")] = "reference",
+    user: Annotated[str | None, typer.Option(help="Whose memories (default: the configured user).")] = None,
+    namespace: Annotated[str | None, typer.Option(help="Namespace to import into.")] = None,
+) -> None:
+    """Import the reference MCP memory server's memory.jsonl (entities, observations, relations)."""
+    from aide_memory.transfer import batches, read_reference_graph
+
+    state = _state(user, namespace)
+    stored = merged = 0
+    for batch in batches(read_reference_graph(path)):
+        vectors, model = state.vectors_for([item.content for item in batch])
+        _, flags = state.store.remember(state.scope(), batch, vectors, model)
+        stored += flags.count(False)
+        merged += flags.count(True)
+    typer.echo(f"imported {stored} memories ({merged} merged into existing ones) from {path}", err=True)
+
+
+@app.command("export")
+def export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    history: Annotated[bool, typer.Option("--history", help="Include superseded and forgotten versions.")] = False,
+    user: Annotated[str | None, typer.Option(help="Whose memories (default: the configured user).")] = None,
+    namespace: Annotated[str | None, typer.Option(help="Namespace to export.")] = None,
+) -> None:
+    """Export memories as JSON Lines."""
+    from aide_memory.transfer import export_lines
+
+    state = _state(user, namespace)
+    target = output.open("w", encoding="utf-8") if output else sys.stdout
+    count = 0
+    try:
+        for line in export_lines(state.store, state.scope(), history=history):
+            target.write(line + "\n")
+            count += 1
+    finally:
+        if output:
+            target.close()
+    typer.echo(f"exported {count} memories", err=True)

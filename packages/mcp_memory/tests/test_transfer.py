@@ -1,0 +1,65 @@
+"""Moving from the reference memory server, and exporting, through the `aide memory` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aide_memory.cli import app
+
+pytestmark = pytest.mark.anyio
+runner = CliRunner()
+
+REFERENCE_GRAPH = [
+    {"type": "entity", "name": "Anna", "entityType": "person", "observations": ["Is my sister", "Lives in Lyon"]},
+    {"type": "entity", "name": "Acme", "entityType": "organization", "observations": ["Where I work"]},
+    {"type": "relation", "from": "Anna", "to": "Acme", "relationType": "works_at"},
+]
+
+
+def write_graph(path: Path, records: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+async def test_the_reference_servers_graph_becomes_memories(tmp_path: Path, memory_server) -> None:
+    graph = write_graph(tmp_path / "memory.jsonl", REFERENCE_GRAPH)
+    done = runner.invoke(app, ["import", str(graph), "--from", "reference"])
+    assert done.exit_code == 0, done.output
+    assert "imported 4 memories (0 merged" in done.stderr
+    async with memory_server() as memory:
+        listed = (await memory.call("list"))["memories"]
+        found = await memory.recall("where does my sister live")
+    by_content = {m["content"]: m for m in listed}
+    assert set(by_content) == {"Anna: Is my sister", "Anna: Lives in Lyon", "Acme: Where I work", "Anna works at Acme"}
+    assert by_content["Anna: Lives in Lyon"]["category"] == "person"
+    assert by_content["Anna works at Acme"]["metadata"] == {"from": "Anna", "relation": "works_at", "to": "Acme"}
+    assert found[0]["content"].startswith("Anna: ")
+    again = runner.invoke(app, ["import", str(graph)])
+    assert "imported 0 memories (4 merged" in again.stderr
+
+
+def test_a_malformed_line_is_reported_with_its_number(tmp_path: Path) -> None:
+    graph = tmp_path / "memory.jsonl"
+    graph.write_text(json.dumps(REFERENCE_GRAPH[0]) + "\n{not json\n")
+    done = runner.invoke(app, ["import", str(graph)])
+    assert done.exit_code != 0
+    assert f"{graph}:2: not a memory-server record" in str(done.exception)
+
+
+async def test_export_writes_json_lines_with_history_on_request(tmp_path: Path, memory_server) -> None:
+    async with memory_server() as memory:
+        (old,) = await memory.remember("Anna lives in Lyon", category="person")
+        await memory.call("update", id=old, content="Anna lives in Paris")
+    current = runner.invoke(app, ["export", "--output", str(tmp_path / "out.jsonl")])
+    history = runner.invoke(app, ["export", "--history"])
+    assert current.exit_code == 0 and history.exit_code == 0
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [m["content"] for m in lines] == ["Anna lives in Paris"]
+    assert [json.loads(line)["content"] for line in history.stdout.splitlines()] == [
+        "Anna lives in Lyon",
+        "Anna lives in Paris",
+    ]
