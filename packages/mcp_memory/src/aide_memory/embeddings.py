@@ -367,6 +367,9 @@ class LocalMiniLM:
 
     Building one is cheap (it only checks that the packages are installed); the weights load on the first `embed`
     and are shared by every instance in the process. Safe to call from several threads.
+
+    The matrix products run in numpy's BLAS (OpenBLAS), which uses every core. On a host whose cores are busy with
+    other work, OPENBLAS_NUM_THREADS=1 (set before numpy is imported) can be faster: its threads wait for each other.
     """
 
     name: str = LOCAL_MODEL_NAME
