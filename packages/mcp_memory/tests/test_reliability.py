@@ -28,7 +28,7 @@ def test_four_processes_of_500_concurrent_remembers_store_exactly_2000(tmp_path:
     outputs = [proc.communicate(timeout=240) for proc in procs]
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
-        assert out.strip() == "failures=0", out
+        assert out.strip() == "failures=0", (out, err[-3000:])
         assert "database is locked" not in err
     with sqlite3.connect(database) as db:
         count, distinct = db.execute("SELECT COUNT(*), COUNT(DISTINCT content) FROM memories").fetchone()

@@ -142,7 +142,7 @@ def recall(
             item.matched_terms = _matched(terms, row["content"])
             results.append(item)
     results.sort(key=lambda s: (-s.score, -s.row["updated_at"]))
-    return _distinct(results)[:limit]
+    return _distinct(results, limit)
 
 
 def _matched(terms: Sequence[str], content: str) -> list[str]:
@@ -184,16 +184,23 @@ def _in_range(row: dict[str, Any], span: TimeRange) -> bool | None:
     return span.contains(datetime.fromtimestamp(row["about_time"], UTC))
 
 
-def _distinct(results: list[Scored]) -> list[Scored]:
-    """Drop results that say the same as a better-ranked one."""
+def _distinct(results: list[Scored], limit: int) -> list[Scored]:
+    """The best `limit` results, dropping any that says the same as a better-ranked one."""
     kept: list[Scored] = []
-    kept_words: list[list[str]] = []
+    kept_words: list[tuple[list[str], set[str]]] = []
     for item in results:
+        if len(kept) == limit:
+            break
         tokens = words(item.row["content"])
-        if any(near_duplicate(tokens, other) for other in kept_words):
+        token_set = set(tokens)
+        # Sharing under 80% of their distinct words rules a pair out cheaply, before the sequence comparison.
+        if any(
+            len(token_set & other_set) >= 0.8 * max(len(token_set), len(other_set)) and near_duplicate(tokens, other)
+            for other, other_set in kept_words
+        ):
             continue
         kept.append(item)
-        kept_words.append(tokens)
+        kept_words.append((tokens, token_set))
     return kept
 
 

@@ -120,9 +120,11 @@ def words(text: str) -> list[str]:
 def near_duplicate(a: Sequence[str], b: Sequence[str]) -> bool:
     """Word sequences that say the same thing: difflib's ratio over words, so order counts ("worker 0 memory 2"
     and "worker 2 memory 0" differ) while an inserted word does not ("I really prefer..." / "I prefer...")."""
-    if not a or not b:
+    if not a or not b or 2 * min(len(a), len(b)) < 0.9 * (len(a) + len(b)):
         return False
-    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.9
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    # The cheap upper bounds first: most pairs are nowhere near alike.
+    return matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9
 
 
 def new_id() -> str:
@@ -189,7 +191,7 @@ class MemoryStore:
         with self._init_lock:
             if self._migrated:
                 return
-            db.execute("PRAGMA journal_mode=WAL")
+            self._enable_wal(db)
             with self._write(db):
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
@@ -198,6 +200,22 @@ class MemoryStore:
                     migration(db)
                     db.execute(f"PRAGMA user_version={number}")
             self._migrated = True
+
+    @staticmethod
+    def _enable_wal(db: sqlite_utils.Database) -> None:
+        """Switching to WAL needs a moment of exclusive access, and SQLite reports a clash as "database is locked"
+        at once instead of waiting; the mode is stored in the file, so only the very first opening switches."""
+        for attempt in range(200):
+            try:
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                # Another process is switching it right now: give it the moment it needs (bounded: 2 s in all).
+                time.sleep(0.01 * (1 + attempt % 3))
+        raise sqlite3.OperationalError("could not switch the memory database to WAL mode: it stays locked")
 
     @contextmanager
     def _write(self, db: sqlite_utils.Database | None = None) -> Iterator[sqlite_utils.Database]:
