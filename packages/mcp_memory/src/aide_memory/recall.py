@@ -53,6 +53,13 @@ class Weights:
     confidence: float = 0.15
     recency: float = 0.05
     recency_days: float = 180.0
+    # In a conversation the answer is often the reply to the message that matches the question ("How did they
+    # handle it?" / "They were scared but resilient"): a hit lends part of its score to its neighbours in the
+    # same source (same source_ref), more to the one after it than to the one before.
+    next_share: float = 0.8
+    previous_share: float = 0.3
+    spread_from: int = 40
+    spread_add: bool = False  # add what is lent to the neighbour's own score, instead of taking the larger
 
 
 @dataclass
@@ -63,6 +70,7 @@ class Scored:
     dense: float = 0.0
     matched_terms: list[str] = field(default_factory=list)
     in_range: bool | None = None
+    context: float = 0.0  # what the neighbours in its thread lent
 
 
 def fts_query(terms: Sequence[str]) -> str:
@@ -121,14 +129,15 @@ def recall(
             scaled = (cosine - weights.dense_floor) / (top - weights.dense_floor) if top > weights.dense_floor else 0
             candidates[rowid].dense = max(0.0, scaled)
 
+    for item in candidates.values():
+        item.score = item.lexical if embedder is None else weights.lexical * item.lexical + weights.dense * item.dense
+    _spread_to_neighbours(store, scope, candidates, weights)
+
     results: list[Scored] = []
     for item in candidates.values():
         row = item.row
         if not _passes(row, categories, tags, since, until, include_superseded):
             continue
-        item.score = weights.lexical * item.lexical + weights.dense * item.dense
-        if embedder is None:
-            item.score = item.lexical
         item.score *= 1 - weights.confidence + weights.confidence * row["confidence"]
         age_days = max(0.0, (time.time() - row["updated_at"]) / 86400)
         item.score *= 1 + weights.recency * math.exp(-age_days / weights.recency_days)
@@ -143,6 +152,31 @@ def recall(
             results.append(item)
     results.sort(key=lambda s: (-s.score, -s.row["updated_at"]))
     return _distinct(results, limit)
+
+
+def _spread_to_neighbours(store: MemoryStore, scope: Scope, candidates: dict[int, Scored], weights: Weights) -> None:
+    best = sorted(candidates.values(), key=lambda s: -s.score)[: weights.spread_from]
+    links = store.neighbours(scope, [item.row for item in best])
+    lent: dict[int, float] = {}
+    for item in best:
+        before, after = links.get(item.row["rowid"], (None, None))
+        for rowid, share in ((after, weights.next_share), (before, weights.previous_share)):
+            if rowid is not None:
+                lent[rowid] = max(lent.get(rowid, 0.0), share * item.score)
+    missing = [rowid for rowid in lent if rowid not in candidates]
+    rows = store.rows_by_rowid(missing)
+    for rowid, score in lent.items():
+        if rowid not in candidates:
+            if rowid not in rows:
+                continue
+            candidates[rowid] = Scored(rows[rowid], 0.0)
+        item = candidates[rowid]
+        if weights.spread_add:
+            item.context = score
+            item.score += score
+        elif score > item.score:
+            item.context = score - item.score
+            item.score = score
 
 
 def _matched(terms: Sequence[str], content: str) -> list[str]:
@@ -210,6 +244,8 @@ def explain(item: Scored, span: TimeRange | None = None) -> str:
         parts.append("words: " + ", ".join(item.matched_terms[:8]))
     if item.dense > 0:
         parts.append(f"meaning {item.dense:.2f}")
+    if item.context > 0:
+        parts.append("next to a match in the same conversation")
     if item.in_range is True:
         parts.append("in the time asked about")
     elif item.in_range is False:

@@ -33,7 +33,7 @@ import sqlite_utils
 from aide_core.errors import InvalidInput, NotFound
 from aide_memory.models import Memory, NewMemory
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 60_000
 
 
@@ -100,7 +100,12 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO meta VALUES ('generation', '0')")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1]
+def _migration_2(db: sqlite_utils.Database) -> None:
+    # Memories from one conversation or thread share a source_ref; recall reads a hit's neighbours in it.
+    db.execute("CREATE INDEX memories_thread ON memories (user, namespace, source_ref)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2]
 
 
 def normalise(text: str) -> str:
@@ -529,6 +534,21 @@ class MemoryStore:
                 (match, scope.user, scope.namespace, limit),
             )
         ]
+
+    def neighbours(self, scope: Scope, rows: Sequence[dict[str, Any]]) -> dict[int, tuple[int | None, int | None]]:
+        """For each row with a source_ref: the rowids of the memories stored just before and just after it from the
+        same source (a conversation, a thread), in storage order."""
+        found: dict[int, tuple[int | None, int | None]] = {}
+        for row in rows:
+            ref = row["source_ref"]
+            if not ref:
+                continue
+            args = (scope.user, scope.namespace, ref, row["rowid"])
+            base = "SELECT rowid FROM memories WHERE user = ? AND namespace = ? AND source_ref = ? AND rowid "
+            before = self.db.execute(base + "< ? ORDER BY rowid DESC LIMIT 1", args).fetchone()
+            after = self.db.execute(base + "> ? ORDER BY rowid LIMIT 1", args).fetchone()
+            found[row["rowid"]] = (before[0] if before else None, after[0] if after else None)
+        return found
 
     def vectors(self, scope: Scope, model: str) -> tuple[list[int], list[bytes]]:
         rows = self.db.execute(
