@@ -94,6 +94,25 @@ class MemoryState:
     def scope(self) -> Scope:
         return Scope(current_user(self.config.user), self.config.namespace)
 
+    def in_context(self, items: list[NewMemory]) -> list[str]:
+        """The text each item's vector is made from: a memory from a conversation is embedded together with the
+        message before it in the same source, so that a reply ("They were scared but resilient") carries what it
+        answers ("How did the kids handle the accident?"). Only computed when vectors are in use."""
+        if self.config.embeddings == "none":
+            return [item.content for item in items]
+        previous: dict[str, str] = {}
+        texts: list[str] = []
+        for item in items:
+            ref = item.source_ref
+            if ref and ref not in previous:
+                last = self.store.last_in_thread(self.scope(), ref)
+                if last is not None:
+                    previous[ref] = last
+            texts.append(f"{previous[ref]}\n{item.content}" if ref and ref in previous else item.content)
+            if ref:
+                previous[ref] = item.content
+        return texts
+
     def vectors_for(self, texts: list[str]) -> tuple[list[bytes | None] | None, str | None]:
         embedder = self.embedder
         if embedder is None or not texts:
@@ -127,7 +146,7 @@ def _budget() -> int:
 def remember(items: Annotated[list[NewMemory], Field(min_length=1, max_length=100)]) -> Remembered:
     """Store things worth remembering about the user; duplicates are merged, not repeated."""
     state = _state()
-    vectors, model = state.vectors_for([item.content for item in items])
+    vectors, model = state.vectors_for(state.in_context(items))
     ids, merged = state.store.remember(state.scope(), items, vectors, model)
     return Remembered(ids=ids, merged=merged)
 

@@ -535,6 +535,14 @@ class MemoryStore:
             )
         ]
 
+    def last_in_thread(self, scope: Scope, source_ref: str) -> str | None:
+        row = self.db.execute(
+            "SELECT content FROM memories WHERE user = ? AND namespace = ? AND source_ref = ? "
+            "ORDER BY rowid DESC LIMIT 1",
+            (scope.user, scope.namespace, source_ref),
+        ).fetchone()
+        return None if row is None else row[0]
+
     def neighbours(self, scope: Scope, rows: Sequence[dict[str, Any]]) -> dict[int, tuple[int | None, int | None]]:
         """For each row with a source_ref: the rowids of the memories stored just before and just after it from the
         same source (a conversation, a thread), in storage order."""

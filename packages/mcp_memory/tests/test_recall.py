@@ -1,0 +1,72 @@
+"""Ranking: paraphrase through vectors, exact keywords that still win, time ranges, and conversation neighbours."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+DISTRACTORS = [
+    "My favourite food is pasta with pesto",
+    "The dentist appointment is on Tuesday",
+    "Anna's birthday present should be a book",
+    "I keep my running shoes in the hall cupboard",
+    "The car needs new tyres before winter",
+]
+
+
+async def test_vectors_find_a_fact_stated_in_other_words(memory_server, tmp_path) -> None:
+    fact = "I get carsick on long bus rides"
+    async with memory_server(embeddings="local") as hybrid:
+        await hybrid.remember(fact, *DISTRACTORS, category="fact")
+        found = await hybrid.recall("does travelling by coach make me feel sick?", limit=3)
+    async with memory_server(embeddings="none", database=str(tmp_path / "lexical.db")) as lexical:
+        await lexical.remember(fact, *DISTRACTORS, category="fact")
+        missed = await lexical.recall("does travelling by coach make me feel sick?", limit=3)
+    assert found[0]["content"] == fact and "meaning" in found[0]["why"]
+    assert fact not in [hit["content"] for hit in missed]
+
+
+async def test_an_exact_keyword_match_still_wins_over_meaning(memory_server) -> None:
+    async with memory_server(embeddings="local") as memory:
+        await memory.remember("The gym locker code for XJ-42 is 7731", *DISTRACTORS)
+        await memory.remember("Locker combinations are stored in the password manager")
+        results = await memory.recall("XJ-42")
+    assert results[0]["content"] == "The gym locker code for XJ-42 is 7731"
+
+
+async def test_a_question_naming_a_time_ranks_memories_from_then_first(memory_server) -> None:
+    async with memory_server() as memory:
+        await memory.remember("Went hiking with Tom", about_time="2023-04-20T10:00:00Z")
+        await memory.remember("Went hiking with Tom", about_time="2023-05-13T10:00:00Z")
+        await memory.remember("Went hiking with Tom", about_time="2023-06-02T10:00:00Z")
+        results = await memory.recall("hiking in May 2023")
+    assert results[0]["about_time"].startswith("2023-05-13")
+    assert "in the time asked about" in results[0]["why"]
+
+
+async def test_the_reply_to_a_matching_question_comes_up_with_it(memory_server) -> None:
+    conversation = [
+        "Caroline: How did the kids handle the accident?",
+        "Melanie: They were scared but we reassured them. They're tough.",
+        "Caroline: Glad to hear it. Want to go to the lake next week?",
+    ]
+    async with memory_server() as memory:
+        await memory.call(
+            "remember",
+            items=[{"content": c, "source_ref": "chat/2023-07-01"} for c in conversation]
+            + [{"content": "Melanie: The accident report is due Friday", "source_ref": "chat/2023-08-01"}],
+        )
+        results = await memory.recall("How did Melanie's kids handle the accident?", limit=3)
+    contents = [hit["content"] for hit in results]
+    assert conversation[1] in contents[:2]
+    reply = results[contents.index(conversation[1])]
+    assert "next to a match in the same conversation" in reply["why"]
+
+
+async def test_a_vector_change_from_another_process_is_seen_without_restart(memory_server) -> None:
+    async with memory_server(embeddings="local") as first, memory_server(embeddings="local") as second:
+        await first.recall("warm up the index")
+        await second.remember("I get carsick on long bus rides", category="fact")
+        found = await first.recall("travel sickness on buses", limit=1)
+    assert found and found[0]["content"] == "I get carsick on long bus rides"
