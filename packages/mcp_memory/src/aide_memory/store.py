@@ -32,8 +32,9 @@ import sqlite_utils
 
 from aide_core.errors import InvalidInput, NotFound
 from aide_memory.models import Memory, NewMemory
+from aide_memory.sketch import band_keys
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 60_000
 
 
@@ -105,7 +106,25 @@ def _migration_2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX memories_thread ON memories (user, namespace, source_ref)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2]
+def _migration_3(db: sqlite_utils.Database) -> None:
+    # Near-duplicate lookup by MinHash band (see sketch.py), filled for the memories already stored.
+    db.execute(
+        "CREATE TABLE sketches (band INTEGER NOT NULL, rowid_ INTEGER NOT NULL "
+        "REFERENCES memories(rowid) ON DELETE CASCADE)"
+    )
+    db.execute("CREATE INDEX sketches_band ON sketches (band)")
+    db.execute("CREATE INDEX sketches_rowid ON sketches (rowid_)")
+    for rowid, content in db.execute("SELECT rowid, content FROM memories").fetchall():
+        _add_sketch(db, rowid, content)
+
+
+def _add_sketch(db: sqlite_utils.Database, rowid: int, content: str) -> None:
+    db.conn.executemany(
+        "INSERT INTO sketches (band, rowid_) VALUES (?, ?)", [(key, rowid) for key in band_keys(words(content))]
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2, _migration_3]
 
 
 def normalise(text: str) -> str:
@@ -290,9 +309,10 @@ class MemoryStore:
                         now,
                     ),
                 )
+                rowid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+                _add_sketch(db, rowid, item.content)
                 vector = vectors[index] if vectors else None
                 if vector is not None and model:
-                    rowid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
                     db.execute("INSERT INTO vectors (rowid, model, vector) VALUES (?, ?, ?)", (rowid, model, vector))
                 ids.append(memory_id)
                 merged.append(False)
@@ -313,12 +333,12 @@ class MemoryStore:
         terms = set(words(item.content))
         if len(terms) < 4:  # short texts differ in one word and mean different things ("buy milk" / "buy eggs")
             return None
-        query = " OR ".join(f'"{term}"' for term in sorted(terms))
+        keys = band_keys(words(item.content))
         rows = db.execute(
-            f"SELECT memories.* FROM memories_fts JOIN memories ON memories.rowid = memories_fts.rowid "
-            f"WHERE memories_fts MATCH ? AND user = ? AND namespace = ? AND category = ? AND {current} "
-            f"AND {same_time} ORDER BY bm25(memories_fts) LIMIT 5",
-            (query, scope.user, scope.namespace, item.category, about, about),
+            f"SELECT * FROM memories WHERE rowid IN (SELECT rowid_ FROM sketches WHERE band IN "
+            f"({','.join('?' * len(keys))})) AND user = ? AND namespace = ? AND category = ? AND {current} "
+            f"AND {same_time} ORDER BY rowid DESC LIMIT 20",
+            (*keys, scope.user, scope.namespace, item.category, about, about),
         ).fetchall()
         sequence = words(item.content)
         for row in rows:
@@ -381,6 +401,7 @@ class MemoryStore:
                 ),
             )
             rowid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+            _add_sketch(db, rowid, content)
             if vector is not None and model:
                 db.execute("INSERT INTO vectors (rowid, model, vector) VALUES (?, ?, ?)", (rowid, model, vector))
             elif "content" not in changes:
