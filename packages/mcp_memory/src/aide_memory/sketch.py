@@ -10,6 +10,7 @@ store, so inserts slowed as it grew. The arithmetic is a dozen lines, too little
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 
 BANDS = 8
@@ -25,7 +26,7 @@ _SEEDS = [
 
 
 def _shingles(tokens: Sequence[str]) -> set[str]:
-    return set(tokens) | {f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)}
+    return set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
 
 
 def band_keys(tokens: Sequence[str]) -> list[int]:
