@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from aide_core.errors import InvalidInput, NotFound
 from aide_memory.models import Memory, NewMemory
 from aide_memory.sketch import band_keys
+
+if TYPE_CHECKING:
+    import sqlite_utils  # ~280 ms to import (it brings click and more): loaded when the database is first opened
 
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 60_000
@@ -202,6 +203,8 @@ class MemoryStore:
     def db(self) -> sqlite_utils.Database:
         db: sqlite_utils.Database | None = getattr(self._local, "db", None)
         if db is None:
+            import sqlite_utils
+
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             connection.execute("PRAGMA foreign_keys=ON")
