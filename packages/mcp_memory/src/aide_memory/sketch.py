@@ -26,7 +26,9 @@ _SEEDS = [
 
 
 def _shingles(tokens: Sequence[str]) -> set[str]:
-    return set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
+    """Word pairs, not single words: common words alone would put most texts in the same few buckets."""
+    pairs = {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
+    return pairs or set(tokens)
 
 
 def band_keys(tokens: Sequence[str]) -> list[int]:

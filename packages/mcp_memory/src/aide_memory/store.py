@@ -113,7 +113,7 @@ def _migration_3(db: sqlite_utils.Database) -> None:
         "CREATE TABLE sketches (band INTEGER NOT NULL, rowid_ INTEGER NOT NULL "
         "REFERENCES memories(rowid) ON DELETE CASCADE)"
     )
-    db.execute("CREATE INDEX sketches_band ON sketches (band)")
+    db.execute("CREATE INDEX sketches_band ON sketches (band, rowid_)")
     db.execute("CREATE INDEX sketches_rowid ON sketches (rowid_)")
     for rowid, content in db.execute("SELECT rowid, content FROM memories").fetchall():
         _add_sketch(db, rowid, content)
@@ -338,9 +338,11 @@ class MemoryStore:
             return None
         keys = band_keys(words(item.content))
         rows = db.execute(
+            # The newest 200 sharers of a band at most: a bucket that common phrasing has filled up must not make
+            # each insert slower than the last.
             f"SELECT * FROM memories WHERE rowid IN (SELECT rowid_ FROM sketches WHERE band IN "
-            f"({','.join('?' * len(keys))})) AND user = ? AND namespace = ? AND category = ? AND {current} "
-            f"AND {same_time} ORDER BY rowid DESC LIMIT 20",
+            f"({','.join('?' * len(keys))}) ORDER BY rowid_ DESC LIMIT 200) AND user = ? AND namespace = ? "
+            f"AND category = ? AND {current} AND {same_time} ORDER BY rowid DESC LIMIT 20",
             (*keys, scope.user, scope.namespace, item.category, about, about),
         ).fetchall()
         sequence = words(item.content)
