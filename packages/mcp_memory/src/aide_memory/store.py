@@ -154,7 +154,7 @@ def near_duplicate(a: Sequence[str], b: Sequence[str]) -> bool:
 
 def new_id() -> str:
     """Sortable by creation time, unique across processes."""
-    return f"m{int(time.time() * 1000):011x}{secrets.token_hex(3)}"
+    return f"m{int(time.time() * 1000):011x}{secrets.token_hex(6)}"
 
 
 def _ts(moment: datetime | None) -> float | None:
