@@ -47,7 +47,7 @@ class Weights:
 
     lexical: float = 0.6
     dense: float = 0.4
-    dense_floor: float = 0.15  # cosine below this says nothing for MiniLM-class models
+    dense_floor: float = 0.2  # cosine below this says nothing for MiniLM-class models
     in_range: float = 1.5
     out_of_range: float = 0.6
     confidence: float = 0.15
@@ -58,8 +58,13 @@ class Weights:
     # same source (same source_ref), more to the one after it than to the one before.
     next_share: float = 0.8
     previous_share: float = 0.3
-    spread_from: int = 40
+    spread_from: int = 100
     spread_add: bool = False  # add what is lent to the neighbour's own score, instead of taking the larger
+    question_share: float = 1.0  # a hit that asks something lends all of its score to the reply
+    second_share: float = 0.6  # and the turn after that reply gets some too
+    # Memories from the same source as a strong hit are likelier to matter than strangers: each gets a share of
+    # the best score in its source.
+    source_share: float = 0.3
 
 
 @dataclass
@@ -103,8 +108,8 @@ def recall(
 ) -> list[Scored]:
     weights = weights or Weights()
     now = now or datetime.now(UTC)
-    terms = query_terms(query)
     span = find_time_range(query, now)
+    terms = query_terms(query)
     candidates: dict[int, Scored] = {}
 
     if terms:
@@ -132,6 +137,7 @@ def recall(
     for item in candidates.values():
         item.score = item.lexical if embedder is None else weights.lexical * item.lexical + weights.dense * item.dense
     _spread_to_neighbours(store, scope, candidates, weights)
+    _share_source(candidates, weights.source_share)
 
     results: list[Scored] = []
     for item in candidates.values():
@@ -156,13 +162,20 @@ def recall(
 
 def _spread_to_neighbours(store: MemoryStore, scope: Scope, candidates: dict[int, Scored], weights: Weights) -> None:
     best = sorted(candidates.values(), key=lambda s: -s.score)[: weights.spread_from]
-    links = store.neighbours(scope, [item.row for item in best])
+    links = store.neighbours(scope, [item.row for item in best], reach=2 if weights.second_share else 1)
     lent: dict[int, float] = {}
     for item in best:
-        before, after = links.get(item.row["rowid"], (None, None))
-        for rowid, share in ((after, weights.next_share), (before, weights.previous_share)):
-            if rowid is not None:
-                lent[rowid] = max(lent.get(rowid, 0.0), share * item.score)
+        before, after = links.get(item.row["rowid"], ([], []))
+        asks = item.row["content"].rstrip().endswith("?")
+        shares = [
+            (after[:1], weights.question_share if asks else weights.next_share),
+            (before[:1], weights.previous_share),
+            (after[1:2], weights.second_share),
+        ]
+        for rowids, share in shares:
+            for rowid in rowids:
+                if share > 0:
+                    lent[rowid] = max(lent.get(rowid, 0.0), share * item.score)
     missing = [rowid for rowid in lent if rowid not in candidates]
     rows = store.rows_by_rowid(missing)
     for rowid, score in lent.items():
@@ -177,6 +190,20 @@ def _spread_to_neighbours(store: MemoryStore, scope: Scope, candidates: dict[int
         elif score > item.score:
             item.context = score - item.score
             item.score = score
+
+
+def _share_source(candidates: dict[int, Scored], share: float) -> None:
+    if share <= 0:
+        return
+    best_in: dict[str, float] = {}
+    for item in candidates.values():
+        ref = item.row["source_ref"]
+        if ref:
+            best_in[ref] = max(best_in.get(ref, 0.0), item.score)
+    for item in candidates.values():
+        ref = item.row["source_ref"]
+        if ref:
+            item.score += share * best_in[ref]
 
 
 def _matched(terms: Sequence[str], content: str) -> list[str]:

@@ -569,19 +569,21 @@ class MemoryStore:
         ).fetchone()
         return None if row is None else row[0]
 
-    def neighbours(self, scope: Scope, rows: Sequence[dict[str, Any]]) -> dict[int, tuple[int | None, int | None]]:
-        """For each row with a source_ref: the rowids of the memories stored just before and just after it from the
-        same source (a conversation, a thread), in storage order."""
-        found: dict[int, tuple[int | None, int | None]] = {}
+    def neighbours(
+        self, scope: Scope, rows: Sequence[dict[str, Any]], reach: int = 1
+    ) -> dict[int, tuple[list[int], list[int]]]:
+        """For each row with a source_ref: the rowids of up to `reach` memories stored just before and just after
+        it from the same source (a conversation, a thread), nearest first, in storage order."""
+        found: dict[int, tuple[list[int], list[int]]] = {}
         for row in rows:
             ref = row["source_ref"]
             if not ref:
                 continue
-            args = (scope.user, scope.namespace, ref, row["rowid"])
+            args = (scope.user, scope.namespace, ref, row["rowid"], reach)
             base = "SELECT rowid FROM memories WHERE user = ? AND namespace = ? AND source_ref = ? AND rowid "
-            before = self.db.execute(base + "< ? ORDER BY rowid DESC LIMIT 1", args).fetchone()
-            after = self.db.execute(base + "> ? ORDER BY rowid LIMIT 1", args).fetchone()
-            found[row["rowid"]] = (before[0] if before else None, after[0] if after else None)
+            before = self.db.execute(base + "< ? ORDER BY rowid DESC LIMIT ?", args).fetchall()
+            after = self.db.execute(base + "> ? ORDER BY rowid LIMIT ?", args).fetchall()
+            found[row["rowid"]] = ([r[0] for r in before], [r[0] for r in after])
         return found
 
     def vectors(self, scope: Scope, model: str) -> tuple[list[int], list[bytes]]:
