@@ -16,6 +16,7 @@ import json
 import math
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ STOP_WORDS = frozenset(
 )
 
 CANDIDATES = 200
+_EMBEDDING_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aide-memory-embed")
 
 
 @dataclass
@@ -111,6 +113,9 @@ def recall(
     span = find_time_range(query, now)
     terms = query_terms(query)
     candidates: dict[int, Scored] = {}
+    # The query's embedding (about 10 ms on a CPU) is computed while SQLite runs the keyword search: both release the
+    # GIL, so the two waits overlap instead of adding up.
+    pending = _EMBEDDING_POOL.submit(embedder.embed, [query]) if embedder is not None and index is not None else None
 
     if terms:
         hits = store.fts(scope, fts_query(terms), CANDIDATES, include_superseded)
@@ -120,8 +125,8 @@ def recall(
             if rowid in rows:
                 candidates[rowid] = Scored(rows[rowid], 0.0, lexical=(-score / best) if best > 0 else 0.0)
 
-    if embedder is not None and index is not None:
-        vector = embedder.embed([query])[0]
+    if pending is not None and index is not None:
+        vector = pending.result()[0]
         dense_hits = index.search(scope, vector, CANDIDATES)
         top = max((cos for _, cos in dense_hits), default=0.0)
         missing = [rowid for rowid, _ in dense_hits if rowid not in candidates]
@@ -154,10 +159,12 @@ def recall(
             elif item.in_range is False:
                 item.score *= weights.out_of_range
         if item.score > 0:
-            item.matched_terms = _matched(terms, row["content"])
             results.append(item)
     results.sort(key=lambda s: (-s.score, -s.row["updated_at"]))
-    return _distinct(results, limit)
+    kept = _distinct(results, limit)
+    for item in kept:
+        item.matched_terms = _matched(terms, item.row["content"])
+    return kept
 
 
 def _spread_to_neighbours(store: MemoryStore, scope: Scope, candidates: dict[int, Scored], weights: Weights) -> None:

@@ -572,18 +572,33 @@ class MemoryStore:
     def neighbours(
         self, scope: Scope, rows: Sequence[dict[str, Any]], reach: int = 1
     ) -> dict[int, tuple[list[int], list[int]]]:
-        """For each row with a source_ref: the rowids of up to `reach` memories stored just before and just after
-        it from the same source (a conversation, a thread), nearest first, in storage order."""
+        """For each row with a source_ref: the rowids of up to `reach` (1 or 2) memories stored just before and just
+        after it from the same source (a conversation, a thread), nearest first.
+
+        One statement for all rows: each neighbour is a step along the (user, namespace, source_ref) index, whose
+        entries are in rowid order."""
+        wanted = [row["rowid"] for row in rows if row["source_ref"]]
+        if not wanted:
+            return {}
+        step = (
+            "(SELECT n.rowid FROM memories n WHERE n.user = m.user AND n.namespace = m.namespace "
+            "AND n.source_ref = m.source_ref AND n.rowid {op} m.rowid ORDER BY n.rowid {order} LIMIT 1 OFFSET {skip})"
+        )
+        columns = [
+            step.format(op=op, order=order, skip=skip)
+            for skip in range(max(1, min(reach, 2)))
+            for op, order in (("<", "DESC"), (">", "ASC"))
+        ]
         found: dict[int, tuple[list[int], list[int]]] = {}
-        for row in rows:
-            ref = row["source_ref"]
-            if not ref:
-                continue
-            args = (scope.user, scope.namespace, ref, row["rowid"], reach)
-            base = "SELECT rowid FROM memories WHERE user = ? AND namespace = ? AND source_ref = ? AND rowid "
-            before = self.db.execute(base + "< ? ORDER BY rowid DESC LIMIT ?", args).fetchall()
-            after = self.db.execute(base + "> ? ORDER BY rowid LIMIT ?", args).fetchall()
-            found[row["rowid"]] = ([r[0] for r in before], [r[0] for r in after])
+        for chunk in _chunks(wanted, 500):
+            query = (
+                f"SELECT m.rowid, {', '.join(columns)} FROM memories m "
+                f"WHERE m.user = ? AND m.namespace = ? AND m.rowid IN ({', '.join('?' * len(chunk))})"
+            )
+            for rowid, *steps in self.db.execute(query, (scope.user, scope.namespace, *chunk)):
+                before = [r for r in steps[0::2] if r is not None]
+                after = [r for r in steps[1::2] if r is not None]
+                found[rowid] = (before, after)
         return found
 
     def vectors(self, scope: Scope, model: str) -> tuple[list[int], list[bytes]]:
@@ -618,3 +633,7 @@ class MemoryStore:
             "oldest": _dt(oldest),
             "newest": _dt(newest),
         }
+
+
+def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
