@@ -45,6 +45,19 @@ async def test_a_question_naming_a_time_ranks_memories_from_then_first(memory_se
     assert "in the time asked about" in results[0]["why"]
 
 
+async def test_a_time_given_by_an_event_is_dated_from_the_memories(memory_server) -> None:
+    async with memory_server() as memory:
+        await memory.remember(*DISTRACTORS)
+        await memory.remember("Flew to Kyoto for the trip with Anna", about_time="2024-05-10T08:00:00Z")
+        await memory.remember("Bought new hiking boots", about_time="2024-06-20T10:00:00Z")
+        await memory.remember("Bought new hiking boots", about_time="2024-04-28T10:00:00Z")
+        before = await memory.recall("which boots did I buy before the trip?", limit=2)
+        after = await memory.recall("which boots did I buy after the trip?", limit=2)
+    assert before[0]["about_time"].startswith("2024-04-28")
+    assert "in the time asked about" in before[0]["why"]
+    assert after[0]["about_time"].startswith("2024-06-20")
+
+
 async def test_the_reply_to_a_matching_question_comes_up_with_it(memory_server) -> None:
     conversation = [
         "Caroline: How did the kids handle the accident?",

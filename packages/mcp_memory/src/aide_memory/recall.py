@@ -18,11 +18,11 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aide_memory.store import MemoryStore, Scope, near_duplicate, words
-from aide_memory.timeparse import TimeRange, find_time_range
+from aide_memory.timeparse import EventReference, TimeRange, find_event_reference, find_time_range
 
 if TYPE_CHECKING:
     from aide_memory.embeddings import Embedder
@@ -112,6 +112,9 @@ def recall(
     now = now or datetime.now(UTC)
     span = find_time_range(query, now)
     terms = query_terms(query)
+    anchor: int | None = None  # the memory that dated the event: neither before nor after itself
+    if span is None and (event := find_event_reference(query)) is not None:
+        span, anchor = _event_span(store, scope, event, include_superseded)
     candidates: dict[int, Scored] = {}
     # The query's embedding (about 10 ms on a CPU) is computed while SQLite runs the keyword search: both release the
     # GIL, so the two waits overlap instead of adding up.
@@ -152,11 +155,11 @@ def recall(
         item.score *= 1 - weights.confidence + weights.confidence * row["confidence"]
         age_days = max(0.0, (time.time() - row["updated_at"]) / 86400)
         item.score *= 1 + weights.recency * math.exp(-age_days / weights.recency_days)
-        if span is not None:
+        if span is not None and row["rowid"] != anchor:
             item.in_range = _in_range(row, span)
             if item.in_range is True:
                 item.score *= weights.in_range
-            elif item.in_range is False:
+            elif item.in_range is False and not span.soft:
                 item.score *= weights.out_of_range
         if item.score > 0:
             results.append(item)
@@ -165,6 +168,23 @@ def recall(
     for item in kept:
         item.matched_terms = _matched(terms, item.row["content"])
     return kept
+
+
+def _event_span(
+    store: MemoryStore, scope: Scope, event: EventReference, include_superseded: bool
+) -> tuple[TimeRange | None, int | None]:
+    """Date "the trip" by the memory that best matches it and has an about_time: the range, and that memory."""
+    terms = query_terms(event.phrase)
+    hits = store.fts(scope, fts_query(terms), 20, include_superseded)
+    rows = store.rows_by_rowid([rowid for rowid, _ in hits])
+    for rowid, _ in hits:  # best first
+        row = rows.get(rowid)
+        if row is not None and row["about_time"] is not None:
+            moment = datetime.fromtimestamp(row["about_time"], UTC)
+            if event.after:
+                return TimeRange(moment, None, event.text, soft=True), rowid
+            return TimeRange(None, moment + timedelta(seconds=1), event.text, soft=True), rowid
+    return None, None
 
 
 def _spread_to_neighbours(store: MemoryStore, scope: Scope, candidates: dict[int, Scored], weights: Weights) -> None:

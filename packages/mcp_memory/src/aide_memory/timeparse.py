@@ -1,4 +1,5 @@
-"""Time expressions in a recall query: "last week", "in May 2023", "2 days ago", "before 2024".
+"""Time expressions in a recall query: "last week", "in May 2023", "2 days ago", "before 2024", and times given by
+an event the memories know about: "before the trip", "since my move".
 
 Recall ranks memories whose `about_time` falls in the range a question names above the others (it does not filter:
 many memories have no `about_time`). Only the expressions below are understood; dateparser would understand more,
@@ -27,6 +28,9 @@ class TimeRange:
     start: datetime | None
     end: datetime | None
     text: str
+    # A range dated from an event the memories mention is a guess (a memory's about_time is often just the day it
+    # was told): it lifts what falls inside, and holds nothing against what falls outside.
+    soft: bool = False
 
     def contains(self, moment: datetime) -> bool:
         return (self.start is None or moment >= self.start) and (self.end is None or moment < self.end)
@@ -127,3 +131,27 @@ def find_time_range(query: str, now: datetime | None = None) -> TimeRange | None
             return TimeRange(start, None, match.group(0))
         return TimeRange(start, end, match.group(0))
     return None
+
+
+@dataclass(frozen=True)
+class EventReference:
+    """ "before the trip": a time given by an event, which only the memories can date (see recall)."""
+
+    after: bool  # after/since the event, rather than before/until it
+    phrase: str  # "the trip to Kyoto"
+    text: str
+
+
+_EVENT = re.compile(
+    r"\b(before|after|since|until|prior\s+to)\s+((?:the|my|our|his|her|their|that|this)\s+[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,3})",
+    re.I,
+)
+
+
+def find_event_reference(query: str) -> EventReference | None:
+    """The first "before/after/since/until the <event>" in `query`, when no date was named instead."""
+    match = _EVENT.search(query)
+    if match is None:
+        return None
+    opener = match.group(1).lower()
+    return EventReference(after=opener in ("after", "since"), phrase=match.group(2), text=match.group(0))
