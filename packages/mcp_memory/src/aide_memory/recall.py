@@ -296,6 +296,8 @@ def explain(item: Scored, span: TimeRange | None = None) -> str:
     parts: list[str] = []
     if item.matched_terms:
         parts.append("words: " + ", ".join(item.matched_terms[:8]))
+    elif item.lexical > 0:
+        parts.append("words of the message before it")
     if item.dense > 0:
         parts.append(f"meaning {item.dense:.2f}")
     if item.context > 0:

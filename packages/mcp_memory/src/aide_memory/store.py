@@ -35,7 +35,7 @@ from aide_memory.sketch import band_keys
 if TYPE_CHECKING:
     import sqlite_utils  # ~280 ms to import (it brings click and more): loaded when the database is first opened
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 60_000
 
 
@@ -125,7 +125,41 @@ def _add_sketch(db: sqlite_utils.Database, rowid: int, content: str) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2, _migration_3]
+def _migration_4(db: sqlite_utils.Database) -> None:
+    # The keyword index also sees, at a lower weight, the message stored just before a memory in the same source:
+    # a reply ("They were scared but resilient") is then found by the words of what it answers ("How did the kids
+    # handle the accident?"). On LoCoMo's dev half this lifts keyword-only recall@10 from .77 to .79.
+    db.execute("ALTER TABLE memories ADD COLUMN context TEXT")
+    db.execute(f"UPDATE memories SET context = ({_PREVIOUS.format(table='memories')}) WHERE source_ref IS NOT NULL")
+    for trigger in ("memories_ai", "memories_ad", "memories_au"):
+        db.execute(f"DROP TRIGGER {trigger}")
+    db.execute("DROP TABLE memories_fts")
+    db.execute(
+        "CREATE VIRTUAL TABLE memories_fts USING fts5(content, tags, context, content='memories', "
+        "content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    new = "(rowid, content, tags, context) VALUES (new.rowid, new.content, new.tags, new.context)"
+    old = (
+        "(memories_fts, rowid, content, tags, context) VALUES ('delete', old.rowid, old.content, old.tags, old.context)"
+    )
+    db.execute(f"CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN INSERT INTO memories_fts {new}; END")
+    db.execute(f"CREATE TRIGGER memories_ad AFTER DELETE ON memories BEGIN INSERT INTO memories_fts {old}; END")
+    db.execute(
+        "CREATE TRIGGER memories_au AFTER UPDATE OF content, tags, context ON memories BEGIN "
+        f"INSERT INTO memories_fts {old}; INSERT INTO memories_fts {new}; END"
+    )
+    db.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
+
+
+# The content of the memory stored just before {table}'s row in the same source, cut to CONTEXT_CHARS.
+CONTEXT_CHARS = 500
+_PREVIOUS = (
+    f"SELECT substr(p.content, 1, {CONTEXT_CHARS}) FROM memories p WHERE p.user = {{table}}.user "
+    "AND p.namespace = {table}.namespace AND p.source_ref = {table}.source_ref AND p.rowid < {table}.rowid "
+    "ORDER BY p.rowid DESC LIMIT 1"
+)
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
 
 
 def normalise(text: str) -> str:
@@ -292,8 +326,8 @@ class MemoryStore:
                 memory_id = new_id()
                 db.execute(
                     "INSERT INTO memories (id, user, namespace, content, norm, category, confidence, source, "
-                    "source_ref, tags, metadata, about_time, created_at, updated_at, valid_from) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "source_ref, tags, metadata, about_time, created_at, updated_at, valid_from, context) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         memory_id,
                         scope.user,
@@ -310,6 +344,7 @@ class MemoryStore:
                         now,
                         now,
                         now,
+                        self._previous(db, scope, item.source_ref),
                     ),
                 )
                 rowid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
@@ -321,6 +356,16 @@ class MemoryStore:
                 merged.append(False)
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
         return ids, merged
+
+    def _previous(self, db: sqlite_utils.Database, scope: Scope, source_ref: str | None) -> str | None:
+        if not source_ref:
+            return None
+        row = db.execute(
+            f"SELECT substr(content, 1, {CONTEXT_CHARS}) FROM memories WHERE user = ? AND namespace = ? "
+            "AND source_ref = ? ORDER BY rowid DESC LIMIT 1",
+            (scope.user, scope.namespace, source_ref),
+        ).fetchone()
+        return None if row is None else row[0]
 
     def _duplicate_of(self, db: sqlite_utils.Database, scope: Scope, item: NewMemory) -> dict[str, Any] | None:
         about = _ts(item.about_time)
@@ -383,10 +428,12 @@ class MemoryStore:
             new_memory_id = new_id()
             content = changes.get("content", old["content"])
             about = changes["about_time"] if "about_time" in changes else _dt(old["about_time"])
+            source_ref = changes.get("source_ref", old["source_ref"])
+            context = old["context"] if source_ref == old["source_ref"] else self._previous(db, scope, source_ref)
             db.execute(
                 "INSERT INTO memories (id, user, namespace, content, norm, category, confidence, source, "
-                "source_ref, tags, metadata, about_time, created_at, updated_at, valid_from) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "source_ref, tags, metadata, about_time, created_at, updated_at, valid_from, context) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     new_memory_id,
                     scope.user,
@@ -396,13 +443,14 @@ class MemoryStore:
                     changes.get("category", old["category"]),
                     changes.get("confidence", old["confidence"]),
                     changes.get("source", old["source"]),
-                    changes.get("source_ref", old["source_ref"]),
+                    source_ref,
                     json.dumps(sorted(set(changes["tags"]))) if "tags" in changes else old["tags"],
                     json.dumps(changes["metadata"]) if "metadata" in changes else old["metadata"],
                     _ts(about),
                     old["created_at"],
                     now,
                     now,
+                    context,
                 ),
             )
             rowid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
@@ -554,9 +602,9 @@ class MemoryStore:
         return [
             (rowid, score)
             for rowid, score in self.db.execute(
-                "SELECT m.rowid, bm25(memories_fts, 1.0, 0.5) FROM memories_fts JOIN memories m "
+                "SELECT m.rowid, bm25(memories_fts, 1.0, 0.5, 0.25) FROM memories_fts JOIN memories m "
                 "ON m.rowid = memories_fts.rowid WHERE memories_fts MATCH ? AND m.user = ? AND m.namespace = ? "
-                f"AND m.forgotten_at IS NULL {current} ORDER BY bm25(memories_fts, 1.0, 0.5) LIMIT ?",
+                f"AND m.forgotten_at IS NULL {current} ORDER BY bm25(memories_fts, 1.0, 0.5, 0.25) LIMIT ?",
                 (match, scope.user, scope.namespace, limit),
             )
         ]

@@ -1,0 +1,69 @@
+"""The store's schema migrations: a database written by an older aide-memory opens, upgraded, with nothing lost."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from aide_memory.recall import recall
+from aide_memory.store import MIGRATIONS, SCHEMA_VERSION, MemoryStore, Scope
+
+
+def _schema_3_database(path: Path) -> None:
+    """A database as aide-memory with schema 3 left it, holding a two-message conversation and a lone note."""
+    db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
+    db.execute("BEGIN")
+    for number, migration in enumerate(MIGRATIONS[:3], start=1):
+        migration(db)
+        db.execute(f"PRAGMA user_version={number}")
+    rows = [
+        ("m1", "Caroline: How did the kids handle the accident?", "chat/1"),
+        ("m2", "Melanie: They were scared but resilient.", "chat/1"),
+        ("m3", "Dentist on Tuesday", None),
+    ]
+    for memory_id, content, ref in rows:
+        db.execute(
+            "INSERT INTO memories (id, user, namespace, content, norm, category, confidence, source, source_ref, "
+            "created_at, updated_at, valid_from) VALUES (?, 'u', '', ?, ?, 'event', 0.8, 'conversation', ?, 1, 1, 1)",
+            (memory_id, content, content.lower(), ref),
+        )
+    db.execute("COMMIT")
+    db.conn.close()
+
+
+def test_a_schema_3_database_is_upgraded_and_its_replies_are_found_by_what_they_answer(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _schema_3_database(path)
+    store = MemoryStore(path)
+    results = recall(store, Scope("u"), "how did the kids handle the accident", limit=5)
+    by_content = {item.row["content"]: item for item in results}
+    reply = by_content["Melanie: They were scared but resilient."]
+    assert reply.lexical > 0  # found through the words of the message before it, not only lent a score
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT COUNT(*) FROM memories").fetchone()[0] == 3
+        contexts = dict(db.execute("SELECT id, context FROM memories").fetchall())
+    assert contexts == {"m1": None, "m2": "Caroline: How did the kids handle the accident?", "m3": None}
+
+
+def test_a_new_memory_carries_the_message_before_it_in_its_source(tmp_path: Path) -> None:
+    from aide_memory.models import NewMemory
+
+    store = MemoryStore(tmp_path / "new.db")
+    scope = Scope("u")
+    store.remember(scope, [NewMemory(content="Where is the spare key?", source_ref="chat/9")])
+    store.remember(
+        scope,
+        [
+            NewMemory(content="Under the blue flowerpot.", source_ref="chat/9"),
+            NewMemory(content="Thanks!", source_ref="chat/9"),
+            NewMemory(content="Buy milk", source_ref=None),
+        ],
+    )
+    contexts = [row[0] for row in store.db.execute("SELECT context FROM memories ORDER BY rowid")]
+    assert contexts == [None, "Where is the spare key?", "Under the blue flowerpot.", None]
+    found = recall(store, scope, "spare key", limit=3)
+    assert "Under the blue flowerpot." in [item.row["content"] for item in found]
