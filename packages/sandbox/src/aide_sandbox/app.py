@@ -97,6 +97,7 @@ class SandboxHandle:
     host: str
     port: int
     _temp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    _clients: list[Resource] = field(default_factory=list["Resource"], repr=False)
 
     @property
     def base_url(self) -> str:
@@ -171,11 +172,19 @@ class SandboxHandle:
             scopes=info["scopes"],
         )
 
-    def gmail(self, account: str | None = None, credentials: Credentials | None = None) -> Resource:
-        """A google-api-python-client Gmail service for `account` (default: the first seeded one)."""
+    def gmail(self, account: str | None = None, credentials: Credentials | None = None) -> Any:
+        """A google-api-python-client Gmail service for `account` (default: the first seeded one); typed `Any`
+        because a `Resource`'s methods are made at run time from the discovery document."""
         from aide_sandbox.google.client import build_service
 
-        return build_service("gmail", "v1", self.urls["gmail"], credentials or self.google_credentials(account))
+        service = build_service("gmail", "v1", self.urls["gmail"], credentials or self.google_credentials(account))
+        self._clients.append(service)
+        return service
+
+    def close_clients(self) -> None:
+        """Close the connections of every client this handle built (tests call it after each test)."""
+        while self._clients:
+            self._clients.pop().close()
 
     def expire_tokens(self, account: str | None = None) -> int:
         """Every access token of `account` (default: all) expires now; refresh tokens keep working."""
@@ -188,6 +197,7 @@ class SandboxHandle:
         self.sandbox.reset()
 
     def stop(self) -> None:
+        self.close_clients()
         self.server.stop()
         self.sandbox.close()
         if self._temp is not None:

@@ -25,6 +25,11 @@ from aide_sandbox.faults import ABORT_KEY
 class _AbortableH11(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        sock: socket.socket | None = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            # uvicorn writes the head and the body of a response separately: without this, Nagle holds the body
+            # until the client's delayed ACK, 40 ms per request.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         inner: Any = self.app
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
