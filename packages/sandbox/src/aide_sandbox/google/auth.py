@@ -146,18 +146,20 @@ class TokenStore:
         return code
 
     def exchange_code(self, client_id: str, code: str, redirect_uri: str | None, verifier: str | None) -> Grant:
+        """Tokens for an authorization code; the code is used up by the first attempt, whether it succeeds or not."""
         with self.db.transaction() as conn:
             row = conn.execute("DELETE FROM oauth_codes WHERE code = ? RETURNING *", (code,)).fetchone()
-            if row is None or row["client_id"] != client_id or row["expires_at"] < self.clock():
-                raise OAuthError("invalid_grant", "Malformed auth code.")
-            if redirect_uri is not None and redirect_uri != row["redirect_uri"]:
-                raise OAuthError("redirect_uri_mismatch", "Bad Request")
-            if row["challenge"]:
-                if not verifier:
-                    raise OAuthError("invalid_grant", "Missing code verifier.")
-                if _challenge(verifier, row["challenge_method"]) != row["challenge"]:
-                    raise OAuthError("invalid_grant", "Invalid code verifier.")
-            scopes = tuple(row["scopes"].split())
+        if row is None or row["client_id"] != client_id or row["expires_at"] < self.clock():
+            raise OAuthError("invalid_grant", "Malformed auth code.")
+        if redirect_uri is not None and redirect_uri != row["redirect_uri"]:
+            raise OAuthError("redirect_uri_mismatch", "Bad Request")
+        if row["challenge"]:
+            if not verifier:
+                raise OAuthError("invalid_grant", "Missing code verifier.")
+            if _challenge(verifier, row["challenge_method"]) != row["challenge"]:
+                raise OAuthError("invalid_grant", "Invalid code verifier.")
+        scopes = tuple(row["scopes"].split())
+        with self.db.transaction() as conn:
             grant_id = refresh = None
             if row["offline"]:
                 refresh = grant_id = "1//" + secrets.token_urlsafe(32)

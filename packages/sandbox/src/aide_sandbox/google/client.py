@@ -12,7 +12,8 @@ from typing import Any
 
 import httplib2
 from google.auth.credentials import Credentials as BaseCredentials
-from googleapiclient.discovery import Resource, build_from_document
+from google_auth_httplib2 import AuthorizedHttp
+from googleapiclient.discovery import build_from_document
 from googleapiclient.discovery_cache import get_static_doc
 
 
@@ -22,12 +23,13 @@ def build_service(
     root_url: str,
     credentials: BaseCredentials | None = None,
     *,
-    http: httplib2.Http | None = None,
-) -> Resource:
+    http: httplib2.Http | AuthorizedHttp | None = None,
+) -> Any:
     """The `api` `version` service with every request going to `root_url` (e.g. `http://127.0.0.1:8123/gmail/`).
 
     Pass `credentials` (or an authorized `http`): never neither, or the client goes looking for application default
-    credentials on the machine."""
+    credentials on the machine. Returns a `googleapiclient.discovery.Resource`, typed `Any` because its methods are
+    made at run time from the discovery document."""
     if credentials is None and http is None:
         raise ValueError("pass credentials or http: without them the client probes for default credentials")
     text = get_static_doc(api, version)
