@@ -73,16 +73,16 @@ class Sandbox:
         self.db.snapshot()
 
     def reset(self) -> None:
-        """Back to the seed data (and no faults)."""
+        """Back to the seed data (and no faults): a copy of the snapshot taken when this process seeded, else a
+        full reseed."""
         self.faults.clear()
         if not self.db.restore():
             self.seed()
 
     def ensure_seeded(self) -> None:
+        """Seed an empty state; a state with data is kept as it is (its first `reset` reseeds it in full)."""
         if self.db.is_empty():
             self.seed()
-        else:
-            self.db.snapshot()
 
     def close(self) -> None:
         self.db.close()

@@ -39,6 +39,7 @@ class Database:
         self._conn.execute("PRAGMA foreign_keys = ON")
         if isinstance(path, Path):
             self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")  # no fsync per commit: a sandbox, not a bank
         self._schemas = [_ACCOUNTS, *schemas]
         self._snapshot: sqlite3.Connection | None = None
         with self._lock:

@@ -17,8 +17,9 @@ def start_for_settings(settings: AideSettings) -> AideSettings:
 
     Each Google server's table gets `base_url` (the API root to build the client with, see
     `aide_sandbox.google.client.build_service`) and `authorized_user`: the first seeded account's credentials in
-    Google's authorized-user format (`google.oauth2.credentials.Credentials.from_authorized_user_info`), whose
-    `token_uri` is the sandbox's, so refreshing works too."""
+    Google's authorized-user keys (`token`, `refresh_token`, `token_uri`, `client_id`, `client_secret`, `scopes`).
+    Build `google.oauth2.credentials.Credentials(...)` from those keys directly: `from_authorized_user_info`
+    always replaces `token_uri` with Google's, and the first refresh would then leave the sandbox."""
     handle = start(settings.home / "sandbox")
     _RUNNING.append(handle)
     sys.stderr.write(f"sandbox: emulators on {handle.base_url} (state in {settings.home / 'sandbox'})\n")
