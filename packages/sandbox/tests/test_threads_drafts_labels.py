@@ -145,3 +145,13 @@ def test_history_from_before_the_oldest_record_is_not_found(gmail: Any) -> None:
         gmail.users().history().list(userId="me", startHistoryId="5").execute()
     assert old.value.status_code == 404
     assert error_of(old.value)["errors"][0]["reason"] == "notFound"
+
+
+def test_history_can_be_narrowed_to_one_label(gmail: Any) -> None:
+    start = gmail.users().getProfile(userId="me").execute()["historyId"]
+    messages = gmail.users().messages()
+    ids = [m["id"] for m in messages.list(userId="me", maxResults=2).execute()["messages"]]
+    messages.modify(userId="me", id=ids[0], body={"addLabelIds": ["STARRED"]}).execute()
+    messages.modify(userId="me", id=ids[1], body={"addLabelIds": ["Label_2"]}).execute()
+    starred = gmail.users().history().list(userId="me", startHistoryId=start, labelId="STARRED").execute()
+    assert [r["messages"][0]["id"] for r in starred["history"]] == [ids[0]]

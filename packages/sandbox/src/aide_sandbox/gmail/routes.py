@@ -11,6 +11,7 @@ Behaviour the issue left open, decided here the way Gmail behaves as far as its 
 from __future__ import annotations
 
 import email.utils
+import json
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -330,7 +331,7 @@ class Gmail:
             r
             for r in rows
             if (not kinds or r["kind"] in kinds)
-            and (label is None or label in r["message_labels"] or label in r["label_ids"])
+            and (label is None or label in json.loads(r["message_labels"]) + json.loads(r["label_ids"]))
         ]
         records = shapes.history(rows)
         size = min(int(call.query.get("maxResults") or _DEFAULT_PAGE), _MAX_PAGE) or _DEFAULT_PAGE

@@ -64,7 +64,8 @@ class Api:
         for method in self.methods:
             if method.http_method != http_method:
                 continue
-            for kind, pattern in (("", method.pattern), ("upload", method.upload_pattern)):
+            patterns = (("", method.pattern), ("upload", method.upload_pattern), ("upload", method.resumable_pattern))
+            for kind, pattern in patterns:
                 match = pattern.fullmatch(path) if pattern else None
                 if match:
                     return method, match.groupdict(), kind
