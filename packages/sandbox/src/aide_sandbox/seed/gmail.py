@@ -331,7 +331,7 @@ def _personal(b: MailBuilder, labels: dict[str, str]) -> None:
         )
 
 
-def _with_sam(b: MailBuilder, me_first: bool) -> None:
+def _with_sam(b: MailBuilder) -> None:
     """The thread the two accounts share, seeded in both mailboxes (as each would see it)."""
     alex: Person = ("Alex Rivera", "alex.rivera@example.com")
     sam: Person = ("Sam Okafor", "sam.okafor@example.org")
@@ -350,7 +350,6 @@ def _with_sam(b: MailBuilder, me_first: bool) -> None:
             reply_to=parent,
             labels=["SENT"] if sender == b.owner else ["INBOX", "CATEGORY_PERSONAL"],
         )
-    del me_first
 
 
 def _large(b: MailBuilder, labels: dict[str, str]) -> None:
@@ -362,12 +361,12 @@ def _large(b: MailBuilder, labels: dict[str, str]) -> None:
     _invitations(b, labels)
     _phishing(b)
     _personal(b, labels)
-    _with_sam(b, me_first=True)
+    _with_sam(b)
 
 
 def _small(b: MailBuilder, labels: dict[str, str]) -> None:
     _newsletters(b, labels, only=2)
-    _with_sam(b, me_first=False)
+    _with_sam(b)
     for index, (sender, subject, text) in enumerate(
         (
             (NGOZI, "Book club: November pick", "November pick is 'Piranesi'. See you on the 28th!"),
