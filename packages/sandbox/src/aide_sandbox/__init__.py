@@ -1,4 +1,36 @@
-"""aide: Local emulators of the Gmail, Calendar, Notion and Twilio HTTP APIs.
+"""aide's sandbox: local emulators of the cloud APIs aide talks to, driven by the official client libraries.
 
-Placeholder package: the issue that builds it has not landed yet, so `aide` reports it as "not available yet".
+    handle = aide_sandbox.start()           # every emulator on a free loopback port, seeded
+    gmail = handle.gmail()                  # a google-api-python-client service for the first seeded account
+    handle.faults.inject("gmail.users.messages.list", status=429, retry_after=3)
+    handle.expire_tokens()                  # the next call answers 401, google-auth refreshes, the call succeeds
+    handle.stop()
+
+Only Gmail and Google OAuth exist so far; Calendar, Notion, Twilio and the LLM fakes mount beside them as they land.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aide_sandbox.app import Sandbox, SandboxHandle, start
+    from aide_sandbox.google.client import build_service
+
+__all__ = ["Sandbox", "SandboxHandle", "build_service", "start"]
+
+_LAZY = {
+    "Sandbox": "aide_sandbox.app",
+    "SandboxHandle": "aide_sandbox.app",
+    "start": "aide_sandbox.app",
+    "build_service": "aide_sandbox.google.client",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Imports on first use: `import aide_sandbox` stays cheap (the pytest plug-in and `aide` load it)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'aide_sandbox' has no attribute {name!r}")

@@ -1,0 +1,248 @@
+"""The sandbox: its state, the ASGI app that serves every emulator, and `start()` to run it on a loopback port.
+
+Layout: one port, one Starlette app, one prefix per service, each an app of its own:
+
+    /gmail/      Gmail v1 API root (the client appends gmail/v1/..., upload/gmail/v1/..., batch)
+    /oauth/      Google OAuth (authorize, token, revoke, tokeninfo)
+    /admin/      faults, token expiry, reset
+
+Calendar (`/calendar/`), Notion, Twilio and the LLM fakes mount beside these as they land; each gets its own prefix,
+so a client is pointed at a service by its own base URL and services never share routes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from aide_sandbox import admin
+from aide_sandbox.db import Database
+from aide_sandbox.faults import Faults
+from aide_sandbox.gmail.routes import Gmail
+from aide_sandbox.gmail.store import SCHEMA as GMAIL_SCHEMA
+from aide_sandbox.gmail.store import Mailboxes
+from aide_sandbox.google.auth import CLIENT_ID, CLIENT_SECRET, FULL_SCOPES, OAuthApp, TokenStore
+from aide_sandbox.google.auth import SCHEMA as AUTH_SCHEMA
+from aide_sandbox.google.discovery import load_api
+from aide_sandbox.google.service import GoogleService
+from aide_sandbox.server import ServerThread, bind
+
+if TYPE_CHECKING:
+    from google.oauth2.credentials import Credentials
+    from googleapiclient.discovery import Resource
+
+DB_NAME = "sandbox.db"
+
+
+class Sandbox:
+    """The state of every emulator and the ASGI app over it (no server: see `start`)."""
+
+    def __init__(
+        self, state: Path | None, *, token_lifetime: float = 3600.0, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.state = state
+        self.clock = clock
+        self.db = Database(state / DB_NAME if state else ":memory:", [AUTH_SCHEMA, GMAIL_SCHEMA])
+        self.faults = Faults()
+        self.tokens = TokenStore(self.db, lifetime=token_lifetime, clock=clock)
+        self.mailboxes = Mailboxes(self.db, clock)
+        gmail = GoogleService(
+            load_api("gmail", "v1"), Gmail(self.mailboxes, clock).handlers(), self.tokens, self.faults, "gmail"
+        )
+        self.app = Starlette(
+            routes=[
+                Mount("/gmail", app=gmail),
+                Mount("/oauth", routes=OAuthApp(self.tokens).routes()),
+                Mount("/admin", routes=admin.routes(self)),
+            ]
+        )
+
+    def seed(self) -> None:
+        """Wipe the state and write the seed data, then remember it so `reset` is a cheap copy."""
+        from aide_sandbox.seed import seed_all
+
+        self.db.wipe()
+        seed_all(self)
+        self.db.snapshot()
+
+    def reset(self) -> None:
+        """Back to the seed data (and no faults): a copy of the snapshot taken when this process seeded, else a
+        full reseed."""
+        self.faults.clear()
+        if not self.db.restore():
+            self.seed()
+
+    def ensure_seeded(self) -> None:
+        """Seed an empty state; a state with data is kept as it is (its first `reset` reseeds it in full)."""
+        if self.db.is_empty():
+            self.seed()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+@dataclass
+class SandboxHandle:
+    """A running sandbox: its URLs and credentials, the knobs tests turn, and `stop()`."""
+
+    sandbox: Sandbox
+    server: ServerThread
+    host: str
+    port: int
+    _temp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    _clients: list[Resource] = field(default_factory=list["Resource"], repr=False)
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Per service, exactly what its official client is pointed at (Google ones are API roots)."""
+        return {"gmail": f"{self.base_url}/gmail/", "oauth": f"{self.base_url}/oauth/"}
+
+    @property
+    def admin_url(self) -> str:
+        return f"{self.base_url}/admin/"
+
+    @property
+    def faults(self) -> Faults:
+        return self.sandbox.faults
+
+    def accounts(self) -> list[str]:
+        from aide_sandbox.seed.accounts import ACCOUNTS
+
+        return [a.email for a in ACCOUNTS if self.sandbox.mailboxes.exists(a.email)]
+
+    def oauth_client(self) -> dict[str, str]:
+        oauth = self.urls["oauth"]
+        return {
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "auth_uri": oauth + "authorize",
+            "token_uri": oauth + "token",
+            "revoke_uri": oauth + "revoke",
+        }
+
+    def authorized_user(self, account: str | None = None) -> dict[str, Any]:
+        """Google's authorized-user info of a seeded account (what `Credentials.from_authorized_user_info` reads)."""
+        from aide_sandbox.seed.accounts import account as find
+
+        seeded = find(account)
+        return {
+            "token": seeded.access_token,
+            "refresh_token": seeded.refresh_token,
+            "token_uri": self.urls["oauth"] + "token",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+            "scopes": list(FULL_SCOPES),
+            "account": seeded.email,
+        }
+
+    @property
+    def credentials(self) -> dict[str, Any]:
+        """Per service, what a client needs to call it: for Google, each seeded account's authorized-user info."""
+        return {
+            "oauth": self.oauth_client(),
+            "gmail": {email: self.authorized_user(email) for email in self.accounts()},
+        }
+
+    def announcement(self) -> dict[str, Any]:
+        """The JSON line `aide sandbox serve` prints."""
+        return self.urls | {"admin": self.admin_url, "credentials": self.credentials}
+
+    def google_credentials(self, account: str | None = None) -> Credentials:
+        from google.oauth2.credentials import Credentials
+
+        info = self.authorized_user(account)
+        return Credentials(
+            token=info["token"],
+            refresh_token=info["refresh_token"],
+            token_uri=info["token_uri"],
+            client_id=info["client_id"],
+            client_secret=info["client_secret"],
+            scopes=info["scopes"],
+        )
+
+    def gmail(self, account: str | None = None, credentials: Credentials | None = None) -> Any:
+        """A google-api-python-client Gmail service for `account` (default: the first seeded one); typed `Any`
+        because a `Resource`'s methods are made at run time from the discovery document."""
+        from aide_sandbox.google.client import build_service
+
+        service = build_service("gmail", "v1", self.urls["gmail"], credentials or self.google_credentials(account))
+        self._clients.append(service)
+        return service
+
+    def close_clients(self) -> None:
+        """Close the connections of every client this handle built (tests call it after each test)."""
+        while self._clients:
+            self._clients.pop().close()
+
+    def expire_tokens(self, account: str | None = None) -> int:
+        """Every access token of `account` (default: all) expires now; refresh tokens keep working."""
+        return self.sandbox.tokens.expire(account)
+
+    def revoke(self, token: str) -> bool:
+        """Revoke a token's whole grant through the revocation endpoint, as an app would (True: it was known)."""
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        data = urllib.parse.urlencode({"token": token}).encode()
+        try:
+            with urllib.request.urlopen(self.urls["oauth"] + "revoke", data=data, timeout=10):
+                return True
+        except urllib.error.HTTPError as error:
+            error.close()
+            return False
+
+    def reset(self) -> None:
+        self.sandbox.reset()
+
+    def stop(self) -> None:
+        self.close_clients()
+        self.server.stop()
+        self.sandbox.close()
+        if self._temp is not None:
+            self._temp.cleanup()
+
+    def __enter__(self) -> SandboxHandle:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def start(
+    state: Path | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    seed: bool = True,
+    token_lifetime: float = 3600.0,
+    clock: Callable[[], float] = time.time,
+    log_level: str = "warning",
+) -> SandboxHandle:
+    """Start every emulator on `host`:`port` (0: a free port) in this process, on a background thread.
+
+    `state` is the directory of the SQLite file (None: a temporary one, removed at `stop`); an existing state is
+    kept, an empty one is seeded unless `seed=False`. Returns at once: the socket already listens."""
+    temp = None
+    if state is None:
+        temp = tempfile.TemporaryDirectory(prefix="aide-sandbox-")
+        state = Path(temp.name)
+    sandbox = Sandbox(state, token_lifetime=token_lifetime, clock=clock)
+    if seed:
+        sandbox.ensure_seeded()
+    sock = bind(host, port)
+    server = ServerThread(sandbox.app, sock, log_level=log_level)
+    server.start()
+    return SandboxHandle(sandbox, server, host, server.port, temp)

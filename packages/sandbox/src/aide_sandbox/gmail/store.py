@@ -1,0 +1,529 @@
+"""Mailboxes in SQLite: messages (raw MIME plus the fields search and threading read), labels, drafts, history.
+
+Every change takes the mailbox's next history id and writes history records (messageAdded, messageDeleted,
+labelAdded, labelRemoved), so `history.list` replays exactly what happened. Threading follows Gmail's rules: a
+message joins a thread when it names the thread (`threadId`, for sent and inserted mail) or refers to one of its
+messages (`In-Reply-To` / `References`), and in both cases only if the subjects match once `Re:`/`Fwd:` prefixes
+are stripped; otherwise it starts a thread whose id is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from aide_sandbox.db import Database
+from aide_sandbox.gmail import mime, search
+from aide_sandbox.google.errors import GoogleError, invalid_argument, not_found
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS gmail_mailboxes (
+    account TEXT PRIMARY KEY REFERENCES accounts (email) ON DELETE CASCADE,
+    history_id INTEGER NOT NULL,
+    sequence INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS gmail_labels (
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    message_list_visibility TEXT,
+    label_list_visibility TEXT,
+    color TEXT,
+    PRIMARY KEY (account, id)
+);
+CREATE TABLE IF NOT EXISTS gmail_messages (
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    internal_ms INTEGER NOT NULL,
+    history_id INTEGER NOT NULL,
+    labels TEXT NOT NULL,
+    snippet TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    cc TEXT NOT NULL,
+    bcc TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body_text TEXT NOT NULL,
+    filenames TEXT NOT NULL,
+    message_id_header TEXT NOT NULL,
+    delivered_to TEXT NOT NULL,
+    list_id TEXT NOT NULL,
+    PRIMARY KEY (account, id)
+);
+CREATE INDEX IF NOT EXISTS gmail_messages_thread ON gmail_messages (account, thread_id);
+CREATE INDEX IF NOT EXISTS gmail_messages_header ON gmail_messages (account, message_id_header);
+CREATE TABLE IF NOT EXISTS gmail_drafts (
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    PRIMARY KEY (account, id)
+);
+CREATE TABLE IF NOT EXISTS gmail_history (
+    account TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    thread_id TEXT NOT NULL,
+    label_ids TEXT NOT NULL,
+    message_labels TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS gmail_history_id ON gmail_history (account, id);
+"""
+
+SYSTEM_LABELS = (
+    "INBOX", "SENT", "DRAFT", "TRASH", "SPAM", "STARRED", "IMPORTANT", "UNREAD", "CHAT",
+    "CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CATEGORY_PROMOTIONS", "CATEGORY_UPDATES", "CATEGORY_FORUMS",
+)  # fmt: skip
+#: System labels a client may add or remove (the others are set by Gmail itself).
+_SETTABLE = frozenset({"INBOX", "TRASH", "SPAM", "STARRED", "IMPORTANT", "UNREAD"}) | {
+    label for label in SYSTEM_LABELS if label.startswith("CATEGORY_")
+}
+_HIDDEN_SYSTEM = frozenset({"CHAT"})
+_FIRST_HISTORY_ID = 1000
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: str
+    thread_id: str
+    raw: bytes
+    internal_ms: int
+    history_id: int
+    labels: list[str]
+    snippet: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> StoredMessage:
+        return cls(
+            row["id"],
+            row["thread_id"],
+            bytes(row["raw"]),
+            row["internal_ms"],
+            row["history_id"],
+            json.loads(row["labels"]),
+            row["snippet"],
+        )
+
+
+def subject_key(subject: str) -> str:
+    """A subject without reply/forward prefixes, for threading."""
+    previous = None
+    subject = subject.strip()
+    while previous != subject:
+        previous = subject
+        subject = re.sub(r"^\s*(re|fwd?|aw|sv|wg|tr)\s*(\[\d+\])?\s*:\s*", "", subject, flags=re.I)
+    return " ".join(subject.split()).casefold()
+
+
+class Mailboxes:
+    """The Gmail state of every account; each method works inside one transaction."""
+
+    def __init__(self, db: Database, clock: Callable[[], float]) -> None:
+        self.db = db
+        self.clock = clock
+
+    # -- mailboxes and history ------------------------------------------------------------------------------------
+    def create(self, account: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO gmail_mailboxes VALUES (?, ?, 0)", (account, _FIRST_HISTORY_ID))
+            for label in SYSTEM_LABELS:
+                visibility = "labelHide" if label in _HIDDEN_SYSTEM or label.startswith("CATEGORY_") else "labelShow"
+                conn.execute(
+                    "INSERT OR IGNORE INTO gmail_labels VALUES (?, ?, ?, 'system', NULL, ?, NULL)",
+                    (account, label, label, visibility if label not in ("INBOX", "SENT", "DRAFT") else None),
+                )
+
+    def exists(self, account: str) -> bool:
+        with self.db.transaction() as conn:
+            return conn.execute("SELECT 1 FROM gmail_mailboxes WHERE account = ?", (account,)).fetchone() is not None
+
+    def accounts(self) -> list[str]:
+        with self.db.transaction() as conn:
+            return [r[0] for r in conn.execute("SELECT account FROM gmail_mailboxes ORDER BY account")]
+
+    def history_id(self, conn: sqlite3.Connection, account: str) -> int:
+        row = conn.execute("SELECT history_id FROM gmail_mailboxes WHERE account = ?", (account,)).fetchone()
+        if row is None:
+            raise not_found(f"No mailbox for {account}.")
+        return int(row[0])
+
+    def _next_history(self, conn: sqlite3.Connection, account: str) -> int:
+        row = conn.execute(
+            "UPDATE gmail_mailboxes SET history_id = history_id + 1 WHERE account = ? RETURNING history_id", (account,)
+        ).fetchone()
+        return int(row[0])
+
+    def _record(
+        self,
+        conn: sqlite3.Connection,
+        account: str,
+        history: int,
+        kind: str,
+        message: StoredMessage,
+        label_ids: Iterable[str] = (),
+        message_labels: list[str] | None = None,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO gmail_history VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                account,
+                history,
+                kind,
+                message.id,
+                message.thread_id,
+                json.dumps(list(label_ids)),
+                json.dumps(message.labels if message_labels is None else message_labels),
+            ),
+        )
+
+    def history(self, account: str, start: int) -> tuple[list[sqlite3.Row], int, int]:
+        """(records after `start`, the current history id, the oldest id still kept)."""
+        with self.db.transaction() as conn:
+            current = self.history_id(conn, account)
+            rows = conn.execute(
+                "SELECT * FROM gmail_history WHERE account = ? AND id > ? ORDER BY id, rowid", (account, start)
+            ).fetchall()
+            oldest = conn.execute("SELECT MIN(id) FROM gmail_history WHERE account = ?", (account,)).fetchone()[0]
+        return rows, current, int(oldest or current)
+
+    # -- messages -------------------------------------------------------------------------------------------------
+    def insert(
+        self,
+        account: str,
+        raw: bytes,
+        labels: Iterable[str],
+        *,
+        internal_ms: int | None = None,
+        thread_id: str | None = None,
+    ) -> StoredMessage:
+        summary = mime.summarize(raw)
+        when = internal_ms if internal_ms is not None else int(self.clock() * 1000)
+        with self.db.transaction() as conn:
+            label_list = self._checked_labels(conn, account, labels, allow_any_system=True)
+            history = self._next_history(conn, account)
+            sequence = conn.execute(
+                "UPDATE gmail_mailboxes SET sequence = sequence + 1 WHERE account = ? RETURNING sequence", (account,)
+            ).fetchone()[0]
+            message_id = format((when << 20) | (sequence & 0xFFFFF), "x")
+            thread = self._thread_for(conn, account, summary, thread_id) or message_id
+            conn.execute(
+                "INSERT INTO gmail_messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    account,
+                    message_id,
+                    thread,
+                    raw,
+                    when,
+                    history,
+                    json.dumps(label_list),
+                    summary.snippet,
+                    summary.sender,
+                    summary.to,
+                    summary.cc,
+                    summary.bcc,
+                    summary.subject,
+                    summary.text,
+                    json.dumps(summary.filenames),
+                    summary.message_id,
+                    summary.delivered_to,
+                    summary.list_id,
+                ),
+            )
+            stored = StoredMessage(message_id, thread, raw, when, history, label_list, summary.snippet)
+            self._record(conn, account, history, "messageAdded", stored)
+            return stored
+
+    def _thread_for(
+        self, conn: sqlite3.Connection, account: str, summary: mime.Summary, thread_id: str | None
+    ) -> str | None:
+        key = subject_key(summary.subject)
+        if thread_id:
+            rows = conn.execute(
+                "SELECT subject FROM gmail_messages WHERE account = ? AND thread_id = ?", (account, thread_id)
+            ).fetchall()
+            if any(subject_key(r["subject"]) == key for r in rows):
+                return thread_id
+        referenced = [summary.in_reply_to, *summary.references]
+        for header in reversed([r for r in referenced if r]):
+            row = conn.execute(
+                "SELECT thread_id, subject FROM gmail_messages WHERE account = ? AND message_id_header = ?",
+                (account, header),
+            ).fetchone()
+            if row is not None and subject_key(row["subject"]) == key:
+                return str(row["thread_id"])
+        return None
+
+    def get(self, account: str, message_id: str) -> StoredMessage:
+        with self.db.transaction() as conn:
+            return self._get(conn, account, message_id)
+
+    def _get(self, conn: sqlite3.Connection, account: str, message_id: str) -> StoredMessage:
+        row = conn.execute(
+            "SELECT * FROM gmail_messages WHERE account = ? AND id = ?", (account, message_id)
+        ).fetchone()
+        if row is None:
+            raise not_found()
+        return StoredMessage.from_row(row)
+
+    def search(self, account: str, query: str, label_ids: list[str], include_spam_trash: bool) -> list[StoredMessage]:
+        """Messages matching `q` and carrying every label of `label_ids`, newest first."""
+        tree = search.parse(query)
+        with self.db.transaction() as conn:
+            names = {
+                r["id"]: r["name"]
+                for r in conn.execute("SELECT id, name FROM gmail_labels WHERE account = ?", (account,))
+            }
+            rows = conn.execute(
+                "SELECT * FROM gmail_messages WHERE account = ? ORDER BY internal_ms DESC, id DESC", (account,)
+            ).fetchall()
+        matcher = search.Matcher(int(self.clock() * 1000), search.label_resolver(names))
+        hide = (
+            not include_spam_trash
+            and not search.mentions_spam_or_trash(tree)
+            and not ({"TRASH", "SPAM"} & set(label_ids))
+        )
+        found: list[StoredMessage] = []
+        for row in rows:
+            labels = set(json.loads(row["labels"]))
+            if hide and labels & {"TRASH", "SPAM"}:
+                continue
+            if not set(label_ids) <= labels:
+                continue
+            document = search.Document(
+                sender=row["sender"],
+                to=row["recipients"],
+                cc=row["cc"],
+                bcc=row["bcc"],
+                subject=row["subject"],
+                text=row["body_text"],
+                labels=labels,
+                filenames=json.loads(row["filenames"]),
+                internal_ms=row["internal_ms"],
+                size=len(row["raw"]),
+                message_id=row["message_id_header"],
+                delivered_to=row["delivered_to"],
+                list_id=row["list_id"],
+            )
+            if matcher(tree, document):
+                found.append(StoredMessage.from_row(row))
+        return found
+
+    def modify(self, account: str, message_ids: list[str], add: list[str], remove: list[str]) -> list[StoredMessage]:
+        with self.db.transaction() as conn:
+            add = self._checked_labels(conn, account, add)
+            remove = self._checked_labels(conn, account, remove)
+            messages = [self._get(conn, account, mid) for mid in message_ids]
+            return [self._relabel(conn, account, m, add, remove) for m in messages]
+
+    def _relabel(
+        self, conn: sqlite3.Connection, account: str, message: StoredMessage, add: list[str], remove: list[str]
+    ) -> StoredMessage:
+        current = list(message.labels)
+        added = [label for label in dict.fromkeys(add) if label not in current and label not in remove]
+        removed = [label for label in dict.fromkeys(remove) if label in current]
+        if not added and not removed:
+            return message
+        labels = [label for label in current if label not in removed] + added
+        history = self._next_history(conn, account)
+        conn.execute(
+            "UPDATE gmail_messages SET labels = ?, history_id = ? WHERE account = ? AND id = ?",
+            (json.dumps(labels), history, account, message.id),
+        )
+        updated = StoredMessage(
+            message.id, message.thread_id, message.raw, message.internal_ms, history, labels, message.snippet
+        )
+        if added:
+            self._record(conn, account, history, "labelAdded", updated, added)
+        if removed:
+            self._record(conn, account, history, "labelRemoved", updated, removed)
+        return updated
+
+    def delete(self, account: str, message_ids: list[str]) -> None:
+        with self.db.transaction() as conn:
+            messages = [self._get(conn, account, mid) for mid in message_ids]
+            for message in messages:
+                history = self._next_history(conn, account)
+                conn.execute("DELETE FROM gmail_messages WHERE account = ? AND id = ?", (account, message.id))
+                conn.execute("DELETE FROM gmail_drafts WHERE account = ? AND message_id = ?", (account, message.id))
+                self._record(conn, account, history, "messageDeleted", message)
+
+    def thread(self, account: str, thread_id: str) -> list[StoredMessage]:
+        with self.db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT * FROM gmail_messages WHERE account = ? AND thread_id = ? ORDER BY internal_ms, id",
+                (account, thread_id),
+            ).fetchall()
+        if not rows:
+            raise not_found()
+        return [StoredMessage.from_row(r) for r in rows]
+
+    def counts(self, account: str) -> tuple[int, int]:
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT thread_id) FROM gmail_messages WHERE account = ?", (account,)
+            ).fetchone()
+        return int(row[0]), int(row[1])
+
+    # -- labels ---------------------------------------------------------------------------------------------------
+    def _checked_labels(
+        self, conn: sqlite3.Connection, account: str, labels: Iterable[str], *, allow_any_system: bool = False
+    ) -> list[str]:
+        known = {r[0] for r in conn.execute("SELECT id FROM gmail_labels WHERE account = ?", (account,))}
+        checked: list[str] = []
+        for label in labels:
+            if label not in known:
+                raise invalid_argument(f"Invalid label: {label}")
+            if label in SYSTEM_LABELS and label not in _SETTABLE and not allow_any_system:
+                raise invalid_argument(f"Invalid label: {label}")
+            if label not in checked:
+                checked.append(label)
+        return checked
+
+    def labels(self, account: str) -> list[sqlite3.Row]:
+        with self.db.transaction() as conn:
+            return conn.execute(
+                "SELECT * FROM gmail_labels WHERE account = ? ORDER BY type DESC, rowid", (account,)
+            ).fetchall()
+
+    def label(self, account: str, label_id: str) -> sqlite3.Row:
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
+            ).fetchone()
+        if row is None:
+            raise not_found()
+        return row
+
+    def label_counts(self, account: str, label_id: str) -> dict[str, int]:
+        with self.db.transaction() as conn:
+            rows = conn.execute("SELECT thread_id, labels FROM gmail_messages WHERE account = ?", (account,)).fetchall()
+        tagged = [(r["thread_id"], json.loads(r["labels"])) for r in rows if label_id in json.loads(r["labels"])]
+        unread = [(t, labels) for t, labels in tagged if "UNREAD" in labels]
+        return {
+            "messagesTotal": len(tagged),
+            "messagesUnread": len(unread),
+            "threadsTotal": len({t for t, _ in tagged}),
+            "threadsUnread": len({t for t, _ in unread}),
+        }
+
+    def create_label(self, account: str, fields: dict[str, object]) -> sqlite3.Row:
+        name = str(fields.get("name") or "").strip()
+        if not name:
+            raise invalid_argument("Invalid label name")
+        with self.db.transaction() as conn:
+            self._check_name_free(conn, account, name, None)
+            number = conn.execute(
+                "SELECT COUNT(*) FROM gmail_labels WHERE account = ? AND type = 'user'", (account,)
+            ).fetchone()[0]
+            label_id = f"Label_{number + 1}"
+            while conn.execute(
+                "SELECT 1 FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
+            ).fetchone():
+                number += 1
+                label_id = f"Label_{number + 1}"
+            conn.execute(
+                "INSERT INTO gmail_labels VALUES (?, ?, ?, 'user', ?, ?, ?)",
+                (
+                    account,
+                    label_id,
+                    name,
+                    fields.get("messageListVisibility") or "show",
+                    fields.get("labelListVisibility") or "labelShow",
+                    json.dumps(fields["color"]) if fields.get("color") else None,
+                ),
+            )
+            return conn.execute(
+                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
+            ).fetchone()
+
+    def patch_label(self, account: str, label_id: str, fields: dict[str, object]) -> sqlite3.Row:
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
+            ).fetchone()
+            if row is None:
+                raise not_found()
+            if row["type"] == "system":
+                raise invalid_argument("Invalid update request: system labels cannot be changed.")
+            name = str(fields.get("name") or row["name"]).strip()
+            self._check_name_free(conn, account, name, label_id)
+            conn.execute(
+                "UPDATE gmail_labels SET name = ?, message_list_visibility = ?, label_list_visibility = ?, color = ? "
+                "WHERE account = ? AND id = ?",
+                (
+                    name,
+                    fields.get("messageListVisibility") or row["message_list_visibility"],
+                    fields.get("labelListVisibility") or row["label_list_visibility"],
+                    json.dumps(fields["color"]) if fields.get("color") else row["color"],
+                    account,
+                    label_id,
+                ),
+            )
+            return conn.execute(
+                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
+            ).fetchone()
+
+    def delete_label(self, account: str, label_id: str) -> None:
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT type FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
+            ).fetchone()
+            if row is None:
+                raise not_found()
+            if row["type"] == "system":
+                raise invalid_argument("Invalid delete request: system labels cannot be deleted.")
+            rows = conn.execute(
+                "SELECT * FROM gmail_messages WHERE account = ? AND labels LIKE ?", (account, f'%"{label_id}"%')
+            )
+            for message in [StoredMessage.from_row(r) for r in rows.fetchall()]:
+                self._relabel(conn, account, message, [], [label_id])
+            conn.execute("DELETE FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id))
+
+    @staticmethod
+    def _check_name_free(conn: sqlite3.Connection, account: str, name: str, own_id: str | None) -> None:
+        for row in conn.execute("SELECT id, name FROM gmail_labels WHERE account = ?", (account,)):
+            if row["id"] != own_id and row["name"].casefold() == name.casefold():
+                raise GoogleError(409, "Label name exists or conflicts", "duplicate", status="ALREADY_EXISTS")
+
+    # -- drafts ---------------------------------------------------------------------------------------------------
+    def add_draft(self, account: str, message_id: str) -> str:
+        with self.db.transaction() as conn:
+            draft_id = "r" + str(int(message_id, 16) % 10**19)
+            conn.execute("INSERT INTO gmail_drafts VALUES (?, ?, ?)", (account, draft_id, message_id))
+            return draft_id
+
+    def draft(self, account: str, draft_id: str) -> str:
+        """The message id of a draft."""
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT message_id FROM gmail_drafts WHERE account = ? AND id = ?", (account, draft_id)
+            ).fetchone()
+        if row is None:
+            raise not_found()
+        return str(row[0])
+
+    def drafts(self, account: str) -> list[tuple[str, StoredMessage]]:
+        with self.db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT d.id AS draft_id, m.* FROM gmail_drafts d JOIN gmail_messages m "
+                "ON m.account = d.account AND m.id = d.message_id WHERE d.account = ? "
+                "ORDER BY m.internal_ms DESC, m.id DESC",
+                (account,),
+            ).fetchall()
+        return [(r["draft_id"], StoredMessage.from_row(r)) for r in rows]
+
+    def replace_draft(self, account: str, draft_id: str, message_id: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE gmail_drafts SET message_id = ? WHERE account = ? AND id = ?", (message_id, account, draft_id)
+            )
+
+    def drop_draft(self, account: str, draft_id: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM gmail_drafts WHERE account = ? AND id = ?", (account, draft_id))

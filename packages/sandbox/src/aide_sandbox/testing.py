@@ -1,0 +1,110 @@
+"""pytest fixtures for tests that drive the official clients against the sandbox (a pytest plug-in, registered
+through the `pytest11` entry point, so every package of the workspace can use them).
+
+- `sandbox_server` (session): one sandbox on a free loopback port, in this process, seeded once;
+- `sandbox` (per test): that sandbox reset to the seed data, with no faults (a reset is a page copy, not a reseed);
+- `gmail` (per test): a google-api-python-client Gmail service for the first seeded account;
+
+and helpers to build messages (`mail`, `raw`) and read answers (`unb64`, `error_of`, `headers_of`).
+
+Heavy imports happen inside the fixtures, so loading the plug-in costs nothing to test runs that do not use it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from aide_sandbox.seed import files
+
+if TYPE_CHECKING:
+    from googleapiclient.errors import HttpError
+
+    from aide_sandbox.app import SandboxHandle
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    from aide_sandbox.app import start
+
+    handle = start(tmp_path_factory.mktemp("aide-sandbox"))
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxHandle) -> Iterator[SandboxHandle]:
+    sandbox_server.reset()
+    try:
+        yield sandbox_server
+    finally:
+        sandbox_server.close_clients()
+
+
+@pytest.fixture
+def gmail(sandbox: SandboxHandle) -> Any:
+    return sandbox.gmail()
+
+
+ME = "alex.rivera@example.com"
+SAM = "sam.okafor@example.org"
+PDF = files.pdf("Quarterly report", ["Revenue up", "Costs down"])
+PNG = files.png(16, 12, (10, 200, 30), (200, 10, 30))
+
+
+def mail(
+    subject: str,
+    text: str,
+    *,
+    sender: str = ME,
+    to: str = "friend@example.net",
+    cc: str | None = None,
+    html: str | None = None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+    date: datetime | None = None,
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """A complete RFC 2822 message (Date and Message-ID included, so the emulator stores it unchanged)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    if cc:
+        message["Cc"] = cc
+    message["Subject"] = subject
+    message["Date"] = format_datetime(date or datetime(2026, 11, 18, 12, 0, tzinfo=UTC))
+    message["Message-ID"] = make_msgid(domain="test.example")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    for filename, mime_type, data in attachments or []:
+        maintype, subtype = mime_type.split("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+def raw(message: EmailMessage) -> str:
+    return base64.urlsafe_b64encode(message.as_bytes()).decode()
+
+
+def unb64(data: str) -> bytes:
+    return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+
+
+def error_of(exc: HttpError) -> dict[str, Any]:
+    """The `error` object of a Google error body."""
+    return json.loads(exc.content)["error"]
+
+
+def headers_of(part: dict[str, Any]) -> dict[str, str]:
+    return {h["name"]: h["value"] for h in part["headers"]}

@@ -1,0 +1,103 @@
+"""`aide sandbox serve | seed | reset`, the `aide.sandbox` entry point, and state that survives a restart."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from google.oauth2.credentials import Credentials
+from typer.testing import CliRunner
+
+from aide_core.settings import AideSettings
+from aide_sandbox import entry
+from aide_sandbox.app import Sandbox, start
+from aide_sandbox.cli import app
+from aide_sandbox.google.client import build_service
+from aide_sandbox.testing import ME, SAM, mail, raw
+
+
+def credentials(info: dict[str, Any]) -> Credentials:
+    """Credentials from authorized-user info, keeping its token_uri (`from_authorized_user_info` replaces it)."""
+    return Credentials(
+        token=info["token"],
+        refresh_token=info["refresh_token"],
+        token_uri=info["token_uri"],
+        client_id=info["client_id"],
+        client_secret=info["client_secret"],
+        scopes=info["scopes"],
+    )
+
+
+def test_serve_prints_one_json_line_whose_urls_and_credentials_work(tmp_path: Path) -> None:
+    aide = Path(sys.executable).parent / "aide"
+    command = [str(aide), "sandbox", "serve", "--port", "0", "--state", str(tmp_path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            announced = json.loads(process.stdout.readline())
+            assert {"gmail", "oauth", "admin", "credentials"} <= set(announced)
+            assert announced["gmail"].endswith("/gmail/")
+            assert set(announced["credentials"]["gmail"]) == {ME, SAM}
+            assert announced["credentials"]["oauth"]["token_uri"] == announced["oauth"] + "token"
+            for account, info in announced["credentials"]["gmail"].items():
+                gmail = build_service("gmail", "v1", announced["gmail"], credentials(info))
+                assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == account
+                gmail.close()
+        finally:
+            process.terminate()
+            assert process.wait(timeout=20) == 0  # SIGTERM stops the server cleanly
+
+
+def test_seed_fills_an_empty_state_once_and_reset_starts_it_over(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["seed", "--state", str(tmp_path)]).exit_code == 0
+    sandbox = Sandbox(tmp_path)
+    seeded = sandbox.mailboxes.counts(ME)
+    first = sandbox.mailboxes.search(ME, "", [], include_spam_trash=True)[0]
+    sandbox.mailboxes.delete(ME, [first.id])
+    sandbox.close()
+
+    again = runner.invoke(app, ["seed", "--state", str(tmp_path)])
+    assert "already has data" in again.stderr
+    sandbox = Sandbox(tmp_path)
+    assert sandbox.mailboxes.counts(ME)[0] == seeded[0] - 1
+    sandbox.close()
+
+    assert runner.invoke(app, ["reset", "--state", str(tmp_path)]).exit_code == 0
+    sandbox = Sandbox(tmp_path)
+    assert sandbox.mailboxes.counts(ME) == seeded
+    assert sandbox.mailboxes.get(ME, first.id).raw == first.raw  # the same ids: the seed is deterministic
+    sandbox.close()
+
+
+def test_without_state_the_commands_use_the_aide_home(aide_env: Path) -> None:
+    assert CliRunner().invoke(app, ["seed"]).exit_code == 0
+    assert (aide_env / "sandbox" / "sandbox.db").is_file()
+
+
+def test_a_restart_keeps_the_state(tmp_path: Path) -> None:
+    with start(tmp_path) as handle:
+        sent = handle.gmail().users().messages().send(userId="me", body={"raw": raw(mail("Kept", "k"))}).execute()
+    with start(tmp_path) as handle:
+        kept = handle.gmail().users().messages().get(userId="me", id=sent["id"], format="minimal").execute()
+        assert kept["labelIds"] == ["SENT"]
+        handle.reset()  # back to the seed
+        assert not handle.gmail().users().messages().list(userId="me", q="subject:kept").execute().get("messages")
+
+
+def test_the_entry_point_points_the_gmail_server_at_a_running_emulator(settings: AideSettings) -> None:
+    [point] = entry_points(group="aide.sandbox")
+    updated: AideSettings = point.load()(settings)
+    try:
+        table = updated.gmail
+        assert updated.server("gmail").base_url == table["base_url"]
+        gmail = build_service("gmail", "v1", table["base_url"], credentials(table["authorized_user"]))
+        assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == ME
+        gmail.close()
+        assert (settings.home / "sandbox" / "sandbox.db").is_file()
+    finally:
+        entry._RUNNING.pop().stop()  # pyright: ignore[reportPrivateUsage]
