@@ -57,8 +57,9 @@ class Weights:
     recency_days: float = 180.0
     # In a conversation the answer is often the reply to the message that matches the question ("How did they
     # handle it?" / "They were scared but resilient"): a hit lends part of its score to its neighbours in the
-    # same source (same source_ref), more to the one after it than to the one before.
-    next_share: float = 0.8
+    # same source (same source_ref), more to the one after it than to the one before. (The keyword index also
+    # reads each memory's previous message, at a low weight, which carries part of this: hence not more.)
+    next_share: float = 0.7
     previous_share: float = 0.3
     spread_from: int = 100
     spread_add: bool = False  # add what is lent to the neighbour's own score, instead of taking the larger
