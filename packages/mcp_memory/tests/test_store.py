@@ -67,3 +67,28 @@ def test_a_new_memory_carries_the_message_before_it_in_its_source(tmp_path: Path
     assert contexts == [None, "Where is the spare key?", "Under the blue flowerpot.", None]
     found = recall(store, scope, "spare key", limit=3)
     assert "Under the blue flowerpot." in [item.row["content"] for item in found]
+
+
+def test_a_large_vector_index_searches_a_projection_first_and_still_returns_the_exact_nearest(tmp_path: Path) -> None:
+    import numpy as np
+
+    from aide_memory.models import NewMemory
+    from aide_memory.vectors import VectorIndex
+
+    rng = np.random.default_rng(7)
+    # Sentence embeddings are far from isotropic: most of their variance lies in few directions. So are these.
+    mixing = rng.normal(size=(24, 384)).astype(np.float32)
+    vectors = rng.normal(size=(3000, 24)).astype(np.float32) @ mixing
+    vectors += rng.normal(scale=0.3, size=vectors.shape).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    store = MemoryStore(tmp_path / "vectors.db")
+    scope = Scope("u")
+    for start in range(0, 3000, 500):
+        items = [NewMemory(content=f"memory number {i}") for i in range(start, start + 500)]
+        store.remember(scope, items, [v.tobytes() for v in vectors[start : start + 500]], "test-model")
+    projected = VectorIndex(store, "test-model", prefilter_from=2000)
+    exact = VectorIndex(store, "test-model", prefilter_from=10**9)
+    for query in vectors[rng.choice(3000, 20, replace=False)] + 0.1 * rng.normal(size=(20, 384)).astype(np.float32):
+        query /= np.linalg.norm(query)
+        assert [r for r, _ in projected.search(scope, query, 10)] == [r for r, _ in exact.search(scope, query, 10)]
+    assert projected._load(scope).reduced is not None and exact._load(scope).reduced is None

@@ -40,7 +40,7 @@ STOP_WORDS = frozenset(
 )
 
 CANDIDATES = 200
-_EMBEDDING_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aide-memory-embed")
+_DENSE_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aide-memory-dense")
 
 
 @dataclass
@@ -109,6 +109,13 @@ def recall(
     weights: Weights | None = None,
     now: datetime | None = None,
 ) -> list[Scored]:
+    # The dense side (the query's embedding, about 10 ms on a CPU, then the matrix product) runs while SQLite does
+    # the keyword search: numpy and SQLite both release the GIL, so the two waits overlap instead of adding up.
+    pending = (
+        _DENSE_POOL.submit(_dense_search, embedder, index, scope, query)
+        if embedder is not None and index is not None
+        else None
+    )
     weights = weights or Weights()
     now = now or datetime.now(UTC)
     span = find_time_range(query, now)
@@ -117,10 +124,6 @@ def recall(
     if span is None and (event := find_event_reference(query)) is not None:
         span, anchor = _event_span(store, scope, event, include_superseded)
     candidates: dict[int, Scored] = {}
-    # The query's embedding (about 10 ms on a CPU) is computed while SQLite runs the keyword search: both release the
-    # GIL, so the two waits overlap instead of adding up.
-    pending = _EMBEDDING_POOL.submit(embedder.embed, [query]) if embedder is not None and index is not None else None
-
     if terms:
         hits = store.fts(scope, fts_query(terms), CANDIDATES, include_superseded)
         best = max((-score for _, score in hits), default=0.0)
@@ -129,9 +132,8 @@ def recall(
             if rowid in rows:
                 candidates[rowid] = Scored(rows[rowid], 0.0, lexical=(-score / best) if best > 0 else 0.0)
 
-    if pending is not None and index is not None:
-        vector = pending.result()[0]
-        dense_hits = index.search(scope, vector, CANDIDATES)
+    if pending is not None:
+        dense_hits = pending.result()
         top = max((cos for _, cos in dense_hits), default=0.0)
         missing = [rowid for rowid, _ in dense_hits if rowid not in candidates]
         rows = store.rows_by_rowid(missing)
@@ -169,6 +171,10 @@ def recall(
     for item in kept:
         item.matched_terms = _matched(terms, item.row["content"])
     return kept
+
+
+def _dense_search(embedder: Embedder, index: VectorIndex, scope: Scope, query: str) -> list[tuple[int, float]]:
+    return index.search(scope, embedder.embed([query])[0], CANDIDATES)
 
 
 def _event_span(
