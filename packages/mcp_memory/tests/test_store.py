@@ -92,3 +92,15 @@ def test_a_large_vector_index_searches_a_projection_first_and_still_returns_the_
         query /= np.linalg.norm(query)
         assert [r for r, _ in projected.search(scope, query, 10)] == [r for r, _ in exact.search(scope, query, 10)]
     assert projected._load(scope).reduced is not None and exact._load(scope).reduced is None
+
+
+def test_keyword_search_finds_a_users_memory_even_when_other_users_fill_the_index(tmp_path: Path) -> None:
+    from aide_memory.models import NewMemory
+
+    store = MemoryStore(tmp_path / "shared.db")
+    crowd, alone = Scope("crowd"), Scope("alone")
+    store.remember(crowd, [NewMemory(content=f"coffee coffee with colleague {i}") for i in range(60)])
+    store.remember(alone, [NewMemory(content="I drink my coffee black, after a long walk")])
+    found = store.fts(alone, '"coffee"', 10, include_superseded=False)
+    assert [store.rows_by_rowid([rowid])[rowid]["user"] for rowid, _ in found] == ["alone"]
+    assert len(store.fts(crowd, '"coffee"', 10, include_superseded=False)) == 10

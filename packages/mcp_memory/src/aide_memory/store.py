@@ -151,6 +151,9 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
 
 
+# Column weights of bm25 over (content, tags, context).
+_FTS_WEIGHTS = "1.0, 0.5, 0.25"
+
 # The content of the memory stored just before {table}'s row in the same source, cut to CONTEXT_CHARS.
 CONTEXT_CHARS = 500
 _PREVIOUS = (
@@ -597,14 +600,37 @@ class MemoryStore:
         }
 
     def fts(self, scope: Scope, match: str, limit: int, include_superseded: bool) -> list[tuple[int, float]]:
-        """(rowid, bm25) of the best full-text matches in the scope; bm25 is negative, lower is better."""
-        current = "" if include_superseded else "AND m.superseded_by IS NULL"
+        """(rowid, bm25) of the best full-text matches in the scope; bm25 is negative, lower is better.
+
+        The index is searched alone first, for a few times `limit` rows, and only those are checked against the
+        scope: joining every match to its row (thousands for a common word) costs more than ranking them. When that
+        leaves too few rows (a store shared by many users), the full join runs instead."""
+        current = "" if include_superseded else "AND superseded_by IS NULL"
+        ranked = f"bm25(memories_fts, {_FTS_WEIGHTS})"
+        wide = 4 * limit
+        best = self.db.execute(
+            f"SELECT rowid, {ranked} FROM memories_fts WHERE memories_fts MATCH ? ORDER BY {ranked} LIMIT ?",
+            (match, wide),
+        ).fetchall()
+        if not best:
+            return []
+        marks = ",".join("?" * len(best))
+        inside = {
+            row[0]
+            for row in self.db.execute(
+                f"SELECT rowid FROM memories WHERE rowid IN ({marks}) AND user = ? AND namespace = ? "
+                f"AND forgotten_at IS NULL {current}",
+                (*(row[0] for row in best), scope.user, scope.namespace),
+            )
+        }
+        if len(inside) >= limit or len(best) < wide:
+            return [(rowid, score) for rowid, score in best if rowid in inside][:limit]
         return [
             (rowid, score)
             for rowid, score in self.db.execute(
-                "SELECT m.rowid, bm25(memories_fts, 1.0, 0.5, 0.25) FROM memories_fts JOIN memories m "
-                "ON m.rowid = memories_fts.rowid WHERE memories_fts MATCH ? AND m.user = ? AND m.namespace = ? "
-                f"AND m.forgotten_at IS NULL {current} ORDER BY bm25(memories_fts, 1.0, 0.5, 0.25) LIMIT ?",
+                f"SELECT m.rowid, {ranked} FROM memories_fts JOIN memories m ON m.rowid = memories_fts.rowid "
+                f"WHERE memories_fts MATCH ? AND m.user = ? AND m.namespace = ? AND m.forgotten_at IS NULL "
+                f"{current.replace('superseded_by', 'm.superseded_by')} ORDER BY {ranked} LIMIT ?",
                 (match, scope.user, scope.namespace, limit),
             )
         ]
