@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 import sqlite_utils
 
 from aide_memory.recall import recall
@@ -104,3 +105,39 @@ def test_keyword_search_finds_a_users_memory_even_when_other_users_fill_the_inde
     found = store.fts(alone, '"coffee"', 10, include_superseded=False)
     assert [store.rows_by_rowid([rowid])[rowid]["user"] for rowid, _ in found] == ["alone"]
     assert len(store.fts(crowd, '"coffee"', 10, include_superseded=False)) == 10
+
+
+def test_the_vector_cache_appends_new_memories_and_reloads_whole_after_a_forget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from aide_memory.models import NewMemory
+    from aide_memory.vectors import VectorIndex
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(30, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    store = MemoryStore(tmp_path / "cache.db")
+    scope = Scope("u")
+
+    def add(first: int, last: int) -> list[str]:
+        items = [NewMemory(content=f"note {i}") for i in range(first, last)]
+        return store.remember(scope, items, [v.tobytes() for v in vectors[first:last]], "m")[0]
+
+    ids = add(0, 20)
+    index = VectorIndex(store, "m")
+    loads: list[int] = []
+    real_vectors = store.vectors
+    monkeypatch.setattr(store, "vectors", lambda s, m, after=0: loads.append(after) or real_vectors(s, m, after))
+
+    def nearest(i: int) -> str:
+        rowid = index.search(scope, vectors[i], 1)[0][0]
+        return store.rows_by_rowid([rowid])[rowid]["id"]
+
+    assert nearest(5) == ids[5]
+    ids += add(20, 30)
+    assert nearest(25) == ids[25] and nearest(5) == ids[5]
+    store.forget(scope, [ids[25]], hard=False)
+    assert nearest(25) != ids[25]
+    assert loads[0] == 0 and loads[1] > 0 and loads[2] == 0  # whole, appended, whole again after the forget

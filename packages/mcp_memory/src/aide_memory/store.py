@@ -304,6 +304,12 @@ class MemoryStore:
         """Bumped by every write that changes vectors or rows: caches compare it to know when to reload."""
         return int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
+    def vector_epoch(self) -> int:
+        """Bumped when memories leave the vectors' view (forget): a cache that only appended new rows since must
+        load everything again."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'vector_epoch'").fetchone()
+        return 0 if row is None else int(row[0])
+
     # -- writing ------------------------------------------------------------------------------------------------
 
     def remember(
@@ -512,6 +518,10 @@ class MemoryStore:
                     db.execute("UPDATE memories SET forgotten_at = ? WHERE rowid = ?", (now, row[0]))
                 done.append(memory_id)
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('vector_epoch', '1') "
+                "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
         return done
 
     def _history_rowids(self, db: sqlite_utils.Database, scope: Scope, memory_id: str) -> list[int]:
@@ -675,11 +685,13 @@ class MemoryStore:
                 found[rowid] = (before, after)
         return found
 
-    def vectors(self, scope: Scope, model: str) -> tuple[list[int], list[bytes]]:
+    def vectors(self, scope: Scope, model: str, after: int = 0) -> tuple[list[int], list[bytes]]:
+        """The scope's vectors of `model` with a rowid above `after`, in rowid order."""
         rows = self.db.execute(
             "SELECT v.rowid, v.vector FROM vectors v JOIN memories m ON m.rowid = v.rowid "
-            "WHERE m.user = ? AND m.namespace = ? AND m.forgotten_at IS NULL AND v.model = ? ORDER BY v.rowid",
-            (scope.user, scope.namespace, model),
+            "WHERE m.user = ? AND m.namespace = ? AND m.forgotten_at IS NULL AND v.model = ? AND v.rowid > ? "
+            "ORDER BY v.rowid",
+            (scope.user, scope.namespace, model, after),
         ).fetchall()
         return [r[0] for r in rows], [r[1] for r in rows]
 

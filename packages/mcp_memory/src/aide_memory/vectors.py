@@ -34,10 +34,12 @@ _SAMPLE_ROWS = 4_096
 @dataclass
 class _Cached:
     generation: int
+    epoch: int
     rowids: npt.NDArray[np.int64]
     matrix: npt.NDArray[np.float32]
     basis: npt.NDArray[np.float32] | None = None  # (dim, PREFILTER_DIMS)
     reduced: npt.NDArray[np.float32] | None = None  # matrix @ basis
+    basis_rows: int = 0  # rows when the basis was drawn
 
 
 class VectorIndex:
@@ -48,40 +50,58 @@ class VectorIndex:
         self._cache: dict[Scope, _Cached] = {}
         self._lock = threading.Lock()
 
-    def _project(
-        self, matrix: npt.NDArray[np.float32], previous: _Cached | None
-    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-        """The projection basis (kept across reloads until the store doubles) and the projected rows."""
+    def _basis(self, matrix: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """The principal axes of an evenly spread sample of the rows."""
         import numpy as np
 
-        basis = previous.basis if previous is not None else None
-        stale = previous is None or matrix.shape[0] > 2 * previous.matrix.shape[0]
-        if basis is None or basis.shape[0] != matrix.shape[1] or stale:
-            picks = np.linspace(0, matrix.shape[0] - 1, min(_SAMPLE_ROWS, matrix.shape[0])).astype(np.int64)
-            sample = matrix[picks]
-            _, _, axes = np.linalg.svd(sample - sample.mean(axis=0), full_matrices=False)
-            basis = np.ascontiguousarray(axes[:PREFILTER_DIMS].T, dtype=np.float32)
-        return basis, np.ascontiguousarray(matrix @ basis)
+        picks = np.linspace(0, matrix.shape[0] - 1, min(_SAMPLE_ROWS, matrix.shape[0])).astype(np.int64)
+        sample = matrix[picks]
+        _, _, axes = np.linalg.svd(sample - sample.mean(axis=0), full_matrices=False)
+        return np.ascontiguousarray(axes[:PREFILTER_DIMS].T, dtype=np.float32)
 
     def _load(self, scope: Scope) -> _Cached:
+        """The scope's matrix, current as of the store's generation.
+
+        New memories are appended to the cached matrix rather than reloading it (a reload reads every vector: about
+        a second at 100,000), so a recall right after a remember stays fast; only a forget, which takes rows away,
+        makes it load everything again."""
         import numpy as np
 
-        generation = self.store.generation()
+        generation, epoch = self.store.generation(), self.store.vector_epoch()
         with self._lock:
             cached = self._cache.get(scope)
-            if cached is not None and cached.generation == generation:
-                return cached
-        rowids, blobs = self.store.vectors(scope, self.model)
-        if blobs:
-            matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)
+        if cached is not None and cached.generation == generation:
+            return cached
+        grow = cached is not None and cached.epoch == epoch and cached.rowids.size > 0
+        after = int(cached.rowids[-1]) if grow and cached is not None else 0
+        rowids, blobs = self.store.vectors(scope, self.model, after=after)
+        added = (
+            np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)
+            if blobs
+            else np.zeros((0, 0), dtype=np.float32)
+        )
+        if grow and cached is not None:
+            matrix = np.concatenate([cached.matrix, added]) if added.size else cached.matrix
+            ids = np.concatenate([cached.rowids, np.asarray(rowids, dtype=np.int64)])
+            basis, reduced = cached.basis, cached.reduced
+            # Keep the projection while the store has not doubled since its axes were drawn.
+            if basis is not None and reduced is not None and matrix.shape[0] <= 2 * cached.basis_rows:
+                reduced = np.concatenate([reduced, added @ basis]) if added.size else reduced
+                fresh = _Cached(generation, epoch, ids, matrix, basis, reduced, cached.basis_rows)
+            else:
+                fresh = self._projected(_Cached(generation, epoch, ids, matrix))
         else:
-            matrix = np.zeros((0, 0), dtype=np.float32)
-        basis = reduced = None
-        if matrix.shape[0] >= self.prefilter_from and matrix.shape[1] > PREFILTER_DIMS:
-            basis, reduced = self._project(matrix, cached)
-        cached = _Cached(generation, np.asarray(rowids, dtype=np.int64), matrix, basis, reduced)
+            fresh = self._projected(_Cached(generation, epoch, np.asarray(rowids, dtype=np.int64), added))
         with self._lock:
-            self._cache[scope] = cached
+            self._cache[scope] = fresh
+        return fresh
+
+    def _projected(self, cached: _Cached) -> _Cached:
+        matrix = cached.matrix
+        if matrix.shape[0] >= self.prefilter_from and matrix.shape[1] > PREFILTER_DIMS:
+            cached.basis = self._basis(matrix)
+            cached.reduced = matrix @ cached.basis
+            cached.basis_rows = matrix.shape[0]
         return cached
 
     def search(self, scope: Scope, query: npt.NDArray[np.float32], k: int) -> list[tuple[int, float]]:
