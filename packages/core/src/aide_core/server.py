@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from aide_core.settings import AideSettings, ServerSettings, load_settings, serv
 
 StateT = TypeVar("StateT")
 F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger("aide.server")
 Tier = Literal["default", "extended"]
 
 
@@ -95,6 +97,14 @@ class Runtime(Generic[StateT]):
     def home(self) -> Path:
         return self.settings.home
 
+    def close(self) -> None:
+        """Close the state when it was built and has a `close()` (connections to upstream)."""
+        with self._lock:
+            state, self._state = self._state, None
+        closer = getattr(state, "close", None)
+        if callable(closer):
+            closer()
+
     def state(self) -> StateT:
         """The service object, built on first use. A factory that raises (say `NotConfigured`) is tried again on
         the next call, so configuring the server while it runs takes effect without a restart."""
@@ -136,6 +146,7 @@ class ServerSpec(Generic[StateT]):
         self._resources: list[_ResourceDecl] = []
         self._configure_checks: list[Callable[[Runtime[StateT]], str | None]] = []
         self._reachability: Callable[[Runtime[StateT]], str] | None = None
+        self._visibility: Callable[[Runtime[StateT], str], bool] | None = None
 
     # -- declaring ----------------------------------------------------------------------------------------------
 
@@ -216,6 +227,22 @@ class ServerSpec(Generic[StateT]):
         self._configure_checks.append(check)
         return check
 
+    def tool_visibility(self, check: Callable[[Runtime[StateT], str], bool]) -> Callable[[Runtime[StateT], str], bool]:
+        """Declare which tools this configuration lists, beyond tiers and the read-only switch: `check(runtime,
+        tool_name)` runs once per tool at build (for example: only the tools the signed-in account's scopes allow).
+        A check that fails lists the tool, so a broken check never hides a server's tools."""
+        self._visibility = check
+        return check
+
+    def _visible(self, runtime: Runtime[StateT], name: str) -> bool:
+        if self._visibility is None:
+            return True
+        try:
+            return self._visibility(runtime, name)
+        except Exception:
+            logger.warning("%s: the tool visibility check failed for %s; listing it", self.name, name, exc_info=True)
+            return True
+
     # -- using --------------------------------------------------------------------------------------------------
 
     def state(self) -> StateT:
@@ -287,6 +314,8 @@ class ServerSpec(Generic[StateT]):
             if decl.tier == "extended" and config.tier != "extended":
                 continue
             if config.read_only and not decl.annotations.read_only_hint:
+                continue
+            if not self._visible(runtime, decl.name):
                 continue
             name = decl.name
             if decl.action is not None:
