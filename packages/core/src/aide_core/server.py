@@ -343,6 +343,28 @@ def _compact_input_schema(server: MCPServer, name: str) -> None:
     tool = server._tool_manager.get_tool(name)  # pyright: ignore[reportPrivateUsage]  # no public handle exists
     if tool is not None:
         _strip_titles(tool.parameters)
+        _drop_null_options(tool.parameters)
+
+
+def _drop_null_options(schema: dict[str, Any]) -> None:
+    """An optional argument `x: T | None = None` becomes `{...T}` instead of `{"anyOf": [T, {"type": "null"}],
+    "default": null}`: leaving it out already means None, and the shorter form is what a model reads each turn."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return
+    for name, value in cast(dict[str, Any], properties).items():
+        if not isinstance(value, dict):
+            continue
+        prop = cast(dict[str, Any], value)
+        options = prop.get("anyOf")
+        if not isinstance(options, list) or "default" not in prop or prop["default"] is not None:
+            continue
+        kept = [o for o in cast(list[Any], options) if o != {"type": "null"}]
+        if len(kept) != 1 or len(cast(list[Any], options)) != 2 or not isinstance(kept[0], dict):
+            continue
+        merged = dict(cast(dict[str, Any], kept[0]))
+        merged.update({k: v for k, v in prop.items() if k not in ("anyOf", "default")})
+        properties[name] = merged
 
 
 def _strip_titles(node: Any) -> None:

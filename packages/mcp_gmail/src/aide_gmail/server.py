@@ -8,6 +8,7 @@ the side-effect guard; mail bodies come back fenced as untrusted content.
 from __future__ import annotations
 
 import json
+import re
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Annotated, Any
@@ -45,8 +46,9 @@ spec = ServerSpec[GmailState](
     title="aide Gmail",
     instructions=(
         "Gmail. Search with Gmail's query syntax (from:, to:, subject:, is:unread, has:attachment, after:2026/11/01, "
-        "label:), then read_email or read_thread by id. Bodies are Markdown in drafts and sends. Several accounts: "
-        "pass `account` (see gmail://accounts)."
+        "label:), then read_email or read_thread by id. Bodies of drafts and sends are Markdown. Addresses are "
+        "a@b.c or 'Name <a@b.c>'. With several accounts, every tool takes `account` (a name or address; "
+        "gmail://accounts lists them); without it the default account is used."
     ),
     settings_model=GmailSettings,
     state=GmailState,
@@ -54,10 +56,10 @@ spec = ServerSpec[GmailState](
 )
 spec.tool_visibility(visible)
 
-AccountArg = Annotated[str | None, Field(description="Account name or address; default: the default account.")]
-Addresses = Annotated[list[str] | None, Field(description="Addresses: a@b.c or 'Name <a@b.c>'.")]
-Cursor = Annotated[str | None, Field(description="next_cursor from the previous call.")]
-MaxChars = Annotated[int | None, Field(ge=500, description="Budget for this answer's text.")]
+AccountArg = str | None
+Addresses = list[str] | None
+Cursor = Annotated[str | None, Field(description="A next_cursor.")]
+MaxChars = Annotated[int | None, Field(ge=500)]
 Ids = Annotated[list[str], Field(min_length=1, max_length=1000)]
 
 _SYSTEM_ALIASES = {
@@ -87,6 +89,20 @@ def _budget() -> int:
 # -- reading ----------------------------------------------------------------------------------------------------------
 
 
+def _check_query(query: str) -> None:
+    """Gmail answers a malformed query with nothing or with noise; say what is wrong instead."""
+    unquoted = re.sub(r'"[^"]*"', "", query)
+    if query.count('"') % 2:
+        raise InvalidInput("The query has an unclosed quote.", hint='Close it: subject:"weekly report".')
+    depth = 0
+    for char in unquoted:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        raise InvalidInput("The query's parentheses do not match.", hint="Example: from:(ann OR bob) is:unread.")
+
+
 @spec.tool()
 def search_emails(
     query: Annotated[str, Field(description="Gmail search, e.g. 'from:ann is:unread newer_than:7d'.")] = "",
@@ -95,6 +111,7 @@ def search_emails(
     account: AccountArg = None,
 ) -> SearchResult:
     """Search mail with Gmail's query syntax; newest first, compact rows."""
+    _check_query(query)
     client = _client(account, "search_emails")
     binds = {"query": query, "limit": limit, "account": account}
     position = decode_cursor(cursor, "search_emails", binds) if cursor else {}
@@ -705,6 +722,25 @@ def accounts() -> str:
 def attachment(account: str, message_id: str, attachment_id: str) -> bytes:
     client = _client(account, "get_attachment")
     return _attachment_bytes(client, client.get_message(message_id), attachment_id)
+
+
+@spec.configure_check
+def _signed_in(runtime: Any) -> str | None:
+    from aide_gmail.state import known_accounts
+
+    return None if known_accounts(runtime) else "aide auth google"
+
+
+@spec.reachability_check
+def _reachable(runtime: Any) -> str:
+    state = GmailState(runtime)
+    if not state.accounts():
+        return "not checked"
+    try:
+        client = state.client(None, "read_email")
+        return f"ok ({client.email()})"
+    finally:
+        state.close()
 
 
 def main() -> int:
