@@ -53,13 +53,14 @@ def sandbox_config(sandbox: SandboxHandle, **config: Any) -> GmailSettings:
 @pytest.fixture
 def gmail_server(sandbox: SandboxHandle, settings: AideSettings) -> GmailFactory:
     """`async with gmail_server(**settings) as gmail:` a client of a Gmail server signed in to the sandbox's first
-    account (pass `authorized_user=None` for a server with no account in its settings)."""
+    account (pass `authorized_user=None` for a server with no account in its settings; `elicitation=` a client
+    callback that answers confirmations)."""
 
     @asynccontextmanager
-    async def open_server(**config: Any) -> AsyncIterator[Gmail]:
+    async def open_server(elicitation: Any = None, **config: Any) -> AsyncIterator[Gmail]:
         runtime = spec.make_runtime(settings, sandbox_config(sandbox, **config))
         try:
-            async with Client(spec.build(runtime=runtime)) as client:
+            async with Client(spec.build(runtime=runtime), elicitation_callback=elicitation) as client:
                 yield Gmail(client)
         finally:
             runtime.close()
