@@ -149,6 +149,7 @@ async def test_a_two_megabyte_newsletter_reads_in_pages_no_larger_than_the_budge
             page = await server.call("read_email", id=message_id, cursor=cursor)
             assert len(json.dumps(page, ensure_ascii=False)) <= budget
             offsets.append((page["offset"], len(body_of(page))))
+            assert page["body_format"] == "markdown" and "## Story " in body_of(page)
             cursor = page["next_cursor"]
     assert page["total_chars"] > 1_500_000
     assert offsets[1][0] == offsets[0][0] + offsets[0][1] and offsets[2][0] == offsets[1][0] + offsets[1][1]

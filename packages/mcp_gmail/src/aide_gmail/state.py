@@ -93,7 +93,7 @@ def known_accounts(runtime: Runtime[Any], store: AccountStore | None = None) -> 
     extra = settings_account(config)
     if extra is not None and all(a.name != extra.name for a in found):
         found.append(extra)
-    return found
+    return sorted(found, key=lambda account: account.name)
 
 
 def allows(account: GoogleAccount, tool: str) -> bool:
