@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import httpx
 import pytest
 from mcp import Client
+from oauthlib.oauth2.rfc6749.errors import MismatchingStateError
 from typer.testing import CliRunner
 
 from aide_core.credentials import open_credentials
@@ -128,7 +129,7 @@ def test_a_redirect_with_a_forged_state_is_refused(sandbox: SandboxHandle, accou
         return urlunsplit(parts._replace(query=urlencode(query)))
 
     open_url, _ = browser(forge)
-    with pytest.raises(Exception, match="(?i)state"):
+    with pytest.raises(MismatchingStateError):
         sign_in(accounts, account="work", config=oauth_config(sandbox), open_url=open_url, timeout_seconds=10)
     assert accounts.get("work") is None
 
