@@ -83,7 +83,7 @@ def read_email(
         reply_to=headers.get("reply-to", ""),
         subject=headers.get("subject", ""),
         date=msg.iso_date(headers.get("date", ""), message.get("internalDate")),
-        labels=[str(label) for label in message.get("labelIds") or []],
+        labels=[client.label_names().get(str(label), str(label)) for label in message.get("labelIds") or []],
         authentication=msg.sender_auth(payload),
         attachments=parts.attachments[:50],
         body="",

@@ -60,7 +60,8 @@ AccountArg = str | None
 Addresses = list[str] | None
 Cursor = Annotated[str | None, Field(description="A next_cursor.")]
 MaxChars = Annotated[int | None, Field(ge=500)]
-Ids = Annotated[list[str], Field(min_length=1, max_length=1000)]
+#: Messages per batchModify request (the API's maximum); larger sets report progress after each batch.
+LABEL_BATCH = 1000
 
 _SYSTEM_ALIASES = {
     "archive": ("remove", "INBOX"),
@@ -494,11 +495,11 @@ def label_emails(
             if not page:
                 break
     done = 0
-    for start in range(0, len(targets), 1000):
-        chunk = targets[start : start + 1000]
+    for start in range(0, len(targets), LABEL_BATCH):
+        chunk = targets[start : start + LABEL_BATCH]
         client.batch_modify(chunk, add_ids, remove_ids)
         done += len(chunk)
-        if ctx is not None and len(targets) > 1000:
+        if ctx is not None and len(targets) > LABEL_BATCH:
             anyio.from_thread.run(ctx.report_progress, done, len(targets), f"{done} of {len(targets)} labelled")
     return Labelled(changed=done, added=add_ids, removed=remove_ids, ids=targets[:50])
 
