@@ -212,7 +212,8 @@ async def test_readonly_scopes_alone_never_list_a_tool_that_would_get_403(
         names = {tool.name for tool in (await client.list_tools()).tools}
         listed = await client.call_tool("list_labels", {})
     assert names == {
-        "search_emails", "read_email", "read_thread", "list_drafts", "list_labels", "get_attachment", "history_since"
+        "search_emails", "read_email", "read_thread", "list_drafts", "list_labels", "get_attachment", "history_since",
+        "list_filters",
     }  # fmt: skip
     assert not listed.is_error
 
@@ -298,3 +299,18 @@ def test_aide_auth_lists_and_removes_accounts(sandbox: SandboxHandle, accounts: 
     assert listed.stdout.split()[:3] == ["personal", SAM, "readonly"]
     removed = runner.invoke(app, ["logout", "--account", "personal"])
     assert removed.exit_code == 0 and accounts.get("personal") is None
+
+
+@pytest.mark.anyio
+async def test_a_403_for_a_missing_scope_names_the_command_that_grants_it(
+    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any]
+) -> None:
+    signed_in(sandbox, accounts, level="readonly")
+    stored = accounts.get("work")
+    assert stored is not None
+    stored.data |= {"level": "full", "scopes": [*stored.scopes, "https://www.googleapis.com/auth/gmail.modify"]}
+    accounts.save(stored)  # the record claims more than Google granted: Gmail itself answers 403
+    result = await call(server(), "draft_email", to=[SAM], subject="x", body="y")
+    assert result.is_error
+    assert "Gmail denied access: Request had insufficient authentication scopes" in text(result)
+    assert "Ask the user to run: aide auth google --account work --scopes full" in text(result)

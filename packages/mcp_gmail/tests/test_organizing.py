@@ -17,7 +17,7 @@ pytestmark = pytest.mark.anyio
 
 EXTENDED = [
     "list_drafts", "update_draft", "delete_draft", "list_labels", "manage_label", "get_attachment",
-    "untrash_emails", "history_since",
+    "untrash_emails", "history_since", "list_filters",
 ]  # fmt: skip
 
 
@@ -151,7 +151,7 @@ async def test_history_since_reports_what_changed(gmail_server: Any, gmail: Any,
 async def test_every_tool_has_annotations_and_an_output_schema(gmail_server: Any) -> None:
     async with gmail_server(tier="extended") as server:
         tools = (await server.client.list_tools()).tools
-    assert len(tools) == 17
+    assert len(tools) == 18  # manage_filter needs gmail.settings.basic, which the sandbox's seeded token lacks
     for tool in tools:
         assert tool.output_schema is not None, tool.name
         assert tool.annotations is not None and tool.annotations.read_only_hint is not None, tool.name
@@ -166,3 +166,20 @@ async def test_read_email_shows_user_labels_by_name(gmail_server: Any, gmail: An
         [row] = (await server.call("search_emails", query="subject:invitation Konstanz", limit=1))["emails"]
         email = await server.call("read_email", id=row["id"])
     assert "Work" in email["labels"]
+
+
+async def test_filters_can_be_changed_only_with_the_settings_scope_gmail_requires(
+    gmail_server: Any, sandbox: SandboxHandle
+) -> None:
+    full = sandbox.authorized_user() | {"scopes": ["https://mail.google.com/"]}
+    with_settings = full | {
+        "scopes": ["https://mail.google.com/", "https://www.googleapis.com/auth/gmail.settings.basic"]
+    }
+    async with gmail_server(tier="extended", authorized_user=full) as server:
+        without = await server.tools()
+    async with gmail_server(tier="extended", authorized_user=with_settings) as server:
+        listed = await server.tools()
+        refused = await server.error("manage_filter", query="from:news@example.com")
+    assert "list_filters" in without and "manage_filter" not in without
+    assert "manage_filter" in listed
+    assert "A filter needs a query and labels to add or remove" in refused

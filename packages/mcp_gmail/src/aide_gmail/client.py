@@ -174,3 +174,14 @@ class GmailClient:
         return self.call(
             lambda u: u.history().list(userId=ME, startHistoryId=start, pageToken=page_token, maxResults=limit)
         )
+
+    # -- filters ----------------------------------------------------------------------------------------------------
+    def filters(self) -> list[dict[str, Any]]:
+        return list(self.call(lambda u: u.settings().filters().list(userId=ME)).get("filter") or [])
+
+    def create_filter(self, criteria: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
+        body = {"criteria": criteria, "action": action}
+        return self.call(lambda u: u.settings().filters().create(userId=ME, body=body), idempotent=False)
+
+    def delete_filter(self, filter_id: str) -> None:
+        self.call(lambda u: u.settings().filters().delete(userId=ME, id=filter_id))

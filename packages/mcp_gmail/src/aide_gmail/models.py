@@ -154,3 +154,14 @@ class Account(BaseModel):
     email: str | None
     level: str
     scopes: list[str]
+
+
+class Filter(BaseModel):
+    id: str
+    criteria: dict[str, str | bool | int] = Field(default_factory=dict)
+    add_labels: list[str] = Field(default_factory=list)
+    remove_labels: list[str] = Field(default_factory=list)
+
+
+class Filters(BaseModel):
+    filters: list[Filter]

@@ -29,6 +29,8 @@ from aide_gmail.models import (
     Draft,
     Drafts,
     Email,
+    Filter,
+    Filters,
     History,
     Label,
     Labelled,
@@ -701,6 +703,59 @@ def history_since(
         changes=changes,
         next_cursor=encode_cursor("history_since", {"page": token}, binds) if token else None,
     )
+
+
+def _filter(raw: dict[str, Any], names: dict[str, str]) -> Filter:
+    action = raw.get("action") or {}
+    return Filter(
+        id=str(raw.get("id", "")),
+        criteria=dict(raw.get("criteria") or {}),
+        add_labels=[names.get(str(x), str(x)) for x in action.get("addLabelIds") or []],
+        remove_labels=[names.get(str(x), str(x)) for x in action.get("removeLabelIds") or []],
+    )
+
+
+@spec.tool(tier="extended")
+def list_filters(account: AccountArg = None) -> Filters:
+    """List the mailbox's filters: what they match and which labels they change."""
+    client = _client(account, "list_filters")
+    names = client.label_names()
+    return Filters(filters=[_filter(raw, names) for raw in client.filters()])
+
+
+def _filter_preview(
+    delete_id: str | None = None, query: str | None = None, add: list[str] | None = None,
+    remove: list[str] | None = None, **_: Any,
+) -> str:  # fmt: skip
+    if delete_id:
+        return f"Delete filter {delete_id}"
+    return f"Create a filter: mail matching '{query}' gets +{add or []} -{remove or []}, now and in future"
+
+
+@spec.action(tier="extended", open_world=False, preview=_filter_preview)
+def manage_filter(
+    query: Annotated[str | None, Field(description="Gmail search the filter matches.")] = None,
+    add: list[str] | None = None,
+    remove: Annotated[list[str] | None, Field(description="Label names; 'archive' removes INBOX.")] = None,
+    delete_id: Annotated[str | None, Field(description="Delete this filter instead.")] = None,
+    account: AccountArg = None,
+) -> Filter:
+    """Create a filter that labels, archives or marks read matching mail, or delete one (no forwarding)."""
+    client = _client(account, "manage_filter")
+    if delete_id:
+        existing = next((f for f in client.filters() if f.get("id") == delete_id), None)
+        if existing is None:
+            raise NotFound(f"No filter {delete_id}.", hint="Call list_filters for the ids.")
+        client.delete_filter(delete_id)
+        return _filter(existing, client.label_names())
+    if not query or not (add or remove):
+        raise InvalidInput("A filter needs a query and labels to add or remove.", hint="Or give delete_id.")
+    _check_query(query)
+    add_ids, remove_from_add = _label_ids(client, add or [], "add")
+    add_from_remove, remove_ids = _label_ids(client, remove or [], "remove")
+    action = {"addLabelIds": add_ids + add_from_remove, "removeLabelIds": remove_ids + remove_from_add}
+    made = client.create_filter({"query": query}, action)
+    return _filter(made, client.label_names())
 
 
 # -- resources --------------------------------------------------------------------------------------------------------
