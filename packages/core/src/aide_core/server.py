@@ -278,6 +278,11 @@ class ServerSpec(Generic[StateT]):
         return None
 
     @property
+    def tiers(self) -> list[Tier]:
+        """The tiers this server's tools are declared in ("default" first)."""
+        return [tier for tier in ("default", "extended") if any(decl.tier == tier for decl in self._tools)]
+
+    @property
     def tool_names(self) -> list[str]:
         return [decl.name for decl in self._tools]
 
