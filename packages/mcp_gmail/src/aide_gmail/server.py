@@ -122,7 +122,7 @@ def search_emails(
     listing = client.list_messages(query, limit, page_token)
     refs = list(listing.get("messages") or [])[skip:]
     names = client.label_names()
-    rows = [msg.row(client.list_row(str(ref["id"])), names) for ref in refs]
+    rows = [msg.row(found, names) for found in client.list_rows([str(ref["id"]) for ref in refs])]
     fits = take_within_budget(rows, _budget() - 400)
     next_cursor = None
     if fits < len(rows):  # the rest of this page comes first, then the next page
