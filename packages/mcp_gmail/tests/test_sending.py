@@ -248,6 +248,15 @@ async def test_reads_answered_429_and_503_are_retried(gmail_server: Any, sandbox
     assert limited.hits == 2 and unavailable.hits == 1
 
 
+async def test_search_rows_come_in_one_batch_request_retried_after_a_500(
+    gmail_server: Any, sandbox: SandboxHandle
+) -> None:
+    failed_batch = sandbox.faults.inject("*batch*", status=500, times=1)
+    async with gmail_server() as server:
+        found = await server.call("search_emails", query="", limit=20)
+    assert failed_batch.hits == 1 and len(found["emails"]) == 20
+
+
 async def test_a_persistent_rate_limit_becomes_a_clear_error(gmail_server: Any, sandbox: SandboxHandle) -> None:
     sandbox.faults.inject("gmail.users.messages.list", status=429, times=None)
     async with gmail_server() as server:
