@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import pytest
 
-import aide_gmail.server
+import aide_gmail.tools
 from aide_sandbox.app import SandboxHandle
 from aide_sandbox.testing import PDF, SAM, mail, raw
 
@@ -55,7 +55,7 @@ async def test_an_unknown_label_is_refused_with_the_labels_there_are(gmail_serve
 async def test_labelling_by_query_goes_in_batches_with_progress(
     gmail_server: Any, gmail: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aide_gmail.server, "LABEL_BATCH", 10)
+    monkeypatch.setattr(aide_gmail.tools, "LABEL_BATCH", 10)
     progress: list[tuple[float, float | None]] = []
 
     async def on_progress(done: float, total: float | None, message: str | None) -> None:
@@ -143,9 +143,11 @@ async def test_history_since_reports_what_changed(gmail_server: Any, gmail: Any,
         await server.call("label_emails", ids=[message_id], add=["star"])
         history = await server.call("history_since", history_id=start)
         later = await server.call("history_since", history_id=history["history_id"])
+        ancient = await server.error("history_since", history_id="1")
     kinds = {(c["message_id"], c["kind"]) for c in history["changes"]}
     assert (message_id, "added") in kinds and (message_id, "labels_added") in kinds
     assert later["changes"] == []
+    assert "History id 1 is too old or unknown" in ancient and "search_emails" in ancient
 
 
 async def test_every_tool_has_annotations_and_an_output_schema(gmail_server: Any) -> None:
