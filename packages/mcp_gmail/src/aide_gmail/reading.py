@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from aide_core.errors import InvalidInput
 from aide_core.fencing import fence
-from aide_core.paging import decode_cursor, encode_cursor, page_text
+from aide_core.paging import TextPage, decode_cursor, encode_cursor, page_text
 from aide_gmail import message as msg
 from aide_gmail.client import GmailClient
 from aide_gmail.models import Email, Thread, ThreadEmail
@@ -54,6 +55,22 @@ def render_body(client: GmailClient, message: dict[str, Any], include_quoted: bo
     return Body("", "none", ())
 
 
+def _json_len(text: str) -> int:
+    """Characters `text` takes inside a JSON answer (newlines and quotes are escaped)."""
+    return len(json.dumps(text, ensure_ascii=False)) - 2
+
+
+def _fitting_page(text: str, window: int, tool: str, cursor: str | None, binds: dict[str, Any]) -> TextPage:
+    """The page at `cursor` whose JSON form fits in `window` characters."""
+    budget = window
+    while True:
+        page = page_text(text, budget=budget, tool=tool, cursor=cursor, binds=binds)
+        over = _json_len(page.text) - window
+        if over <= 0 or budget <= 100:
+            return page
+        budget = max(100, budget - over - 16)
+
+
 def fenced(text: str, message_id: str, sender: str) -> str:
     return fence(text, source=f"gmail message {message_id} from {sender}"[:200], kind="email body")
 
@@ -93,7 +110,7 @@ def read_email(
     budget = min(max_chars or state.config.max_output_chars, state.config.max_output_chars)
     window = max(200, budget - len(email.model_dump_json()) - _FENCE_OVERHEAD - 200)
     binds = {"id": message_id, "quoted": include_quoted, "account": account}
-    page = page_text(body.text, budget=window, tool="read_email", cursor=cursor, binds=binds)
+    page = _fitting_page(body.text, window, "read_email", cursor, binds)
     email.body = fenced(page.text, email.id, email.sender) if body.text else ""
     email.offset, email.total_chars, email.next_cursor = page.offset, page.total_chars, page.next_cursor
     return email
@@ -147,8 +164,8 @@ def read_thread(
             next_cursor = encode_cursor("read_thread", {"i": index, "o": offset}, binds)
             break
         window = max(200, room)
-        if len(rest) > window:
-            cut = page_text(rest, budget=window, tool="read_thread").text
+        if _json_len(rest) > window:
+            cut = _fitting_page(rest, window, "read_thread", None, {}).text
             entry.body = fenced(cut, entry.id, entry.sender)
             out.append(entry)
             next_cursor = encode_cursor("read_thread", {"i": index, "o": offset + len(cut)}, binds)
