@@ -185,3 +185,22 @@ async def test_filters_can_be_changed_only_with_the_settings_scope_gmail_require
     assert "list_filters" in without and "manage_filter" not in without
     assert "manage_filter" in listed
     assert "A filter needs a query and labels to add or remove" in refused
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("read_thread", {"thread_id": "ffff"}),
+        ("send_draft", {"draft_id": "nope"}),
+        ("reply", {"id": "ffff", "body": "x"}),
+        ("trash_emails", {"ids": ["ffff"]}),
+        ("label_emails", {"ids": ["ffff"], "add": ["read"]}),
+        ("get_attachment", {"message_id": "ffff", "attachment_id": "x"}),
+        ("delete_draft", {"draft_id": "nope"}),
+        ("untrash_emails", {"ids": ["ffff"]}),
+    ],
+)
+async def test_unknown_ids_are_clear_errors_in_every_tool(gmail_server: Any, tool: str, arguments: Any) -> None:
+    async with gmail_server(tier="extended") as server:
+        error = await server.error(tool, **arguments)
+    assert "Gmail found no such item" in error and "Check the ID" in error
