@@ -19,7 +19,7 @@ def google(
     account: Annotated[str, typer.Option("--account", help="A name for this account, e.g. work or personal.")] = (
         "default"
     ),
-    scopes: Annotated[Level, typer.Option("--scopes", help="What aide may do: readonly ... full.")] = "compose",
+    scopes: Annotated[Level, typer.Option("--scopes", help="What aide may do: readonly ... full.")] = "send",
     client_secrets: Annotated[
         Path | None, typer.Option("--client-secrets", help="A desktop-app client_secret.json.")
     ] = None,

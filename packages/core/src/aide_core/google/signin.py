@@ -83,7 +83,7 @@ def sign_in(
     accounts: AccountStore,
     *,
     account: str = "default",
-    level: Level = "compose",
+    level: Level = "send",
     config: dict[str, Any],
     open_url: Callable[[str], None] | None = None,
     login_hint: str | None = None,
