@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from aide_core.errors import InvalidInput
 from aide_core.fencing import fence
@@ -22,7 +22,7 @@ _FENCE_OVERHEAD = 260
 @dataclass(frozen=True)
 class Body:
     text: str
-    format: str
+    format: Literal["text", "markdown", "none"]
     folded: tuple[str, ...]
 
 
@@ -104,7 +104,7 @@ def read_email(
         authentication=msg.sender_auth(payload),
         attachments=parts.attachments[:50],
         body="",
-        body_format=body.format,  # type: ignore[arg-type]
+        body_format=body.format,
         folded=list(body.folded),
     )
     budget = min(max_chars or state.config.max_output_chars, state.config.max_output_chars)
