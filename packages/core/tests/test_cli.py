@@ -44,9 +44,9 @@ def test_tools_reports_what_each_tool_costs_a_model(with_example: None) -> None:
 
 
 def test_a_server_that_has_not_landed_is_reported_not_a_crash() -> None:
-    result = runner.invoke(app, ["tools", "gmail", "activity", "--json"])
+    result = runner.invoke(app, ["tools", "calendar", "activity", "--json"])
     assert result.exit_code == 0
-    assert "gmail: not available yet" in result.stderr
+    assert "calendar: not available yet" in result.stderr
     assert [row["tool"] for row in json.loads(result.stdout)] == ["list_activity"]
 
 
@@ -84,7 +84,7 @@ def test_claude_desktop_config_spawns_each_available_server_with_this_python() -
     assert result.exit_code == 0
     servers = json.loads(result.stdout)["mcpServers"]
     assert servers["aide-activity"] == {"command": sys.executable, "args": ["-m", "aide_core.launch", "activity"]}
-    assert "aide-gmail" not in servers  # not available yet
+    assert "aide-calendar" not in servers  # not available yet
 
 
 def test_config_shows_the_files_and_the_http_token(settings: Any) -> None:
@@ -101,7 +101,7 @@ def test_doctor_has_one_line_per_server() -> None:
     lines = result.stdout.splitlines()
     for name in registry.PLANNED:
         assert sum(f" {name} " in line for line in lines) == 1
-    assert any(" gmail " in line and "not available yet" in line for line in lines)
+    assert any(" calendar " in line and "not available yet" in line for line in lines)
 
 
 def test_serve_refuses_a_public_address_without_auth_before_binding() -> None:

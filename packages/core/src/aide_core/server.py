@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from aide_core.settings import AideSettings, ServerSettings, load_settings, serv
 
 StateT = TypeVar("StateT")
 F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger("aide.server")
 Tier = Literal["default", "extended"]
 
 
@@ -95,6 +97,14 @@ class Runtime(Generic[StateT]):
     def home(self) -> Path:
         return self.settings.home
 
+    def close(self) -> None:
+        """Close the state when it was built and has a `close()` (connections to upstream)."""
+        with self._lock:
+            state, self._state = self._state, None
+        closer = getattr(state, "close", None)
+        if callable(closer):
+            closer()
+
     def state(self) -> StateT:
         """The service object, built on first use. A factory that raises (say `NotConfigured`) is tried again on
         the next call, so configuring the server while it runs takes effect without a restart."""
@@ -136,6 +146,7 @@ class ServerSpec(Generic[StateT]):
         self._resources: list[_ResourceDecl] = []
         self._configure_checks: list[Callable[[Runtime[StateT]], str | None]] = []
         self._reachability: Callable[[Runtime[StateT]], str] | None = None
+        self._visibility: Callable[[Runtime[StateT], str], bool] | None = None
 
     # -- declaring ----------------------------------------------------------------------------------------------
 
@@ -216,6 +227,22 @@ class ServerSpec(Generic[StateT]):
         self._configure_checks.append(check)
         return check
 
+    def tool_visibility(self, check: Callable[[Runtime[StateT], str], bool]) -> Callable[[Runtime[StateT], str], bool]:
+        """Declare which tools this configuration lists, beyond tiers and the read-only switch: `check(runtime,
+        tool_name)` runs once per tool at build (for example: only the tools the signed-in account's scopes allow).
+        A check that fails lists the tool, so a broken check never hides a server's tools."""
+        self._visibility = check
+        return check
+
+    def _visible(self, runtime: Runtime[StateT], name: str) -> bool:
+        if self._visibility is None:
+            return True
+        try:
+            return self._visibility(runtime, name)
+        except Exception:
+            logger.warning("%s: the tool visibility check failed for %s; listing it", self.name, name, exc_info=True)
+            return True
+
     # -- using --------------------------------------------------------------------------------------------------
 
     def state(self) -> StateT:
@@ -249,6 +276,11 @@ class ServerSpec(Generic[StateT]):
             if problem:
                 return problem
         return None
+
+    @property
+    def tiers(self) -> list[Tier]:
+        """The tiers this server's tools are declared in ("default" first)."""
+        return [tier for tier in ("default", "extended") if any(decl.tier == tier for decl in self._tools)]
 
     @property
     def tool_names(self) -> list[str]:
@@ -288,6 +320,8 @@ class ServerSpec(Generic[StateT]):
                 continue
             if config.read_only and not decl.annotations.read_only_hint:
                 continue
+            if not self._visible(runtime, decl.name):
+                continue
             name = decl.name
             if decl.action is not None:
                 fn = guarded(decl.fn, tool=name, spec=decl.action, guard=lambda: runtime.guard, bind_runtime=bind)
@@ -314,6 +348,28 @@ def _compact_input_schema(server: MCPServer, name: str) -> None:
     tool = server._tool_manager.get_tool(name)  # pyright: ignore[reportPrivateUsage]  # no public handle exists
     if tool is not None:
         _strip_titles(tool.parameters)
+        _drop_null_options(tool.parameters)
+
+
+def _drop_null_options(schema: dict[str, Any]) -> None:
+    """An optional argument `x: T | None = None` becomes `{...T}` instead of `{"anyOf": [T, {"type": "null"}],
+    "default": null}`: leaving it out already means None, and the shorter form is what a model reads each turn."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return
+    for name, value in cast(dict[str, Any], properties).items():
+        if not isinstance(value, dict):
+            continue
+        prop = cast(dict[str, Any], value)
+        options = prop.get("anyOf")
+        if not isinstance(options, list) or "default" not in prop or prop["default"] is not None:
+            continue
+        kept = [o for o in cast(list[Any], options) if o != {"type": "null"}]
+        if len(kept) != 1 or len(cast(list[Any], options)) != 2 or not isinstance(kept[0], dict):
+            continue
+        merged = dict(cast(dict[str, Any], kept[0]))
+        merged.update({k: v for k, v in prop.items() if k not in ("anyOf", "default")})
+        properties[name] = merged
 
 
 def _strip_titles(node: Any) -> None:

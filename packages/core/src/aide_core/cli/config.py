@@ -61,7 +61,9 @@ def claude_desktop(
 def doctor() -> None:
     """One line per server: configuration, credentials, reachability."""
     settings = settings_or_exit()
-    table = Table("server", "status", "configuration", "credentials", "reachability")
+    table = Table()
+    for column in ("server", "status", "configuration", "credentials", "reachability"):
+        table.add_column(column, no_wrap=column in ("server", "status"))  # one line per server, whatever the width
     for name, entry in discover().items():
         if entry.spec is None:
             table.add_row(name, entry.status, "-", "-", "-", style="dim")

@@ -1,0 +1,205 @@
+"""Google accounts kept in aide's credential store (encrypted), and credentials that write refreshed tokens back.
+
+One credential per account, named `google.<account>`, holding JSON:
+
+    {"type": "authorized_user", "token", "refresh_token", "token_uri", "client_id", "client_secret", "scopes",
+     "expiry", "email", "level"}
+    {"type": "service_account", "info": {<the key file>}, "subject": "user@domain", "scopes", "email", "level"}
+
+An OAuth access token lives an hour; google-auth refreshes it on a 401 or when it is past its expiry, and
+`stored_credentials` writes the new token (and expiry) back after every refresh, so a restart never starts from a
+stale token and nobody is asked to sign in again each hour. A refresh that Google refuses (`invalid_grant`: revoked,
+expired or password changed) becomes `NotConfigured` naming the exact command that signs in again.
+
+A service account with domain-wide delegation acts as `subject`; its tokens are minted from the key, not stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from aide_core.credentials import CredentialStore
+from aide_core.errors import InvalidInput, NotConfigured
+from aide_core.google.scopes import LEVELS, Level
+
+if TYPE_CHECKING:
+    from google.auth.credentials import Credentials as BaseCredentials
+
+PREFIX = "google."
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def sign_in_command(account: str | None = None, level: Level | None = None) -> str:
+    parts = ["aide auth google"]
+    if account and account != "default":
+        parts.append(f"--account {account}")
+    if level:
+        parts.append(f"--scopes {level}")
+    return " ".join(parts)
+
+
+def check_account_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise InvalidInput(
+            f"{name!r} is not a valid account name.",
+            hint="Use up to 32 lowercase letters, digits, '-' or '_', such as 'work' or 'personal'.",
+        )
+    return name
+
+
+@dataclass
+class GoogleAccount:
+    """One signed-in account as stored (the secrets stay in `data`; `__repr__` never shows them)."""
+
+    name: str
+    data: dict[str, Any] = field(repr=False)
+
+    @property
+    def kind(self) -> Literal["authorized_user", "service_account"]:
+        return "service_account" if self.data.get("type") == "service_account" else "authorized_user"
+
+    @property
+    def scopes(self) -> list[str]:
+        return [str(s) for s in cast(list[Any], self.data.get("scopes") or [])]
+
+    @property
+    def email(self) -> str | None:
+        value = self.data.get("email") or self.data.get("subject")
+        return str(value) if value else None
+
+    @property
+    def level(self) -> Level:
+        value = self.data.get("level")
+        for level in LEVELS:
+            if value == level:
+                return level
+        return "full"
+
+    @property
+    def has_refresh_token(self) -> bool:
+        return bool(self.data.get("refresh_token"))
+
+
+class AccountStore:
+    """The Google accounts in one credential store."""
+
+    def __init__(self, store: CredentialStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+
+    def names(self) -> list[str]:
+        return [name[len(PREFIX) :] for name in self.store.names() if name.startswith(PREFIX)]
+
+    def get(self, name: str) -> GoogleAccount | None:
+        raw = self.store.get(PREFIX + name)
+        if raw is None:
+            return None
+        return GoogleAccount(name, cast(dict[str, Any], json.loads(raw)))
+
+    def all(self) -> list[GoogleAccount]:
+        return [account for name in self.names() if (account := self.get(name)) is not None]
+
+    def save(self, account: GoogleAccount) -> None:
+        check_account_name(account.name)
+        with self._lock:
+            self.store.set(PREFIX + account.name, json.dumps(account.data, sort_keys=True))
+
+    def delete(self, name: str) -> None:
+        self.store.delete(PREFIX + name)
+
+    def update_token(self, name: str, token: str, expiry: datetime | None, refresh_token: str | None) -> None:
+        """Write a refreshed token back (read-modify-write, so another field changed meanwhile is kept)."""
+        with self._lock:
+            account = self.get(name)
+            if account is None:
+                return
+            account.data["token"] = token
+            account.data["expiry"] = _iso(expiry)
+            if refresh_token:
+                account.data["refresh_token"] = refresh_token
+            self.store.set(PREFIX + name, json.dumps(account.data, sort_keys=True))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.isoformat()
+
+
+def _naive_utc(text: Any) -> datetime | None:
+    """google-auth compares `expiry` with a naive UTC datetime."""
+    if not text:
+        return None
+    moment = datetime.fromisoformat(str(text))
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
+def authorized_user_credentials(
+    data: dict[str, Any], on_refresh: Callable[[str, datetime | None, str | None], None] | None = None
+) -> BaseCredentials:
+    """google-auth user credentials from the stored keys, built directly (not with `from_authorized_user_info`,
+    which replaces `token_uri` with Google's), calling `on_refresh(token, expiry, refresh_token)` after each
+    refresh."""
+    from google.oauth2.credentials import Credentials
+
+    class _Persisting(Credentials):
+        def refresh(self, request: Any) -> None:
+            super().refresh(request)  # pyright: ignore[reportUnknownMemberType]
+            token = cast(str | None, self.token)  # pyright: ignore[reportUnknownMemberType]
+            if on_refresh is not None and token:
+                expiry = cast(datetime | None, self.expiry)  # pyright: ignore[reportUnknownMemberType]
+                refresh_token = cast(str | None, self.refresh_token)  # pyright: ignore[reportUnknownMemberType]
+                on_refresh(token, expiry, refresh_token)
+
+    credentials = _Persisting(
+        token=data.get("token"),
+        refresh_token=data.get("refresh_token"),
+        token_uri=data.get("token_uri") or "https://oauth2.googleapis.com/token",
+        client_id=data.get("client_id"),
+        client_secret=data.get("client_secret"),
+        scopes=data.get("scopes"),
+    )
+    credentials.expiry = _naive_utc(data.get("expiry"))
+    return credentials
+
+
+def service_account_credentials(data: dict[str, Any]) -> BaseCredentials:
+    from google.oauth2 import service_account
+
+    info = cast(dict[str, Any], data.get("info") or {})
+    return service_account.Credentials.from_service_account_info(  # pyright: ignore[reportUnknownMemberType]
+        info, scopes=data.get("scopes"), subject=data.get("subject")
+    )
+
+
+def stored_credentials(accounts: AccountStore, account: GoogleAccount) -> BaseCredentials:
+    """Credentials for a stored account; user tokens are written back to the store after every refresh."""
+    if account.kind == "service_account":
+        return service_account_credentials(account.data)
+
+    def persist(token: str, expiry: datetime | None, refresh_token: str | None) -> None:
+        accounts.update_token(account.name, token, expiry, refresh_token)
+
+    return authorized_user_credentials(account.data, persist)
+
+
+def refresh_failure(exc: BaseException, service: str, account: str) -> NotConfigured | None:
+    """The model-facing error for a refresh that Google refused (`google.auth.exceptions.RefreshError`), or None
+    when `exc` is something else."""
+    if type(exc).__name__ != "RefreshError" or not type(exc).__module__.startswith("google.auth"):
+        return None
+    text = str(exc)
+    if "invalid_grant" in text or "expired or revoked" in text:
+        reason = f"sign-in for account '{account}' has expired or was revoked"
+    elif "invalid_scope" in text:
+        reason = f"sign-in for account '{account}' does not cover the scopes needed"
+    else:
+        reason = f"sign-in for account '{account}' could not be refreshed"
+    return NotConfigured(service, sign_in_command(account), reason=reason)

@@ -1,0 +1,79 @@
+"""`aide auth google`: sign a Google account in (or add a service account), list and remove accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aide_core.cli.common import console, settings_or_exit
+from aide_core.credentials import open_credentials
+from aide_core.google.scopes import Level
+
+app = typer.Typer(name="auth", help="Sign in to the services aide talks to.", no_args_is_help=True)
+
+
+@app.command("google")
+def google(
+    account: Annotated[str, typer.Option("--account", help="A name for this account, e.g. work or personal.")] = (
+        "default"
+    ),
+    scopes: Annotated[Level, typer.Option("--scopes", help="What aide may do: readonly ... full.")] = "send",
+    client_secrets: Annotated[
+        Path | None, typer.Option("--client-secrets", help="A desktop-app client_secret.json.")
+    ] = None,
+    login_hint: Annotated[str | None, typer.Option("--email", help="The address to sign in as.")] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Only print the URL to open.")] = False,
+    service_account: Annotated[
+        Path | None, typer.Option("--service-account", help="A service account key file (domain-wide delegation).")
+    ] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="With --service-account: the user to act as.")] = (
+        None
+    ),
+) -> None:
+    """Sign a Google account in for Gmail and Calendar; its tokens are kept encrypted and refreshed."""
+    from aide_core.google.accounts import AccountStore
+    from aide_core.google.signin import add_service_account, client_config, sign_in
+
+    settings = settings_or_exit()
+    accounts = AccountStore(open_credentials(settings))
+    if service_account is not None:
+        if not subject:
+            raise typer.BadParameter("--service-account needs --subject (the user to act as)")
+        stored = add_service_account(accounts, account=account, key_file=service_account, subject=subject, level=scopes)
+    else:
+
+        def show(url: str) -> None:
+            console.print(f"Open this URL to sign in:\n{url}", highlight=False)
+
+        opener = show if no_browser else None
+        stored = sign_in(
+            accounts,
+            account=account,
+            level=scopes,
+            config=client_config(client_secrets),
+            open_url=opener,
+            login_hint=login_hint,
+        )
+    who = f" ({stored.email})" if stored.email else ""
+    console.print(f"Signed in account '{stored.name}'{who} at level {stored.level}; restart running servers.")
+
+
+@app.command("list")
+def list_accounts() -> None:
+    """The signed-in Google accounts and their scopes."""
+    from aide_core.google.accounts import AccountStore
+
+    accounts = AccountStore(open_credentials(settings_or_exit()))
+    for stored in accounts.all():
+        console.print(f"{stored.name}\t{stored.email or '-'}\t{stored.level}\t{' '.join(stored.scopes)}")
+
+
+@app.command("logout")
+def logout(account: Annotated[str, typer.Option("--account")] = "default") -> None:
+    """Forget a Google account's tokens."""
+    from aide_core.google.accounts import AccountStore
+
+    AccountStore(open_credentials(settings_or_exit())).delete(account)
+    console.print(f"Removed account '{account}'.")

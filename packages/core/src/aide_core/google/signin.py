@@ -1,0 +1,166 @@
+"""`sign_in`: the installed-app OAuth flow (google-auth-oauthlib) with PKCE, on a free loopback port.
+
+google-auth-oauthlib's `InstalledAppFlow.run_local_server` does the work: it binds a loopback server on a free
+port, builds the authorization URL (with a PKCE S256 challenge and a random `state`), opens it in the browser,
+takes the one redirect, checks `state` and exchanges the code. aide adds `access_type=offline`, asks for consent
+again when it holds no refresh token for the account (Google only returns one on consent), keeps the refresh token
+it already had when Google sends none, and stores the result in the credential store.
+
+The client id and secret come from a client_secret.json (`--client-secrets PATH` or `GOOGLE_CLIENT_SECRETS`) or
+from `GOOGLE_CLIENT_ID` and `GOOGLE_CLIENT_SECRET`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import webbrowser
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from aide_core.errors import ConfigError
+from aide_core.google.accounts import AccountStore, GoogleAccount, check_account_name
+from aide_core.google.scopes import SCOPES, Level
+
+GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+_BROWSER = "aide-sign-in"
+
+
+def client_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The OAuth client ({"installed": {...}}) from a client_secret.json or the environment."""
+    env = os.environ if environ is None else environ
+    file = path or (Path(env["GOOGLE_CLIENT_SECRETS"]) if env.get("GOOGLE_CLIENT_SECRETS") else None)
+    if file is not None:
+        try:
+            data: Any = json.loads(file.read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot read the OAuth client file ({exc})", source=str(file)) from None
+        if not isinstance(data, dict):
+            raise ConfigError("not an OAuth client file", source=str(file))
+        section = cast(dict[str, Any], data).get("installed") or cast(dict[str, Any], data).get("web")
+        if not isinstance(section, dict) or "client_id" not in section:
+            raise ConfigError("expected an 'installed' (desktop app) OAuth client", source=str(file))
+        return {"installed": dict(cast(dict[str, Any], section))}
+    client_id, secret = env.get("GOOGLE_CLIENT_ID"), env.get("GOOGLE_CLIENT_SECRET")
+    if not client_id or not secret:
+        raise ConfigError(
+            "no OAuth client: pass --client-secrets PATH (a desktop-app client_secret.json from the Google Cloud "
+            "console), or set GOOGLE_CLIENT_SECRETS, or GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET",
+            source="the environment",
+        )
+    return {
+        "installed": {
+            "client_id": client_id,
+            "client_secret": secret,
+            "auth_uri": GOOGLE_AUTH_URI,
+            "token_uri": GOOGLE_TOKEN_URI,
+            "redirect_uris": ["http://localhost"],
+        }
+    }
+
+
+def _loopback(uri: str) -> bool:
+    parts = urlsplit(uri)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+
+
+class _Opener(webbrowser.BaseBrowser):
+    """A "browser" that hands the authorization URL to a callable (tests, or printing it for a remote shell)."""
+
+    def __init__(self, open_url: Callable[[str], None]) -> None:
+        super().__init__(_BROWSER)
+        self._open_url = open_url
+
+    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+        self._open_url(url)
+        return True
+
+
+def sign_in(
+    accounts: AccountStore,
+    *,
+    account: str = "default",
+    level: Level = "send",
+    config: dict[str, Any],
+    open_url: Callable[[str], None] | None = None,
+    login_hint: str | None = None,
+    timeout_seconds: float | None = 300,
+) -> GoogleAccount:
+    """Run the flow and store the account; returns it. `open_url` replaces the system browser (it is called with
+    the authorization URL while the loopback server waits for the redirect)."""
+    from google_auth_oauthlib.flow import InstalledAppFlow  # pyright: ignore[reportMissingTypeStubs]
+
+    check_account_name(account)
+    installed = cast(dict[str, Any], config["installed"])
+    if _loopback(str(installed.get("token_uri", ""))):
+        # a local OAuth endpoint (aide's sandbox) speaks plain HTTP; oauthlib refuses that unless told
+        os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    previous = accounts.get(account)
+    scopes = list(SCOPES[level])
+    flow: Any = InstalledAppFlow.from_client_config(config, scopes=scopes)  # pyright: ignore[reportUnknownMemberType]
+    extra: dict[str, str] = {"access_type": "offline", "include_granted_scopes": "true"}
+    if previous is None or not previous.has_refresh_token:
+        extra["prompt"] = "consent"
+    if login_hint:
+        extra["login_hint"] = login_hint
+    browser = None
+    if open_url is not None:
+        webbrowser.register(_BROWSER, None, _Opener(open_url))
+        browser = _BROWSER
+    try:
+        credentials: Any = flow.run_local_server(
+            host="127.0.0.1",
+            port=0,
+            open_browser=True,
+            browser=browser,
+            authorization_prompt_message="Opening the browser to sign in; if it does not open, visit:\n{url}",
+            success_message="aide is signed in. You can close this window.",
+            timeout_seconds=timeout_seconds,
+            **extra,
+        )
+    finally:
+        flow.oauth2session.close()
+    refresh_token = credentials.refresh_token or (previous.data.get("refresh_token") if previous else None)
+    granted = list(credentials.granted_scopes or credentials.scopes or scopes)
+    data: dict[str, Any] = {
+        "type": "authorized_user",
+        "token": credentials.token,
+        "refresh_token": refresh_token,
+        "token_uri": installed.get("token_uri", GOOGLE_TOKEN_URI),
+        "client_id": installed["client_id"],
+        "client_secret": installed.get("client_secret"),
+        "scopes": granted,
+        "expiry": credentials.expiry.isoformat() + "+00:00" if credentials.expiry else None,
+        "level": level,
+        "email": login_hint or (previous.email if previous else None),
+    }
+    stored = GoogleAccount(account, data)
+    accounts.save(stored)
+    return stored
+
+
+def add_service_account(
+    accounts: AccountStore, *, account: str, key_file: Path, subject: str, level: Level = "compose"
+) -> GoogleAccount:
+    """Store a service account key to act, by domain-wide delegation, as `subject`."""
+    check_account_name(account)
+    try:
+        info: Any = json.loads(key_file.read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the service account key ({exc})", source=str(key_file)) from None
+    if not isinstance(info, dict) or cast(dict[str, Any], info).get("type") != "service_account":
+        raise ConfigError("not a service account key file", source=str(key_file))
+    data: dict[str, Any] = {
+        "type": "service_account",
+        "info": info,
+        "subject": subject,
+        "scopes": list(SCOPES[level]),
+        "level": level,
+        "email": subject,
+    }
+    stored = GoogleAccount(account, data)
+    accounts.save(stored)
+    return stored

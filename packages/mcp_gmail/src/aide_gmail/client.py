@@ -1,0 +1,214 @@
+"""The Gmail API for one account: google-api-python-client calls under aide's retry policy, errors mapped to
+`AideError`s.
+
+Reads and label changes are retried (429, 5xx, connection errors, Retry-After honoured); sends and draft creation
+are never retried, because a 5xx does not tell whether the message went out. One service object per thread:
+httplib2 is not thread-safe, and sync tools run in worker threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from aide_core.errors import PermissionDenied
+from aide_core.google.accounts import refresh_failure, sign_in_command
+from aide_core.google.service import build_service
+from aide_core.retry import RetryPolicy, call_with_retry
+from aide_core.upstream import from_exception
+
+SERVICE = "Gmail"
+ME = "me"
+_BATCH = 50
+#: What a listing row needs: headers and the part tree with file names, no body data (where `fields` is honoured).
+_ROW_FIELDS = (
+    "id,threadId,labelIds,snippet,internalDate,payload(headers,filename,mimeType,"
+    "parts(filename,mimeType,parts(filename,mimeType,parts(filename,mimeType))))"
+)
+
+
+class GmailClient:
+    def __init__(
+        self,
+        account: str,
+        credentials: Any,
+        *,
+        root_url: str | None,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.account = account
+        self.credentials = credentials
+        self.root_url = root_url
+        self.policy = policy
+        self.sleep = sleep
+        self._local = threading.local()
+        self._email: str | None = None
+        self._labels: dict[str, str] | None = None
+        self._services: list[Any] = []
+        self._lock = threading.Lock()
+
+    def service(self) -> Any:
+        service = getattr(self._local, "service", None)
+        if service is None:
+            service = build_service("gmail", "v1", self.credentials, root_url=self.root_url)
+            self._local.service = service
+            with self._lock:
+                self._services.append(service)
+        return service
+
+    def close(self) -> None:
+        """Close every connection this client opened (one per thread that used it)."""
+        with self._lock:
+            services, self._services = self._services, []
+        for service in services:
+            service.close()
+
+    def call(self, request: Callable[[Any], Any], *, idempotent: bool = True) -> Any:
+        """`request(users_resource)` builds the request; it is executed under the retry policy."""
+        return self._run(lambda: request(self.service().users()).execute(), idempotent=idempotent)
+
+    def _run(self, attempt: Callable[[], Any], *, idempotent: bool) -> Any:
+        try:
+            return call_with_retry(
+                attempt, service=SERVICE, idempotent=idempotent, policy=self.policy, sleep=self.sleep
+            )
+        except Exception as exc:
+            refused = refresh_failure(exc, SERVICE, self.account)
+            if refused is not None:
+                raise refused from None
+            mapped = from_exception(SERVICE, exc)
+            if mapped is None:
+                raise
+            if isinstance(mapped, PermissionDenied) and "denied access" in mapped.message:
+                mapped.hint = (
+                    f"The account '{self.account}' was not granted the scope this needs. Ask the user to run: "
+                    f"{sign_in_command(self.account, 'full')}"
+                )
+            raise mapped from None
+
+    # -- reading ----------------------------------------------------------------------------------------------------
+    def email(self) -> str:
+        if self._email is None:
+            self._email = str(self.call(lambda u: u.getProfile(userId=ME))["emailAddress"])
+        return self._email
+
+    def label_names(self) -> dict[str, str]:
+        """Label id -> name (user labels have ids such as Label_12), read once per client."""
+        if self._labels is None:
+            self._labels = {str(x["id"]): str(x["name"]) for x in self.labels()}
+        return self._labels
+
+    def list_messages(self, query: str, limit: int, page_token: str | None) -> dict[str, Any]:
+        return self.call(lambda u: u.messages().list(userId=ME, q=query, maxResults=limit, pageToken=page_token))
+
+    def get_message(self, message_id: str, fmt: str = "full", headers: list[str] | None = None) -> dict[str, Any]:
+        extra: dict[str, Any] = {"metadataHeaders": headers} if headers else {}
+        return self.call(lambda u: u.messages().get(userId=ME, id=message_id, format=fmt, **extra))
+
+    def list_row(self, message_id: str) -> dict[str, Any]:
+        """A message for a listing: headers and the part tree with file names, without body data where the
+        server honours `fields`."""
+        return self.call(lambda u: u.messages().get(userId=ME, id=message_id, format="full", fields=_ROW_FIELDS))
+
+    def list_rows(self, ids: list[str]) -> list[dict[str, Any]]:
+        """`list_row` for many messages in batch requests (50 a batch, as Gmail advises); a part that fails (a
+        per-part 429, say) is fetched again on its own, under the retry policy."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), _BATCH):
+            chunk = [i for i in ids[start : start + _BATCH] if i not in found]
+
+            def attempt(chunk: list[str] = chunk) -> None:
+                def collect(request_id: str, response: Any, exception: Any) -> None:
+                    if exception is None and isinstance(response, dict):
+                        found[request_id] = response
+
+                batch = self.service().new_batch_http_request(callback=collect)
+                messages = self.service().users().messages()
+                for message_id in chunk:
+                    if message_id not in found:
+                        request = messages.get(userId=ME, id=message_id, format="full", fields=_ROW_FIELDS)
+                        batch.add(request, request_id=message_id)
+                batch.execute()
+
+            self._run(attempt, idempotent=True)
+        for message_id in ids:
+            if message_id not in found:
+                found[message_id] = self.list_row(message_id)
+        return [found[message_id] for message_id in ids]
+
+    def get_thread(self, thread_id: str) -> dict[str, Any]:
+        return self.call(lambda u: u.threads().get(userId=ME, id=thread_id, format="full"))
+
+    def attachment(self, message_id: str, attachment_id: str) -> bytes:
+        from aide_gmail.message import unb64
+
+        body = self.call(lambda u: u.messages().attachments().get(userId=ME, messageId=message_id, id=attachment_id))
+        return unb64(str(body.get("data", "")))
+
+    # -- writing ----------------------------------------------------------------------------------------------------
+    def send(self, raw: str, thread_id: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"raw": raw} | ({"threadId": thread_id} if thread_id else {})
+        return self.call(lambda u: u.messages().send(userId=ME, body=body), idempotent=False)
+
+    def create_draft(self, raw: str, thread_id: str | None) -> dict[str, Any]:
+        message: dict[str, Any] = {"raw": raw} | ({"threadId": thread_id} if thread_id else {})
+        return self.call(lambda u: u.drafts().create(userId=ME, body={"message": message}), idempotent=False)
+
+    def update_draft(self, draft_id: str, raw: str, thread_id: str | None) -> dict[str, Any]:
+        message: dict[str, Any] = {"raw": raw} | ({"threadId": thread_id} if thread_id else {})
+        body = {"id": draft_id, "message": message}
+        return self.call(lambda u: u.drafts().update(userId=ME, id=draft_id, body=body))
+
+    def get_draft(self, draft_id: str) -> dict[str, Any]:
+        return self.call(lambda u: u.drafts().get(userId=ME, id=draft_id, format="full"))
+
+    def list_drafts(self, limit: int, page_token: str | None) -> dict[str, Any]:
+        return self.call(lambda u: u.drafts().list(userId=ME, maxResults=limit, pageToken=page_token))
+
+    def send_draft(self, draft_id: str) -> dict[str, Any]:
+        return self.call(lambda u: u.drafts().send(userId=ME, body={"id": draft_id}), idempotent=False)
+
+    def delete_draft(self, draft_id: str) -> None:
+        self.call(lambda u: u.drafts().delete(userId=ME, id=draft_id))
+
+    def batch_modify(self, ids: list[str], add: list[str], remove: list[str]) -> None:
+        body = {"ids": ids, "addLabelIds": add, "removeLabelIds": remove}
+        self.call(lambda u: u.messages().batchModify(userId=ME, body=body))
+
+    def trash(self, message_id: str) -> dict[str, Any]:
+        return self.call(lambda u: u.messages().trash(userId=ME, id=message_id))
+
+    def untrash(self, message_id: str) -> dict[str, Any]:
+        return self.call(lambda u: u.messages().untrash(userId=ME, id=message_id))
+
+    # -- labels and history -----------------------------------------------------------------------------------------
+    def labels(self) -> list[dict[str, Any]]:
+        return list(self.call(lambda u: u.labels().list(userId=ME)).get("labels") or [])
+
+    def create_label(self, name: str) -> dict[str, Any]:
+        body = {"name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"}
+        return self.call(lambda u: u.labels().create(userId=ME, body=body), idempotent=False)
+
+    def rename_label(self, label_id: str, name: str) -> dict[str, Any]:
+        return self.call(lambda u: u.labels().patch(userId=ME, id=label_id, body={"name": name}))
+
+    def delete_label(self, label_id: str) -> None:
+        self.call(lambda u: u.labels().delete(userId=ME, id=label_id))
+
+    def history(self, start: str, page_token: str | None, limit: int) -> dict[str, Any]:
+        return self.call(
+            lambda u: u.history().list(userId=ME, startHistoryId=start, pageToken=page_token, maxResults=limit)
+        )
+
+    # -- filters ----------------------------------------------------------------------------------------------------
+    def filters(self) -> list[dict[str, Any]]:
+        return list(self.call(lambda u: u.settings().filters().list(userId=ME)).get("filter") or [])
+
+    def create_filter(self, criteria: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
+        body = {"criteria": criteria, "action": action}
+        return self.call(lambda u: u.settings().filters().create(userId=ME, body=body), idempotent=False)
+
+    def delete_filter(self, filter_id: str) -> None:
+        self.call(lambda u: u.settings().filters().delete(userId=ME, id=filter_id))

@@ -1,0 +1,68 @@
+"""Gmail servers built in-process against the sandbox (the `sandbox` fixture resets it to the seed each test), talked
+to through `mcp.Client`; the Gmail API is driven by the real google-api-python-client over loopback HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from aide_core.settings import AideSettings
+from aide_gmail.server import spec
+from aide_gmail.state import GmailSettings
+from aide_sandbox.app import SandboxHandle
+
+
+class Gmail:
+    """A client of one Gmail server, with shortcuts that assert how the call went."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    async def call(self, tool: str, **arguments: Any) -> dict[str, Any]:
+        result = await self.client.call_tool(tool, arguments)
+        assert not result.is_error, result.content
+        assert result.structured_content is not None
+        return result.structured_content
+
+    async def error(self, tool: str, **arguments: Any) -> str:
+        result = await self.client.call_tool(tool, arguments)
+        assert result.is_error, result.structured_content
+        return " ".join(getattr(block, "text", "") for block in result.content)
+
+    async def tools(self) -> list[str]:
+        return [tool.name for tool in (await self.client.list_tools()).tools]
+
+
+GmailFactory = Callable[..., Any]
+
+
+def sandbox_config(sandbox: SandboxHandle, **config: Any) -> GmailSettings:
+    base = {
+        "base_url": sandbox.urls["gmail"],
+        "authorized_user": sandbox.authorized_user(),
+        "confirm": "never",
+        "retry_backoff_seconds": 0,
+    }
+    return GmailSettings.model_validate(base | config)
+
+
+@pytest.fixture
+def gmail_server(sandbox: SandboxHandle, settings: AideSettings) -> GmailFactory:
+    """`async with gmail_server(**settings) as gmail:` a client of a Gmail server signed in to the sandbox's first
+    account (pass `authorized_user=None` for a server with no account in its settings; `elicitation=` a client
+    callback that answers confirmations)."""
+
+    @asynccontextmanager
+    async def open_server(elicitation: Any = None, **config: Any) -> AsyncIterator[Gmail]:
+        runtime = spec.make_runtime(settings, sandbox_config(sandbox, **config))
+        try:
+            async with Client(spec.build(runtime=runtime), elicitation_callback=elicitation) as client:
+                yield Gmail(client)
+        finally:
+            runtime.close()
+
+    return open_server

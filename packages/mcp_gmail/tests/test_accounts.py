@@ -1,0 +1,316 @@
+"""Google sign-in against the sandbox's OAuth endpoint, tokens kept and refreshed in the credential store, several
+accounts, and tools listed by what an account's sign-in allows."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import httpx
+import pytest
+from mcp import Client
+from oauthlib.oauth2.rfc6749.errors import MismatchingStateError
+from typer.testing import CliRunner
+
+from aide_core.credentials import open_credentials
+from aide_core.google.accounts import AccountStore, stored_credentials
+from aide_core.google.scopes import Level
+from aide_core.google.signin import add_service_account, sign_in
+from aide_core.settings import AideSettings
+from aide_gmail.server import spec
+from aide_sandbox.app import SandboxHandle
+from aide_sandbox.testing import ME, SAM
+
+DEFAULT_TIER = [
+    "search_emails", "read_email", "read_thread", "draft_email", "send_email", "reply", "send_draft",
+    "label_emails", "trash_emails",
+]  # fmt: skip
+
+
+@pytest.fixture
+def accounts(settings: AideSettings, monkeypatch: pytest.MonkeyPatch) -> AccountStore:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the sandbox's OAuth endpoint is plain HTTP
+    return AccountStore(open_credentials(settings))
+
+
+def browser(tamper: Callable[[str], str] = lambda url: url) -> tuple[Callable[[str], None], list[str]]:
+    """A browser for the loopback flow: it opens the authorization URL (the sandbox approves at once) and follows
+    the redirect to the flow's loopback server, on its own thread while the flow waits."""
+    opened: list[str] = []
+
+    def visit(url: str) -> None:
+        opened.append(url)
+        with httpx.Client(follow_redirects=False, timeout=10) as http:
+            location = http.get(tamper(url)).headers["location"]
+            http.get(location)
+
+    def open_url(url: str) -> None:
+        threading.Thread(target=visit, args=(url,), daemon=True).start()
+
+    return open_url, opened
+
+
+def oauth_config(sandbox: SandboxHandle) -> dict[str, Any]:
+    return {"installed": sandbox.oauth_client() | {"redirect_uris": ["http://127.0.0.1"]}}
+
+
+def signed_in(
+    sandbox: SandboxHandle, accounts: AccountStore, name: str = "work", level: Level = "send", who: str = ME
+) -> list[str]:
+    open_url, opened = browser()
+    sign_in(
+        accounts, account=name, level=level, config=oauth_config(sandbox), open_url=open_url, login_hint=who,
+        timeout_seconds=10,
+    )  # fmt: skip
+    return opened
+
+
+@pytest.fixture
+def server(settings: AideSettings, sandbox: SandboxHandle) -> Iterator[Callable[..., Any]]:
+    """Build servers that know only the stored accounts (nothing in settings), closed at the end."""
+    runtimes: list[Any] = []
+
+    def build(**config: Any) -> Any:
+        table = {"base_url": sandbox.urls["gmail"], "confirm": "never", "retry_backoff_seconds": 0} | config
+        runtime = spec.make_runtime(settings, spec.settings_model.model_validate(table))
+        runtimes.append(runtime)
+        return spec.build(runtime=runtime)
+
+    yield build
+    for runtime in runtimes:
+        runtime.close()
+
+
+async def call(server: Any, tool: str, **arguments: Any) -> Any:
+    async with Client(server) as client:
+        return await client.call_tool(tool, arguments)
+
+
+def text(result: Any) -> str:
+    return " ".join(getattr(block, "text", "") for block in result.content)
+
+
+def test_sign_in_runs_the_pkce_loopback_flow_and_stores_the_account_encrypted(
+    sandbox: SandboxHandle, accounts: AccountStore, settings: AideSettings
+) -> None:
+    opened = signed_in(sandbox, accounts)
+    query = parse_qs(urlsplit(opened[0]).query)
+    assert query["access_type"] == ["offline"] and query["prompt"] == ["consent"]
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
+    assert query["redirect_uri"][0].startswith("http://127.0.0.1:") and query["state"][0]
+    stored = accounts.get("work")
+    assert stored is not None and stored.level == "send" and stored.email == ME
+    assert stored.data["token"].startswith("ya29.") and stored.data["refresh_token"].startswith("1//")
+    assert "https://www.googleapis.com/auth/gmail.send" in stored.scopes
+    secrets_file = settings.home / "secrets" / "credentials.enc"
+    assert stored.data["refresh_token"].encode() not in secrets_file.read_bytes()
+
+
+def test_signing_in_again_keeps_the_refresh_token_and_skips_the_consent_prompt(
+    sandbox: SandboxHandle, accounts: AccountStore
+) -> None:
+    signed_in(sandbox, accounts)
+    first = accounts.get("work")
+    assert first is not None
+    opened = signed_in(sandbox, accounts, level="full")
+    assert "prompt" not in parse_qs(urlsplit(opened[0]).query)
+    again = accounts.get("work")
+    assert again is not None and again.level == "full" and again.has_refresh_token
+
+
+def test_a_redirect_with_a_forged_state_is_refused(sandbox: SandboxHandle, accounts: AccountStore) -> None:
+    def forge(url: str) -> str:
+        parts = urlsplit(url)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()} | {"state": "forged"}
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    open_url, _ = browser(forge)
+    with pytest.raises(MismatchingStateError):
+        sign_in(accounts, account="work", config=oauth_config(sandbox), open_url=open_url, timeout_seconds=10)
+    assert accounts.get("work") is None
+
+
+@pytest.mark.anyio
+async def test_an_expired_token_is_refreshed_written_back_and_still_there_after_a_restart(
+    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any]
+) -> None:
+    signed_in(sandbox, accounts)
+    before = accounts.get("work")
+    assert before is not None
+    first = server()
+    assert not (await call(first, "search_emails", query="subject:invitation", limit=1)).is_error
+    assert sandbox.expire_tokens(ME) >= 1
+    refreshed = await call(first, "search_emails", query="subject:invitation", limit=1)
+    assert not refreshed.is_error, text(refreshed)
+    after = accounts.get("work")
+    assert after is not None and after.data["token"] != before.data["token"] and after.data["expiry"]
+    restarted = server()  # a new server process would read the same store
+    assert not (await call(restarted, "search_emails", query="subject:invitation", limit=1)).is_error
+    latest = accounts.get("work")
+    assert latest is not None and latest.data["token"] == after.data["token"]  # no second refresh was needed
+
+
+@pytest.mark.anyio
+async def test_a_revoked_sign_in_answers_with_the_command_that_signs_in_again(
+    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any]
+) -> None:
+    signed_in(sandbox, accounts)
+    stored = accounts.get("work")
+    assert stored is not None
+    assert sandbox.revoke(stored.data["refresh_token"])
+    result = await call(server(), "search_emails", query="x")
+    assert result.is_error
+    assert "sign-in for account 'work' has expired or was revoked" in text(result)
+    assert "Ask the user to run: aide auth google --account work" in text(result)
+
+
+@pytest.mark.anyio
+async def test_before_any_sign_in_the_default_tier_is_listed_and_calls_say_how_to_sign_in(
+    server: Callable[..., Any],
+) -> None:
+    built = server()
+    async with Client(built) as client:
+        names = [tool.name for tool in (await client.list_tools()).tools]
+        result = await client.call_tool("search_emails", {"query": "x"})
+    assert names == DEFAULT_TIER
+    assert result.is_error and "Gmail has no signed-in account. Ask the user to run: aide auth google" in text(result)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [
+        ("readonly", ["search_emails", "read_email", "read_thread"]),
+        ("organize", ["search_emails", "read_email", "read_thread", "label_emails", "trash_emails"]),
+        ("compose", ["search_emails", "read_email", "read_thread", "draft_email", "label_emails", "trash_emails"]),
+        ("send", DEFAULT_TIER),
+    ],
+)
+async def test_only_the_tools_an_accounts_sign_in_allows_are_listed(
+    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any], level: Level, expected: list[str]
+) -> None:
+    signed_in(sandbox, accounts, level=level)
+    async with Client(server()) as client:
+        names = [tool.name for tool in (await client.list_tools()).tools]
+    assert names == expected
+
+
+@pytest.mark.anyio
+async def test_readonly_scopes_alone_never_list_a_tool_that_would_get_403(
+    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any]
+) -> None:
+    signed_in(sandbox, accounts, level="readonly")
+    stored = accounts.get("work")
+    assert stored is not None
+    stored.data["level"] = "full"  # even when the level would allow more, the granted scopes decide
+    accounts.save(stored)
+    async with Client(server(tier="extended")) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        listed = await client.call_tool("list_labels", {})
+    assert names == {
+        "search_emails", "read_email", "read_thread", "list_drafts", "list_labels", "get_attachment", "history_since",
+        "list_filters",
+    }  # fmt: skip
+    assert not listed.is_error
+
+
+@pytest.mark.anyio
+async def test_every_tool_takes_an_account_and_the_accounts_resource_lists_them(
+    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any]
+) -> None:
+    signed_in(sandbox, accounts, name="personal", who=SAM, level="readonly")
+    built = server(authorized_user=sandbox.authorized_user())  # plus the sandbox's account, as "default"
+    async with Client(built) as client:
+        tools = (await client.list_tools()).tools
+        sam = await client.call_tool("search_emails", {"query": "subject:membership", "account": "personal"})
+        by_address = await client.call_tool("search_emails", {"query": "subject:membership", "account": SAM})
+        alex = await client.call_tool("search_emails", {"query": "subject:membership"})
+        unknown = await client.call_tool("search_emails", {"query": "x", "account": "nobody"})
+        listing = await client.read_resource("gmail://accounts")
+    assert all("account" in tool.input_schema["properties"] for tool in tools)
+    assert sam.structured_content is not None and by_address.structured_content is not None
+    assert [r["subject"] for r in sam.structured_content["emails"]] == ["Your membership renewal"]
+    assert by_address.structured_content == sam.structured_content
+    assert alex.structured_content is not None and alex.structured_content["emails"] == []
+    assert unknown.is_error and "No account named 'nobody'" in text(unknown) and "default, personal" in text(unknown)
+    shown = json.loads(getattr(listing.contents[0], "text", ""))
+    assert {(a["name"], a["email"], a["level"]) for a in shown["accounts"]} == {
+        ("personal", SAM, "readonly"),
+        ("default", ME, "full"),
+    }
+    personal = next(a for a in shown["accounts"] if a["name"] == "personal")
+    assert "https://www.googleapis.com/auth/gmail.readonly" in personal["scopes"]
+    assert shown["default"] == "default"
+
+
+@pytest.mark.anyio
+async def test_a_call_an_account_is_not_signed_in_for_names_the_command_that_grants_it(
+    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any]
+) -> None:
+    signed_in(sandbox, accounts, name="personal", who=SAM, level="readonly")
+    built = server(authorized_user=sandbox.authorized_user())
+    result = await call(built, "draft_email", to=[ME], subject="x", body="y", account="personal")
+    assert result.is_error
+    assert "Ask the user to run: aide auth google --account personal --scopes compose" in text(result)
+
+
+def test_a_service_account_with_delegation_is_stored_and_acts_as_its_subject(
+    accounts: AccountStore, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key_file = tmp_path / "sa.json"
+    key_file.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "p",
+                "private_key_id": "k1",
+                "private_key": pem.decode(),
+                "client_email": "aide@p.iam.gserviceaccount.com",
+                "client_id": "1",
+                "token_uri": "https://oauth2.googleapis.com/token",
+            }
+        )
+    )
+    add_service_account(accounts, account="company", key_file=key_file, subject="alex@company.example", level="send")
+    stored = accounts.get("company")
+    assert stored is not None and stored.kind == "service_account" and stored.email == "alex@company.example"
+    credentials = stored_credentials(accounts, stored)
+    assert type(credentials).__module__ == "google.oauth2.service_account"
+    assert credentials._subject == "alex@company.example"  # type: ignore[attr-defined]
+    assert "https://www.googleapis.com/auth/gmail.send" in (credentials.scopes or [])  # type: ignore[attr-defined]
+
+
+def test_aide_auth_lists_and_removes_accounts(sandbox: SandboxHandle, accounts: AccountStore) -> None:
+    from aide_core.google.cli import app
+
+    signed_in(sandbox, accounts, name="personal", who=SAM, level="readonly")
+    runner = CliRunner()
+    listed = runner.invoke(app, ["list"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.split()[:3] == ["personal", SAM, "readonly"]
+    removed = runner.invoke(app, ["logout", "--account", "personal"])
+    assert removed.exit_code == 0 and accounts.get("personal") is None
+
+
+@pytest.mark.anyio
+async def test_a_403_for_a_missing_scope_names_the_command_that_grants_it(
+    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any]
+) -> None:
+    signed_in(sandbox, accounts, level="readonly")
+    stored = accounts.get("work")
+    assert stored is not None
+    stored.data |= {"level": "full", "scopes": [*stored.scopes, "https://www.googleapis.com/auth/gmail.modify"]}
+    accounts.save(stored)  # the record claims more than Google granted: Gmail itself answers 403
+    result = await call(server(), "draft_email", to=[SAM], subject="x", body="y")
+    assert result.is_error
+    assert "Gmail denied access: Request had insufficient authentication scopes" in text(result)
+    assert "Ask the user to run: aide auth google --account work --scopes full" in text(result)
