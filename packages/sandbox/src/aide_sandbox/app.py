@@ -3,11 +3,12 @@
 Layout: one port, one Starlette app, one prefix per service, each an app of its own:
 
     /gmail/      Gmail v1 API root (the client appends gmail/v1/..., upload/gmail/v1/..., batch)
+    /calendar/   Calendar v3 API root (the client appends calendar/v3/..., batch/calendar/v3)
     /oauth/      Google OAuth (authorize, token, revoke, tokeninfo)
     /admin/      faults, token expiry, reset
 
-Calendar (`/calendar/`), Notion, Twilio and the LLM fakes mount beside these as they land; each gets its own prefix,
-so a client is pointed at a service by its own base URL and services never share routes.
+Notion, Twilio and the LLM fakes mount beside these as they land; each gets its own prefix, so a client is pointed
+at a service by its own base URL and services never share routes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from aide_sandbox import admin
+from aide_sandbox.calendar.routes import CalendarApi
+from aide_sandbox.calendar.store import SCHEMA as CALENDAR_SCHEMA
+from aide_sandbox.calendar.store import Calendars, Update
 from aide_sandbox.db import Database
 from aide_sandbox.faults import Faults
 from aide_sandbox.gmail.routes import Gmail
@@ -49,16 +53,21 @@ class Sandbox:
     ) -> None:
         self.state = state
         self.clock = clock
-        self.db = Database(state / DB_NAME if state else ":memory:", [AUTH_SCHEMA, GMAIL_SCHEMA])
+        self.db = Database(state / DB_NAME if state else ":memory:", [AUTH_SCHEMA, GMAIL_SCHEMA, CALENDAR_SCHEMA])
         self.faults = Faults()
         self.tokens = TokenStore(self.db, lifetime=token_lifetime, clock=clock)
         self.mailboxes = Mailboxes(self.db, clock)
         gmail = GoogleService(
             load_api("gmail", "v1"), Gmail(self.mailboxes, clock).handlers(), self.tokens, self.faults, "gmail"
         )
+        self.calendars = Calendars(self.db, clock)
+        calendar = GoogleService(
+            load_api("calendar", "v3"), CalendarApi(self.calendars).handlers(), self.tokens, self.faults, "calendar"
+        )
         self.app = Starlette(
             routes=[
                 Mount("/gmail", app=gmail),
+                Mount("/calendar", app=calendar),
                 Mount("/oauth", routes=OAuthApp(self.tokens).routes()),
                 Mount("/admin", routes=admin.routes(self)),
             ]
@@ -107,7 +116,11 @@ class SandboxHandle:
     @property
     def urls(self) -> dict[str, str]:
         """Per service, exactly what its official client is pointed at (Google ones are API roots)."""
-        return {"gmail": f"{self.base_url}/gmail/", "oauth": f"{self.base_url}/oauth/"}
+        return {
+            "gmail": f"{self.base_url}/gmail/",
+            "calendar": f"{self.base_url}/calendar/",
+            "oauth": f"{self.base_url}/oauth/",
+        }
 
     @property
     def admin_url(self) -> str:
@@ -153,6 +166,7 @@ class SandboxHandle:
         return {
             "oauth": self.oauth_client(),
             "gmail": {email: self.authorized_user(email) for email in self.accounts()},
+            "calendar": {email: self.authorized_user(email) for email in self.accounts()},
         }
 
     def announcement(self) -> dict[str, Any]:
@@ -180,6 +194,20 @@ class SandboxHandle:
         service = build_service("gmail", "v1", self.urls["gmail"], credentials or self.google_credentials(account))
         self._clients.append(service)
         return service
+
+    def calendar(self, account: str | None = None, credentials: Credentials | None = None) -> Any:
+        """A google-api-python-client Calendar v3 service for `account` (default: the first seeded one)."""
+        from aide_sandbox.google.client import build_service
+
+        service = build_service(
+            "calendar", "v3", self.urls["calendar"], credentials or self.google_credentials(account)
+        )
+        self._clients.append(service)
+        return service
+
+    def calendar_updates(self) -> list[Update]:
+        """The notifications Calendar would have sent (`sendUpdates`), oldest first, since the last reset."""
+        return self.sandbox.calendars.updates()
 
     def close_clients(self) -> None:
         """Close the connections of every client this handle built (tests call it after each test)."""

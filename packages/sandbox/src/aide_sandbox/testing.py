@@ -4,6 +4,7 @@ through the `pytest11` entry point, so every package of the workspace can use th
 - `sandbox_server` (session): one sandbox on a free loopback port, in this process, seeded once;
 - `sandbox` (per test): that sandbox reset to the seed data, with no faults (a reset is a page copy, not a reseed);
 - `gmail` (per test): a google-api-python-client Gmail service for the first seeded account;
+- `calendar` (per test): a google-api-python-client Calendar v3 service for the same account;
 
 and helpers to build messages (`mail`, `raw`) and read answers (`unb64`, `error_of`, `headers_of`).
 
@@ -53,6 +54,12 @@ def sandbox(sandbox_server: SandboxHandle) -> Iterator[SandboxHandle]:
 @pytest.fixture
 def gmail(sandbox: SandboxHandle) -> Any:
     return sandbox.gmail()
+
+
+@pytest.fixture
+def calendar(sandbox: SandboxHandle) -> Any:
+    """A google-api-python-client Calendar v3 service for the first seeded account (Alex, Europe/Berlin)."""
+    return sandbox.calendar()
 
 
 ME = "alex.rivera@example.com"

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 def seed_all(sandbox: Sandbox) -> None:
     from aide_sandbox.seed.accounts import ACCOUNTS
+    from aide_sandbox.seed.calendar import seed_calendars
     from aide_sandbox.seed.gmail import seed_mailbox
 
     sandbox.tokens.register_client()
@@ -21,3 +22,4 @@ def seed_all(sandbox: Sandbox) -> None:
         sandbox.mailboxes.create(account.email)
     for account in ACCOUNTS:
         seed_mailbox(sandbox.mailboxes, account)
+    seed_calendars(sandbox.calendars)
