@@ -4,6 +4,7 @@ Layout: one port, one Starlette app, one prefix per service, each an app of its 
 
     /gmail/      Gmail v1 API root (the client appends gmail/v1/..., upload/gmail/v1/..., batch)
     /calendar/   Calendar v3 API root (the client appends calendar/v3/..., batch/calendar/v3)
+    /notion      Notion API (notion-client appends /v1/...)
     /oauth/      Google OAuth (authorize, token, revoke, tokeninfo)
     /admin/      faults, token expiry, reset
 
@@ -36,6 +37,9 @@ from aide_sandbox.google.auth import CLIENT_ID, CLIENT_SECRET, FULL_SCOPES, OAut
 from aide_sandbox.google.auth import SCHEMA as AUTH_SCHEMA
 from aide_sandbox.google.discovery import load_api
 from aide_sandbox.google.service import GoogleService
+from aide_sandbox.notion.routes import NotionApp
+from aide_sandbox.notion.store import SCHEMA as NOTION_SCHEMA
+from aide_sandbox.notion.store import Workspaces
 from aide_sandbox.server import ServerThread, bind
 
 if TYPE_CHECKING:
@@ -53,7 +57,9 @@ class Sandbox:
     ) -> None:
         self.state = state
         self.clock = clock
-        self.db = Database(state / DB_NAME if state else ":memory:", [AUTH_SCHEMA, GMAIL_SCHEMA, CALENDAR_SCHEMA])
+        self.db = Database(
+            state / DB_NAME if state else ":memory:", [AUTH_SCHEMA, GMAIL_SCHEMA, CALENDAR_SCHEMA, NOTION_SCHEMA]
+        )
         self.faults = Faults()
         self.tokens = TokenStore(self.db, lifetime=token_lifetime, clock=clock)
         self.mailboxes = Mailboxes(self.db, clock)
@@ -64,8 +70,10 @@ class Sandbox:
         calendar = GoogleService(
             load_api("calendar", "v3"), CalendarApi(self.calendars).handlers(), self.tokens, self.faults, "calendar"
         )
+        self.notion = Workspaces(self.db, clock)
         self.app = Starlette(
             routes=[
+                Mount("/notion", app=NotionApp(self.notion, self.faults)),
                 Mount("/gmail", app=gmail),
                 Mount("/calendar", app=calendar),
                 Mount("/oauth", routes=OAuthApp(self.tokens).routes()),
@@ -107,6 +115,7 @@ class SandboxHandle:
     port: int
     _temp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
     _clients: list[Resource] = field(default_factory=list["Resource"], repr=False)
+    _closers: list[Callable[[], object]] = field(default_factory=list[Callable[[], object]], repr=False)
 
     @property
     def base_url(self) -> str:
@@ -119,6 +128,7 @@ class SandboxHandle:
         return {
             "gmail": f"{self.base_url}/gmail/",
             "calendar": f"{self.base_url}/calendar/",
+            "notion": f"{self.base_url}/notion",
             "oauth": f"{self.base_url}/oauth/",
         }
 
@@ -167,6 +177,7 @@ class SandboxHandle:
             "oauth": self.oauth_client(),
             "gmail": {email: self.authorized_user(email) for email in self.accounts()},
             "calendar": {email: self.authorized_user(email) for email in self.accounts()},
+            "notion": {i.workspace_name: {"token": i.token} for i in self.sandbox.notion.integrations()},
         }
 
     def announcement(self) -> dict[str, Any]:
@@ -209,10 +220,26 @@ class SandboxHandle:
         """The notifications Calendar would have sent (`sendUpdates`), oldest first, since the last reset."""
         return self.sandbox.calendars.updates()
 
+    def notion_token(self, workspace: int = 0) -> str:
+        """The integration token of seeded workspace `workspace` (0: "Rivera Home", 1: "Northwind")."""
+        from aide_sandbox.seed.notion import NOTION_TOKENS
+
+        return NOTION_TOKENS[workspace]
+
+    def notion(self, workspace: int = 0, **options: Any) -> Any:
+        """A `notion_client.Client` for seeded workspace `workspace`; `options` go to the client (e.g. `retry`)."""
+        import notion_client
+
+        client = notion_client.Client(auth=self.notion_token(workspace), base_url=self.urls["notion"], **options)
+        self._closers.append(client.close)
+        return client
+
     def close_clients(self) -> None:
         """Close the connections of every client this handle built (tests call it after each test)."""
         while self._clients:
             self._clients.pop().close()
+        while self._closers:
+            self._closers.pop()()
 
     def expire_tokens(self, account: str | None = None) -> int:
         """Every access token of `account` (default: all) expires now; refresh tokens keep working."""

@@ -25,4 +25,5 @@ def start_for_settings(settings: AideSettings) -> AideSettings:
     sys.stderr.write(f"sandbox: emulators on {handle.base_url} (state in {settings.home / 'sandbox'})\n")
     gmail = settings.gmail | {"base_url": handle.urls["gmail"], "authorized_user": handle.authorized_user()}
     calendar = settings.calendar | {"base_url": handle.urls["calendar"], "authorized_user": handle.authorized_user()}
-    return settings.model_copy(update={"gmail": gmail, "calendar": calendar})
+    notion = settings.notion | {"base_url": handle.urls["notion"], "token": handle.notion_token()}
+    return settings.model_copy(update={"gmail": gmail, "calendar": calendar, "notion": notion})

@@ -5,6 +5,7 @@ through the `pytest11` entry point, so every package of the workspace can use th
 - `sandbox` (per test): that sandbox reset to the seed data, with no faults (a reset is a page copy, not a reseed);
 - `gmail` (per test): a google-api-python-client Gmail service for the first seeded account;
 - `calendar` (per test): a google-api-python-client Calendar v3 service for the same account;
+- `notion` (per test): a notion-client `Client` for the first seeded workspace;
 
 and helpers to build messages (`mail`, `raw`) and read answers (`unb64`, `error_of`, `headers_of`).
 
@@ -60,6 +61,12 @@ def gmail(sandbox: SandboxHandle) -> Any:
 def calendar(sandbox: SandboxHandle) -> Any:
     """A google-api-python-client Calendar v3 service for the first seeded account (Alex, Europe/Berlin)."""
     return sandbox.calendar()
+
+
+@pytest.fixture
+def notion(sandbox: SandboxHandle) -> Any:
+    """A `notion_client.Client` for the "Rivera Home" workspace (retries off: a test sees each answer)."""
+    return sandbox.notion(retry=False)
 
 
 ME = "alex.rivera@example.com"

@@ -12,6 +12,7 @@ def seed_all(sandbox: Sandbox) -> None:
     from aide_sandbox.seed.accounts import ACCOUNTS
     from aide_sandbox.seed.calendar import seed_calendars
     from aide_sandbox.seed.gmail import seed_mailbox
+    from aide_sandbox.seed.notion import seed_notion
 
     sandbox.tokens.register_client()
     with sandbox.db.transaction() as conn:
@@ -23,3 +24,4 @@ def seed_all(sandbox: Sandbox) -> None:
     for account in ACCOUNTS:
         seed_mailbox(sandbox.mailboxes, account)
     seed_calendars(sandbox.calendars)
+    seed_notion(sandbox.notion)
