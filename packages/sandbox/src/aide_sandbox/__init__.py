@@ -6,7 +6,7 @@
     handle.expire_tokens()                  # the next call answers 401, google-auth refreshes, the call succeeds
     handle.stop()
 
-Gmail, Calendar, Google OAuth and Notion exist so far; Twilio and the LLM fakes mount beside them as they land.
+Gmail, Calendar, Google OAuth, Notion and Twilio exist so far; the LLM fakes mount beside them as they land.
 """
 
 from __future__ import annotations

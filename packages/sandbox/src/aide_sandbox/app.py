@@ -5,6 +5,7 @@ Layout: one port, one Starlette app, one prefix per service, each an app of its 
     /gmail/      Gmail v1 API root (the client appends gmail/v1/..., upload/gmail/v1/..., batch)
     /calendar/   Calendar v3 API root (the client appends calendar/v3/..., batch/calendar/v3)
     /notion      Notion API (notion-client appends /v1/...)
+    /twilio      Twilio REST API: 2010-04-01 Messages and Lookup v2 (both of the client's domains point here)
     /oauth/      Google OAuth (authorize, token, revoke, tokeninfo)
     /admin/      faults, token expiry, reset
 
@@ -40,7 +41,12 @@ from aide_sandbox.google.service import GoogleService
 from aide_sandbox.notion.routes import NotionApp
 from aide_sandbox.notion.store import SCHEMA as NOTION_SCHEMA
 from aide_sandbox.notion.store import Workspaces
+from aide_sandbox.seed.twilio import DIRECTORY
 from aide_sandbox.server import ServerThread, bind
+from aide_sandbox.twilio.routes import TwilioApp
+from aide_sandbox.twilio.simulator import Simulator
+from aide_sandbox.twilio.store import SCHEMA as TWILIO_SCHEMA
+from aide_sandbox.twilio.store import Messaging
 
 if TYPE_CHECKING:
     from google.oauth2.credentials import Credentials
@@ -57,9 +63,8 @@ class Sandbox:
     ) -> None:
         self.state = state
         self.clock = clock
-        self.db = Database(
-            state / DB_NAME if state else ":memory:", [AUTH_SCHEMA, GMAIL_SCHEMA, CALENDAR_SCHEMA, NOTION_SCHEMA]
-        )
+        schemas = [AUTH_SCHEMA, GMAIL_SCHEMA, CALENDAR_SCHEMA, NOTION_SCHEMA, TWILIO_SCHEMA]
+        self.db = Database(state / DB_NAME if state else ":memory:", schemas)
         self.faults = Faults()
         self.tokens = TokenStore(self.db, lifetime=token_lifetime, clock=clock)
         self.mailboxes = Mailboxes(self.db, clock)
@@ -71,9 +76,13 @@ class Sandbox:
             load_api("calendar", "v3"), CalendarApi(self.calendars).handlers(), self.tokens, self.faults, "calendar"
         )
         self.notion = Workspaces(self.db, clock)
+        self.messaging = Messaging(self.db)
+        self.sms = Simulator(self.messaging, clock)
+        twilio = TwilioApp(self.messaging, self.faults, clock, DIRECTORY)
         self.app = Starlette(
             routes=[
                 Mount("/notion", app=NotionApp(self.notion, self.faults)),
+                Mount("/twilio", app=twilio),
                 Mount("/gmail", app=gmail),
                 Mount("/calendar", app=calendar),
                 Mount("/oauth", routes=OAuthApp(self.tokens).routes()),
@@ -129,6 +138,7 @@ class SandboxHandle:
             "gmail": f"{self.base_url}/gmail/",
             "calendar": f"{self.base_url}/calendar/",
             "notion": f"{self.base_url}/notion",
+            "twilio": f"{self.base_url}/twilio",
             "oauth": f"{self.base_url}/oauth/",
         }
 
@@ -178,6 +188,7 @@ class SandboxHandle:
             "gmail": {email: self.authorized_user(email) for email in self.accounts()},
             "calendar": {email: self.authorized_user(email) for email in self.accounts()},
             "notion": {i.workspace_name: {"token": i.token} for i in self.sandbox.notion.integrations()},
+            "twilio": self.twilio_credentials(),
         }
 
     def announcement(self) -> dict[str, Any]:
@@ -233,6 +244,38 @@ class SandboxHandle:
         client = notion_client.Client(auth=self.notion_token(workspace), base_url=self.urls["notion"], **options)
         self._closers.append(client.close)
         return client
+
+    def twilio_credentials(self) -> dict[str, Any]:
+        """The seeded account: `account_sid`, `auth_token`, its numbers and messaging service."""
+        from aide_sandbox.seed import twilio as seeded
+
+        return {
+            "account_sid": seeded.ACCOUNT_SID,
+            "auth_token": seeded.AUTH_TOKEN,
+            "from_number": seeded.MAIN,
+            "numbers": [seeded.MAIN, seeded.SECOND],
+            "messaging_service_sid": seeded.SERVICE,
+        }
+
+    def twilio(self) -> Any:
+        """A `twilio.rest.Client` of the seeded account with its Messages (api) and Lookup domains pointed here.
+
+        Leave TWILIO_EDGE and TWILIO_REGION unset: the client would rewrite the host (wire-formats 3.1)."""
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        credentials = self.twilio_credentials()
+        http = TwilioHttpClient()
+        client = Client(credentials["account_sid"], credentials["auth_token"], http_client=http)
+        client.api.base_url = self.urls["twilio"]
+        client.lookups.base_url = self.urls["twilio"]
+        self._closers.append(lambda: http.session.close() if http.session else None)
+        return client
+
+    @property
+    def sms(self) -> Simulator:
+        """The SMS network simulator: `advance()` delivery, `inbound()` texts, webhooks and fates."""
+        return self.sandbox.sms
 
     def close_clients(self) -> None:
         """Close the connections of every client this handle built (tests call it after each test)."""

@@ -13,6 +13,7 @@ def seed_all(sandbox: Sandbox) -> None:
     from aide_sandbox.seed.calendar import seed_calendars
     from aide_sandbox.seed.gmail import seed_mailbox
     from aide_sandbox.seed.notion import seed_notion
+    from aide_sandbox.seed.twilio import seed_twilio
 
     sandbox.tokens.register_client()
     with sandbox.db.transaction() as conn:
@@ -25,3 +26,4 @@ def seed_all(sandbox: Sandbox) -> None:
         seed_mailbox(sandbox.mailboxes, account)
     seed_calendars(sandbox.calendars)
     seed_notion(sandbox.notion)
+    seed_twilio(sandbox.messaging)
