@@ -11,6 +11,9 @@ loopback and holds no real data.
     POST   /admin/twilio/inbound     {"from", "to", "body", "media_urls"?}: an SMS arrives at a sandbox number
     POST   /admin/twilio/webhook     {"number", "url"}: where a number's inbound SMS are POSTed
     POST   /admin/twilio/fate        {"number", "status": "failed"|"undelivered"|null, "error_code"?}
+    POST   /admin/llm/{endpoint}     {"replies": [{"text"?, "tool_calls"?, "status"?, "message"?, "retry_after"?}]}
+    GET    /admin/llm/{endpoint}     the requests the endpoint received, and how many replies are left
+    DELETE /admin/llm                empty every script and recording
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from aide_sandbox.llm.script import Reply
 
 if TYPE_CHECKING:
     from aide_sandbox.app import Sandbox
@@ -92,7 +97,31 @@ def routes(sandbox: Sandbox) -> list[Route]:
             return JSONResponse({"error": f"bad fate: {exc}"}, status_code=400)
         return JSONResponse(body)
 
+    async def llm_queue(request: Request) -> JSONResponse:
+        endpoint = request.path_params["endpoint"]
+        body: dict[str, Any] = await request.json()
+        try:
+            sandbox.llm.queue(endpoint, *(Reply.from_json(item) for item in body.get("replies", [])))
+        except (KeyError, TypeError, ValueError) as exc:
+            return JSONResponse({"error": f"bad script: {exc}"}, status_code=400)
+        return JSONResponse({"endpoint": endpoint, "pending": sandbox.llm.pending(endpoint)}, status_code=201)
+
+    async def llm_requests(request: Request) -> JSONResponse:
+        endpoint = request.path_params["endpoint"]
+        try:
+            received = [asdict(r) for r in sandbox.llm.requests(endpoint)]
+        except KeyError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+        return JSONResponse({"requests": received, "pending": sandbox.llm.pending(endpoint)})
+
+    async def llm_clear(_: Request) -> JSONResponse:
+        sandbox.llm.clear()
+        return JSONResponse({"cleared": True})
+
     return [
+        Route("/llm/{endpoint}", llm_queue, methods=["POST"]),
+        Route("/llm/{endpoint}", llm_requests, methods=["GET"]),
+        Route("/llm", llm_clear, methods=["DELETE"]),
         Route("/twilio/advance", sms_advance, methods=["POST"]),
         Route("/twilio/inbound", sms_inbound, methods=["POST"]),
         Route("/twilio/webhook", sms_webhook, methods=["POST"]),

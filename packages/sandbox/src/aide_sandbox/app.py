@@ -6,11 +6,13 @@ Layout: one port, one Starlette app, one prefix per service, each an app of its 
     /calendar/   Calendar v3 API root (the client appends calendar/v3/..., batch/calendar/v3)
     /notion      Notion API (notion-client appends /v1/...)
     /twilio      Twilio REST API: 2010-04-01 Messages and Lookup v2 (both of the client's domains point here)
+    /openai/v1/  OpenAI chat completions and responses, answering from a script
+    /anthropic/  Anthropic messages (the SDK appends v1/messages), answering from a script
     /oauth/      Google OAuth (authorize, token, revoke, tokeninfo)
     /admin/      faults, token expiry, reset
 
-Notion, Twilio and the LLM fakes mount beside these as they land; each gets its own prefix, so a client is pointed
-at a service by its own base URL and services never share routes.
+Each service has its own prefix, so a client is pointed at a service by its own base URL and services never share
+routes.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from aide_sandbox.google.auth import CLIENT_ID, CLIENT_SECRET, FULL_SCOPES, OAut
 from aide_sandbox.google.auth import SCHEMA as AUTH_SCHEMA
 from aide_sandbox.google.discovery import load_api
 from aide_sandbox.google.service import GoogleService
+from aide_sandbox.llm.routes import AnthropicApp, OpenAIApp
+from aide_sandbox.llm.script import Script
 from aide_sandbox.notion.routes import NotionApp
 from aide_sandbox.notion.store import SCHEMA as NOTION_SCHEMA
 from aide_sandbox.notion.store import Workspaces
@@ -53,6 +57,9 @@ if TYPE_CHECKING:
     from googleapiclient.discovery import Resource
 
 DB_NAME = "sandbox.db"
+#: Any key works with the LLM fakes; these are what the announcement and fixtures use.
+OPENAI_KEY = "sk-sandbox"
+ANTHROPIC_KEY = "sk-ant-sandbox"
 
 
 class Sandbox:
@@ -79,10 +86,13 @@ class Sandbox:
         self.messaging = Messaging(self.db)
         self.sms = Simulator(self.messaging, clock)
         twilio = TwilioApp(self.messaging, self.faults, clock, DIRECTORY)
+        self.llm = Script()
         self.app = Starlette(
             routes=[
                 Mount("/notion", app=NotionApp(self.notion, self.faults)),
                 Mount("/twilio", app=twilio),
+                Mount("/openai", app=OpenAIApp(self.llm, self.faults, clock)),
+                Mount("/anthropic", app=AnthropicApp(self.llm, self.faults, clock)),
                 Mount("/gmail", app=gmail),
                 Mount("/calendar", app=calendar),
                 Mount("/oauth", routes=OAuthApp(self.tokens).routes()),
@@ -102,6 +112,7 @@ class Sandbox:
         """Back to the seed data (and no faults): a copy of the snapshot taken when this process seeded, else a
         full reseed."""
         self.faults.clear()
+        self.llm.clear()
         if not self.db.restore():
             self.seed()
 
@@ -139,6 +150,8 @@ class SandboxHandle:
             "calendar": f"{self.base_url}/calendar/",
             "notion": f"{self.base_url}/notion",
             "twilio": f"{self.base_url}/twilio",
+            "openai": f"{self.base_url}/openai/v1",
+            "anthropic": f"{self.base_url}/anthropic",
             "oauth": f"{self.base_url}/oauth/",
         }
 
@@ -189,6 +202,8 @@ class SandboxHandle:
             "calendar": {email: self.authorized_user(email) for email in self.accounts()},
             "notion": {i.workspace_name: {"token": i.token} for i in self.sandbox.notion.integrations()},
             "twilio": self.twilio_credentials(),
+            "openai": {"api_key": OPENAI_KEY},
+            "anthropic": {"api_key": ANTHROPIC_KEY},
         }
 
     def announcement(self) -> dict[str, Any]:
@@ -273,6 +288,29 @@ class SandboxHandle:
         return client
 
     @property
+    def llm(self) -> Script:
+        """The script the OpenAI and Anthropic fakes answer from, and the requests they received."""
+        return self.sandbox.llm
+
+    def openai(self, **options: Any) -> Any:
+        """An `openai.OpenAI` client of the fake (`options` go to the client; retries off unless given)."""
+        import openai
+
+        settings: dict[str, Any] = {"max_retries": 0} | options
+        client = openai.OpenAI(base_url=self.urls["openai"], api_key=OPENAI_KEY, **settings)
+        self._closers.append(client.close)
+        return client
+
+    def anthropic(self, **options: Any) -> Any:
+        """An `anthropic.Anthropic` client of the fake (`options` go to the client; retries off unless given)."""
+        import anthropic
+
+        settings: dict[str, Any] = {"max_retries": 0} | options
+        client = anthropic.Anthropic(base_url=self.urls["anthropic"], api_key=ANTHROPIC_KEY, **settings)
+        self._closers.append(client.close)
+        return client
+
+    @property
     def sms(self) -> Simulator:
         """The SMS network simulator: `advance()` delivery, `inbound()` texts, webhooks and fates."""
         return self.sandbox.sms
@@ -303,6 +341,7 @@ class SandboxHandle:
             return False
 
     def reset(self) -> None:
+        """Back to the seed data, with no faults and an empty LLM script."""
         self.sandbox.reset()
 
     def stop(self) -> None:

@@ -7,6 +7,7 @@ through the `pytest11` entry point, so every package of the workspace can use th
 - `calendar` (per test): a google-api-python-client Calendar v3 service for the same account;
 - `notion` (per test): a notion-client `Client` for the first seeded workspace;
 - `twilio` (per test): a twilio-python `Client` of the seeded account; `webhooks`: a `WebhookReceiver`;
+- `openai_client`, `anthropic_client` (per test): the SDKs' clients of the scripted LLM fakes;
 
 and helpers to build messages (`mail`, `raw`) and read answers (`unb64`, `error_of`, `headers_of`).
 
@@ -72,6 +73,18 @@ def calendar(sandbox: SandboxHandle) -> Any:
 def twilio(sandbox: SandboxHandle) -> Any:
     """A `twilio.rest.Client` of the seeded account, its Messages and Lookup domains pointed at the sandbox."""
     return sandbox.twilio()
+
+
+@pytest.fixture
+def openai_client(sandbox: SandboxHandle) -> Any:
+    """An `openai.OpenAI` client of the scripted fake (no retries); script it with `sandbox.llm.queue(...)`."""
+    return sandbox.openai()
+
+
+@pytest.fixture
+def anthropic_client(sandbox: SandboxHandle) -> Any:
+    """An `anthropic.Anthropic` client of the scripted fake (no retries)."""
+    return sandbox.anthropic()
 
 
 @pytest.fixture

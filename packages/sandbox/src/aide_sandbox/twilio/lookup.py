@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 import phonenumbers
-from phonenumbers import PhoneNumberType, carrier, number_type
+from phonenumbers import PhoneNumberType, number_type
 
 from aide_sandbox.twilio.errors import invalid, not_found
 
@@ -89,6 +89,8 @@ def lookup(raw: str, fields: str | None, country_code: str | None, directory: di
         "url": f"https://lookups.twilio.com/v2/PhoneNumbers/{quote(e164)}",
     }
     if "line_type_intelligence" in wanted and valid:
+        from phonenumbers import carrier  # its data costs a quarter of a second to import: only when asked
+
         body["line_type_intelligence"] = {
             "carrier_name": known.get("carrier") or carrier.name_for_number(parsed, "en") or "Sandbox Wireless",
             "error_code": None,
