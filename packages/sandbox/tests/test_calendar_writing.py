@@ -168,3 +168,15 @@ def test_a_chosen_id_is_kept_and_cannot_be_taken_twice(calendar: Any) -> None:
     with pytest.raises(HttpError) as taken:
         calendar.events().insert(calendarId="primary", body=lunch(id="lunch20261209")).execute()
     assert taken.value.status_code == 409
+
+
+def test_a_get_modify_update_round_trip_keeps_the_servers_own_fields(sandbox: SandboxHandle, calendar: Any) -> None:
+    event = calendar.events().get(calendarId="primary", eventId="seed020").execute()
+    event["summary"] = "Q4 offsite planning (agenda inside)"
+    calendar.events().update(calendarId="primary", eventId="seed020", body=event).execute()
+    calendar.events().patch(calendarId="primary", eventId="seed020", body={"organizer": event["organizer"]}).execute()
+    seen_by_sam = sandbox.calendar(SAM).events().get(calendarId="primary", eventId="seed020").execute()
+    assert seen_by_sam["summary"] == "Q4 offsite planning (agenda inside)"
+    assert "self" not in seen_by_sam["organizer"] and "self" not in seen_by_sam["creator"]
+    me = [a for a in seen_by_sam["attendees"] if a.get("self")]
+    assert [a["email"] for a in me] == [SAM]

@@ -26,6 +26,21 @@ from aide_sandbox.google.errors import GoogleError, conflict, invalid_argument, 
 _ID = re.compile(r"[a-v0-9]{5,1024}")
 _BASE32HEX = "0123456789abcdefghijklmnopqrstuv"
 _SCHEDULE_FIELDS = ("start", "end", "recurrence", "location", "summary")
+#: What a client cannot change by patch or update (a get-modify-update round trip sends them back as it got them,
+#: `self` flags included): the server keeps its own values.
+_READ_ONLY = (
+    "kind",
+    "id",
+    "etag",
+    "created",
+    "updated",
+    "creator",
+    "organizer",
+    "iCalUID",
+    "htmlLink",
+    "recurringEventId",
+    "originalStartTime",
+)
 
 
 def new_id() -> str:
@@ -106,16 +121,11 @@ class EventWriter:
         self, calendar: CalendarRow, event_id: str, body: dict[str, Any], account: str, send: str, *, patch: bool
     ) -> dict[str, Any]:
         current = self.find(calendar, event_id)
+        writable = {key: value for key, value in body.items() if key not in _READ_ONLY}
         if patch:
-            event = merge(current, body)
+            event = merge(current, writable)
         else:
-            kept = ("kind", "id", "created", "creator", "organizer", "iCalUID", "htmlLink", "recurringEventId")
-            event = {key: current[key] for key in kept if key in current} | {
-                k: v for k, v in body.items() if k not in kept
-            }
-            event.setdefault("originalStartTime", current.get("originalStartTime"))
-            if event["originalStartTime"] is None:
-                del event["originalStartTime"]
+            event = {key: current[key] for key in _READ_ONLY if key in current} | writable
         event["id"] = current["id"]
         if "attendees" in event:
             event["attendees"] = _attendees(event["attendees"], event["organizer"]["email"])

@@ -200,6 +200,7 @@ class Workspace:
                 data["properties"] = data["properties"] | self.property_values(source, properties)
             else:
                 data["properties"] = self._page_title(properties)
+        data["url"] = url_of(title_of(data), page.id)
         for key in ("icon", "cover", "is_locked"):
             if key in changes and changes[key] is not None:
                 data[key] = changes[key]
