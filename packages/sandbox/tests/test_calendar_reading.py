@@ -161,3 +161,18 @@ def test_a_bad_page_token_is_a_400(calendar: Any) -> None:
     with pytest.raises(HttpError) as refused:
         calendar.events().list(calendarId="primary", pageToken="not a token").execute()
     assert refused.value.status_code == 400 and error_of(refused.value)["code"] == 400
+
+
+def test_extended_properties_filter_events(calendar: Any) -> None:
+    tagged = {
+        "summary": "Booked by aide",
+        "start": {"dateTime": "2026-12-14T10:00:00Z"},
+        "end": {"dateTime": "2026-12-14T11:00:00Z"},
+        "extendedProperties": {"private": {"source": "aide", "task": "42"}, "shared": {"kind": "booking"}},
+    }
+    created = calendar.events().insert(calendarId="primary", body=tagged).execute()
+    found = calendar.events().list(calendarId="primary", privateExtendedProperty=["source=aide", "task=42"]).execute()
+    assert [e["id"] for e in found["items"]] == [created["id"]]
+    assert calendar.events().list(calendarId="primary", privateExtendedProperty="task=41").execute()["items"] == []
+    shared = calendar.events().list(calendarId="primary", sharedExtendedProperty="kind=booking").execute()
+    assert [e["id"] for e in shared["items"]] == [created["id"]]

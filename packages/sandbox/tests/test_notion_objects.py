@@ -240,3 +240,21 @@ def test_a_dropped_connection_reaches_the_notion_client(sandbox: SandboxHandle, 
     with pytest.raises(httpx.TransportError):
         notion.users.me()
     assert notion.users.me()["type"] == "bot"
+
+
+def test_position_puts_appended_blocks_first_or_after_a_block(notion: Any) -> None:
+    def paragraph(text: str) -> dict[str, Any]:
+        return {"paragraph": {"rich_text": [{"text": {"content": text}}]}}
+
+    notion.blocks.children.append(
+        block_id=TRIP, children=[paragraph("Top 1"), paragraph("Top 2")], position={"type": "start"}
+    )
+    order = child_titles(notion, TRIP)
+    assert order[:3] == [("paragraph", "Top 1"), ("paragraph", "Top 2"), ("heading_2", "Itinerary")]
+    heading = collect_paginated_api(notion.blocks.children.list, block_id=TRIP)[2]
+    notion.blocks.children.append(
+        block_id=TRIP,
+        children=[paragraph("Under the heading")],
+        position={"type": "after_block", "after_block": {"id": heading["id"]}},
+    )
+    assert child_titles(notion, TRIP)[3] == ("paragraph", "Under the heading")

@@ -23,7 +23,26 @@ from aide_sandbox.calendar.writes import EventWriter
 from aide_sandbox.google.errors import GoogleError, invalid_argument, not_found
 from aide_sandbox.google.service import Call, Handler
 
-_SYNC_EXCLUSIVE = ("timeMin", "timeMax", "q", "orderBy", "iCalUID", "updatedMin", "privateExtendedProperty")
+_SYNC_EXCLUSIVE = (
+    "timeMin",
+    "timeMax",
+    "q",
+    "orderBy",
+    "iCalUID",
+    "updatedMin",
+    "privateExtendedProperty",
+    "sharedExtendedProperty",
+)
+
+
+def _has_properties(event: dict[str, Any], scope: str, wanted: list[str]) -> bool:
+    """`privateExtendedProperty` / `sharedExtendedProperty`: every `key=value` constraint holds."""
+    properties: dict[str, Any] = event.get("extendedProperties", {}).get(scope, {})
+    for constraint in wanted:
+        key, _, value = constraint.partition("=")
+        if properties.get(key) != value:
+            return False
+    return True
 
 
 def _token(payload: dict[str, Any]) -> str:
@@ -237,6 +256,9 @@ class CalendarApi:
             items = [e for e in items if timeline.matches_text(e, str(query["q"]))]
         if query.get("iCalUID"):
             items = [e for e in items if e.get("iCalUID") == query["iCalUID"]]
+        for parameter, scope in (("privateExtendedProperty", "private"), ("sharedExtendedProperty", "shared")):
+            if query.get(parameter):
+                items = [e for e in items if _has_properties(e, scope, list(query[parameter]))]
         if query.get("updatedMin"):
             since = parse_rfc3339(str(query["updatedMin"]), "updatedMin")
             items = [e for e in items if parse_rfc3339(e["updated"]) >= since]

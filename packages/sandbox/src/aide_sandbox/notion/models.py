@@ -83,9 +83,22 @@ class UpdatePage(_Body):
     erase_content: bool | None = None
 
 
+class AfterBlock(_Body):
+    id: str
+
+
+class Position(_Body):
+    """Where appended blocks go: `{"type": "end"}` (default), `{"type": "start"}`, or
+    `{"type": "after_block", "after_block": {"id": ...}}` (which replaces the older `after`)."""
+
+    type: Literal["end", "start", "after_block"]
+    after_block: AfterBlock | None = None
+
+
 class AppendChildren(_Body):
     children: list[JsonObject] = Field(max_length=100)
     after: str | None = None
+    position: Position | None = None
 
 
 class CommentParent(_Body):

@@ -27,7 +27,7 @@ from aide_sandbox.faults import Faults, delay, drop_connection
 from aide_sandbox.notion import filters, models, values
 from aide_sandbox.notion.errors import NotionError, not_found, validation
 from aide_sandbox.notion.objects import Workspace, check_parent, new_id, title_of
-from aide_sandbox.notion.store import Workspaces, normalise_id
+from aide_sandbox.notion.store import START, Workspaces, normalise_id
 
 logger = logging.getLogger("aide.sandbox")
 JsonObject = dict[str, Any]
@@ -270,10 +270,15 @@ class NotionApp:
         if parent.data.get("in_trash"):
             raise validation("Can't edit block that is archived. You must unarchive the block before editing.")
         after = None
-        if body.after:
-            after = normalise_id(body.after)
+        wanted = body.after or (body.position.after_block.id if body.position and body.position.after_block else None)
+        if body.position and body.position.type == "after_block" and not wanted:
+            raise validation("body failed validation: body.position.after_block should be defined.")
+        if wanted:
+            after = normalise_id(wanted)
             if after not in {c.id for c in r.space.visible_children(parent.id)}:
-                raise validation(f"body failed validation: body.after {body.after} is not a child of the block.")
+                raise validation(f"body failed validation: block {wanted} is not a child of the block.")
+        elif body.position and body.position.type == "start":
+            after = START
         created = r.space.append(parent.id, body.children, after)
         return _listing([r.space.render(r.space.find(i)) for i in created], None, 100, "block")
 

@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS notion_comments (
 """
 
 JsonObject = dict[str, Any]
+#: `create(after=START)` puts the object before every other child.
+START = ""
 
 
 def normalise_id(value: str) -> str:
@@ -169,7 +171,8 @@ class Workspaces:
     def create(
         self, workspace: str, kind: str, parent_id: str | None, data: JsonObject, *, after: str | None = None
     ) -> JsonObject:
-        """Store a new object (its `id` in `data`) as the last child of its parent, or right after `after`."""
+        """Store a new object (its `id` in `data`) as the last child of its parent, right after `after`, or first
+        when `after` is `START`."""
         with self.db.transaction() as conn:
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM notion_objects").fetchone()[0]
             if after is None:
@@ -178,8 +181,11 @@ class Workspaces:
                     (workspace, parent_id),
                 ).fetchone()[0]
             else:
-                anchor = conn.execute("SELECT position FROM notion_objects WHERE id = ?", (after,)).fetchone()
-                position = anchor[0] + 1
+                if after == START:
+                    position = 0
+                else:
+                    anchor = conn.execute("SELECT position FROM notion_objects WHERE id = ?", (after,)).fetchone()
+                    position = anchor[0] + 1
                 conn.execute(
                     "UPDATE notion_objects SET position = position + 1 WHERE workspace = ? AND parent_id IS ? "
                     "AND position >= ?",
