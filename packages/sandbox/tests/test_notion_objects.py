@@ -258,3 +258,33 @@ def test_position_puts_appended_blocks_first_or_after_a_block(notion: Any) -> No
         position={"type": "after_block", "after_block": {"id": heading["id"]}},
     )
     assert child_titles(notion, TRIP)[3] == ("paragraph", "Under the heading")
+
+
+def test_rich_text_is_checked_and_completed(notion: Any) -> None:
+    block = notion.blocks.children.append(
+        block_id=TRIP,
+        children=[
+            {
+                "paragraph": {
+                    "rich_text": [
+                        {
+                            "text": {"content": "Tickets", "link": {"url": "https://trains.example"}},
+                            "annotations": {"bold": True},
+                        }
+                    ]
+                }
+            }
+        ],
+    )["results"][0]
+    (item,) = block["paragraph"]["rich_text"]
+    assert (item["plain_text"], item["href"], item["annotations"]["bold"], item["annotations"]["color"]) == (
+        "Tickets",
+        "https://trains.example",
+        True,
+        "default",
+    )
+    with pytest.raises(APIResponseError) as refused:
+        notion.blocks.children.append(
+            block_id=TRIP, children=[{"paragraph": {"rich_text": [{"text": {"content": "x" * 2001}}]}}]
+        )
+    assert refused.value.code == APIErrorCode.ValidationError and "content" in str(refused.value)

@@ -114,19 +114,54 @@ class CreateComment(_Body):
     display_name: JsonObject | None = None
 
 
-def parse(model: type[_Model], body: object) -> _Model:
-    """`body` as `model`, or Notion's 400 naming the first field that does not fit."""
+class Annotations(_Body):
+    bold: bool = False
+    italic: bool = False
+    strikethrough: bool = False
+    underline: bool = False
+    code: bool = False
+    color: str = "default"
+
+
+class Link(_Body):
+    url: str
+
+
+class TextContent(_Body):
+    content: str = Field(max_length=2000)
+    link: Link | None = None
+
+
+class EquationContent(_Body):
+    expression: str
+
+
+class RichTextItem(BaseModel):
+    """One rich text item as a client sends it. What Notion adds on the way out (`plain_text`, `href`) may come
+    back in a round trip and is ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["text", "mention", "equation"] | None = None
+    text: TextContent | None = None
+    mention: JsonObject | None = None
+    equation: EquationContent | None = None
+    annotations: Annotations | None = None
+    plain_text: str | None = None
+
+
+def parse(model: type[_Model], body: object, where: str = "body") -> _Model:
+    """`body` as `model`, or Notion's 400 naming the first field that does not fit (`where` prefixes its path)."""
     if not isinstance(body, dict):
-        raise NotionError(400, "Error parsing JSON body.", "invalid_json")
+        if where == "body":
+            raise NotionError(400, "Error parsing JSON body.", "invalid_json")
+        raise validation(f"body failed validation: {where} should be an object.")
     try:
         return model.model_validate(body)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        at = ".".join([where, *(str(part) for part in first["loc"])])
         if first["type"] == "missing":
-            raise validation(
-                f"body failed validation: body.{where} should be defined, instead was `undefined`."
-            ) from None
+            raise validation(f"body failed validation: {at} should be defined, instead was `undefined`.") from None
         if first["type"] == "extra_forbidden":
-            raise validation(f"body failed validation: body.{where} should be not present.") from None
-        raise validation(f"body failed validation: body.{where} {first['msg'].lower()}.") from None
+            raise validation(f"body failed validation: {at} should be not present.") from None
+        raise validation(f"body failed validation: {at} {first['msg'].lower()}.") from None

@@ -14,10 +14,10 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from aide_sandbox.notion.errors import validation
+from aide_sandbox.notion.models import Annotations, RichTextItem, parse
 
 JsonObject = dict[str, Any]
 
-_ANNOTATIONS = {"bold": False, "italic": False, "strikethrough": False, "underline": False, "code": False}
 _COLORS = ("default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red")
 TEXT_BLOCKS = frozenset(
     {
@@ -45,38 +45,38 @@ COMPUTED_TYPES = frozenset({"created_time", "last_edited_time"})
 
 
 def rich_text(items: object, where: str) -> list[JsonObject]:
-    """Rich text items completed the way Notion returns them."""
+    """Rich text items, checked against `RichTextItem` and completed the way Notion returns them."""
     if not isinstance(items, list):
         raise validation(f"body failed validation: {where} should be an array.")
     out: list[JsonObject] = []
     for index, raw in enumerate(cast(list[object], items)):
-        if not isinstance(raw, dict):
-            raise validation(f"body failed validation: {where}[{index}] should be an object.")
-        item = cast(JsonObject, raw)
-        annotations = _ANNOTATIONS | {"color": "default"} | item.get("annotations", {})
-        if "text" in item:
-            text = item["text"]
-            content = str(text.get("content", ""))
-            if len(content) > 2000:
-                raise validation(f"body failed validation: {where}[{index}].text.content.length should be ≤ `2000`.")
-            link = text.get("link")
+        item = parse(RichTextItem, raw, f"{where}[{index}]")
+        annotations = (item.annotations or Annotations()).model_dump()
+        if item.text is not None:
+            link = item.text.link.model_dump() if item.text.link else None
+            content = item.text.content
             out.append(
                 {
                     "type": "text",
                     "text": {"content": content, "link": link},
                     "annotations": annotations,
                     "plain_text": content,
-                    "href": link.get("url") if link else None,
+                    "href": link["url"] if link else None,
                 }
             )
-        elif "mention" in item:
-            mention = item["mention"]
-            label = item.get("plain_text") or _mention_text(mention)
+        elif item.mention is not None:
+            label = item.plain_text or _mention_text(item.mention)
             out.append(
-                {"type": "mention", "mention": mention, "annotations": annotations, "plain_text": label, "href": None}
+                {
+                    "type": "mention",
+                    "mention": item.mention,
+                    "annotations": annotations,
+                    "plain_text": label,
+                    "href": None,
+                }
             )
-        elif "equation" in item:
-            expression = str(item["equation"].get("expression", ""))
+        elif item.equation is not None:
+            expression = item.equation.expression
             out.append(
                 {
                     "type": "equation",
