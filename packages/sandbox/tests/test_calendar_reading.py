@@ -176,3 +176,11 @@ def test_extended_properties_filter_events(calendar: Any) -> None:
     assert calendar.events().list(calendarId="primary", privateExtendedProperty="task=41").execute()["items"] == []
     shared = calendar.events().list(calendarId="primary", sharedExtendedProperty="kind=booking").execute()
     assert [e["id"] for e in shared["items"]] == [created["id"]]
+
+
+def test_the_calendar_list_sync_token_reports_no_changes(calendar: Any) -> None:
+    token = calendar.calendarList().list().execute()["nextSyncToken"]
+    assert calendar.calendarList().list(syncToken=token).execute()["items"] == []
+    with pytest.raises(HttpError) as gone:
+        calendar.calendarList().list(syncToken="bogus").execute()
+    assert gone.value.status_code == 410

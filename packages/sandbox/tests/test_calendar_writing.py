@@ -180,3 +180,17 @@ def test_a_get_modify_update_round_trip_keeps_the_servers_own_fields(sandbox: Sa
     assert "self" not in seen_by_sam["organizer"] and "self" not in seen_by_sam["creator"]
     me = [a for a in seen_by_sam["attendees"] if a.get("self")]
     assert [a["email"] for a in me] == [SAM]
+
+
+def test_a_meet_link_is_made_only_with_conference_data_version_1(calendar: Any) -> None:
+    request = {"createRequest": {"requestId": "lunch-1", "conferenceSolutionKey": {"type": "hangoutsMeet"}}}
+    with_meet = (
+        calendar.events()
+        .insert(calendarId="primary", body=lunch(conferenceData=request), conferenceDataVersion=1)
+        .execute()
+    )
+    assert with_meet["hangoutLink"].startswith("https://meet.google.com/")
+    assert with_meet["conferenceData"]["createRequest"]["status"] == {"statusCode": "success"}
+    assert with_meet["conferenceData"]["entryPoints"][0]["uri"] == with_meet["hangoutLink"]
+    without = calendar.events().insert(calendarId="primary", body=lunch(conferenceData=request)).execute()
+    assert "conferenceData" not in without and "hangoutLink" not in without

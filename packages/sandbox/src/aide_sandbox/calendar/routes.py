@@ -16,7 +16,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from aide_sandbox.calendar import colors, timeline
+from aide_sandbox.calendar import colors, conference, timeline
 from aide_sandbox.calendar.store import ROLES, CalendarRow, Calendars, ListEntry
 from aide_sandbox.calendar.times import in_zone, now_rfc3339, parse_rfc3339, render, resolve, zone
 from aide_sandbox.calendar.writes import EventWriter
@@ -155,6 +155,19 @@ class CalendarApi:
         return item
 
     def calendar_list(self, call: Call) -> dict[str, Any]:
+        if call.query.get("syncToken"):
+            # Calendar-list entries only change through methods the sandbox does not serve, so a valid token has
+            # nothing new to report.
+            if _untoken(str(call.query["syncToken"])) != {"list": call.account}:
+                raise GoogleError(
+                    410, "Sync token is no longer valid, a full sync is required.", "fullSyncRequired", status="GONE"
+                )
+            return {
+                "kind": "calendar#calendarList",
+                "etag": '"list"',
+                "items": [],
+                "nextSyncToken": call.query["syncToken"],
+            }
         minimum = ROLES.index(call.query.get("minAccessRole") or "freeBusyReader")
         entries = [
             e
@@ -301,14 +314,14 @@ class CalendarApi:
         calendar = self._calendar(call, "writer")
         if call.body is None:
             raise invalid_argument("Missing event body.", reason="required")
-        event = self.writer.insert(calendar, call.body, call.account, self._send(call))
+        body = conference.apply(call.body, int(call.query.get("conferenceDataVersion") or 0))
+        event = self.writer.insert(calendar, body, call.account, self._send(call))
         return self._render(event, calendar, call)
 
     def _replace(self, call: Call, *, patch: bool) -> dict[str, Any]:
         calendar = self._calendar(call, "writer")
-        event = self.writer.replace(
-            calendar, call.params["eventId"], call.body or {}, call.account, self._send(call), patch=patch
-        )
+        body = conference.apply(call.body or {}, int(call.query.get("conferenceDataVersion") or 0))
+        event = self.writer.replace(calendar, call.params["eventId"], body, call.account, self._send(call), patch=patch)
         return self._render(event, calendar, call)
 
     def events_delete(self, call: Call) -> None:
