@@ -9,7 +9,9 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+import notion_client
 from google.oauth2.credentials import Credentials
+from twilio.rest import Client as TwilioClient
 from typer.testing import CliRunner
 
 from aide_core.settings import AideSettings
@@ -47,6 +49,21 @@ def test_serve_prints_one_json_line_whose_urls_and_credentials_work(tmp_path: Pa
                 gmail = build_service("gmail", "v1", announced["gmail"], credentials(info))
                 assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == account
                 gmail.close()
+            assert {"calendar", "notion", "twilio", "openai", "anthropic"} <= set(announced["credentials"])
+            calendar = build_service(
+                "calendar", "v3", announced["calendar"], credentials(announced["credentials"]["calendar"][ME])
+            )
+            assert calendar.calendars().get(calendarId="primary").execute()["id"] == ME
+            calendar.close()
+            for workspace in announced["credentials"]["notion"].values():
+                with notion_client.Client(auth=workspace["token"], base_url=announced["notion"]) as notion:
+                    me: Any = notion.users.me()
+                    assert me["type"] == "bot"
+            sms = announced["credentials"]["twilio"]
+            twilio = TwilioClient(sms["account_sid"], sms["auth_token"])
+            twilio.api.base_url = announced["twilio"]
+            assert twilio.messages.list(limit=1)[0].account_sid == sms["account_sid"]
+            assert announced["openai"].endswith("/openai/v1") and announced["anthropic"].endswith("/anthropic")
         finally:
             process.terminate()
             assert process.wait(timeout=20) == 0  # SIGTERM stops the server cleanly
@@ -89,7 +106,7 @@ def test_a_restart_keeps_the_state(tmp_path: Path) -> None:
         assert not handle.gmail().users().messages().list(userId="me", q="subject:kept").execute().get("messages")
 
 
-def test_the_entry_point_points_the_gmail_server_at_a_running_emulator(settings: AideSettings) -> None:
+def test_the_entry_point_points_every_server_at_a_running_emulator(settings: AideSettings) -> None:
     [point] = entry_points(group="aide.sandbox")
     updated: AideSettings = point.load()(settings)
     try:
@@ -98,6 +115,17 @@ def test_the_entry_point_points_the_gmail_server_at_a_running_emulator(settings:
         gmail = build_service("gmail", "v1", table["base_url"], credentials(table["authorized_user"]))
         assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == ME
         gmail.close()
+        cal = updated.calendar
+        calendar = build_service("calendar", "v3", cal["base_url"], credentials(cal["authorized_user"]))
+        assert calendar.calendarList().get(calendarId="primary").execute()["id"] == ME
+        calendar.close()
+        with notion_client.Client(auth=updated.notion["token"], base_url=updated.notion["base_url"]) as notion:
+            me: Any = notion.users.me()
+            assert me["bot"]["workspace_name"] == "Rivera Home"
+        sms = updated.twilio
+        twilio = TwilioClient(sms["account_sid"], sms["auth_token"])
+        twilio.api.base_url = sms["base_url"]
+        assert twilio.messages.create(to="+14155552671", from_=sms["from_number"], body="hi").status == "queued"
         assert (settings.home / "sandbox" / "sandbox.db").is_file()
     finally:
         entry._RUNNING.pop().stop()  # pyright: ignore[reportPrivateUsage]

@@ -6,7 +6,8 @@
     handle.expire_tokens()                  # the next call answers 401, google-auth refreshes, the call succeeds
     handle.stop()
 
-Only Gmail and Google OAuth exist so far; Calendar, Notion, Twilio and the LLM fakes mount beside them as they land.
+Calendar (`handle.calendar()`), Notion (`handle.notion()`), Twilio (`handle.twilio()`, `handle.sms`) and the scripted
+LLM fakes (`handle.openai()`, `handle.anthropic()`, `handle.llm`) are served beside Gmail and Google OAuth.
 """
 
 from __future__ import annotations

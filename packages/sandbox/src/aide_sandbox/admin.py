@@ -7,15 +7,26 @@ loopback and holds no real data.
     DELETE /admin/faults             clear them
     POST   /admin/oauth/expire       {"account"?}: access tokens expire now
     POST   /admin/reset              wipe the state and seed it again
+    POST   /admin/twilio/advance     {"steps"?}: move outbound SMS on, POSTing their status callbacks
+    POST   /admin/twilio/inbound     {"from", "to", "body", "media_urls"?}: an SMS arrives at a sandbox number
+    POST   /admin/twilio/webhook     {"number", "url"}: where a number's inbound SMS are POSTed
+    POST   /admin/twilio/fate        {"number", "status": "failed"|"undelivered"|null, "error_code"?}
+    POST   /admin/llm/{endpoint}     {"replies": [{"text"?, "tool_calls"?, "status"?, "message"?, "retry_after"?}]}
+    GET    /admin/llm/{endpoint}     the requests the endpoint received, and how many replies are left
+    DELETE /admin/llm                empty every script and recording
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from aide_sandbox.llm.script import Reply
 
 if TYPE_CHECKING:
     from aide_sandbox.app import Sandbox
@@ -52,7 +63,69 @@ def routes(sandbox: Sandbox) -> list[Route]:
         sandbox.reset()
         return JSONResponse({"reset": True})
 
+    async def sms_advance(request: Request) -> JSONResponse:
+        body: dict[str, Any] = await request.json() if await request.body() else {}
+        steps = int(body.get("steps", 1))
+        # Callbacks are POSTed synchronously and may point back at this very server: off the event loop.
+        deliveries = await anyio.to_thread.run_sync(lambda: sandbox.sms.advance(steps))
+        return JSONResponse({"deliveries": [asdict(d) for d in deliveries]})
+
+    async def sms_inbound(request: Request) -> JSONResponse:
+        body: dict[str, Any] = await request.json()
+        try:
+            arrived = await anyio.to_thread.run_sync(
+                lambda: sandbox.sms.inbound(body["from"], body["to"], body.get("body", ""), body.get("media_urls"))
+            )
+        except KeyError as exc:
+            return JSONResponse({"error": f"bad inbound SMS: {exc}"}, status_code=400)
+        delivery = asdict(arrived.delivery) if arrived.delivery else None
+        return JSONResponse({"message": arrived.message, "delivery": delivery, "replies": arrived.replies})
+
+    async def sms_webhook(request: Request) -> JSONResponse:
+        body: dict[str, Any] = await request.json()
+        try:
+            sandbox.sms.set_webhook(str(body["number"]), body.get("url"))
+        except KeyError as exc:
+            return JSONResponse({"error": f"bad webhook: {exc}"}, status_code=400)
+        return JSONResponse({"number": body["number"], "url": body.get("url")})
+
+    async def sms_fate(request: Request) -> JSONResponse:
+        body: dict[str, Any] = await request.json()
+        try:
+            sandbox.sms.set_fate(str(body["number"]), body.get("status"), int(body.get("error_code", 30003)))
+        except (KeyError, ValueError) as exc:
+            return JSONResponse({"error": f"bad fate: {exc}"}, status_code=400)
+        return JSONResponse(body)
+
+    async def llm_queue(request: Request) -> JSONResponse:
+        endpoint = request.path_params["endpoint"]
+        body: dict[str, Any] = await request.json()
+        try:
+            sandbox.llm.queue(endpoint, *(Reply.from_json(item) for item in body.get("replies", [])))
+        except (KeyError, TypeError, ValueError) as exc:
+            return JSONResponse({"error": f"bad script: {exc}"}, status_code=400)
+        return JSONResponse({"endpoint": endpoint, "pending": sandbox.llm.pending(endpoint)}, status_code=201)
+
+    async def llm_requests(request: Request) -> JSONResponse:
+        endpoint = request.path_params["endpoint"]
+        try:
+            received = [asdict(r) for r in sandbox.llm.requests(endpoint)]
+        except KeyError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+        return JSONResponse({"requests": received, "pending": sandbox.llm.pending(endpoint)})
+
+    async def llm_clear(_: Request) -> JSONResponse:
+        sandbox.llm.clear()
+        return JSONResponse({"cleared": True})
+
     return [
+        Route("/llm/{endpoint}", llm_queue, methods=["POST"]),
+        Route("/llm/{endpoint}", llm_requests, methods=["GET"]),
+        Route("/llm", llm_clear, methods=["DELETE"]),
+        Route("/twilio/advance", sms_advance, methods=["POST"]),
+        Route("/twilio/inbound", sms_inbound, methods=["POST"]),
+        Route("/twilio/webhook", sms_webhook, methods=["POST"]),
+        Route("/twilio/fate", sms_fate, methods=["POST"]),
         Route("/faults", list_faults, methods=["GET"]),
         Route("/faults", add_fault, methods=["POST"]),
         Route("/faults", clear_faults, methods=["DELETE"]),

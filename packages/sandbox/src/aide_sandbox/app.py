@@ -3,11 +3,16 @@
 Layout: one port, one Starlette app, one prefix per service, each an app of its own:
 
     /gmail/      Gmail v1 API root (the client appends gmail/v1/..., upload/gmail/v1/..., batch)
+    /calendar/   Calendar v3 API root (the client appends calendar/v3/..., batch/calendar/v3)
+    /notion      Notion API (notion-client appends /v1/...)
+    /twilio      Twilio REST API: 2010-04-01 Messages and Lookup v2 (both of the client's domains point here)
+    /openai/v1/  OpenAI chat completions and responses, answering from a script
+    /anthropic/  Anthropic messages (the SDK appends v1/messages), answering from a script
     /oauth/      Google OAuth (authorize, token, revoke, tokeninfo)
     /admin/      faults, token expiry, reset
 
-Calendar (`/calendar/`), Notion, Twilio and the LLM fakes mount beside these as they land; each gets its own prefix,
-so a client is pointed at a service by its own base URL and services never share routes.
+Each service has its own prefix, so a client is pointed at a service by its own base URL and services never share
+routes.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from aide_sandbox import admin
+from aide_sandbox.calendar.routes import CalendarApi
+from aide_sandbox.calendar.store import SCHEMA as CALENDAR_SCHEMA
+from aide_sandbox.calendar.store import Calendars, Update
 from aide_sandbox.db import Database
 from aide_sandbox.faults import Faults
 from aide_sandbox.gmail.routes import Gmail
@@ -32,13 +40,26 @@ from aide_sandbox.google.auth import CLIENT_ID, CLIENT_SECRET, FULL_SCOPES, OAut
 from aide_sandbox.google.auth import SCHEMA as AUTH_SCHEMA
 from aide_sandbox.google.discovery import load_api
 from aide_sandbox.google.service import GoogleService
+from aide_sandbox.llm.routes import AnthropicApp, OpenAIApp
+from aide_sandbox.llm.script import Script
+from aide_sandbox.notion.routes import NotionApp
+from aide_sandbox.notion.store import SCHEMA as NOTION_SCHEMA
+from aide_sandbox.notion.store import Workspaces
+from aide_sandbox.seed.twilio import DIRECTORY
 from aide_sandbox.server import ServerThread, bind
+from aide_sandbox.twilio.routes import TwilioApp
+from aide_sandbox.twilio.simulator import Simulator
+from aide_sandbox.twilio.store import SCHEMA as TWILIO_SCHEMA
+from aide_sandbox.twilio.store import Messaging
 
 if TYPE_CHECKING:
     from google.oauth2.credentials import Credentials
     from googleapiclient.discovery import Resource
 
 DB_NAME = "sandbox.db"
+#: Any key works with the LLM fakes; these are what the announcement and fixtures use.
+OPENAI_KEY = "sk-sandbox"
+ANTHROPIC_KEY = "sk-ant-sandbox"
 
 
 class Sandbox:
@@ -49,16 +70,31 @@ class Sandbox:
     ) -> None:
         self.state = state
         self.clock = clock
-        self.db = Database(state / DB_NAME if state else ":memory:", [AUTH_SCHEMA, GMAIL_SCHEMA])
+        schemas = [AUTH_SCHEMA, GMAIL_SCHEMA, CALENDAR_SCHEMA, NOTION_SCHEMA, TWILIO_SCHEMA]
+        self.db = Database(state / DB_NAME if state else ":memory:", schemas)
         self.faults = Faults()
         self.tokens = TokenStore(self.db, lifetime=token_lifetime, clock=clock)
         self.mailboxes = Mailboxes(self.db, clock)
         gmail = GoogleService(
             load_api("gmail", "v1"), Gmail(self.mailboxes, clock).handlers(), self.tokens, self.faults, "gmail"
         )
+        self.calendars = Calendars(self.db, clock)
+        calendar = GoogleService(
+            load_api("calendar", "v3"), CalendarApi(self.calendars).handlers(), self.tokens, self.faults, "calendar"
+        )
+        self.notion = Workspaces(self.db, clock)
+        self.messaging = Messaging(self.db)
+        self.sms = Simulator(self.messaging, clock)
+        twilio = TwilioApp(self.messaging, self.faults, clock, DIRECTORY)
+        self.llm = Script()
         self.app = Starlette(
             routes=[
+                Mount("/notion", app=NotionApp(self.notion, self.faults)),
+                Mount("/twilio", app=twilio),
+                Mount("/openai", app=OpenAIApp(self.llm, self.faults, clock)),
+                Mount("/anthropic", app=AnthropicApp(self.llm, self.faults, clock)),
                 Mount("/gmail", app=gmail),
+                Mount("/calendar", app=calendar),
                 Mount("/oauth", routes=OAuthApp(self.tokens).routes()),
                 Mount("/admin", routes=admin.routes(self)),
             ]
@@ -76,6 +112,7 @@ class Sandbox:
         """Back to the seed data (and no faults): a copy of the snapshot taken when this process seeded, else a
         full reseed."""
         self.faults.clear()
+        self.llm.clear()
         if not self.db.restore():
             self.seed()
 
@@ -98,6 +135,7 @@ class SandboxHandle:
     port: int
     _temp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
     _clients: list[Resource] = field(default_factory=list["Resource"], repr=False)
+    _closers: list[Callable[[], object]] = field(default_factory=list[Callable[[], object]], repr=False)
 
     @property
     def base_url(self) -> str:
@@ -107,7 +145,15 @@ class SandboxHandle:
     @property
     def urls(self) -> dict[str, str]:
         """Per service, exactly what its official client is pointed at (Google ones are API roots)."""
-        return {"gmail": f"{self.base_url}/gmail/", "oauth": f"{self.base_url}/oauth/"}
+        return {
+            "gmail": f"{self.base_url}/gmail/",
+            "calendar": f"{self.base_url}/calendar/",
+            "notion": f"{self.base_url}/notion",
+            "twilio": f"{self.base_url}/twilio",
+            "openai": f"{self.base_url}/openai/v1",
+            "anthropic": f"{self.base_url}/anthropic",
+            "oauth": f"{self.base_url}/oauth/",
+        }
 
     @property
     def admin_url(self) -> str:
@@ -153,6 +199,11 @@ class SandboxHandle:
         return {
             "oauth": self.oauth_client(),
             "gmail": {email: self.authorized_user(email) for email in self.accounts()},
+            "calendar": {email: self.authorized_user(email) for email in self.accounts()},
+            "notion": {i.workspace_name: {"token": i.token} for i in self.sandbox.notion.integrations()},
+            "twilio": self.twilio_credentials(),
+            "openai": {"api_key": OPENAI_KEY},
+            "anthropic": {"api_key": ANTHROPIC_KEY},
         }
 
     def announcement(self) -> dict[str, Any]:
@@ -181,10 +232,95 @@ class SandboxHandle:
         self._clients.append(service)
         return service
 
+    def calendar(self, account: str | None = None, credentials: Credentials | None = None) -> Any:
+        """A google-api-python-client Calendar v3 service for `account` (default: the first seeded one)."""
+        from aide_sandbox.google.client import build_service
+
+        service = build_service(
+            "calendar", "v3", self.urls["calendar"], credentials or self.google_credentials(account)
+        )
+        self._clients.append(service)
+        return service
+
+    def calendar_updates(self) -> list[Update]:
+        """The notifications Calendar would have sent (`sendUpdates`), oldest first, since the last reset."""
+        return self.sandbox.calendars.updates()
+
+    def notion_token(self, workspace: int = 0) -> str:
+        """The integration token of seeded workspace `workspace` (0: "Rivera Home", 1: "Northwind")."""
+        from aide_sandbox.seed.notion import NOTION_TOKENS
+
+        return NOTION_TOKENS[workspace]
+
+    def notion(self, workspace: int = 0, **options: Any) -> Any:
+        """A `notion_client.Client` for seeded workspace `workspace`; `options` go to the client (e.g. `retry`)."""
+        import notion_client
+
+        client = notion_client.Client(auth=self.notion_token(workspace), base_url=self.urls["notion"], **options)
+        self._closers.append(client.close)
+        return client
+
+    def twilio_credentials(self) -> dict[str, Any]:
+        """The seeded account: `account_sid`, `auth_token`, its numbers and messaging service."""
+        from aide_sandbox.seed import twilio as seeded
+
+        return {
+            "account_sid": seeded.ACCOUNT_SID,
+            "auth_token": seeded.AUTH_TOKEN,
+            "from_number": seeded.MAIN,
+            "numbers": [seeded.MAIN, seeded.SECOND],
+            "messaging_service_sid": seeded.SERVICE,
+        }
+
+    def twilio(self) -> Any:
+        """A `twilio.rest.Client` of the seeded account with its Messages (api) and Lookup domains pointed here.
+
+        Leave TWILIO_EDGE and TWILIO_REGION unset: the client would rewrite the host (wire-formats 3.1)."""
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        credentials = self.twilio_credentials()
+        http = TwilioHttpClient()
+        client = Client(credentials["account_sid"], credentials["auth_token"], http_client=http)
+        client.api.base_url = self.urls["twilio"]
+        client.lookups.base_url = self.urls["twilio"]
+        self._closers.append(lambda: http.session.close() if http.session else None)
+        return client
+
+    @property
+    def llm(self) -> Script:
+        """The script the OpenAI and Anthropic fakes answer from, and the requests they received."""
+        return self.sandbox.llm
+
+    def openai(self, **options: Any) -> Any:
+        """An `openai.OpenAI` client of the fake (`options` go to the client; retries off unless given)."""
+        import openai
+
+        settings: dict[str, Any] = {"max_retries": 0} | options
+        client = openai.OpenAI(base_url=self.urls["openai"], api_key=OPENAI_KEY, **settings)
+        self._closers.append(client.close)
+        return client
+
+    def anthropic(self, **options: Any) -> Any:
+        """An `anthropic.Anthropic` client of the fake (`options` go to the client; retries off unless given)."""
+        import anthropic
+
+        settings: dict[str, Any] = {"max_retries": 0} | options
+        client = anthropic.Anthropic(base_url=self.urls["anthropic"], api_key=ANTHROPIC_KEY, **settings)
+        self._closers.append(client.close)
+        return client
+
+    @property
+    def sms(self) -> Simulator:
+        """The SMS network simulator: `advance()` delivery, `inbound()` texts, webhooks and fates."""
+        return self.sandbox.sms
+
     def close_clients(self) -> None:
         """Close the connections of every client this handle built (tests call it after each test)."""
         while self._clients:
             self._clients.pop().close()
+        while self._closers:
+            self._closers.pop()()
 
     def expire_tokens(self, account: str | None = None) -> int:
         """Every access token of `account` (default: all) expires now; refresh tokens keep working."""
@@ -205,6 +341,7 @@ class SandboxHandle:
             return False
 
     def reset(self) -> None:
+        """Back to the seed data, with no faults and an empty LLM script."""
         self.sandbox.reset()
 
     def stop(self) -> None:

@@ -19,9 +19,17 @@ def start_for_settings(settings: AideSettings) -> AideSettings:
     `aide_sandbox.google.client.build_service`) and `authorized_user`: the first seeded account's credentials in
     Google's authorized-user keys (`token`, `refresh_token`, `token_uri`, `client_id`, `client_secret`, `scopes`).
     Build `google.oauth2.credentials.Credentials(...)` from those keys directly: `from_authorized_user_info`
-    always replaces `token_uri` with Google's, and the first refresh would then leave the sandbox."""
+    always replaces `token_uri` with Google's, and the first refresh would then leave the sandbox.
+
+    `[calendar]` gets the same two keys as `[gmail]`; `[notion]` gets `base_url` (for `Client(base_url=...)`) and
+    `token` (the first workspace's integration token); `[twilio]` gets `base_url` (set it as both
+    `client.api.base_url` and `client.lookups.base_url`), `account_sid`, `auth_token`, `from_number`, `numbers` and
+    `messaging_service_sid`."""
     handle = start(settings.home / "sandbox")
     _RUNNING.append(handle)
     sys.stderr.write(f"sandbox: emulators on {handle.base_url} (state in {settings.home / 'sandbox'})\n")
     gmail = settings.gmail | {"base_url": handle.urls["gmail"], "authorized_user": handle.authorized_user()}
-    return settings.model_copy(update={"gmail": gmail})
+    calendar = settings.calendar | {"base_url": handle.urls["calendar"], "authorized_user": handle.authorized_user()}
+    notion = settings.notion | {"base_url": handle.urls["notion"], "token": handle.notion_token()}
+    twilio = settings.twilio | {"base_url": handle.urls["twilio"]} | handle.twilio_credentials()
+    return settings.model_copy(update={"gmail": gmail, "calendar": calendar, "notion": notion, "twilio": twilio})

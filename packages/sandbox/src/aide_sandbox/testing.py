@@ -4,6 +4,10 @@ through the `pytest11` entry point, so every package of the workspace can use th
 - `sandbox_server` (session): one sandbox on a free loopback port, in this process, seeded once;
 - `sandbox` (per test): that sandbox reset to the seed data, with no faults (a reset is a page copy, not a reseed);
 - `gmail` (per test): a google-api-python-client Gmail service for the first seeded account;
+- `calendar` (per test): a google-api-python-client Calendar v3 service for the same account;
+- `notion` (per test): a notion-client `Client` for the first seeded workspace;
+- `twilio` (per test): a twilio-python `Client` of the seeded account; `webhooks`: a `WebhookReceiver`;
+- `openai_client`, `anthropic_client` (per test): the SDKs' clients of the scripted LLM fakes;
 
 and helpers to build messages (`mail`, `raw`) and read answers (`unb64`, `error_of`, `headers_of`).
 
@@ -14,11 +18,15 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -53,6 +61,46 @@ def sandbox(sandbox_server: SandboxHandle) -> Iterator[SandboxHandle]:
 @pytest.fixture
 def gmail(sandbox: SandboxHandle) -> Any:
     return sandbox.gmail()
+
+
+@pytest.fixture
+def calendar(sandbox: SandboxHandle) -> Any:
+    """A google-api-python-client Calendar v3 service for the first seeded account (Alex, Europe/Berlin)."""
+    return sandbox.calendar()
+
+
+@pytest.fixture
+def twilio(sandbox: SandboxHandle) -> Any:
+    """A `twilio.rest.Client` of the seeded account, its Messages and Lookup domains pointed at the sandbox."""
+    return sandbox.twilio()
+
+
+@pytest.fixture
+def openai_client(sandbox: SandboxHandle) -> Any:
+    """An `openai.OpenAI` client of the scripted fake (no retries); script it with `sandbox.llm.queue(...)`."""
+    return sandbox.openai()
+
+
+@pytest.fixture
+def anthropic_client(sandbox: SandboxHandle) -> Any:
+    """An `anthropic.Anthropic` client of the scripted fake (no retries)."""
+    return sandbox.anthropic()
+
+
+@pytest.fixture
+def webhooks() -> Iterator[WebhookReceiver]:
+    """A loopback HTTP server that records the webhooks and callbacks POSTed to it."""
+    receiver = WebhookReceiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()
+
+
+@pytest.fixture
+def notion(sandbox: SandboxHandle) -> Any:
+    """A `notion_client.Client` for the "Rivera Home" workspace (retries off: a test sees each answer)."""
+    return sandbox.notion(retry=False)
 
 
 ME = "alex.rivera@example.com"
@@ -108,3 +156,53 @@ def error_of(exc: HttpError) -> dict[str, Any]:
 
 def headers_of(part: dict[str, Any]) -> dict[str, str]:
     return {h["name"]: h["value"] for h in part["headers"]}
+
+
+@dataclass(frozen=True)
+class Received:
+    """One POST a `WebhookReceiver` got."""
+
+    url: str
+    headers: dict[str, str]
+    form: dict[str, str]
+
+
+class WebhookReceiver:
+    """Records form POSTs (Twilio webhooks and status callbacks) and answers each with `reply` (TwiML, say).
+
+    The sandbox POSTs before `advance()` / `inbound()` return, so a test reads `received` right after: no waiting."""
+
+    def __init__(self, reply: str = '<?xml version="1.0" encoding="UTF-8"?><Response/>') -> None:
+        self.reply = reply
+        self.received: list[Received] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                receiver.received.append(Received(receiver.url(self.path), headers, form))
+                body = receiver.reply.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="webhook-receiver", daemon=True
+        )
+        self._thread.start()
+
+    def url(self, path: str = "/sms") -> str:
+        return f"http://127.0.0.1:{self._server.server_port}{path}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)

@@ -10,7 +10,10 @@ if TYPE_CHECKING:
 
 def seed_all(sandbox: Sandbox) -> None:
     from aide_sandbox.seed.accounts import ACCOUNTS
+    from aide_sandbox.seed.calendar import seed_calendars
     from aide_sandbox.seed.gmail import seed_mailbox
+    from aide_sandbox.seed.notion import seed_notion
+    from aide_sandbox.seed.twilio import seed_twilio
 
     sandbox.tokens.register_client()
     with sandbox.db.transaction() as conn:
@@ -21,3 +24,6 @@ def seed_all(sandbox: Sandbox) -> None:
         sandbox.mailboxes.create(account.email)
     for account in ACCOUNTS:
         seed_mailbox(sandbox.mailboxes, account)
+    seed_calendars(sandbox.calendars)
+    seed_notion(sandbox.notion)
+    seed_twilio(sandbox.messaging)

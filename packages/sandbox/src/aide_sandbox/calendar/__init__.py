@@ -1,0 +1,1 @@
+"""Google Calendar v3 emulator: calendars, the calendar list, events with recurrence, free/busy and colours."""
