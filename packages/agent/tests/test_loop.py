@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from servers import notes_server
+from agent_stand_ins import notes_server
 
 from aide_agent import ApprovalRequest, Assistant, ScriptedModel, call
 
