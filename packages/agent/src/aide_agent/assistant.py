@@ -215,6 +215,7 @@ class Assistant:
                 if not await ask(self.approve, request):
                     text = f"The user declined {info.tool.name}; it did not run. Do not retry it another way."
                     results[call.id] = Message.tool(call, text, is_error=True)
+                    self._emit(ToolFinished(call, info.server, info.tool.name, text, True, 0.0))
                     continue
                 self._approved.add(call.id)
             approved.append(call)

@@ -22,15 +22,16 @@ DEFAULT_MODEL = "anthropic:claude-sonnet-4-5"
 
 
 def infer_model(model: str | Model, *, base_url: str | None = None, api_key: str | None = None) -> Model:
-    """A model from its string: `openai:<model>`, `anthropic:<model>` or `scripted`. With `base_url`, `openai:`
+    """A model from its string: `openai:<model>`, `anthropic:<model>`, `scripted` or
+    `scripted:<file.json>` (a script of turns, for demos and command-line tests). With `base_url`, `openai:`
     talks to any OpenAI-compatible endpoint (Ollama, vLLM, LM Studio), where a key is optional."""
     if isinstance(model, Model):
         return model
     provider, _, name = model.partition(":")
     if provider == "scripted":
-        from aide_agent.providers.scripted import ScriptedModel
+        from aide_agent.providers.scripted import ScriptedModel, load_script
 
-        return ScriptedModel([])
+        return ScriptedModel(load_script(name) if name else [])
     if not name:
         raise ValueError(f"model {model!r}: expected 'provider:model', e.g. 'openai:gpt-4o-mini'")
     if provider == "openai":

@@ -13,8 +13,10 @@ answers every request. Usage is estimated (four characters a token) so limits an
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 from aide_agent.messages import Message, ModelResponse, ToolCall, ToolSpec, Usage
 from aide_agent.providers.base import Model
@@ -32,6 +34,18 @@ def call(name: str, /, **arguments: Any) -> ToolCall:
 
 class ScriptExhausted(RuntimeError):
     """The model was asked for more turns than its script has."""
+
+
+def load_script(path: str | Path) -> list[Turn]:
+    """A script from JSON: a list of turns, each a string (an answer) or a list of
+    `{"tool": "server__tool", "arguments": {...}}` (tool calls)."""
+    turns: list[Turn] = []
+    for raw in cast(list[Any], json.loads(Path(path).read_text())):
+        if isinstance(raw, str):
+            turns.append(raw)
+        else:
+            turns.append([call(item["tool"], **item.get("arguments", {})) for item in cast(list[dict[str, Any]], raw)])
+    return turns
 
 
 def estimate_tokens(text: str) -> int:
