@@ -8,7 +8,7 @@
 Tests use `ScriptedModel` (`aide_agent.testing`) instead of a real model.
 """
 
-from aide_agent.approval import ApprovalRequest
+from aide_agent.approval import ApprovalCallback, ApprovalRequest
 from aide_agent.assistant import Assistant, RunResult
 from aide_agent.events import Learned, Notice, TextChunk, ToolFinished, ToolStarted
 from aide_agent.messages import Message, ModelResponse, ToolCall, ToolSpec, Usage
@@ -19,6 +19,7 @@ from aide_agent.store import ConversationStore
 from aide_agent.usage import Limits, UsageLimitExceeded
 
 __all__ = [
+    "ApprovalCallback",
     "ApprovalRequest",
     "Assistant",
     "ConversationStore",
