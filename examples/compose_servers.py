@@ -67,7 +67,7 @@ async def run_demo(model: Model, approve: ApprovalCallback = ask_on_terminal) ->
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--model", default=os.environ.get("AIDE_AGENT_MODEL", "anthropic:claude-sonnet-4-5"))
     parser.add_argument("--base-url", default=None)
     args = parser.parse_args()

@@ -40,7 +40,7 @@ async def run_demo(model: Model) -> Demo:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--model", default=os.environ.get("AIDE_AGENT_MODEL", "anthropic:claude-sonnet-4-5"))
     parser.add_argument("--base-url", default=None)
     parser.add_argument("--home", default=None, help="aide's data folder (default: a temporary one)")
