@@ -151,6 +151,7 @@ class Assistant:
         if not self.conversation_id:
             self.conversation_id = self.store.create(model=self.model.name) if self.store else _new_id()
         self._run_usage = usage = RunUsage()
+        await self.toolbox.retry_failed()
         first = not self.messages
         history = [Message.system(self.system_prompt)] if first else []
         user = Message.user(text)

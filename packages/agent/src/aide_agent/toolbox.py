@@ -109,7 +109,8 @@ class Connection:
             http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=300))
             stack.push_async_callback(http.aclose)
             target = streamable_http_client(target, http_client=http)
-        return Client(target, elicitation_callback=self._on_elicit, read_timeout_seconds=self.config.timeout)
+        mode = "legacy" if self.config.transport == "sse" and isinstance(self.config.target, str) else "auto"
+        return Client(target, mode=mode, elicitation_callback=self._on_elicit, read_timeout_seconds=self.config.timeout)
 
     async def _on_elicit(self, context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult:
         if self._elicit is None:
@@ -172,10 +173,15 @@ class Toolbox:
     elicit: Elicit | None = None
     notify: Notify | None = None
     start_timeout: float = 30.0
+    #: Waits before each attempt to bring a dead server back (the first is at once).
+    restart_delays: tuple[float, ...] = RESTART_DELAYS
+    #: A server that failed to start is tried again before a run at most this often (seconds).
+    retry_interval: float = 30.0
     connections: dict[str, Connection] = field(default_factory=dict[str, Connection])
     failures: dict[str, str] = field(default_factory=dict[str, str])
     table: ToolTable = field(default_factory=ToolTable)
     _tools: dict[str, ToolInfo] = field(default_factory=dict[str, ToolInfo])
+    _last_try: dict[str, float] = field(default_factory=dict[str, float])
     _stack: AsyncExitStack | None = None
     _group: TaskGroup | None = None
 
@@ -207,6 +213,7 @@ class Toolbox:
         self._group.start_soon(connection.serve, ready)
         with anyio.move_on_after(self.start_timeout):
             await ready.wait()
+        self._last_try[connection.config.name] = time.monotonic()
         if connection.client is None:
             connection.stop()
             reason = connection.error or f"no answer within {self.start_timeout:g} s"
@@ -215,6 +222,27 @@ class Toolbox:
             return False
         self.failures.pop(connection.config.name, None)
         return True
+
+    async def retry_failed(self) -> None:
+        """Try again, concurrently, the servers that failed to start (at most every `retry_interval` seconds), so a
+        server that comes up later is picked up by the next run."""
+        now = time.monotonic()
+        due = [
+            self.connections[name]
+            for name in self.failures
+            if now - self._last_try.get(name, 0.0) >= self.retry_interval and self.connections[name].client is None
+        ]
+        if not due:
+            return
+
+        async def again(connection: Connection) -> None:
+            if await self._start(connection):
+                self._index(connection)
+                self._say(f"server {connection.config.name} is available now")
+
+        async with anyio.create_task_group() as group:
+            for connection in due:
+                group.start_soon(again, connection)
 
     def _index(self, connection: Connection) -> None:
         name = connection.config.name
@@ -302,7 +330,7 @@ class Toolbox:
             if generation is not None and connection.generation != generation and connection.client is not None:
                 return True
             connection.stop()
-            for delay in RESTART_DELAYS:
+            for delay in self.restart_delays:
                 if delay:
                     await anyio.sleep(delay)
                 if await self._start(connection):
