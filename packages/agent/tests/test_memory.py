@@ -140,3 +140,13 @@ async def test_a_servers_confirmation_reaches_the_same_callback_when_asked_to_co
     assert "likes jazz" in asked[1].message
     assert json.loads(result.messages[-2].text)["status"] == "declined"
     assert await audit(settings) == [("forget", "declined")]
+
+
+async def test_with_no_callback_a_servers_confirmation_is_declined(settings: AideSettings) -> None:
+    model = ScriptedModel([lambda m, _: [call("memory__forget", ids=[memory_id])], "Not forgotten."])
+    memory = aide_server("memory", settings=settings, trusted=True)  # trusted: no approval asked before the call
+    async with Assistant([memory], model, learn=None) as a:
+        memory_id = await remembered(a)
+        result = await a.run("forget that I like jazz")
+    assert json.loads(result.messages[-2].text)["status"] == "declined"
+    assert await audit(settings) == [("forget", "declined")]

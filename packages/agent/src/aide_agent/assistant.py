@@ -124,9 +124,12 @@ class Assistant:
 
     # -- the model -----------------------------------------------------------------------------------------------
 
-    async def request_model(self, messages: list[Message], tools: list[ToolSpec]) -> ModelResponse:
-        """One model request, counted in this run's usage (the learn and summarise steps use it too)."""
-        if self.stream and tools:
+    async def request_model(
+        self, messages: list[Message], tools: list[ToolSpec], *, stream: bool = False
+    ) -> ModelResponse:
+        """One model request, counted in this run's usage (the learn and summarise steps use it too). With
+        `stream`, the text is reported as `TextChunk` events while it arrives."""
+        if stream:
             response: ModelResponse | None = None
             async for event in self.model.stream(messages, tools):
                 if isinstance(event, TextDelta):
@@ -167,7 +170,7 @@ class Assistant:
                     self.context_budget,
                     self._summarise if self.summarise else None,
                 )
-                response = await self.request_model(request, self.toolbox.specs())
+                response = await self.request_model(request, self.toolbox.specs(), stream=self.stream)
                 added.append(response.as_message())
                 if not response.tool_calls:
                     break
