@@ -71,3 +71,24 @@ def test_anything_but_yes_declines(tmp_path: Path, answer: str) -> None:
     assert result.exit_code == 0, result.output
     assert "✗" in result.stdout and "declined" in result.stdout
     assert "No preferences or facts remembered yet." in result.stdout
+
+
+def test_saved_conversations_are_listed_resumed_and_deleted(tmp_path: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(
+        app, ["chat", "-p", "hello there", "--model", script(tmp_path, ["Hi."]), "--servers", "activity"]
+    )
+    assert first.exit_code == 0, first.output
+    listed = runner.invoke(app, ["chat", "--list"])
+    assert "hello there" in listed.stdout
+    (conversation_id,) = [line.split()[1] for line in listed.stdout.splitlines() if "hello there" in line]
+    model = script(tmp_path, ["Welcome back."])
+    resumed = runner.invoke(
+        app, ["chat", "-p", "again", "--resume", conversation_id, "--model", model, "--servers", "activity"]
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert resumed.stdout == "Welcome back.\n"
+    assert " 5 " in runner.invoke(app, ["chat", "--list"]).stdout  # system, user, assistant, user, assistant
+    assert runner.invoke(app, ["chat", "--delete", conversation_id]).exit_code == 0
+    assert "hello there" not in runner.invoke(app, ["chat", "--list"]).stdout
+    assert runner.invoke(app, ["chat", "--delete", conversation_id]).exit_code == 2

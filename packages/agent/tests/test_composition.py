@@ -10,12 +10,14 @@ from pathlib import Path
 import anyio
 import pytest
 from agent_stand_ins import READ, notes_server
+from mcp import StdioServerParameters
 from mcp.server import MCPServer
 
-from aide_agent import Assistant, Notice, ScriptedModel, ServerConfig, call, load_mcp_servers, stdio
+from aide_agent import Assistant, Notice, ScriptedModel, ServerConfig, aide_server, call, load_mcp_servers, stdio
 from aide_agent.events import Event
 from aide_agent.names import MAX_LENGTH, ToolTable, exposed_name
 from aide_agent.toolbox import Toolbox
+from aide_core.settings import AideSettings
 
 pytestmark = pytest.mark.anyio
 SCRIPT = Path(__file__).parent / "script_server.py"
@@ -132,3 +134,14 @@ def test_a_claude_desktop_file_gives_stdio_and_url_servers(tmp_path: Path) -> No
         True,
     )
     assert legacy.transport == "sse"
+
+
+def test_an_aide_server_takes_its_trust_from_settings_and_its_tier_to_the_child(settings: AideSettings) -> None:
+    trusted = settings.model_copy(update={"memory": {"trusted": True}})
+    assert aide_server("memory", settings=trusted).trusted
+    assert not aide_server("memory", settings=settings).trusted
+    spawned = aide_server("memory", over_stdio=True, settings=settings, tier="extended")
+    assert isinstance(spawned.target, StdioServerParameters)
+    assert spawned.target.args == ["-m", "aide_core.launch", "memory"]
+    assert spawned.target.env is not None and spawned.target.env["AIDE_MEMORY__TIER"] == "extended"
+    assert spawned.target.env["AIDE_HOME"] == str(settings.home)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from aide_agent.events import Event, Learned, Notice, TextChunk, ToolFinished, T
 from aide_agent.memory import memory_server
 from aide_agent.providers import DEFAULT_MODEL, MissingCredentials, Model, infer_model
 from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers
+from aide_agent.store import ConversationStore
 from aide_agent.usage import UsageLimitExceeded
 
 COMMANDS = "/tools  /memory  /cost  /new  /quit"
@@ -193,6 +195,19 @@ async def _chat(assistant: Assistant, prompt: str | None, ui: ChatUI, console: C
                 console.print(Markdown(result.text))
 
 
+def _manage(store: ConversationStore, delete: str | None, err: Console) -> None:
+    if delete:
+        if not store.delete(delete):
+            err.print(f"aide chat: no conversation {delete!r}", highlight=False, markup=False)
+            raise typer.Exit(2)
+        return
+    table = Table("id", "updated", "messages", "title")
+    for info in store.list():
+        updated = datetime.fromtimestamp(info.updated_at, UTC).strftime("%Y-%m-%d %H:%M")
+        table.add_row(info.id, updated, str(info.messages), info.title)
+    Console(soft_wrap=True).print(table)
+
+
 def chat(
     prompt: Annotated[str | None, typer.Option("--prompt", "-p", help="Answer this once and exit.")] = None,
     model: Annotated[
@@ -207,11 +222,18 @@ def chat(
     sandbox: Annotated[bool, typer.Option("--sandbox", help="Run aide's servers against local emulators.")] = False,
     base_url: Annotated[str | None, typer.Option("--base-url", help="An OpenAI-compatible endpoint.")] = None,
     resume: Annotated[str | None, typer.Option("--resume", help="Continue a saved conversation by id.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List saved conversations and exit.")] = False,
+    delete: Annotated[str | None, typer.Option("--delete", help="Delete a saved conversation and exit.")] = None,
 ) -> None:
     """Chat with an assistant made of aide's servers (and any other MCP servers)."""
     from aide_core.settings import load_settings
 
     err = Console(stderr=True)
+    settings = load_settings()
+    store = ConversationStore(settings.home / "conversations.sqlite3")
+    if list_ or delete:
+        _manage(store, delete, err)
+        return
     try:
         chosen = pick_model(model, base_url)
     except (MissingCredentials, ValueError) as exc:
@@ -219,14 +241,13 @@ def chat(
         raise typer.Exit(2) from None
     console = Console(stderr=prompt is not None, soft_wrap=True)
     ui = ChatUI(console, interactive=prompt is None)
-    settings = load_settings()
     assistant = Assistant(
         pick_servers(servers, sandbox),
         chosen,
         approve=ui.approve,
         on_event=ui.on_event,
         stream=prompt is None,
-        store=settings.home / "conversations.sqlite3",
+        store=store,
     )
     if resume:
         try:
