@@ -190,3 +190,17 @@ async def test_older_turns_can_be_summarised_by_the_model_instead() -> None:
         for n in range(3):
             await assistant.run(f"message {n} " + "x" * 400)
     assert any(m.text == "Summary of the earlier conversation: SUMMARY" for m in seen[-1])
+
+
+async def test_a_tool_result_past_the_limit_is_cut_with_a_note_before_the_model_reads_it() -> None:
+    server = MCPServer("big")
+
+    @server.tool(annotations=READ)
+    def dump() -> str:
+        """A lot of text."""
+        return "z" * 5000
+
+    model = ScriptedModel([[call("big__dump")], lambda m, _: m[-1].text])
+    async with Assistant([server], model, max_result_chars=1000) as assistant:
+        result = await assistant.run("dump")
+    assert result.text == "z" * 1000 + "\n[… 4000 more characters cut: ask for less]"

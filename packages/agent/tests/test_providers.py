@@ -190,7 +190,9 @@ def test_an_anthropic_message_with_text_and_tool_use_parses_into_text_calls_and_
 def test_model_strings_choose_the_provider_and_a_missing_key_names_the_variable() -> None:
     assert isinstance(infer_model("openai:gpt-4o-mini", api_key="sk-test"), OpenAIModel)
     assert isinstance(infer_model("anthropic:claude-x", api_key="sk-ant-test"), AnthropicModel)
-    assert infer_model("openai:llama3", base_url="http://127.0.0.1:11434/v1").name == "openai:llama3"
+    local = infer_model("openai:llama3", base_url="http://127.0.0.1:11434/v1")
+    assert (local.name, local.context_window) == ("openai:llama3", 8192)  # local endpoints run with small windows
+    assert infer_model("openai:gpt-4.1", api_key="sk-test").context_window == 1_000_000
     with pytest.raises(MissingCredentials, match="OPENAI_API_KEY"):
         infer_model("openai:gpt-4o-mini")
     with pytest.raises(MissingCredentials, match="ANTHROPIC_API_KEY"):

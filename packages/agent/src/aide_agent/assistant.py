@@ -72,6 +72,7 @@ class Assistant:
         on_event: EventHandler | None = None,
         stream: bool = False,
         confirm_twice: bool = False,
+        max_result_chars: int = 20_000,
     ) -> None:
         self.configs = to_configs(servers)
         self.model = infer_model(model, base_url=base_url)
@@ -89,6 +90,9 @@ class Assistant:
         #: When False, a yes/no confirmation that a server asks for (by elicitation) while running a call the user
         #: has just approved is answered yes without asking the user a second time.
         self.confirm_twice = confirm_twice
+        #: A tool result longer than this is cut (with a note) before the model reads it: aide's servers bound their
+        #: own output, other servers may not.
+        self.max_result_chars = max_result_chars
         self.toolbox = Toolbox(self.configs, elicit=self._elicit, notify=lambda text: self._emit(Notice(text)))
         self.usage = RunUsage()
         self.conversation_id = conversation_id or ""
@@ -141,6 +145,12 @@ class Assistant:
             response = await self.model.request(messages, tools)
         self._run_usage.add_model(response.usage, self.prices.cost(self.model.name, response.usage))
         return response
+
+    def _budget(self, specs: list[ToolSpec]) -> int:
+        """Tokens left for messages: the budget less the tools' schemas and room for the answer."""
+        schemas = sum(len(spec.description) + len(str(spec.parameters)) for spec in specs) // 4
+        reserve = min(4096, self.context_budget // 4)
+        return max(self.context_budget // 8, self.context_budget - schemas - reserve)
 
     async def _summarise(self, dropped: list[Message]) -> str:
         transcript = "\n".join(f"{m.role}: {m.text}" for m in dropped if m.text)
@@ -242,8 +252,12 @@ class Assistant:
                 is_error=outcome.is_error,
                 input_price=input_price,
             )
-            self._emit(ToolFinished(call, info.server, info.tool.name, outcome.text, outcome.is_error, outcome.seconds))
-            results[call.id] = Message.tool(call, outcome.text, is_error=outcome.is_error)
+            text = outcome.text
+            if len(text) > self.max_result_chars:
+                cut = len(text) - self.max_result_chars
+                text = text[: self.max_result_chars] + f"\n[… {cut} more characters cut: ask for less]"
+            self._emit(ToolFinished(call, info.server, info.tool.name, text, outcome.is_error, outcome.seconds))
+            results[call.id] = Message.tool(call, text, is_error=outcome.is_error)
 
         if len(approved) == 1:
             await run_one(approved[0])

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 
 from aide_agent.messages import Message, ModelResponse, ResponseDone, StreamEvent, TextDelta, ToolCall, ToolSpec, Usage
-from aide_agent.providers.base import Model, check_allowed
+from aide_agent.providers.base import Model, check_allowed, context_window_for
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
@@ -83,8 +83,6 @@ def parse_message(message: Any, model: str) -> ModelResponse:
 class AnthropicModel(Model):
     """`anthropic:<model>`. Pass `client=` to reuse an `AsyncAnthropic` (tests point one at the sandbox's fake)."""
 
-    context_window = 200_000
-
     def __init__(
         self,
         model: str,
@@ -94,10 +92,12 @@ class AnthropicModel(Model):
         client: AsyncAnthropic | None = None,
         max_tokens: int = 4096,
         max_retries: int = 2,
+        context_window: int | None = None,
     ) -> None:
         self.model = model
         self.name = f"anthropic:{model}"
         self.max_tokens = max_tokens
+        self.context_window = context_window or context_window_for(model, default=200_000)
         if client is None:
             from anthropic import AsyncAnthropic
 

@@ -30,6 +30,26 @@ def check_allowed(name: str) -> None:
         raise ModelRequestsDisabled(f"model requests are disabled (ALLOW_MODEL_REQUESTS is False): {name}")
 
 
+#: Context windows of known models (tokens), by model name without the provider; users pass `context_window=` for
+#: others. Endpoints given by base URL (Ollama, vLLM, LM Studio) often run with much less than the model allows.
+CONTEXT_WINDOWS: dict[str, int] = {
+    "gpt-4o": 128_000,
+    "gpt-4o-mini": 128_000,
+    "gpt-4.1": 1_000_000,
+    "gpt-4.1-mini": 1_000_000,
+    "claude-sonnet-4-5": 200_000,
+    "claude-opus-4-1": 200_000,
+    "claude-haiku-4-5": 200_000,
+}
+LOCAL_CONTEXT_WINDOW = 8_192
+
+
+def context_window_for(model: str, *, base_url: str | None = None, default: int = 128_000) -> int:
+    if model in CONTEXT_WINDOWS:
+        return CONTEXT_WINDOWS[model]
+    return LOCAL_CONTEXT_WINDOW if base_url else default
+
+
 class Model(abc.ABC):
     """A chat model with tool calling. `name` is the model string (`openai:gpt-4o-mini`), used for prices."""
 

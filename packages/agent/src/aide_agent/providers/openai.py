@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 
 from aide_agent.messages import Message, ModelResponse, ResponseDone, StreamEvent, TextDelta, ToolCall, ToolSpec, Usage
-from aide_agent.providers.base import Model, check_allowed
+from aide_agent.providers.base import Model, check_allowed, context_window_for
 from aide_agent.schema import Converted, drop_nulls, openai_strict
 
 if TYPE_CHECKING:
@@ -80,10 +80,12 @@ class OpenAIModel(Model):
         client: AsyncOpenAI | None = None,
         max_tokens: int | None = None,
         max_retries: int = 2,
+        context_window: int | None = None,
     ) -> None:
         self.model = model
         self.name = f"openai:{model}"
         self.max_tokens = max_tokens
+        self.context_window = context_window or context_window_for(model, base_url=base_url)
         if client is None:
             from openai import AsyncOpenAI
 
