@@ -145,3 +145,13 @@ def test_an_aide_server_takes_its_trust_from_settings_and_its_tier_to_the_child(
     assert spawned.target.args == ["-m", "aide_core.launch", "memory"]
     assert spawned.target.env is not None and spawned.target.env["AIDE_MEMORY__TIER"] == "extended"
     assert spawned.target.env["AIDE_HOME"] == str(settings.home)
+
+
+async def test_a_server_that_never_answers_is_given_up_after_the_start_timeout() -> None:
+    silent = stdio("silent", sys.executable, "-c", "import time; time.sleep(60)")
+    server, _ = notes_server()
+    box = Toolbox([silent, ServerConfig("notes", server)], start_timeout=0.5)
+    with anyio.fail_after(15):
+        async with box:
+            assert box.failures == {"silent": "no answer within 0.5 s"}
+            assert [spec.name for spec in box.specs()] == ["notes__search", "notes__delete"]

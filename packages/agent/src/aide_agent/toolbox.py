@@ -90,6 +90,7 @@ class Connection:
         self.error: str | None = None
         self.restarts = 0
         self._stop = anyio.Event()
+        self._scope = anyio.CancelScope()
         self._lock = anyio.Lock()
         self.generation = 0
 
@@ -120,26 +121,33 @@ class Connection:
     async def serve(self, ready: anyio.Event) -> None:
         """Open the client, list the tools, and hold the connection until stopped."""
         self._stop = anyio.Event()
-        try:
-            async with AsyncExitStack() as stack:
-                client = await stack.enter_async_context(self._make_client(stack))
-                tools: list[Tool] = []
-                cursor: str | None = None
-                while True:
-                    page = await client.list_tools(cursor=cursor)
-                    tools.extend(page.tools)
-                    cursor = page.next_cursor
-                    if cursor is None:
-                        break
-                self.client, self.tools, self.error = client, tools, None
+        self._scope = anyio.CancelScope()
+        with self._scope:
+            try:
+                async with AsyncExitStack() as stack:
+                    client = await stack.enter_async_context(self._make_client(stack))
+                    tools: list[Tool] = []
+                    cursor: str | None = None
+                    while True:
+                        page = await client.list_tools(cursor=cursor)
+                        tools.extend(page.tools)
+                        cursor = page.next_cursor
+                        if cursor is None:
+                            break
+                    self.client, self.tools, self.error = client, tools, None
+                    ready.set()
+                    await self._stop.wait()
+            except Exception as exc:
+                self.error = _describe(exc)
+                log.warning("server %s: %s", self.config.name, self.error)
+            finally:
+                self.client = None
                 ready.set()
-                await self._stop.wait()
-        except Exception as exc:
-            self.error = _describe(exc)
-            log.warning("server %s: %s", self.config.name, self.error)
-        finally:
-            self.client = None
-            ready.set()
+
+    def abort(self) -> None:
+        """Give up on a start that hangs: cancel the task (a stdio child is terminated by the SDK's cleanup)."""
+        self._stop.set()
+        self._scope.cancel()
 
     def stop(self) -> None:
         self._stop.set()
@@ -215,7 +223,7 @@ class Toolbox:
             await ready.wait()
         self._last_try[connection.config.name] = time.monotonic()
         if connection.client is None:
-            connection.stop()
+            connection.abort()
             reason = connection.error or f"no answer within {self.start_timeout:g} s"
             self.failures[connection.config.name] = reason
             self._say(f"server {connection.config.name} failed to start: {reason}")
