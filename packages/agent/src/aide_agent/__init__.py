@@ -1,4 +1,48 @@
-"""aide: Composes any set of MCP servers with any LLM provider.
+"""aide_agent: compose any set of MCP servers with any LLM provider, talking MCP only.
 
-Placeholder package: the issue that builds it has not landed yet, so `aide` reports it as "not available yet".
+    from aide_agent import Assistant, aide_server
+
+    async with Assistant(servers=[aide_server("memory")], model="openai:gpt-4o-mini") as assistant:
+        print((await assistant.run("What do I like for breakfast?")).text)
+
+Tests use `ScriptedModel` (`aide_agent.testing`) instead of a real model.
 """
+
+from aide_agent.approval import ApprovalCallback, ApprovalRequest
+from aide_agent.assistant import Assistant, RunResult
+from aide_agent.events import Learned, Notice, TextChunk, ToolFinished, ToolStarted
+from aide_agent.messages import Message, ModelResponse, ToolCall, ToolSpec, Usage
+from aide_agent.providers import Model, infer_model
+from aide_agent.providers.scripted import ScriptedModel, call
+from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers, stdio, url
+from aide_agent.store import ConversationStore
+from aide_agent.usage import Limits, UsageLimitExceeded
+
+__all__ = [
+    "ApprovalCallback",
+    "ApprovalRequest",
+    "Assistant",
+    "ConversationStore",
+    "Learned",
+    "Limits",
+    "Message",
+    "Model",
+    "ModelResponse",
+    "Notice",
+    "RunResult",
+    "ScriptedModel",
+    "ServerConfig",
+    "TextChunk",
+    "ToolCall",
+    "ToolFinished",
+    "ToolSpec",
+    "ToolStarted",
+    "Usage",
+    "UsageLimitExceeded",
+    "aide_server",
+    "call",
+    "infer_model",
+    "load_mcp_servers",
+    "stdio",
+    "url",
+]

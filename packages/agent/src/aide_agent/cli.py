@@ -1,0 +1,258 @@
+"""`aide chat`: talk to an assistant made of aide's servers, in the terminal.
+
+Registered as a sub-command of `aide` through the `aide.commands` entry point. Interactive by default (tool calls
+shown as they run, approvals asked inline, `/tools`, `/memory`, `/cost`, `/new`, `/quit`); `-p "..."` answers once
+and exits, printing only the answer on stdout so it can be piped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import entry_points
+from typing import Annotated, Any
+
+import anyio
+import anyio.to_thread
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from aide_agent.approval import ApprovalRequest, needs_approval
+from aide_agent.assistant import Assistant
+from aide_agent.events import Event, Learned, Notice, TextChunk, ToolFinished, ToolStarted
+from aide_agent.memory import memory_server
+from aide_agent.providers import DEFAULT_MODEL, MissingCredentials, Model, infer_model
+from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers
+from aide_agent.store import ConversationStore
+from aide_agent.usage import UsageLimitExceeded
+
+COMMANDS = "/tools  /memory  /cost  /new  /quit"
+
+
+def pick_model(model: str | None, base_url: str | None) -> Model:
+    """--model, else AIDE_AGENT_MODEL, else whichever provider has a key. No key: say which variable to set."""
+    chosen = model or os.environ.get("AIDE_AGENT_MODEL")
+    if chosen is None:
+        if os.environ.get("OPENAI_API_KEY") and not os.environ.get("ANTHROPIC_API_KEY"):
+            chosen = "openai:gpt-4o-mini"
+        elif os.environ.get("ANTHROPIC_API_KEY"):
+            chosen = DEFAULT_MODEL
+        else:
+            raise MissingCredentials(
+                "no model: set ANTHROPIC_API_KEY or OPENAI_API_KEY, or choose one with --model "
+                "(e.g. --model openai:llama3.2 --base-url http://127.0.0.1:11434/v1 for Ollama)"
+            )
+    return infer_model(chosen, base_url=base_url)
+
+
+def pick_servers(names: list[str] | None, sandbox: bool) -> list[ServerConfig]:
+    """aide's servers (default: every available, enabled one) and any `.json` files of `mcpServers`."""
+    from aide_core.registry import select
+    from aide_core.settings import load_settings
+
+    settings = load_settings()
+    if sandbox:
+        points = list(entry_points(group="aide.sandbox"))
+        if points:
+            start: Callable[[Any], Any] = points[0].load()
+            settings = start(settings)
+    wanted = [part for name in names or [] for part in name.split(",") if part]
+    files = [name for name in wanted if name.endswith(".json")]
+    available, unavailable = select([name for name in wanted if not name.endswith(".json")] or None)
+    if wanted:
+        for entry in unavailable:
+            if entry.name not in files:
+                Console(stderr=True).print(f"[yellow]{entry.name}: {entry.status}", highlight=False)
+    configs = [
+        aide_server(entry.name, settings=settings)
+        for entry in available
+        if wanted or settings.server(entry.name).enabled
+    ]
+    for path in files:
+        configs.extend(load_mcp_servers(path))
+    return configs
+
+
+class ChatUI:
+    """Renders events and asks approvals on the terminal."""
+
+    def __init__(self, console: Console, *, interactive: bool) -> None:
+        self.console = console
+        self.interactive = interactive
+        self.streaming = False
+
+    def on_event(self, event: Event) -> None:
+        out = self.console
+        if isinstance(event, TextChunk):
+            self.streaming = True
+            out.print(event.text, end="", markup=False, highlight=False)
+            return
+        if self.streaming:
+            out.print()
+            self.streaming = False
+        if isinstance(event, ToolStarted):
+            out.print(f"[dim]  → {event.server}.{event.tool}({_short(event.call.arguments)})", highlight=False)
+        elif isinstance(event, ToolFinished):
+            mark = "[red]✗" if event.is_error else "[green]✓"
+            detail = f" {event.text.splitlines()[0][:100]}" if event.is_error and event.text else ""
+            out.print(f"  {mark}[/] [dim]{event.server}.{event.tool} {event.seconds:.1f}s{detail}", highlight=False)
+        elif isinstance(event, Notice):
+            out.print(f"[yellow]  {event.text}", highlight=False)
+        elif isinstance(event, Learned):
+            for item in event.memories:
+                out.print(f"[dim]  remembered: {item['content']}", highlight=False)
+
+    async def approve(self, request: ApprovalRequest) -> bool:
+        question = request.message if request.kind == "tool" else f"{request.server} asks: {request.message}"
+        self.console.print(f"[bold yellow]? {question}", highlight=False)
+        answer = await anyio.to_thread.run_sync(lambda: self.console.input("  allow? \\[y/N] "))
+        return answer.strip().lower() in ("y", "yes")
+
+
+def _short(arguments: dict[str, Any]) -> str:
+    text = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+async def _slash(command: str, assistant: Assistant, console: Console) -> bool:
+    """Run a /command; False when the chat should end."""
+    if command in ("/quit", "/exit"):
+        return False
+    if command == "/new":
+        assistant.new_conversation()
+        console.print("[dim]new conversation")
+    elif command == "/tools":
+        table = Table("tool", "server", "asks first")
+        for info in assistant.toolbox.tools:
+            trusted = assistant.toolbox.connections[info.server].config.trusted
+            asks = "yes" if needs_approval(info.tool.annotations, trusted=trusted) else ""
+            table.add_row(info.exposed, info.server, asks)
+        console.print(table)
+        for name, reason in assistant.toolbox.failures.items():
+            console.print(f"[yellow]{name}: {reason}", highlight=False)
+    elif command == "/memory":
+        server = memory_server(assistant.toolbox)
+        profile = await assistant.toolbox.read_resource(server, "memory://profile") if server else None
+        console.print(profile or "[dim]no memory server", highlight=False)
+    elif command == "/cost":
+        usage = assistant.usage
+        console.print(
+            f"{usage.model.requests} requests, {usage.model.input_tokens} in + {usage.model.output_tokens} out "
+            f"tokens, ${usage.cost:.4f}",
+            highlight=False,
+        )
+        for name, entry in usage.servers.items():
+            console.print(
+                f"  {name}: {entry.calls} calls, {entry.seconds:.1f}s, "
+                f"~{entry.result_tokens} tokens, ${entry.cost:.4f}",
+                highlight=False,
+            )
+    else:
+        console.print(f"[yellow]unknown command; try {COMMANDS}")
+    return True
+
+
+async def _chat(assistant: Assistant, prompt: str | None, ui: ChatUI, console: Console) -> int:
+    async with assistant:
+        for name, reason in assistant.toolbox.failures.items():
+            Console(stderr=True).print(f"[yellow]{name} is not available: {reason}", highlight=False)
+        if prompt is not None:
+            try:
+                result = await assistant.run(prompt)
+            except UsageLimitExceeded as exc:
+                Console(stderr=True).print(f"aide chat: {exc}", highlight=False)
+                return 1
+            sys.stdout.write(result.text + "\n")
+            return 0
+        console.print(
+            f"[bold]aide chat[/] with {assistant.model.name} · {len(assistant.toolbox.tools)} tools · {COMMANDS}"
+        )
+        while True:
+            try:
+                line = (await anyio.to_thread.run_sync(lambda: console.input("[bold cyan]you>[/] "))).strip()
+            except (EOFError, KeyboardInterrupt):
+                console.print()
+                return 0
+            if not line:
+                continue
+            if line.startswith("/"):
+                if not await _slash(line.split()[0], assistant, console):
+                    return 0
+                continue
+            try:
+                result = await assistant.run(line)
+            except UsageLimitExceeded as exc:
+                console.print(f"[red]{exc}", highlight=False)
+                continue
+            if ui.streaming:
+                console.print()
+                ui.streaming = False
+            elif result.text:
+                console.print(Markdown(result.text))
+
+
+def _manage(store: ConversationStore, delete: str | None, err: Console) -> None:
+    if delete:
+        if not store.delete(delete):
+            err.print(f"aide chat: no conversation {delete!r}", highlight=False, markup=False)
+            raise typer.Exit(2)
+        return
+    table = Table("id", "updated", "messages", "title")
+    for info in store.list():
+        updated = datetime.fromtimestamp(info.updated_at, UTC).strftime("%Y-%m-%d %H:%M")
+        table.add_row(info.id, updated, str(info.messages), info.title)
+    Console(soft_wrap=True).print(table)
+
+
+def chat(
+    prompt: Annotated[str | None, typer.Option("--prompt", "-p", help="Answer this once and exit.")] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="openai:<model>, anthropic:<model> or scripted:<file.json>.")
+    ] = None,
+    servers: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--servers", "-s", help="aide servers by name, or mcpServers .json files (repeat or comma-separate)."
+        ),
+    ] = None,
+    sandbox: Annotated[bool, typer.Option("--sandbox", help="Run aide's servers against local emulators.")] = False,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="An OpenAI-compatible endpoint.")] = None,
+    resume: Annotated[str | None, typer.Option("--resume", help="Continue a saved conversation by id.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List saved conversations and exit.")] = False,
+    delete: Annotated[str | None, typer.Option("--delete", help="Delete a saved conversation and exit.")] = None,
+) -> None:
+    """Chat with an assistant made of aide's servers (and any other MCP servers)."""
+    from aide_core.settings import load_settings
+
+    err = Console(stderr=True)
+    settings = load_settings()
+    store = ConversationStore(settings.home / "conversations.sqlite3")
+    if list_ or delete:
+        _manage(store, delete, err)
+        return
+    try:
+        chosen = pick_model(model, base_url)
+    except (MissingCredentials, ValueError) as exc:
+        err.print(f"aide chat: {exc}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    console = Console(stderr=prompt is not None, soft_wrap=True)
+    ui = ChatUI(console, interactive=prompt is None)
+    assistant = Assistant(
+        pick_servers(servers, sandbox),
+        chosen,
+        approve=ui.approve,
+        on_event=ui.on_event,
+        stream=prompt is None,
+        store=store,
+    )
+    if resume:
+        try:
+            assistant.resume(resume)
+        except KeyError as exc:
+            err.print(f"aide chat: {exc.args[0]}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
+    raise typer.Exit(anyio.run(_chat, assistant, prompt, ui, console))

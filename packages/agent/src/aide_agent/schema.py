@@ -1,0 +1,108 @@
+"""JSON Schema conversion for providers that restrict it.
+
+OpenAI's strict function calling guarantees arguments that match the schema, but only accepts a subset: every object
+closed (`additionalProperties: false`) with every property required, and no free-form objects. `openai_strict`
+converts a tool's input schema when it can and says so; otherwise the tool is sent non-strict with its schema as is
+(the server validates arguments either way). Optional top-level parameters become nullable-and-required, and the
+nulls the model then sends for them are dropped again (`drop_nulls`) before the call, so a parameter with a default
+gets its default rather than a `None` the server would reject.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, cast
+
+#: Keywords strict mode accepts, kept as they are.
+_KEPT = {
+    "type", "properties", "required", "additionalProperties", "items", "anyOf", "enum", "const", "description",
+    "$ref", "$defs", "definitions", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "multipleOf", "minItems", "maxItems",
+}  # fmt: skip
+#: Keywords that only annotate or add checks the server makes anyway: dropped for strict mode.
+_DROPPED = {"title", "default", "examples", "minLength", "maxLength", "uniqueItems", "minProperties", "maxProperties"}
+
+
+class NotStrict(Exception):
+    """The schema uses something strict mode cannot express."""
+
+
+@dataclass(frozen=True)
+class Converted:
+    schema: dict[str, Any]
+    strict: bool
+    #: Top-level parameters made nullable for strict mode, whose nulls mean "not given".
+    optional: frozenset[str] = frozenset()
+
+
+def openai_strict(schema: dict[str, Any]) -> Converted:
+    """The schema for an OpenAI function tool: strict when possible, else the original, non-strict."""
+    try:
+        root = copy.deepcopy(schema)
+        if root.get("type") != "object":
+            raise NotStrict("root is not an object")
+        originally_required = set(cast(list[str], root.get("required", [])))
+        optional = frozenset(set(cast(dict[str, Any], root.get("properties", {}))) - originally_required)
+        converted = _convert(root, top=True)
+        return Converted(converted, True, optional)
+    except NotStrict:
+        return Converted(schema, False)
+
+
+def _convert(node: Any, *, top: bool = False) -> Any:
+    if isinstance(node, list):
+        return [_convert(item) for item in cast(list[Any], node)]
+    if not isinstance(node, dict):
+        return node
+    schema = cast(dict[str, Any], node)
+    if "oneOf" in schema:
+        schema["anyOf"] = schema.pop("oneOf")
+    for key in list(schema):
+        if key in _DROPPED:
+            del schema[key]
+        elif key not in _KEPT:
+            raise NotStrict(key)
+    types = schema.get("type")
+    if types == "object" or (isinstance(types, list) and "object" in types):
+        additional = schema.get("additionalProperties", False)
+        if additional is not False:
+            raise NotStrict("an open object")
+        properties = cast(dict[str, Any], schema.get("properties", {}))
+        required = set(cast(list[str], schema.get("required", [])))
+        if not top and required != set(properties):
+            raise NotStrict("an optional nested property")
+        schema["properties"] = {
+            name: (_convert(sub) if name in required else _nullable(_convert(sub))) for name, sub in properties.items()
+        }
+        schema["required"] = list(properties)
+        schema["additionalProperties"] = False
+    if "items" in schema:
+        schema["items"] = _convert(schema["items"])
+    if "anyOf" in schema:
+        schema["anyOf"] = [_convert(sub) for sub in schema["anyOf"]]
+    for defs in ("$defs", "definitions"):
+        if defs in schema:
+            schema[defs] = {name: _convert(sub) for name, sub in cast(dict[str, Any], schema[defs]).items()}
+    return schema
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    types = schema.get("type")
+    if isinstance(types, str) and "$ref" not in schema:
+        return {**schema, "type": [types, "null"]} if types != "null" else schema
+    if isinstance(types, list):
+        return schema if "null" in types else {**schema, "type": [*cast(list[str], types), "null"]}
+    if "anyOf" in schema:
+        options = cast(list[dict[str, Any]], schema["anyOf"])
+        return (
+            schema
+            if any(o.get("type") == "null" for o in options)
+            else {**schema, "anyOf": [*options, {"type": "null"}]}
+        )
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def drop_nulls(arguments: dict[str, Any], optional: frozenset[str]) -> dict[str, Any]:
+    """Arguments without the nulls strict mode made the model send for parameters it left out."""
+    return {key: value for key, value in arguments.items() if not (value is None and key in optional)}

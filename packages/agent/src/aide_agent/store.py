@@ -1,0 +1,115 @@
+"""Conversations kept in SQLite, so one can be listed, resumed and deleted.
+
+One row per conversation and one per message (the message as JSON: the format is ours, not a provider's, so a
+conversation can be resumed with another model). A connection per call keeps the store safe to use from any thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from aide_agent.messages import Message
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL, updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (conversation_id, seq)
+);
+"""
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    id: str
+    title: str
+    model: str
+    created_at: float
+    updated_at: float
+    messages: int
+
+
+class ConversationStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._db() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path)
+        db.execute("PRAGMA foreign_keys = ON")
+        try:
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def create(self, *, model: str = "", title: str = "") -> str:
+        conversation_id = uuid.uuid4().hex[:12]
+        now = time.time()
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO conversations (id, title, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (conversation_id, title, model, now, now),
+            )
+        return conversation_id
+
+    def append(self, conversation_id: str, messages: list[Message]) -> None:
+        """Add messages at the end; the first user message becomes the title when there is none."""
+        if not messages:
+            return
+        with self._db() as db:
+            (last,) = db.execute(
+                "SELECT COALESCE(MAX(seq), -1) FROM messages WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()
+            db.executemany(
+                "INSERT INTO messages (conversation_id, seq, body) VALUES (?, ?, ?)",
+                [
+                    (conversation_id, last + 1 + i, m.model_dump_json(exclude_defaults=True))
+                    for i, m in enumerate(messages)
+                ],
+            )
+            first_user = next((m.text for m in messages if m.role == "user"), "")
+            db.execute(
+                "UPDATE conversations SET updated_at = ?, title = CASE WHEN title = '' THEN ? ELSE title END "
+                "WHERE id = ?",
+                (time.time(), first_user[:80], conversation_id),
+            )
+
+    def messages(self, conversation_id: str) -> list[Message]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT body FROM messages WHERE conversation_id = ? ORDER BY seq", (conversation_id,)
+            ).fetchall()
+        return [Message.model_validate_json(body) for (body,) in rows]
+
+    def list(self, limit: int = 50) -> list[ConversationInfo]:
+        """Most recently updated first."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT c.id, c.title, c.model, c.created_at, c.updated_at, "
+                "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) "
+                "FROM conversations c ORDER BY c.updated_at DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [ConversationInfo(*row) for row in rows]
+
+    def exists(self, conversation_id: str) -> bool:
+        with self._db() as db:
+            return db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is not None
+
+    def delete(self, conversation_id: str) -> bool:
+        with self._db() as db:
+            deleted = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,)).rowcount
+        return deleted > 0

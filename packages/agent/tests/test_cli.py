@@ -1,0 +1,94 @@
+"""`aide chat`, run in-process with a scripted model (the JSON script form of `--model scripted:<file>`)."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from aide_agent.cli import chat
+
+app = typer.Typer()
+app.command("chat")(chat)
+app.command("other")(lambda: None)  # two commands, so typer keeps the sub-command name as in `aide chat`
+
+
+def script(tmp_path: Path, turns: list[Any]) -> str:
+    path = tmp_path / "script.json"
+    path.write_text(json.dumps(turns))
+    return f"scripted:{path}"
+
+
+def test_chat_is_a_sub_command_of_aide() -> None:
+    (point,) = entry_points(group="aide.commands", name="chat")
+    assert point.load() is chat
+
+
+def test_chat_p_answers_once_on_stdout_after_calling_tools(tmp_path: Path) -> None:
+    model = script(tmp_path, [[{"tool": "memory__recall", "arguments": {"query": "tea"}}], "You like tea.", "[]"])
+    result = CliRunner().invoke(app, ["chat", "-p", "What do I like?", "--model", model, "--servers", "memory"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "You like tea.\n"
+    assert "memory.recall(query='tea')" in result.stderr
+
+
+def test_without_a_key_chat_names_the_variables_and_the_model_option() -> None:
+    result = CliRunner().invoke(app, ["chat", "-p", "hi"])
+    assert result.exit_code == 2
+    assert "ANTHROPIC_API_KEY" in result.stderr and "OPENAI_API_KEY" in result.stderr and "--model" in result.stderr
+
+
+def test_an_interactive_chat_asks_approval_inline_and_answers_slash_commands(tmp_path: Path) -> None:
+    remember = {
+        "tool": "memory__remember",
+        "arguments": {"items": [{"content": "Likes tea", "category": "preference"}]},
+    }
+    model = script(tmp_path, [[remember], "Saved.", "[]", "Fresh start.", "[]"])
+    lines = ["/tools", "remember that I like tea", "y", "/memory", "/cost", "/new", "hello", "/quit"]
+    result = CliRunner().invoke(app, ["chat", "--model", model, "--servers", "memory"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "memory__remember" in out and "memory__recall" in out  # /tools
+    assert "memory: remember(" in out and "allow? [y/N]" in out  # the approval, inline
+    assert "Saved." in out and "Fresh start." in out
+    assert "Likes tea" in out  # /memory shows the profile
+    assert "2 requests" in out or "requests" in out  # /cost
+    assert "memory: 1 calls" in out
+
+
+@pytest.mark.parametrize("answer", ["n", ""])
+def test_anything_but_yes_declines(tmp_path: Path, answer: str) -> None:
+    remember = {"tool": "memory__remember", "arguments": {"items": [{"content": "Likes tea"}]}}
+    model = script(tmp_path, [[remember], "Not saved.", "[]"])
+    result = CliRunner().invoke(
+        app, ["chat", "--model", model, "--servers", "memory"], input=f"remember tea\n{answer}\n/memory\n/quit\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "✗" in result.stdout and "declined" in result.stdout
+    assert "No preferences or facts remembered yet." in result.stdout
+
+
+def test_saved_conversations_are_listed_resumed_and_deleted(tmp_path: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(
+        app, ["chat", "-p", "hello there", "--model", script(tmp_path, ["Hi."]), "--servers", "activity"]
+    )
+    assert first.exit_code == 0, first.output
+    listed = runner.invoke(app, ["chat", "--list"])
+    assert "hello there" in listed.stdout
+    (conversation_id,) = [line.split()[1] for line in listed.stdout.splitlines() if "hello there" in line]
+    model = script(tmp_path, ["Welcome back."])
+    resumed = runner.invoke(
+        app, ["chat", "-p", "again", "--resume", conversation_id, "--model", model, "--servers", "activity"]
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert resumed.stdout == "Welcome back.\n"
+    assert " 5 " in runner.invoke(app, ["chat", "--list"]).stdout  # system, user, assistant, user, assistant
+    assert runner.invoke(app, ["chat", "--delete", conversation_id]).exit_code == 0
+    assert "hello there" not in runner.invoke(app, ["chat", "--list"]).stdout
+    assert runner.invoke(app, ["chat", "--delete", conversation_id]).exit_code == 2

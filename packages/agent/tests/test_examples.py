@@ -1,0 +1,56 @@
+"""Each example in examples/ runs in the tests with a scripted model."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from aide_agent import ApprovalRequest, Message, ScriptedModel, ToolSpec, call
+
+pytestmark = pytest.mark.anyio
+EXAMPLES = Path(__file__).parents[3] / "examples"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the example is imported
+    spec.loader.exec_module(module)
+    return module
+
+
+def propose(messages: list[Message], _: list[ToolSpec]) -> str:
+    context = " ".join(m.text for m in messages if m.role == "system")
+    return "How about 2 PM?" if "afternoon" in context else "How about 9 AM?"
+
+
+async def test_the_memory_example_proposes_an_afternoon_after_learning_the_preference() -> None:
+    example = load("memory_assistant")
+    learned = [{"content": "Prefers meetings in the afternoon, never before noon", "category": "preference"}]
+    model = ScriptedModel(["Noted.", json.dumps(learned), propose, "[]"])
+    demo = await example.run_demo(model)
+    assert [item["content"] for item in demo.first.learned] == [learned[0]["content"]]
+    assert demo.second.text == "How about 2 PM?"
+
+
+async def test_the_composition_example_routes_to_aide_and_third_party_tools_and_asks_before_adding() -> None:
+    example = load("compose_servers")
+    asked: list[ApprovalRequest] = []
+    model = ScriptedModel(
+        [
+            [call("todo__add", item="book flights")],
+            [call("todo__list_items"), call("activity__list_activity")],
+            lambda m, _: f"On your list: {m[-2].text}",
+        ]
+    )
+    result, assistant = await example.run_demo(model, approve=lambda r: asked.append(r) or True)
+    names = {info.exposed for info in assistant.toolbox.tools}
+    assert {"todo__add", "todo__list_items", "memory__recall", "activity__list_activity"} <= names
+    assert [(r.server, r.tool) for r in asked] == [("todo", "add")]
+    assert result.text == 'On your list: ["book flights"]'
