@@ -141,3 +141,17 @@ def test_the_vector_cache_appends_new_memories_and_reloads_whole_after_a_forget(
     store.forget(scope, [ids[25]], hard=False)
     assert nearest(25) != ids[25]
     assert loads[0] == 0 and loads[1] > 0 and loads[2] == 0  # whole, appended, whole again after the forget
+
+
+def test_appending_vectors_reuses_the_spare_rows_of_one_buffer_and_never_touches_a_read_only_one() -> None:
+    import numpy as np
+
+    from aide_memory.vectors import _grown
+
+    loaded = np.frombuffer(np.arange(12, dtype=np.float32).tobytes(), dtype=np.float32).reshape(3, 4)
+    first = _grown(loaded, np.full((2, 4), 7, dtype=np.float32))  # the loaded rows are read-only: copied once
+    second = _grown(first, np.full((1, 4), 9, dtype=np.float32))
+    assert first.base is second.base and first.base is not None  # no copy for the second append
+    assert second.shape == (6, 4) and first.shape == (5, 4)
+    assert second[:3].tolist() == loaded.tolist() and second[3:5].tolist() == [[7.0] * 4] * 2
+    assert second[5].tolist() == [9.0] * 4

@@ -686,9 +686,13 @@ class MemoryStore:
         return found
 
     def vectors(self, scope: Scope, model: str, after: int = 0) -> tuple[list[int], list[bytes]]:
-        """The scope's vectors of `model` with a rowid above `after`, in rowid order."""
+        """The scope's vectors of `model` with a rowid above `after`, in rowid order.
+
+        With `after`, the newest vectors are read by rowid (CROSS JOIN keeps SQLite from starting at the scope's
+        index and sorting every row of it: 70 ms at 100,000 for the few rows a cache appends)."""
+        join = "CROSS JOIN" if after else "JOIN"
         rows = self.db.execute(
-            "SELECT v.rowid, v.vector FROM vectors v JOIN memories m ON m.rowid = v.rowid "
+            f"SELECT v.rowid, v.vector FROM vectors v {join} memories m ON m.rowid = v.rowid "
             "WHERE m.user = ? AND m.namespace = ? AND m.forgotten_at IS NULL AND v.model = ? AND v.rowid > ? "
             "ORDER BY v.rowid",
             (scope.user, scope.namespace, model, after),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aide_memory.store import MemoryStore, Scope
 
@@ -36,10 +36,27 @@ class _Cached:
     generation: int
     epoch: int
     rowids: npt.NDArray[np.int64]
-    matrix: npt.NDArray[np.float32]
+    matrix: npt.NDArray[np.float32]  # a view of the first rows of a buffer with room to grow
     basis: npt.NDArray[np.float32] | None = None  # (dim, PREFILTER_DIMS)
-    reduced: npt.NDArray[np.float32] | None = None  # matrix @ basis
+    reduced: npt.NDArray[np.float32] | None = None  # matrix @ basis, also a view of a larger buffer
     basis_rows: int = 0  # rows when the basis was drawn
+
+
+def _grown(view: npt.NDArray[Any], added: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """`view` followed by `added`, written into the spare rows of view's buffer when it has room (then nothing is
+    copied: readers of the old view never look past its end), else into a new buffer of twice the size."""
+    import numpy as np
+
+    if added.shape[0] == 0:
+        return view
+    count, extra = view.shape[0], added.shape[0]
+    base = view.base
+    buffer = base if isinstance(base, np.ndarray) and base.ndim == view.ndim and base.flags.writeable else None
+    if buffer is None or buffer.shape[0] < count + extra or buffer.shape[1:] != view.shape[1:]:
+        buffer = np.empty((max(2 * count, count + extra, 1024), *view.shape[1:]), dtype=view.dtype)
+        buffer[:count] = view
+    buffer[count : count + extra] = added
+    return buffer[: count + extra]
 
 
 class VectorIndex:
@@ -49,6 +66,7 @@ class VectorIndex:
         self.prefilter_from = prefilter_from
         self._cache: dict[Scope, _Cached] = {}
         self._lock = threading.Lock()
+        self._loading = threading.Lock()  # one load at a time writes into the shared buffers
 
     def _basis(self, matrix: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """The principal axes of an evenly spread sample of the rows."""
@@ -65,12 +83,21 @@ class VectorIndex:
         New memories are appended to the cached matrix rather than reloading it (a reload reads every vector: about
         a second at 100,000), so a recall right after a remember stays fast; only a forget, which takes rows away,
         makes it load everything again."""
-        import numpy as np
 
         generation, epoch = self.store.generation(), self.store.vector_epoch()
         with self._lock:
             cached = self._cache.get(scope)
         if cached is not None and cached.generation == generation:
+            return cached
+        with self._loading:
+            return self._reload(scope, generation, epoch)
+
+    def _reload(self, scope: Scope, generation: int, epoch: int) -> _Cached:
+        import numpy as np
+
+        with self._lock:
+            cached = self._cache.get(scope)
+        if cached is not None and cached.generation == generation:  # another thread loaded it meanwhile
             return cached
         grow = cached is not None and cached.epoch == epoch and cached.rowids.size > 0
         after = int(cached.rowids[-1]) if grow and cached is not None else 0
@@ -81,12 +108,12 @@ class VectorIndex:
             else np.zeros((0, 0), dtype=np.float32)
         )
         if grow and cached is not None:
-            matrix = np.concatenate([cached.matrix, added]) if added.size else cached.matrix
-            ids = np.concatenate([cached.rowids, np.asarray(rowids, dtype=np.int64)])
+            matrix = _grown(cached.matrix, added) if added.size else cached.matrix
+            ids = _grown(cached.rowids, np.asarray(rowids, dtype=np.int64))
             basis, reduced = cached.basis, cached.reduced
             # Keep the projection while the store has not doubled since its axes were drawn.
             if basis is not None and reduced is not None and matrix.shape[0] <= 2 * cached.basis_rows:
-                reduced = np.concatenate([reduced, added @ basis]) if added.size else reduced
+                reduced = _grown(reduced, added @ basis) if added.size else reduced
                 fresh = _Cached(generation, epoch, ids, matrix, basis, reduced, cached.basis_rows)
             else:
                 fresh = self._projected(_Cached(generation, epoch, ids, matrix))
