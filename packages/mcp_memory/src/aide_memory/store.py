@@ -151,6 +151,12 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")
 
 
+# What a memory's row holds for ranking and answers (all but the copies of text made for searching).
+_ROW_COLUMNS = (
+    "rowid, id, user, namespace, content, category, confidence, source, source_ref, tags, metadata, about_time, "
+    "created_at, updated_at, valid_from, valid_to, superseded_by, forgotten_at"
+)
+
 # Column weights of bm25 over (content, tags, context).
 _FTS_WEIGHTS = "1.0, 0.5, 0.25"
 
@@ -601,11 +607,14 @@ class MemoryStore:
         if not rowids:
             return {}
         marks = ",".join("?" * len(rowids))
+        # Not `*`: ranking reads hundreds of rows a query, and norm and context (copies of text) are half their bytes.
         return {
             row["rowid"]: row
             for row in (
                 self._as_dict(self.db, raw)
-                for raw in self.db.execute(f"SELECT * FROM memories WHERE rowid IN ({marks})", list(rowids))
+                for raw in self.db.execute(
+                    f"SELECT {_ROW_COLUMNS} FROM memories WHERE rowid IN ({marks})", list(rowids)
+                )
             )
         }
 
