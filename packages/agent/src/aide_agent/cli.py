@@ -25,7 +25,7 @@ from aide_agent.approval import ApprovalRequest, needs_approval
 from aide_agent.assistant import Assistant
 from aide_agent.events import Event, Learned, Notice, TextChunk, ToolFinished, ToolStarted
 from aide_agent.memory import memory_server
-from aide_agent.providers import DEFAULT_MODEL, MissingCredentials, Model, infer_model
+from aide_agent.providers import DEFAULT_MODEL, MissingCredentials, Model, ModelError, infer_model
 from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers
 from aide_agent.store import ConversationStore
 from aide_agent.usage import UsageLimitExceeded
@@ -163,7 +163,7 @@ async def _chat(assistant: Assistant, prompt: str | None, ui: ChatUI, console: C
         if prompt is not None:
             try:
                 result = await assistant.run(prompt)
-            except UsageLimitExceeded as exc:
+            except (UsageLimitExceeded, ModelError) as exc:
                 Console(stderr=True).print(f"aide chat: {exc}", highlight=False)
                 return 1
             sys.stdout.write(result.text + "\n")
@@ -185,7 +185,7 @@ async def _chat(assistant: Assistant, prompt: str | None, ui: ChatUI, console: C
                 continue
             try:
                 result = await assistant.run(line)
-            except UsageLimitExceeded as exc:
+            except (UsageLimitExceeded, ModelError) as exc:
                 console.print(f"[red]{exc}", highlight=False)
                 continue
             if ui.streaming:

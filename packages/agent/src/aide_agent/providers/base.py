@@ -7,7 +7,10 @@ SDK's wire shapes. `ALLOW_MODEL_REQUESTS` is the switch tests turn off, so no te
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
 
 from aide_agent.messages import Message, ModelResponse, ResponseDone, StreamEvent, TextDelta, ToolSpec
 
@@ -21,6 +24,55 @@ class ModelRequestsDisabled(RuntimeError):
 
 class MissingCredentials(RuntimeError):
     """No API key for a provider; the message names the environment variable to set."""
+
+
+class ModelError(RuntimeError):
+    """A provider answered with an error or could not be reached. `status` is the HTTP status (None: no answer),
+    `retry_after` the seconds the provider asked to wait; the SDK's own exception is the `__cause__`. One type for
+    every provider, so a caller (`aide chat`, a library user) handles rate limits and outages without importing SDKs.
+    """
+
+    def __init__(self, model: str, status: int | None, detail: str, retry_after: float | None = None) -> None:
+        self.model = model
+        self.status = status
+        self.retry_after = retry_after
+        what = {429: "rate limited"}.get(status or 0) or (
+            "could not be reached" if status is None else f"failed (HTTP {status})"
+        )
+        wait = f", retry in {retry_after:g} s" if retry_after is not None else ""
+        super().__init__(f"{model}: {what}{wait}: {detail}")
+
+    @property
+    def retryable(self) -> bool:
+        return self.status is None or self.status in (408, 409, 429) or self.status >= 500
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """The wait a 429 or 503 asks for, from `retry-after-ms` or `retry-after` (seconds); None when absent."""
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        try:
+            return float(headers[name]) / scale
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+@contextmanager
+def api_errors(model: str, client: object) -> Iterator[None]:
+    """The SDK's errors (raised after its own retries) as `ModelError`s. The openai and anthropic SDKs share the
+    exception shapes (`APIStatusError` with `status_code`, `message`, `response`; `APIConnectionError`), found in
+    the module the client comes from."""
+    sdk: Any = sys.modules[type(client).__module__.partition(".")[0]]
+    status_error: type[Exception] = sdk.APIStatusError
+    connection_error: type[Exception] = sdk.APIConnectionError
+    try:
+        yield
+    except status_error as exc:
+        failed: Any = exc
+        retry_after = retry_after_seconds(failed.response.headers)
+        raise ModelError(model, failed.status_code, failed.message, retry_after) from exc
+    except connection_error as exc:
+        raise ModelError(model, None, str(exc)) from exc
 
 
 def check_allowed(name: str) -> None:
