@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -44,6 +44,9 @@ class ServerConfig:
     trusted: bool = False
     timeout: float = 60.0
     tier: Literal["default", "extended"] | None = None
+    #: Called when the toolbox closes: an in-process aide server's upstream connections (its runtime) are released
+    #: here, since an in-process server has no process whose end would release them.
+    close: Callable[[], None] | None = field(default=None, compare=False)
 
     def allows(self, tool: str) -> bool:
         if any(fnmatchcase(tool, pattern) for pattern in self.deny):
@@ -97,7 +100,8 @@ def aide_server(name: str, *, over_stdio: bool = False, settings: Any = None, **
     config = server_settings(settings, name, entry.spec.settings_model)
     if tier:
         config = config.model_copy(update={"tier": tier})
-    return ServerConfig(name, entry.spec.build(settings, config=config), **options)
+    runtime = entry.spec.make_runtime(settings, config)
+    return ServerConfig(name, entry.spec.build(runtime=runtime), close=runtime.close, **options)
 
 
 def load_mcp_servers(path: str | Path) -> list[ServerConfig]:
