@@ -92,3 +92,17 @@ def test_saved_conversations_are_listed_resumed_and_deleted(tmp_path: Path) -> N
     assert runner.invoke(app, ["chat", "--delete", conversation_id]).exit_code == 0
     assert "hello there" not in runner.invoke(app, ["chat", "--list"]).stdout
     assert runner.invoke(app, ["chat", "--delete", conversation_id]).exit_code == 2
+
+
+def test_chat_with_the_sandbox_composes_gmail_and_memory_against_the_emulators(tmp_path: Path) -> None:
+    read = {"tool": "gmail__read_email", "arguments": {"id": "1a1e62ec050000bf"}}  # a seed id: only the sandbox has it
+    model = script(
+        tmp_path, [[read, {"tool": "memory__recall", "arguments": {"query": "José"}}], "A postmortem.", "[]"]
+    )
+    result = CliRunner().invoke(app, ["chat", "-p", "What did José send?", "--sandbox", "--model", model])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "A postmortem.\n"
+    assert "sandbox: emulators on http://127.0.0.1:" in result.stderr
+    assert "not available" not in result.stderr
+    assert "✓ gmail.read_email" in result.stderr and "✓ memory.recall" in result.stderr
+    assert "✗" not in result.stderr

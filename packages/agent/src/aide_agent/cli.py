@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib.metadata import entry_points
 from typing import Annotated, Any
 
 import anyio
@@ -26,7 +24,7 @@ from aide_agent.assistant import Assistant
 from aide_agent.events import Event, Learned, Notice, TextChunk, ToolFinished, ToolStarted
 from aide_agent.memory import memory_server
 from aide_agent.providers import DEFAULT_MODEL, MissingCredentials, Model, ModelError, infer_model
-from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers
+from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers, sandbox_settings
 from aide_agent.store import ConversationStore
 from aide_agent.usage import UsageLimitExceeded
 
@@ -54,12 +52,7 @@ def pick_servers(names: list[str] | None, sandbox: bool) -> list[ServerConfig]:
     from aide_core.registry import select
     from aide_core.settings import load_settings
 
-    settings = load_settings()
-    if sandbox:
-        points = list(entry_points(group="aide.sandbox"))
-        if points:
-            start: Callable[[Any], Any] = points[0].load()
-            settings = start(settings)
+    settings = sandbox_settings() if sandbox else load_settings()
     wanted = [part for name in names or [] for part in name.split(",") if part]
     files = [name for name in wanted if name.endswith(".json")]
     available, unavailable = select([name for name in wanted if not name.endswith(".json")] or None)

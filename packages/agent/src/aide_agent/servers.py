@@ -16,10 +16,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from mcp import StdioServerParameters
 from mcp.server.mcpserver import MCPServer
+
+if TYPE_CHECKING:
+    from aide_core.settings import AideSettings
 
 Target = MCPServer | StdioServerParameters | str
 Transport = Literal["streamable-http", "sse"]
@@ -102,6 +105,21 @@ def aide_server(name: str, *, over_stdio: bool = False, settings: Any = None, **
         config = config.model_copy(update={"tier": tier})
     runtime = entry.spec.make_runtime(settings, config)
     return ServerConfig(name, entry.spec.build(runtime=runtime), close=runtime.close, **options)
+
+
+def sandbox_settings(settings: AideSettings | None = None) -> AideSettings:
+    """aide's settings pointed at local emulators, as `aide serve --sandbox` does: the `aide.sandbox` entry point
+    (installed with aide-sandbox) starts them in this process and fills the servers' tables."""
+    from importlib.metadata import entry_points
+
+    from aide_core.settings import load_settings
+
+    settings = settings or load_settings()
+    points = list(entry_points(group="aide.sandbox"))
+    if not points:
+        raise RuntimeError("no sandbox installed: install aide-sandbox for --sandbox")
+    start: Callable[[AideSettings], AideSettings] = points[0].load()
+    return start(settings)
 
 
 def load_mcp_servers(path: str | Path) -> list[ServerConfig]:
