@@ -181,6 +181,18 @@ async def run_with_notes(model: Model, text: str = "find rent and tax") -> tuple
     return result.text, assistant
 
 
+async def requests_around(
+    fakes: SandboxHandle, provider: Provider, calls: list[ToolCall], answer: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A run where the model makes `calls` at once and then answers: the request before them and the one after."""
+    fakes.llm.queue(provider.endpoint, Reply(tool_calls=calls), Reply(text=answer))
+    async with connected(provider, fakes) as model:
+        text, _ = await run_with_notes(model)
+    assert text == answer
+    first, follow_up = bodies(fakes, provider)
+    return first, follow_up
+
+
 async def test_openai_tools_are_strict_only_where_the_schema_allows_it(fakes: SandboxHandle) -> None:
     fakes.llm.queue("openai.chat", Reply(text="Nothing to do."))
     async with connected(OPENAI, fakes) as model:
@@ -200,11 +212,7 @@ async def test_openai_parallel_tool_calls_run_and_the_follow_up_carries_each_too
         ToolCall("notes__search", {"query": "rent"}, "call_a"),
         ToolCall("notes__search", {"query": "tax"}, "call_b"),
     ]
-    fakes.llm.queue("openai.chat", Reply(tool_calls=calls), Reply(text="Rent and tax found."))
-    async with connected(OPENAI, fakes) as model:
-        text, _ = await run_with_notes(model)
-    assert text == "Rent and tax found."
-    first, follow_up = bodies(fakes, OPENAI)
+    first, follow_up = await requests_around(fakes, OPENAI, calls, "Rent and tax found.")
     assistant_turn, *tool_turns = follow_up["messages"][-3:]
     assert [c["id"] for c in assistant_turn["tool_calls"]] == ["call_a", "call_b"]
     assert tool_turns == [
@@ -246,13 +254,9 @@ async def test_anthropic_parallel_tool_uses_run_and_the_follow_up_carries_tool_r
 ) -> None:
     calls = [
         ToolCall("notes__search", {"query": "rent"}, "toolu_a"),
-        ToolCall("notes__delete", {"note_id": "7"}, "toolu_b"),
+        ToolCall("notes__delete", {"note_id": "7"}, "toolu_b"),  # no approval callback: declined
     ]
-    fakes.llm.queue("anthropic.messages", Reply(tool_calls=calls), Reply(text="Found rent; did not delete."))
-    async with connected(ANTHROPIC, fakes) as model:
-        text, _ = await run_with_notes(model)  # no approval callback: the delete is declined
-    assert text == "Found rent; did not delete."
-    _, follow_up = bodies(fakes, ANTHROPIC)
+    _, follow_up = await requests_around(fakes, ANTHROPIC, calls, "Found rent; did not delete.")
     tool_uses, results = follow_up["messages"][-2:]
     assert [block["id"] for block in tool_uses["content"] if block["type"] == "tool_use"] == ["toolu_a", "toolu_b"]
     assert results["role"] == "user"
