@@ -12,6 +12,8 @@ import typer
 from typer.testing import CliRunner
 
 from aide_agent.cli import chat
+from aide_sandbox.app import SandboxHandle
+from aide_sandbox.llm import Reply
 
 app = typer.Typer()
 app.command("chat")(chat)
@@ -106,3 +108,20 @@ def test_chat_with_the_sandbox_composes_gmail_and_memory_against_the_emulators(t
     assert "not available" not in result.stderr
     assert "✓ gmail.read_email" in result.stderr and "✓ memory.recall" in result.stderr
     assert "✗" not in result.stderr
+
+
+def test_chat_talks_to_an_openai_compatible_endpoint_and_reports_its_errors_in_one_line(fakes: SandboxHandle) -> None:
+    endpoint = ["--model", "openai:local-model", "--base-url", fakes.urls["openai"], "--servers", "activity"]
+    fakes.llm.queue("openai.chat", Reply(text="Hello from the endpoint."))
+    answered = CliRunner().invoke(app, ["chat", "-p", "hi", *endpoint])
+    assert answered.exit_code == 0, answered.output
+    assert answered.stdout == "Hello from the endpoint.\n"
+    (request,) = fakes.llm.requests("openai.chat")
+    assert request.body["model"] == "local-model"
+    fakes.llm.queue("openai.chat", *[Reply(status=429, retry_after=0.001)] * 3)  # the SDK retries twice, then gives up
+    failed = CliRunner().invoke(app, ["chat", "-p", "hi again", *endpoint])
+    assert failed.exit_code == 1 and isinstance(failed.exception, SystemExit)  # an answer, not a crash
+    assert " ".join(failed.stderr.split()).endswith(  # rich wraps it at the terminal's width
+        "aide chat: openai:local-model: rate limited, retry in 0.001 s: "
+        "Rate limit reached for requests. Please try again later."
+    )

@@ -150,6 +150,13 @@ async def _slash(command: str, assistant: Assistant, console: Console) -> bool:
 
 
 async def _chat(assistant: Assistant, prompt: str | None, ui: ChatUI, console: Console) -> int:
+    try:
+        return await _converse(assistant, prompt, ui, console)
+    finally:
+        await assistant.model.aclose()
+
+
+async def _converse(assistant: Assistant, prompt: str | None, ui: ChatUI, console: Console) -> int:
     async with assistant:
         for name, reason in assistant.toolbox.failures.items():
             Console(stderr=True).print(f"[yellow]{name} is not available: {reason}", highlight=False)

@@ -98,11 +98,16 @@ class AnthropicModel(Model):
         self.name = f"anthropic:{model}"
         self.max_tokens = max_tokens
         self.context_window = context_window or context_window_for(model, default=200_000)
+        self._owns_client = client is None
         if client is None:
             from anthropic import AsyncAnthropic
 
             client = AsyncAnthropic(base_url=base_url, api_key=api_key, max_retries=max_retries)
         self.client = client
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.close()
 
     def _arguments(self, messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
         system, converted = to_anthropic_messages(messages)

@@ -70,9 +70,18 @@ def api_errors(model: str, client: object) -> Iterator[None]:
     except status_error as exc:
         failed: Any = exc
         retry_after = retry_after_seconds(failed.response.headers)
-        raise ModelError(model, failed.status_code, failed.message, retry_after) from exc
+        raise ModelError(model, failed.status_code, _detail(failed), retry_after) from exc
     except connection_error as exc:
         raise ModelError(model, None, str(exc)) from exc
+
+
+def _detail(exc: Any) -> str:
+    """The provider's own message from the error body (OpenAI: `{"message"}` as the body; Anthropic: `{"error":
+    {"message"}}`), without the SDK's "Error code: 429 - {...}" wrapping."""
+    body: Any = exc.body
+    error: Any = body.get("error", body) if isinstance(body, dict) else None
+    message: Any = error.get("message") if isinstance(error, dict) else None
+    return message if isinstance(message, str) else str(exc.message)
 
 
 def check_allowed(name: str) -> None:
@@ -112,6 +121,11 @@ class Model(abc.ABC):
     @abc.abstractmethod
     async def request(self, messages: list[Message], tools: list[ToolSpec]) -> ModelResponse:
         """One response to the conversation so far."""
+
+    async def aclose(self) -> None:
+        """Release the HTTP client the model made for itself (one passed in as `client=` is the caller's to close).
+        Not done by an `Assistant` on exit, since one model may serve several assistants in turn."""
+        return None
 
     async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[StreamEvent]:
         """Text as it arrives, then the whole response. The default streams the response in one piece."""

@@ -86,12 +86,17 @@ class OpenAIModel(Model):
         self.name = f"openai:{model}"
         self.max_tokens = max_tokens
         self.context_window = context_window or context_window_for(model, base_url=base_url)
+        self._owns_client = client is None
         if client is None:
             from openai import AsyncOpenAI
 
             client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=max_retries)
         self.client = client
         self._converted: dict[str, tuple[str, Converted]] = {}
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.close()
 
     def _tools(self, tools: list[ToolSpec]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
