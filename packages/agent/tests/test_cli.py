@@ -125,3 +125,12 @@ def test_chat_talks_to_an_openai_compatible_endpoint_and_reports_its_errors_in_o
         "aide chat: openai:local-model: rate limited, retry in 0.001 s: "
         "Rate limit reached for requests. Please try again later."
     )
+
+
+def test_sandbox_without_the_sandbox_package_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [])  # as if aide-sandbox were not installed
+    result = CliRunner().invoke(app, ["chat", "-p", "hi", "--sandbox", "--model", "scripted"])
+    assert result.exit_code == 2
+    assert "aide chat: no sandbox installed: install aide-sandbox for --sandbox" in result.stderr

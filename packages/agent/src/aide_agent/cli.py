@@ -239,10 +239,15 @@ def chat(
     except (MissingCredentials, ValueError) as exc:
         err.print(f"aide chat: {exc}", highlight=False, markup=False)
         raise typer.Exit(2) from None
+    try:
+        configs = pick_servers(servers, sandbox)
+    except RuntimeError as exc:  # --sandbox without aide-sandbox installed
+        err.print(f"aide chat: {exc}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
     console = Console(stderr=prompt is not None, soft_wrap=True)
     ui = ChatUI(console, interactive=prompt is None)
     assistant = Assistant(
-        pick_servers(servers, sandbox),
+        configs,
         chosen,
         approve=ui.approve,
         on_event=ui.on_event,
