@@ -16,9 +16,12 @@ from sandboxed import count, drafts, pointed_at
 from aide_agent import ApprovalRequest, Message, ScriptedModel, ToolSpec, call
 from aide_core.settings import AideSettings
 from aide_sandbox.app import SandboxHandle
+from aide_sandbox.llm import Reply
+from aide_sandbox.llm import ToolCall as FakeCall
 
 pytestmark = pytest.mark.anyio
 COFFEE = "1a1d4a510f0000b5"  # the seed's invitation to coffee with Siobhán
+POSTMORTEM = "1a1e62ec050000bf"  # and José's to a postmortem review
 EXAMPLES = Path(__file__).parents[3] / "examples"
 
 
@@ -90,3 +93,30 @@ async def test_the_mail_triage_example_summarises_unread_mail_and_saves_approved
     assert len(drafts(gmail)) == drafted + 2
     assert count(gmail, "SENT") == sent
     assert model.remaining == 0
+
+
+async def test_the_mail_triage_example_runs_with_the_openai_provider_against_the_sandbox_fake(
+    fakes: SandboxHandle, settings: AideSettings, gmail: Any
+) -> None:
+    from openai import AsyncOpenAI
+
+    from aide_agent.providers.openai import OpenAIModel
+
+    example = load("mail_triage")
+    drafted = len(drafts(gmail))
+    fakes.llm.queue(
+        "openai.chat",
+        Reply(tool_calls=[FakeCall("gmail__search_emails", {"query": example.IMPORTANT_UNREAD})]),
+        Reply(tool_calls=[FakeCall("gmail__draft_email", {"reply_to_id": POSTMORTEM, "body": "I will be there."})]),
+        Reply(text="One invitation needs you; a draft reply is saved."),
+        Reply(text="[]"),
+    )
+    async with AsyncOpenAI(base_url=fakes.urls["openai"], api_key="sk-sandbox", max_retries=0) as client:
+        with anyio.fail_after(30):
+            result = await example.triage(
+                OpenAIModel("gpt-4o-mini", client=client), settings=pointed_at(fakes, settings), approve=lambda _: True
+            )
+    assert result.text == "One invitation needs you; a draft reply is saved."
+    assert len(drafts(gmail)) == drafted + 1
+    searched = fakes.llm.requests("openai.chat")[1].body["messages"][-1]
+    assert searched["role"] == "tool" and POSTMORTEM in searched["content"]  # the emulator's rows reached the model
