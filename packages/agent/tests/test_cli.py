@@ -12,6 +12,8 @@ import typer
 from typer.testing import CliRunner
 
 from aide_agent.cli import chat
+from aide_sandbox.app import SandboxHandle
+from aide_sandbox.llm import Reply
 
 app = typer.Typer()
 app.command("chat")(chat)
@@ -92,3 +94,43 @@ def test_saved_conversations_are_listed_resumed_and_deleted(tmp_path: Path) -> N
     assert runner.invoke(app, ["chat", "--delete", conversation_id]).exit_code == 0
     assert "hello there" not in runner.invoke(app, ["chat", "--list"]).stdout
     assert runner.invoke(app, ["chat", "--delete", conversation_id]).exit_code == 2
+
+
+def test_chat_with_the_sandbox_composes_gmail_and_memory_against_the_emulators(tmp_path: Path) -> None:
+    read = {"tool": "gmail__read_email", "arguments": {"id": "1a1e62ec050000bf"}}  # a seed id: only the sandbox has it
+    model = script(
+        tmp_path, [[read, {"tool": "memory__recall", "arguments": {"query": "José"}}], "A postmortem.", "[]"]
+    )
+    result = CliRunner().invoke(app, ["chat", "-p", "What did José send?", "--sandbox", "--model", model])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "A postmortem.\n"
+    assert "sandbox: emulators on http://127.0.0.1:" in result.stderr
+    assert "not available" not in result.stderr
+    assert "✓ gmail.read_email" in result.stderr and "✓ memory.recall" in result.stderr
+    assert "✗" not in result.stderr
+
+
+def test_chat_talks_to_an_openai_compatible_endpoint_and_reports_its_errors_in_one_line(fakes: SandboxHandle) -> None:
+    endpoint = ["--model", "openai:local-model", "--base-url", fakes.urls["openai"], "--servers", "activity"]
+    fakes.llm.queue("openai.chat", Reply(text="Hello from the endpoint."))
+    answered = CliRunner().invoke(app, ["chat", "-p", "hi", *endpoint])
+    assert answered.exit_code == 0, answered.output
+    assert answered.stdout == "Hello from the endpoint.\n"
+    (request,) = fakes.llm.requests("openai.chat")
+    assert request.body["model"] == "local-model"
+    fakes.llm.queue("openai.chat", *[Reply(status=429, retry_after=0.001)] * 3)  # the SDK retries twice, then gives up
+    failed = CliRunner().invoke(app, ["chat", "-p", "hi again", *endpoint])
+    assert failed.exit_code == 1 and isinstance(failed.exception, SystemExit)  # an answer, not a crash
+    assert " ".join(failed.stderr.split()).endswith(  # rich wraps it at the terminal's width
+        "aide chat: openai:local-model: rate limited, retry in 0.001 s: "
+        "Rate limit reached for requests. Please try again later."
+    )
+
+
+def test_sandbox_without_the_sandbox_package_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [])  # as if aide-sandbox were not installed
+    result = CliRunner().invoke(app, ["chat", "-p", "hi", "--sandbox", "--model", "scripted"])
+    assert result.exit_code == 2
+    assert "aide chat: no sandbox installed: install aide-sandbox for --sandbox" in result.stderr

@@ -7,12 +7,21 @@ import json
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+import anyio
 import pytest
+from sandboxed import count, drafts, pointed_at
 
 from aide_agent import ApprovalRequest, Message, ScriptedModel, ToolSpec, call
+from aide_core.settings import AideSettings
+from aide_sandbox.app import SandboxHandle
+from aide_sandbox.llm import Reply
+from aide_sandbox.llm import ToolCall as FakeCall
 
 pytestmark = pytest.mark.anyio
+COFFEE = "1a1d4a510f0000b5"  # the seed's invitation to coffee with Siobhán
+POSTMORTEM = "1a1e62ec050000bf"  # and José's to a postmortem review
 EXAMPLES = Path(__file__).parents[3] / "examples"
 
 
@@ -54,3 +63,60 @@ async def test_the_composition_example_routes_to_aide_and_third_party_tools_and_
     assert {"todo__add", "todo__list_items", "memory__recall", "activity__list_activity"} <= names
     assert [(r.server, r.tool) for r in asked] == [("todo", "add")]
     assert result.text == 'On your list: ["book flights"]'
+
+
+async def test_the_mail_triage_example_summarises_unread_mail_and_saves_approved_drafts_without_sending(
+    sandbox: SandboxHandle, settings: AideSettings, gmail: Any
+) -> None:
+    example = load("mail_triage")
+    sent, drafted = count(gmail, "SENT"), len(drafts(gmail))
+    asked: list[ApprovalRequest] = []
+
+    def approve(request: ApprovalRequest) -> bool:
+        asked.append(request)
+        return (request.arguments or {}).get("reply_to_id") != COFFEE  # one of the three proposals is declined
+
+    model = example.scripted_model()
+    with anyio.fail_after(30):
+        result = await example.triage(model, settings=pointed_at(sandbox, settings), approve=approve)
+    assert [(r.server, r.tool) for r in asked] == [("gmail", "draft_email")] * 3
+    assert result.text.splitlines() == [
+        "Unread mail that matters:",
+        "- José Álvarez <jose.alvarez@northwind.example>: "
+        "Invitation: Postmortem review @ Sun 22 Nov 2026 11:00 (UTC) (draft reply saved)",
+        "- IT Service Desk <helpdesk@northwind-it-support.example>: Action required: your mailbox is almost full",
+        "- Siobhán Ní Bhriain <siobhan@greenfield.example>: "
+        "Invitation: Coffee with Siobhán @ Wed 25 Nov 2026 10:00 (UTC)",
+        "- Priya Raman <priya.raman@northwind.example>: "
+        "Invitation: Q4 offsite: Konstanz @ Fri 04 Dec 2026 09:00 (UTC) (draft reply saved)",
+    ]
+    assert len(drafts(gmail)) == drafted + 2
+    assert count(gmail, "SENT") == sent
+    assert model.remaining == 0
+
+
+async def test_the_mail_triage_example_runs_with_the_openai_provider_against_the_sandbox_fake(
+    fakes: SandboxHandle, settings: AideSettings, gmail: Any
+) -> None:
+    from openai import AsyncOpenAI
+
+    from aide_agent.providers.openai import OpenAIModel
+
+    example = load("mail_triage")
+    drafted = len(drafts(gmail))
+    fakes.llm.queue(
+        "openai.chat",
+        Reply(tool_calls=[FakeCall("gmail__search_emails", {"query": example.IMPORTANT_UNREAD})]),
+        Reply(tool_calls=[FakeCall("gmail__draft_email", {"reply_to_id": POSTMORTEM, "body": "I will be there."})]),
+        Reply(text="One invitation needs you; a draft reply is saved."),
+        Reply(text="[]"),
+    )
+    async with AsyncOpenAI(base_url=fakes.urls["openai"], api_key="sk-sandbox", max_retries=0) as client:
+        with anyio.fail_after(30):
+            result = await example.triage(
+                OpenAIModel("gpt-4o-mini", client=client), settings=pointed_at(fakes, settings), approve=lambda _: True
+            )
+    assert result.text == "One invitation needs you; a draft reply is saved."
+    assert len(drafts(gmail)) == drafted + 1
+    searched = fakes.llm.requests("openai.chat")[1].body["messages"][-1]
+    assert searched["role"] == "tool" and POSTMORTEM in searched["content"]  # the emulator's rows reached the model

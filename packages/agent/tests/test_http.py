@@ -11,7 +11,9 @@ import pytest
 from anyio.abc import TaskGroup
 from mcp.server import MCPServer
 
-from aide_agent import Assistant, ScriptedModel, call, url
+from aide_agent import Assistant, Message, Notice, ScriptedModel, ToolSpec, call, url
+from aide_agent.events import Event
+from aide_agent.providers.scripted import Turn
 from aide_core.http import bind_socket, build_app, serve
 from aide_core.settings import AideSettings
 
@@ -90,3 +92,80 @@ async def test_an_http_server_that_was_down_at_start_is_picked_up_once_it_is_up(
                 assert assistant.toolbox.failures == {}
                 scope.cancel()
     assert up is not None and not up.messages[-2].is_error and json.loads(up.messages[-2].text)["actions"] == []
+
+
+class Stoppable:
+    """The activity server under uvicorn on a fixed port, shut down the way a server process goes away: uvicorn's
+    own shutdown, which closes the open keep-alive connections (cancelling the serving task would leave them
+    answering)."""
+
+    def __init__(self, settings: AideSettings, port: int = 0) -> None:
+        import uvicorn
+
+        self.sock = bind_socket("127.0.0.1", port)
+        self.port: int = self.sock.getsockname()[1]
+        config = uvicorn.Config(build_app(activity(settings), settings.http, TOKEN), log_config=None, lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.stopped = anyio.Event()
+
+    async def run(self) -> None:
+        try:
+            await self.server.serve(sockets=[self.sock])
+        finally:
+            self.sock.close()
+            self.stopped.set()
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        await self.stopped.wait()
+
+
+def call_until_it_runs(messages: list[Message], _: list[ToolSpec]) -> Turn:
+    """A model that calls again after a failed call (the toolbox never retries by itself: a send could repeat)."""
+    return [call("remote__list_activity")] if messages[-1].is_error else "answered"
+
+
+async def test_an_http_server_that_goes_away_mid_session_is_reconnected_with_backoff_once_it_is_back(
+    settings: AideSettings,
+) -> None:
+    notices: list[str] = []
+    refused = anyio.Event()
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, Notice):
+            notices.append(event.text)
+            if "failed to start" in event.text:
+                refused.set()
+
+    again = call_until_it_runs
+    model = ScriptedModel([[call("remote__list_activity")], "one", [call("remote__list_activity")], again, again])
+    second: list[Message] = []
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as group:
+            server = Stoppable(settings)
+            group.start_soon(server.run)
+            config = url("remote", f"http://127.0.0.1:{server.port}/activity/mcp", token=TOKEN)
+            async with Assistant([config], model, on_event=on_event, retrieve=None, learn=None) as assistant:
+                assistant.toolbox.restart_delays = (0.0, 0.05, 5.0)
+                await assistant.run("first")
+                await server.stop()  # gone: its connections closed, its port refusing
+                async with anyio.create_task_group() as during:
+                    during.start_soon(assistant.run, "second")
+                    await refused.wait()  # the first attempt to reconnect was refused; the next waits its backoff
+                    server = Stoppable(settings, server.port)  # back, on the same port
+                    group.start_soon(server.run)
+                connection = assistant.toolbox.connections["remote"]
+                assert (connection.restarts, assistant.toolbox.failures) == (1, {})
+                second = assistant.messages[-5:]
+                await server.stop()
+    lost, retried = second[1], second[3]
+    assert lost.is_error and "stopped while running list_activity and was restarted" in lost.text
+    assert not retried.is_error and json.loads(retried.text)["actions"] == []
+    assert second[-1].text == "answered"
+    refusals = ["server remote failed to start: ConnectError: All connection attempts failed"] * (len(notices) - 2)
+    assert refusals  # at least the first attempt was refused: the reconnect came after a backoff wait
+    assert notices == [
+        "server remote stopped during list_activity; restarting it",
+        *refusals,
+        "server remote restarted",
+    ]

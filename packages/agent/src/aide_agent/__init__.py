@@ -12,7 +12,7 @@ from aide_agent.approval import ApprovalCallback, ApprovalRequest
 from aide_agent.assistant import Assistant, RunResult
 from aide_agent.events import Learned, Notice, TextChunk, ToolFinished, ToolStarted
 from aide_agent.messages import Message, ModelResponse, ToolCall, ToolSpec, Usage
-from aide_agent.providers import Model, infer_model
+from aide_agent.providers import Model, ModelError, infer_model
 from aide_agent.providers.scripted import ScriptedModel, call
 from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers, stdio, url
 from aide_agent.store import ConversationStore
@@ -27,6 +27,7 @@ __all__ = [
     "Limits",
     "Message",
     "Model",
+    "ModelError",
     "ModelResponse",
     "Notice",
     "RunResult",

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib.metadata import entry_points
 from typing import Annotated, Any
 
 import anyio
@@ -25,8 +23,8 @@ from aide_agent.approval import ApprovalRequest, needs_approval
 from aide_agent.assistant import Assistant
 from aide_agent.events import Event, Learned, Notice, TextChunk, ToolFinished, ToolStarted
 from aide_agent.memory import memory_server
-from aide_agent.providers import DEFAULT_MODEL, MissingCredentials, Model, infer_model
-from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers
+from aide_agent.providers import DEFAULT_MODEL, MissingCredentials, Model, ModelError, infer_model
+from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers, sandbox_settings
 from aide_agent.store import ConversationStore
 from aide_agent.usage import UsageLimitExceeded
 
@@ -54,12 +52,7 @@ def pick_servers(names: list[str] | None, sandbox: bool) -> list[ServerConfig]:
     from aide_core.registry import select
     from aide_core.settings import load_settings
 
-    settings = load_settings()
-    if sandbox:
-        points = list(entry_points(group="aide.sandbox"))
-        if points:
-            start: Callable[[Any], Any] = points[0].load()
-            settings = start(settings)
+    settings = sandbox_settings() if sandbox else load_settings()
     wanted = [part for name in names or [] for part in name.split(",") if part]
     files = [name for name in wanted if name.endswith(".json")]
     available, unavailable = select([name for name in wanted if not name.endswith(".json")] or None)
@@ -157,13 +150,20 @@ async def _slash(command: str, assistant: Assistant, console: Console) -> bool:
 
 
 async def _chat(assistant: Assistant, prompt: str | None, ui: ChatUI, console: Console) -> int:
+    try:
+        return await _converse(assistant, prompt, ui, console)
+    finally:
+        await assistant.model.aclose()
+
+
+async def _converse(assistant: Assistant, prompt: str | None, ui: ChatUI, console: Console) -> int:
     async with assistant:
         for name, reason in assistant.toolbox.failures.items():
             Console(stderr=True).print(f"[yellow]{name} is not available: {reason}", highlight=False)
         if prompt is not None:
             try:
                 result = await assistant.run(prompt)
-            except UsageLimitExceeded as exc:
+            except (UsageLimitExceeded, ModelError) as exc:
                 Console(stderr=True).print(f"aide chat: {exc}", highlight=False)
                 return 1
             sys.stdout.write(result.text + "\n")
@@ -185,7 +185,7 @@ async def _chat(assistant: Assistant, prompt: str | None, ui: ChatUI, console: C
                 continue
             try:
                 result = await assistant.run(line)
-            except UsageLimitExceeded as exc:
+            except (UsageLimitExceeded, ModelError) as exc:
                 console.print(f"[red]{exc}", highlight=False)
                 continue
             if ui.streaming:
@@ -239,10 +239,15 @@ def chat(
     except (MissingCredentials, ValueError) as exc:
         err.print(f"aide chat: {exc}", highlight=False, markup=False)
         raise typer.Exit(2) from None
+    try:
+        configs = pick_servers(servers, sandbox)
+    except RuntimeError as exc:  # --sandbox without aide-sandbox installed
+        err.print(f"aide chat: {exc}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
     console = Console(stderr=prompt is not None, soft_wrap=True)
     ui = ChatUI(console, interactive=prompt is None)
     assistant = Assistant(
-        pick_servers(servers, sandbox),
+        configs,
         chosen,
         approve=ui.approve,
         on_event=ui.on_event,

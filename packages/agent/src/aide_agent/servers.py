@@ -12,14 +12,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from mcp import StdioServerParameters
 from mcp.server.mcpserver import MCPServer
+
+if TYPE_CHECKING:
+    from aide_core.settings import AideSettings
 
 Target = MCPServer | StdioServerParameters | str
 Transport = Literal["streamable-http", "sse"]
@@ -44,6 +47,9 @@ class ServerConfig:
     trusted: bool = False
     timeout: float = 60.0
     tier: Literal["default", "extended"] | None = None
+    #: Called when the toolbox closes: an in-process aide server's upstream connections (its runtime) are released
+    #: here, since an in-process server has no process whose end would release them.
+    close: Callable[[], None] | None = field(default=None, compare=False)
 
     def allows(self, tool: str) -> bool:
         if any(fnmatchcase(tool, pattern) for pattern in self.deny):
@@ -97,7 +103,23 @@ def aide_server(name: str, *, over_stdio: bool = False, settings: Any = None, **
     config = server_settings(settings, name, entry.spec.settings_model)
     if tier:
         config = config.model_copy(update={"tier": tier})
-    return ServerConfig(name, entry.spec.build(settings, config=config), **options)
+    runtime = entry.spec.make_runtime(settings, config)
+    return ServerConfig(name, entry.spec.build(runtime=runtime), close=runtime.close, **options)
+
+
+def sandbox_settings(settings: AideSettings | None = None) -> AideSettings:
+    """aide's settings pointed at local emulators, as `aide serve --sandbox` does: the `aide.sandbox` entry point
+    (installed with aide-sandbox) starts them in this process and fills the servers' tables."""
+    from importlib.metadata import entry_points
+
+    from aide_core.settings import load_settings
+
+    settings = settings or load_settings()
+    points = list(entry_points(group="aide.sandbox"))
+    if not points:
+        raise RuntimeError("no sandbox installed: install aide-sandbox for --sandbox")
+    start: Callable[[AideSettings], AideSettings] = points[0].load()
+    return start(settings)
 
 
 def load_mcp_servers(path: str | Path) -> list[ServerConfig]:

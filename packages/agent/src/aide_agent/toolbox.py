@@ -208,7 +208,12 @@ class Toolbox:
         for connection in self.connections.values():
             connection.stop()
         assert self._stack is not None
-        await self._stack.__aexit__(*exc_info)
+        try:
+            await self._stack.__aexit__(*exc_info)
+        finally:
+            for config in self.configs:
+                if config.close is not None:
+                    config.close()
 
     def _say(self, text: str) -> None:
         log.info("%s", text)

@@ -11,11 +11,12 @@ import os
 from aide_agent.providers.base import (
     MissingCredentials,
     Model,
+    ModelError,
     ModelRequestsDisabled,
     check_allowed,
 )
 
-__all__ = ["MissingCredentials", "Model", "ModelRequestsDisabled", "check_allowed", "infer_model"]
+__all__ = ["MissingCredentials", "Model", "ModelError", "ModelRequestsDisabled", "check_allowed", "infer_model"]
 
 #: What `aide chat` uses when neither --model nor AIDE_AGENT_MODEL says otherwise.
 DEFAULT_MODEL = "anthropic:claude-sonnet-4-5"

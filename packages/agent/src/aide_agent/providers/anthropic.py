@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 
 from aide_agent.messages import Message, ModelResponse, ResponseDone, StreamEvent, TextDelta, ToolCall, ToolSpec, Usage
-from aide_agent.providers.base import Model, check_allowed, context_window_for
+from aide_agent.providers.base import Model, api_errors, check_allowed, context_window_for
 
 if TYPE_CHECKING:
     from anthropic import AsyncAnthropic
@@ -98,11 +98,16 @@ class AnthropicModel(Model):
         self.name = f"anthropic:{model}"
         self.max_tokens = max_tokens
         self.context_window = context_window or context_window_for(model, default=200_000)
+        self._owns_client = client is None
         if client is None:
             from anthropic import AsyncAnthropic
 
             client = AsyncAnthropic(base_url=base_url, api_key=api_key, max_retries=max_retries)
         self.client = client
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.close()
 
     def _arguments(self, messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
         system, converted = to_anthropic_messages(messages)
@@ -115,13 +120,15 @@ class AnthropicModel(Model):
 
     async def request(self, messages: list[Message], tools: list[ToolSpec]) -> ModelResponse:
         check_allowed(self.name)
-        message = await self.client.messages.create(**self._arguments(messages, tools))
+        with api_errors(self.name, self.client):
+            message = await self.client.messages.create(**self._arguments(messages, tools))
         return parse_message(message, self.model)
 
     async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[StreamEvent]:
         check_allowed(self.name)
-        async with self.client.messages.stream(**self._arguments(messages, tools)) as stream:
-            async for piece in stream.text_stream:
-                yield TextDelta(text=piece)
-            final = await stream.get_final_message()
+        with api_errors(self.name, self.client):
+            async with self.client.messages.stream(**self._arguments(messages, tools)) as stream:
+                async for piece in stream.text_stream:
+                    yield TextDelta(text=piece)
+                final = await stream.get_final_message()
         yield ResponseDone(response=parse_message(final, self.model))

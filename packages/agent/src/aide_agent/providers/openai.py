@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 
 from aide_agent.messages import Message, ModelResponse, ResponseDone, StreamEvent, TextDelta, ToolCall, ToolSpec, Usage
-from aide_agent.providers.base import Model, check_allowed, context_window_for
+from aide_agent.providers.base import Model, api_errors, check_allowed, context_window_for
 from aide_agent.schema import Converted, drop_nulls, openai_strict
 
 if TYPE_CHECKING:
@@ -86,12 +86,17 @@ class OpenAIModel(Model):
         self.name = f"openai:{model}"
         self.max_tokens = max_tokens
         self.context_window = context_window or context_window_for(model, base_url=base_url)
+        self._owns_client = client is None
         if client is None:
             from openai import AsyncOpenAI
 
             client = AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=max_retries)
         self.client = client
         self._converted: dict[str, tuple[str, Converted]] = {}
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.close()
 
     def _tools(self, tools: list[ToolSpec]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -118,7 +123,8 @@ class OpenAIModel(Model):
 
     async def request(self, messages: list[Message], tools: list[ToolSpec]) -> ModelResponse:
         check_allowed(self.name)
-        completion: Any = await self.client.chat.completions.create(**self._arguments(messages, tools))
+        with api_errors(self.name, self.client):
+            completion: Any = await self.client.chat.completions.create(**self._arguments(messages, tools))
         return self.parse_completion(completion)
 
     def parse_completion(self, completion: Any) -> ModelResponse:
@@ -144,35 +150,35 @@ class OpenAIModel(Model):
 
     async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[StreamEvent]:
         check_allowed(self.name)
-        kwargs = self._arguments(messages, tools)
-        stream: Any = await self.client.chat.completions.create(
-            **kwargs, stream=True, stream_options={"include_usage": True}
-        )
         text: list[str] = []
         calls: dict[int, dict[str, str]] = {}
         usage = Usage(requests=1)
         finish: str | None = None
         model = self.model
-        async for chunk in stream:
-            model = getattr(chunk, "model", None) or model
-            if getattr(chunk, "usage", None):
-                usage = Usage(
-                    input_tokens=chunk.usage.prompt_tokens or 0,
-                    output_tokens=chunk.usage.completion_tokens or 0,
-                    requests=1,
-                )
-            for choice in chunk.choices or []:
-                delta = choice.delta
-                if delta.content:
-                    text.append(delta.content)
-                    yield TextDelta(text=delta.content)
-                for piece in delta.tool_calls or []:
-                    entry = calls.setdefault(piece.index, {"id": "", "name": "", "arguments": ""})
-                    entry["id"] = piece.id or entry["id"]
-                    if piece.function is not None:
-                        entry["name"] = piece.function.name or entry["name"]
-                        entry["arguments"] += piece.function.arguments or ""
-                finish = choice.finish_reason or finish
+        with api_errors(self.name, self.client):
+            stream: Any = await self.client.chat.completions.create(
+                **self._arguments(messages, tools), stream=True, stream_options={"include_usage": True}
+            )
+            async for chunk in stream:
+                model = getattr(chunk, "model", None) or model
+                if getattr(chunk, "usage", None):
+                    usage = Usage(
+                        input_tokens=chunk.usage.prompt_tokens or 0,
+                        output_tokens=chunk.usage.completion_tokens or 0,
+                        requests=1,
+                    )
+                for choice in chunk.choices or []:
+                    delta = choice.delta
+                    if delta.content:
+                        text.append(delta.content)
+                        yield TextDelta(text=delta.content)
+                    for piece in delta.tool_calls or []:
+                        entry = calls.setdefault(piece.index, {"id": "", "name": "", "arguments": ""})
+                        entry["id"] = piece.id or entry["id"]
+                        if piece.function is not None:
+                            entry["name"] = piece.function.name or entry["name"]
+                            entry["arguments"] += piece.function.arguments or ""
+                    finish = choice.finish_reason or finish
         tool_calls = [
             parse_arguments(e["id"], e["name"], e["arguments"], self._optional(e["name"]))
             for _, e in sorted(calls.items())
