@@ -129,6 +129,19 @@ def test_accounts_stored_before_the_index_existed_are_listed_and_indexed_on_firs
     assert json.loads((settings.home / INDEX).read_text())["work"]["level"] == "compose"
 
 
+def test_a_store_holding_only_other_secrets_is_indexed_as_no_account_so_it_is_not_opened_again(
+    settings: AideSettings,
+) -> None:
+    open_credentials(settings).set("memory.embedding_api_key", "sk-1")
+    assert AccountStore.lazy(settings).listed() == []
+    assert json.loads((settings.home / INDEX).read_text()) == {}
+
+    def refuse() -> CredentialStore:
+        raise AssertionError("the credential store was opened")
+
+    assert AccountStore(refuse, settings.home).listed() == []
+
+
 def test_an_index_out_of_step_with_the_store_is_rewritten_when_the_store_is_read(settings: AideSettings) -> None:
     accounts = AccountStore(open_credentials(settings))
     accounts.save(GoogleAccount("work", {"token": "t", "level": "send"}))

@@ -138,11 +138,7 @@ class AccountStore:
         return GoogleAccount(name, cast(dict[str, Any], json.loads(raw)))
 
     def all(self) -> list[GoogleAccount]:
-        found = [account for name in self.names() if (account := self.get(name)) is not None]
-        index = self._read_index()
-        if _index_entries(found) != index and (found or index is not None):  # an unused home stays untouched
-            self._write_index(found)
-        return found
+        return self._all(index_if_empty=False)  # a home that holds nothing yet is left untouched
 
     def listed(self) -> list[GoogleAccount]:
         """The accounts with their level and scopes but no secrets, cheaply: from the index; with no index, nothing
@@ -152,7 +148,8 @@ class AccountStore:
         if entries is None:
             if not (self.home / "secrets").is_dir():
                 return []
-            return [GoogleAccount(a.name, _index_entries([a])[a.name]) for a in self.all()]
+            # indexed even when empty, so that a store holding only other secrets is not opened at every start
+            return [GoogleAccount(a.name, _index_entries([a])[a.name]) for a in self._all(index_if_empty=True)]
         return [GoogleAccount(name, dict(data)) for name, data in sorted(entries.items())]
 
     def save(self, account: GoogleAccount) -> None:
@@ -178,6 +175,14 @@ class AccountStore:
             self.store.set(PREFIX + name, json.dumps(account.data, sort_keys=True))
 
     # -- the index ----------------------------------------------------------------------------------------------
+    def _all(self, *, index_if_empty: bool) -> list[GoogleAccount]:
+        """Every account, from the store; the index is rewritten when it differs."""
+        found = [account for name in self.names() if (account := self.get(name)) is not None]
+        index = self._read_index()
+        if _index_entries(found) != index and (found or index is not None or index_if_empty):
+            self._write_index(found)
+        return found
+
     def _read_index(self) -> dict[str, dict[str, Any]] | None:
         """None when missing or unreadable (then the store is read instead)."""
         try:
