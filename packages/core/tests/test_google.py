@@ -82,6 +82,11 @@ def test_account_names_are_checked_and_the_sign_in_command_names_them(settings: 
     assert sign_in_command("work", "send") == "aide auth google --account work --scopes send"
 
 
+def unopened() -> CredentialStore:
+    """A credential store a test expects never to be opened."""
+    raise AssertionError("the credential store was opened")
+
+
 def test_the_account_index_keeps_levels_and_scopes_but_no_secret_and_follows_saves_and_deletes(
     settings: AideSettings,
 ) -> None:
@@ -102,19 +107,12 @@ def test_the_account_index_keeps_levels_and_scopes_but_no_secret_and_follows_sav
 
 def test_listing_accounts_from_the_index_never_opens_the_credential_store(settings: AideSettings) -> None:
     AccountStore(open_credentials(settings)).save(GoogleAccount("work", {"token": "t", "level": "organize"}))
-
-    def refuse() -> CredentialStore:
-        raise AssertionError("the credential store was opened")
-
-    listed = AccountStore(refuse, settings.home).listed()
+    listed = AccountStore(unopened, settings.home).listed()
     assert [(a.name, a.level, a.data) for a in listed] == [("work", "organize", {"level": "organize"})]
 
 
 def test_a_home_that_never_held_a_credential_lists_no_account_and_stays_untouched(settings: AideSettings) -> None:
-    def refuse() -> CredentialStore:
-        raise AssertionError("the credential store was opened")
-
-    assert AccountStore(refuse, settings.home).listed() == []
+    assert AccountStore(unopened, settings.home).listed() == []
     assert AccountStore.lazy(settings).all() == []
     assert not (settings.home / INDEX).exists() and not (settings.home / "secrets").exists()
 
@@ -135,11 +133,7 @@ def test_a_store_holding_only_other_secrets_is_indexed_as_no_account_so_it_is_no
     open_credentials(settings).set("memory.embedding_api_key", "sk-1")
     assert AccountStore.lazy(settings).listed() == []
     assert json.loads((settings.home / INDEX).read_text()) == {}
-
-    def refuse() -> CredentialStore:
-        raise AssertionError("the credential store was opened")
-
-    assert AccountStore(refuse, settings.home).listed() == []
+    assert AccountStore(unopened, settings.home).listed() == []
 
 
 def test_an_index_out_of_step_with_the_store_is_rewritten_when_the_store_is_read(settings: AideSettings) -> None:
