@@ -8,10 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from aide_core.credentials import open_credentials
+from aide_core.credentials import CredentialStore, open_credentials
 from aide_core.errors import ConfigError, InvalidInput
-from aide_core.google.accounts import AccountStore, GoogleAccount, authorized_user_credentials, sign_in_command
-from aide_core.google.scopes import SCOPES, scopes_allow, tool_allowed
+from aide_core.google.accounts import (
+    INDEX,
+    AccountStore,
+    GoogleAccount,
+    authorized_user_credentials,
+    sign_in_command,
+)
+from aide_core.google.scopes import SCOPES, _bundled_document, method_scopes, scopes_allow, tool_allowed
+from aide_core.google.service import discovery_document
 from aide_core.google.signin import client_config
 from aide_core.settings import AideSettings
 
@@ -73,3 +80,71 @@ def test_account_names_are_checked_and_the_sign_in_command_names_them(settings: 
         accounts.save(GoogleAccount("Work Mail", {}))
     assert sign_in_command() == "aide auth google"
     assert sign_in_command("work", "send") == "aide auth google --account work --scopes send"
+
+
+def unopened() -> CredentialStore:
+    """A credential store a test expects never to be opened."""
+    raise AssertionError("the credential store was opened")
+
+
+def test_the_account_index_keeps_levels_and_scopes_but_no_secret_and_follows_saves_and_deletes(
+    settings: AideSettings,
+) -> None:
+    accounts = AccountStore(open_credentials(settings))
+    data = {"type": "authorized_user", "token": "t1", "refresh_token": "r1", "client_secret": "cs"}
+    accounts.save(GoogleAccount("work", data | {"level": "send", "scopes": [G + "gmail.send"], "email": "w@x.y"}))
+    accounts.save(GoogleAccount("home", data | {"level": "readonly", "scopes": [G + "gmail.readonly"]}))
+    index = settings.home / INDEX
+    assert json.loads(index.read_text()) == {
+        "home": {"type": "authorized_user", "level": "readonly", "scopes": [G + "gmail.readonly"]},
+        "work": {"type": "authorized_user", "level": "send", "scopes": [G + "gmail.send"]},
+    }
+    assert not any(secret in index.read_text() for secret in ("t1", "r1", "cs", "w@x.y"))
+    assert index.stat().st_mode & 0o077 == 0
+    accounts.delete("home")
+    assert [(a.name, a.level, a.scopes) for a in accounts.listed()] == [("work", "send", [G + "gmail.send"])]
+
+
+def test_listing_accounts_from_the_index_never_opens_the_credential_store(settings: AideSettings) -> None:
+    AccountStore(open_credentials(settings)).save(GoogleAccount("work", {"token": "t", "level": "organize"}))
+    listed = AccountStore(unopened, settings.home).listed()
+    assert [(a.name, a.level, a.data) for a in listed] == [("work", "organize", {"level": "organize"})]
+
+
+def test_a_home_that_never_held_a_credential_lists_no_account_and_stays_untouched(settings: AideSettings) -> None:
+    assert AccountStore(unopened, settings.home).listed() == []
+    assert AccountStore.lazy(settings).all() == []
+    assert not (settings.home / INDEX).exists() and not (settings.home / "secrets").exists()
+
+
+def test_accounts_stored_before_the_index_existed_are_listed_and_indexed_on_first_listing(
+    settings: AideSettings,
+) -> None:
+    store = open_credentials(settings)
+    store.set("google.work", json.dumps({"token": "t", "level": "compose", "scopes": [G + "gmail.compose"]}))
+    assert not (settings.home / INDEX).exists()
+    assert [(a.name, a.level) for a in AccountStore.lazy(settings).listed()] == [("work", "compose")]
+    assert json.loads((settings.home / INDEX).read_text())["work"]["level"] == "compose"
+
+
+def test_a_store_holding_only_other_secrets_is_indexed_as_no_account_so_it_is_not_opened_again(
+    settings: AideSettings,
+) -> None:
+    open_credentials(settings).set("memory.embedding_api_key", "sk-1")
+    assert AccountStore.lazy(settings).listed() == []
+    assert json.loads((settings.home / INDEX).read_text()) == {}
+    assert AccountStore(unopened, settings.home).listed() == []
+
+
+def test_an_index_out_of_step_with_the_store_is_rewritten_when_the_store_is_read(settings: AideSettings) -> None:
+    accounts = AccountStore(open_credentials(settings))
+    accounts.save(GoogleAccount("work", {"token": "t", "level": "send"}))
+    (settings.home / INDEX).write_text(json.dumps({"gone": {"level": "full"}}))
+    assert [a.name for a in accounts.all()] == ["work"]
+    assert [a.name for a in accounts.listed()] == ["work"]
+
+
+@pytest.mark.parametrize(("api", "version"), [("gmail", "v1"), ("calendar", "v3")])
+def test_the_scope_table_reads_the_very_document_googleapiclient_bundles(api: str, version: str) -> None:
+    assert _bundled_document(api, version) == discovery_document(api, version)
+    assert method_scopes(api, version)  # the walk found methods

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import webbrowser
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 
 from aide_core.credentials import open_credentials
 from aide_core.google.accounts import AccountStore, stored_credentials
-from aide_core.google.scopes import Level
+from aide_core.google.scopes import SCOPES, Level
 from aide_core.google.signin import add_service_account, sign_in
 from aide_core.settings import AideSettings
 from aide_gmail.server import spec
@@ -299,6 +300,65 @@ def test_aide_auth_lists_and_removes_accounts(sandbox: SandboxHandle, accounts: 
     assert listed.stdout.split()[:3] == ["personal", SAM, "readonly"]
     removed = runner.invoke(app, ["logout", "--account", "personal"])
     assert removed.exit_code == 0 and accounts.get("personal") is None
+
+
+class FollowingBrowser:
+    """What `webbrowser.get()` returns in place of the system browser: it follows the authorization URL with an
+    HTTP client (see `browser`)."""
+
+    def __init__(self) -> None:
+        self.follow, self.opened = browser()
+
+    def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+        self.follow(url)
+        return True
+
+
+@pytest.mark.anyio
+async def test_aide_auth_google_signs_in_through_the_loopback_redirect_then_lists_and_logs_the_account_out(
+    sandbox: SandboxHandle,
+    accounts: AccountStore,
+    settings: AideSettings,
+    server: Callable[..., Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aide_core.google.cli import app
+
+    client_file = tmp_path / "client_secret.json"
+    client_file.write_text(json.dumps(oauth_config(sandbox)))
+    system_browser = FollowingBrowser()
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: system_browser)  # the one step a person would do
+    runner = CliRunner()
+    signed = runner.invoke(
+        app,
+        ["google", "--account", "work", "--scopes", "organize", "--client-secrets", str(client_file), "--email", ME],
+    )
+    assert signed.exit_code == 0, signed.output
+    assert f"Signed in account 'work' ({ME}) at level organize" in " ".join(signed.stdout.split())
+    query = parse_qs(urlsplit(system_browser.opened[0]).query)
+    assert query["access_type"] == ["offline"] and query["code_challenge_method"] == ["S256"]
+    assert query["login_hint"] == [ME] and set(query["scope"][0].split()) == set(SCOPES["organize"])
+
+    stored = accounts.get("work")
+    assert stored is not None and stored.level == "organize" and stored.email == ME
+    assert stored.data["refresh_token"].startswith("1//") and stored.data["token"].startswith("ya29.")
+    on_disk = (settings.home / "secrets" / "credentials.enc").read_bytes()
+    for secret in (stored.data["token"], stored.data["refresh_token"], stored.data["client_secret"], ME):
+        assert secret.encode() not in on_disk
+    tools = [tool.name for tool in (await server().list_tools())]
+    assert "label_emails" in tools and "send_email" not in tools  # a server started now offers the organize tier
+
+    listed = runner.invoke(app, ["list"])
+    assert listed.exit_code == 0, listed.output
+    assert len(listed.stdout.splitlines()) == 1
+    assert listed.stdout.split() == ["work", ME, "organize", *SCOPES["organize"]]
+
+    removed = runner.invoke(app, ["logout", "--account", "work"])
+    assert removed.exit_code == 0 and "Removed account 'work'" in removed.stdout
+    assert accounts.get("work") is None and "google.work" not in open_credentials(settings).names()
+    assert runner.invoke(app, ["list"]).stdout == ""
+    assert "send_email" in [tool.name for tool in (await server().list_tools())]  # signed out: the default tier
 
 
 @pytest.mark.anyio

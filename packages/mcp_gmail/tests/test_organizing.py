@@ -49,7 +49,7 @@ async def test_an_unknown_label_is_refused_with_the_labels_there_are(gmail_serve
         error = await server.error("label_emails", ids=[message_id], add=["Wrok"])
         neither = await server.error("label_emails", add=["read"])
     assert "No label named 'Wrok'" in error and "Work" in error and "archive" in error
-    assert "Give either ids or query" in neither
+    assert "Give either ids or query" in neither and "search_emails" in neither
 
 
 async def test_labelling_by_query_goes_in_batches_with_progress(
@@ -134,6 +134,15 @@ async def test_an_attachment_is_a_resource_link_or_a_saved_file_never_base64(
     assert base64.b64decode(getattr(content.contents[0], "blob", "")) == PDF
     assert Path(saved["path"]) == downloads / "report.pdf"
     assert await anyio.Path(saved["path"]).read_bytes() == PDF
+
+
+async def test_an_unknown_attachment_id_is_refused_with_where_the_ids_are(gmail_server: Any, gmail: Any) -> None:
+    message_id = insert(gmail, "Report", attachments=[("report.pdf", "application/pdf", PDF)])
+    async with gmail_server(tier="extended") as server:
+        linked = await server.error("get_attachment", message_id=message_id, attachment_id="nope")
+        drafted = await server.error("draft_email", to=[SAM], attachments=[f"{message_id}/part:9"])
+    for error in (linked, drafted):
+        assert "has no attachment" in error and "read_email" in error
 
 
 async def test_history_since_reports_what_changed(gmail_server: Any, gmail: Any, sandbox: SandboxHandle) -> None:

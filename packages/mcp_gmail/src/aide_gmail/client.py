@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aide_core.errors import PermissionDenied
 from aide_core.google.accounts import refresh_failure, sign_in_command
 from aide_core.google.service import build_service
-from aide_core.retry import RetryPolicy, call_with_retry
-from aide_core.upstream import from_exception
+
+if TYPE_CHECKING:
+    from aide_core.retry import RetryPolicy
 
 SERVICE = "Gmail"
 ME = "me"
@@ -70,6 +71,10 @@ class GmailClient:
         return self._run(lambda: request(self.service().users()).execute(), idempotent=idempotent)
 
     def _run(self, attempt: Callable[[], Any], *, idempotent: bool) -> Any:
+        # Imported at the first call: the retry policy's tenacity costs ~20 ms of every server start.
+        from aide_core.retry import call_with_retry
+        from aide_core.upstream import from_exception
+
         try:
             return call_with_retry(
                 attempt, service=SERVICE, idempotent=idempotent, policy=self.policy, sleep=self.sleep

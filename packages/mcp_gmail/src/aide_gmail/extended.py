@@ -24,7 +24,7 @@ from aide_gmail.models import (
     SavedAttachment,
     Trashed,
 )
-from aide_gmail.outgoing import attachment_bytes, draft_result, uploads
+from aide_gmail.outgoing import attachment_bytes, draft_result, listed_attachment, uploads
 
 
 @spec.tool(tier="extended")
@@ -140,9 +140,7 @@ def get_attachment(
     state = current_state()
     client = client_for(account, "get_attachment")
     message = client.get_message(message_id)
-    found = next((a for a in msg.walk(message.get("payload") or {}).attachments if a.id == attachment_id), None)
-    if found is None:
-        raise NotFound(f"Message {message_id} has no attachment {attachment_id}.", hint="Use the ids read_email lists.")
+    found = listed_attachment(message, attachment_id)
     name = state.resolve(account).name
     if not save:
         uri = f"gmail://{name}/attachments/{message_id}/{attachment_id}"

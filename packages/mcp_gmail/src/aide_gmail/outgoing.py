@@ -11,7 +11,7 @@ from aide_gmail import compose, reading
 from aide_gmail import message as msg
 from aide_gmail.app import current_state
 from aide_gmail.client import GmailClient
-from aide_gmail.models import Draft, Sent
+from aide_gmail.models import Attachment, Draft, Sent
 
 
 def uploads(client: GmailClient, attachments: list[str] | None) -> list[compose.Upload]:
@@ -35,11 +35,20 @@ def uploads(client: GmailClient, attachments: list[str] | None) -> list[compose.
 
 def message_attachment(client: GmailClient, message_id: str, attachment_id: str) -> compose.Upload:
     message = client.get_message(message_id)
-    for attachment in msg.walk(message.get("payload") or {}).attachments:
-        if attachment.id == attachment_id:
-            data = attachment_bytes(client, message, attachment_id)
-            return compose.Upload(attachment.name, attachment.type, data)
-    raise NotFound(f"Message {message_id} has no attachment {attachment_id}.", hint="Use the ids read_email lists.")
+    attachment = listed_attachment(message, attachment_id)
+    return compose.Upload(attachment.name, attachment.type, attachment_bytes(client, message, attachment_id))
+
+
+def listed_attachment(message: dict[str, Any], attachment_id: str) -> Attachment:
+    """The attachment read_email lists as `attachment_id` in `message`."""
+    found = next((a for a in msg.walk(message.get("payload") or {}).attachments if a.id == attachment_id), None)
+    if found is None:
+        raise no_attachment(message, attachment_id)
+    return found
+
+
+def no_attachment(message: dict[str, Any], attachment_id: str) -> NotFound:
+    return NotFound(f"Message {message['id']} has no attachment {attachment_id}.", hint="Use the ids read_email lists.")
 
 
 def attachment_bytes(client: GmailClient, message: dict[str, Any], attachment_id: str) -> bytes:
@@ -58,7 +67,7 @@ def attachment_bytes(client: GmailClient, message: dict[str, Any], attachment_id
 
     part = find(message.get("payload") or {})
     if part is None:
-        raise NotFound(f"No attachment {attachment_id} in message {message['id']}.")
+        raise no_attachment(message, attachment_id)
     return msg.unb64(str((part.get("body") or {}).get("data", "")))
 
 

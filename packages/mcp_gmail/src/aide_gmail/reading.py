@@ -127,7 +127,10 @@ def read_thread(
     thread = client.get_thread(thread_id)
     messages: list[dict[str, Any]] = list(thread.get("messages") or [])
     if not messages:
-        raise InvalidInput(f"Thread {thread_id} has no messages.")
+        raise InvalidInput(
+            f"Thread {thread_id} has no messages.",
+            hint="Its messages may be deleted; find it again with search_emails.",
+        )
     messages.sort(key=lambda m: int(m.get("internalDate") or 0))
     binds = {"thread": thread_id, "account": account}
     index, offset = 0, 0

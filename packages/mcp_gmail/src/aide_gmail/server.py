@@ -45,7 +45,7 @@ def attachment(account: str, message_id: str, attachment_id: str) -> bytes:
 def _signed_in(runtime: Any) -> str | None:
     from aide_gmail.state import known_accounts
 
-    return None if known_accounts(runtime) else "aide auth google"
+    return None if known_accounts(runtime, listing=True) else "aide auth google"
 
 
 @spec.reachability_check

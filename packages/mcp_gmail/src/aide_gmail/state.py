@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import Field
 
-from aide_core.credentials import open_credentials
 from aide_core.errors import InvalidInput, NotConfigured, PermissionDenied
 from aide_core.google.accounts import (
     AccountStore,
@@ -26,7 +25,6 @@ from aide_core.google.accounts import (
     stored_credentials,
 )
 from aide_core.google.scopes import LEVELS, Level, tool_allowed
-from aide_core.retry import RetryPolicy
 from aide_core.server import Runtime
 from aide_core.settings import ServerSettings
 from aide_gmail.client import GmailClient
@@ -87,11 +85,15 @@ def settings_account(config: GmailSettings) -> GoogleAccount | None:
     return GoogleAccount(config.account, data)
 
 
-def known_accounts(runtime: Runtime[Any], store: AccountStore | None = None) -> list[GoogleAccount]:
+def known_accounts(
+    runtime: Runtime[Any], store: AccountStore | None = None, *, listing: bool = False
+) -> list[GoogleAccount]:
+    """The signed-in accounts; with `listing`, only their names, levels and scopes, read without opening the
+    credential store (what tool listing and the configure check need, at start-up)."""
     config = runtime.config
     assert isinstance(config, GmailSettings)
-    store = store or AccountStore(open_credentials(runtime.settings))
-    found = store.all()
+    store = store or AccountStore.lazy(runtime.settings)
+    found = store.listed() if listing else store.all()
     extra = settings_account(config)
     if extra is not None and all(a.name != extra.name for a in found):
         found.append(extra)
@@ -106,7 +108,7 @@ def allows(account: GoogleAccount, tool: str) -> bool:
 def visible(runtime: Runtime[Any], tool: str) -> bool:
     """Before any sign-in every tool is listed (calls answer with the sign-in command); after, only the tools some
     account's scopes and level allow."""
-    accounts = known_accounts(runtime)
+    accounts = known_accounts(runtime, listing=True)
     return not accounts or any(allows(account, tool) for account in accounts)
 
 
@@ -116,8 +118,10 @@ class GmailState:
         assert isinstance(config, GmailSettings)
         self.config = config
         self.home = runtime.home
-        self.store = AccountStore(open_credentials(runtime.settings))
+        self.store = AccountStore.lazy(runtime.settings)
         self.runtime = runtime
+        from aide_core.retry import RetryPolicy
+
         backoff = config.retry_backoff_seconds
         self.policy = RetryPolicy(initial_backoff=backoff, max_backoff=max(backoff, backoff * 16))
         self.sleep = time.sleep

@@ -242,7 +242,10 @@ def label_emails(
 ) -> Labelled:
     """Add or remove labels (archive, read/unread, star, any label) on messages, by ids or by search."""
     if bool(ids) == bool(query):
-        raise InvalidInput("Give either ids or query.")
+        raise InvalidInput(
+            "Give either ids or query, not both and not neither.",
+            hint="ids from search_emails, or a Gmail query such as 'from:ann is:unread'.",
+        )
     if not add and not remove:
         raise InvalidInput("Nothing to change: give add or remove.")
     client = client_for(account, "label_emails")

@@ -12,26 +12,42 @@ stale token and nobody is asked to sign in again each hour. A refresh that Googl
 expired or password changed) becomes `NotConfigured` naming the exact command that signs in again.
 
 A service account with domain-wide delegation acts as `subject`; its tokens are minted from the key, not stored.
+
+Which accounts exist, at which level and with which scopes (nothing secret: no token, key or address) is also kept in
+`<home>/google/accounts.json`, rewritten whenever an account is saved or deleted. A server lists its tools from it
+(`AccountStore.listed`) at start-up without opening the credential store: probing for an OS keyring costs ~170 ms
+and decrypting the file backend needs `cryptography`. Calls still read the store itself, which remains the truth and
+rewrites the index whenever the two differ.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from aide_core.credentials import CredentialStore
+from aide_core.credentials import CredentialStore, open_credentials
 from aide_core.errors import InvalidInput, NotConfigured
 from aide_core.google.scopes import LEVELS, Level
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials as BaseCredentials
 
+    from aide_core.settings import AideSettings
+
 PREFIX = "google."
+#: The non-secret list of accounts, relative to the aide home.
+INDEX = Path("google") / "accounts.json"
+#: The keys of an account's data that the index keeps.
+_LISTED = ("type", "level", "scopes")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -87,11 +103,30 @@ class GoogleAccount:
 
 
 class AccountStore:
-    """The Google accounts in one credential store."""
+    """The Google accounts in one credential store, which is opened on first need (`lazy`) or given."""
 
-    def __init__(self, store: CredentialStore) -> None:
-        self.store = store
+    def __init__(self, store: CredentialStore | Callable[[], CredentialStore], home: Path | None = None) -> None:
+        if isinstance(store, CredentialStore):
+            self._store: CredentialStore | None = store
+            self._open: Callable[[], CredentialStore] = lambda: store
+            home = home or store.home
+        else:
+            self._store, self._open = None, store
+        if home is None:
+            raise ValueError("AccountStore needs the aide home when the credential store is opened lazily")
+        self.home = home
         self._lock = threading.Lock()
+
+    @classmethod
+    def lazy(cls, settings: AideSettings) -> AccountStore:
+        """The store the settings configure, opened only when a secret is needed."""
+        return cls(lambda: open_credentials(settings), settings.home)
+
+    @property
+    def store(self) -> CredentialStore:
+        if self._store is None:
+            self._store = self._open()
+        return self._store
 
     def names(self) -> list[str]:
         return [name[len(PREFIX) :] for name in self.store.names() if name.startswith(PREFIX)]
@@ -103,15 +138,29 @@ class AccountStore:
         return GoogleAccount(name, cast(dict[str, Any], json.loads(raw)))
 
     def all(self) -> list[GoogleAccount]:
-        return [account for name in self.names() if (account := self.get(name)) is not None]
+        return self._all(index_if_empty=False)  # a home that holds nothing yet is left untouched
+
+    def listed(self) -> list[GoogleAccount]:
+        """The accounts with their level and scopes but no secrets, cheaply: from the index; with no index, nothing
+        when this home never held a credential (both backends make `<home>/secrets` on the first write), else from
+        the store (which writes the index for next time)."""
+        entries = self._read_index()
+        if entries is None:
+            if not (self.home / "secrets").is_dir():
+                return []
+            # indexed even when empty, so that a store holding only other secrets is not opened at every start
+            return [GoogleAccount(a.name, _index_entries([a])[a.name]) for a in self._all(index_if_empty=True)]
+        return [GoogleAccount(name, dict(data)) for name, data in sorted(entries.items())]
 
     def save(self, account: GoogleAccount) -> None:
         check_account_name(account.name)
         with self._lock:
             self.store.set(PREFIX + account.name, json.dumps(account.data, sort_keys=True))
+        self.all()
 
     def delete(self, name: str) -> None:
         self.store.delete(PREFIX + name)
+        self.all()
 
     def update_token(self, name: str, token: str, expiry: datetime | None, refresh_token: str | None) -> None:
         """Write a refreshed token back (read-modify-write, so another field changed meanwhile is kept)."""
@@ -124,6 +173,45 @@ class AccountStore:
             if refresh_token:
                 account.data["refresh_token"] = refresh_token
             self.store.set(PREFIX + name, json.dumps(account.data, sort_keys=True))
+
+    # -- the index ----------------------------------------------------------------------------------------------
+    def _all(self, *, index_if_empty: bool) -> list[GoogleAccount]:
+        """Every account, from the store; the index is rewritten when it differs."""
+        found = [account for name in self.names() if (account := self.get(name)) is not None]
+        index = self._read_index()
+        if _index_entries(found) != index and (found or index is not None or index_if_empty):
+            self._write_index(found)
+        return found
+
+    def _read_index(self) -> dict[str, dict[str, Any]] | None:
+        """None when missing or unreadable (then the store is read instead)."""
+        try:
+            parsed: object = json.loads((self.home / INDEX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(parsed, dict):
+            return None
+        entries = cast(dict[str, object], parsed)
+        if not all(isinstance(value, dict) for value in entries.values()):
+            return None
+        return cast(dict[str, dict[str, Any]], entries)
+
+    def _write_index(self, accounts: list[GoogleAccount]) -> None:
+        path = self.home / INDEX
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".accounts-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(_index_entries(accounts), handle, indent=1, sort_keys=True)
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+
+
+def _index_entries(accounts: list[GoogleAccount]) -> dict[str, dict[str, Any]]:
+    return {a.name: {key: a.data[key] for key in _LISTED if key in a.data} for a in accounts}
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -13,8 +13,10 @@ offered when its API calls would answer 403).
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 Level = Literal["readonly", "organize", "compose", "send", "full"]
@@ -38,10 +40,10 @@ def level_rank(level: Level) -> int:
 
 @functools.cache
 def method_scopes(api: str, version: str) -> dict[str, frozenset[str]]:
-    """Discovery method id (`gmail.users.messages.send`) -> the scopes any one of which lets a call through."""
-    from aide_core.google.service import discovery_document
+    """Discovery method id (`gmail.users.messages.send`) -> the scopes any one of which lets a call through.
 
-    text = discovery_document(api, version)
+    Servers ask this while listing their tools at start-up, so the document google-api-python-client bundles is read
+    as a file (~1 ms) rather than through `googleapiclient`, whose import is not needed until a call."""
     found: dict[str, frozenset[str]] = {}
 
     def walk(node: dict[str, Any]) -> None:
@@ -52,8 +54,19 @@ def method_scopes(api: str, version: str) -> dict[str, frozenset[str]]:
                 found[str(method["id"])] = frozenset(cast(list[str], method.get("scopes") or []))
             walk(resource)
 
-    walk(json.loads(text))
+    walk(json.loads(_bundled_document(api, version)))
     return found
+
+
+def _bundled_document(api: str, version: str) -> str:
+    spec = importlib.util.find_spec("googleapiclient")  # finds the package without importing it
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "discovery_cache" / "documents" / f"{api}.{version}.json"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    from aide_core.google.service import discovery_document  # a layout this does not know: ask the library
+
+    return discovery_document(api, version)
 
 
 def scopes_allow(granted: Iterable[str], api: str, version: str, methods: Iterable[str]) -> bool:
