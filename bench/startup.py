@@ -145,6 +145,10 @@ def aide_targets(wanted: list[str]) -> tuple[list[Target], list[str]]:
 def child_env(root: Path) -> dict[str, str]:
     """The caller's environment without its aide settings, pointed at an empty home and a missing config file."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIDE_")}
+    # A host starts a server from an environment whose bytecode was cached the first time it ran; this workplace
+    # sets PYTHONDONTWRITEBYTECODE, which would add compiling every module to every start. The unmeasured first
+    # run of each target writes the caches.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     home = root / "home"
     home.mkdir()
     env["AIDE_HOME"] = str(home)
