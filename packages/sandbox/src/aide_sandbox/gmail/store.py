@@ -282,16 +282,12 @@ class Mailboxes:
             rows = conn.execute(
                 "SELECT * FROM gmail_messages WHERE account = ? ORDER BY internal_ms DESC, id DESC", (account,)
             ).fetchall()
-        matcher = search.Matcher(int(self.clock() * 1000), search.label_resolver(names))
-        hide = (
-            not include_spam_trash
-            and not search.mentions_spam_or_trash(tree)
-            and not ({"TRASH", "SPAM"} & set(label_ids))
-        )
+        matcher = search.Matcher(int(self.clock() * 1000), search.label_resolver(names), account)
+        hidden = set() if include_spam_trash else {"TRASH", "SPAM"} - search.named_spam_trash(tree) - set(label_ids)
         found: list[StoredMessage] = []
         for row in rows:
             labels = set(json.loads(row["labels"]))
-            if hide and labels & {"TRASH", "SPAM"}:
+            if labels & hidden:
                 continue
             if not set(label_ids) <= labels:
                 continue
