@@ -4,7 +4,8 @@ A message is stored as the exact bytes it arrived as, so `format=raw` gives them
 else is derived from those bytes the way Gmail shapes it:
 
 - `payload`: part ids `""` at the top, then `0`, `1`, `0.1` ...; headers in their original order with RFC 2047
-  words decoded; leaf bodies as base64url `data` with the decoded `size`, except parts with a filename (attachments,
+  words decoded; leaf bodies as base64url `data` (unpadded, as Gmail sends it; `raw` keeps its padding) with the
+  decoded `size`, except parts with a filename (attachments,
   inline images) which carry an `attachmentId` instead; containers have `body: {"size": 0}`.
 - `snippet`: the start of the text (the plain alternative, else the HTML's text), whitespace collapsed and
   HTML-escaped as Gmail escapes it (`&#39;`).
@@ -32,8 +33,13 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def b64(data: bytes) -> str:
-    """base64url with padding, as Gmail's `format: byte` fields are sent."""
+    """base64url with padding, as Gmail sends `raw`."""
     return base64.urlsafe_b64encode(data).decode()
+
+
+def b64_unpadded(data: bytes) -> str:
+    """base64url without padding, as Gmail sends `body.data` of parts and attachments."""
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def unb64(text: str) -> bytes:
@@ -42,7 +48,7 @@ def unb64(text: str) -> bytes:
 
 def attachment_id(message_id: str, part_id: str) -> str:
     """Opaque to clients, but it names the message and part, so no table is needed to look it up."""
-    return _ATTACHMENT_PREFIX + base64.urlsafe_b64encode(f"{message_id}/{part_id}".encode()).decode().rstrip("=")
+    return _ATTACHMENT_PREFIX + b64_unpadded(f"{message_id}/{part_id}".encode())
 
 
 def parse_attachment_id(value: str) -> tuple[str, str] | None:
@@ -99,7 +105,7 @@ def payload(raw: bytes, message_id: str, *, with_bodies: bool = True) -> dict[st
         if filename:
             node["body"] = {"attachmentId": attachment_id(message_id, part_id), "size": len(data)}
         else:
-            node["body"] = {"size": len(data), "data": b64(data)} if data else {"size": 0}
+            node["body"] = {"size": len(data), "data": b64_unpadded(data)} if data else {"size": 0}
         return node
 
     return render(message, "")

@@ -3,7 +3,8 @@
 Behaviour the issue left open, decided here the way Gmail behaves as far as its documentation says:
 - `send` stamps `Date`, `Message-ID` and `From` when the message lacks them (prepended, so the rest of the bytes stay
   as sent), labels the copy `SENT`, and delivers to any sandbox account among the recipients (without `Bcc`,
-  with `Delivered-To`), labelled `INBOX UNREAD CATEGORY_PERSONAL`;
+  with `Delivered-To`), labelled `INBOX UNREAD CATEGORY_PERSONAL`; mail to oneself is one message labelled
+  `SENT INBOX` (read: its author wrote it);
 - `trash` adds `TRASH` and `untrash` removes it (other labels stay); listing hides trash and spam unless asked;
 - `drafts.send` sends the draft as a new message in the draft's thread and deletes the draft.
 """
@@ -28,7 +29,11 @@ _MAX_PAGE = 500
 def _page(items: list[Any], call: Call) -> tuple[list[Any], str | None]:
     size = min(int(call.query.get("maxResults") or _DEFAULT_PAGE), _MAX_PAGE) or _DEFAULT_PAGE
     token = call.query.get("pageToken")
-    start = int(token) if token and str(token).isdigit() else 0
+    start = 0
+    if token:
+        if not str(token).isdigit() or int(token) > len(items):
+            raise invalid_argument("Invalid pageToken")  # Gmail rejects a token it did not hand out
+        start = int(token)
     end = start + size
     return items[start:end], (str(end) if end < len(items) else None)
 
@@ -146,7 +151,9 @@ class Gmail:
         sent = self.mailboxes.insert(account, raw, ["SENT"], thread_id=thread_id)
         delivered = mime.without_header(raw, "Bcc")
         for recipient in dict.fromkeys(recipients):
-            if recipient != account and self.mailboxes.exists(recipient):
+            if recipient == account:  # mail to yourself is both sent and received: one message, in INBOX too
+                sent = self.mailboxes.modify(account, [sent.id], ["INBOX", "CATEGORY_PERSONAL"], [])[0]
+            elif self.mailboxes.exists(recipient):
                 copy = mime.with_headers(delivered, [("Delivered-To", recipient)])
                 self.mailboxes.insert(recipient, copy, ["INBOX", "UNREAD", "CATEGORY_PERSONAL"])
         return sent
@@ -205,7 +212,7 @@ class Gmail:
         data = mime.part_bytes(stored.raw, parsed[1])
         if data is None:
             raise not_found()
-        return {"attachmentId": call.params["id"], "size": len(data), "data": mime.b64(data)}
+        return {"attachmentId": call.params["id"], "size": len(data), "data": mime.b64_unpadded(data)}
 
     # -- threads --------------------------------------------------------------------------------------------------
     def threads_list(self, call: Call) -> dict[str, Any]:

@@ -85,6 +85,7 @@ _SETTABLE = frozenset({"INBOX", "TRASH", "SPAM", "STARRED", "IMPORTANT", "UNREAD
     label for label in SYSTEM_LABELS if label.startswith("CATEGORY_")
 }
 _HIDDEN_SYSTEM = frozenset({"CHAT"})
+
 _FIRST_HISTORY_ID = 1000
 
 
@@ -483,9 +484,13 @@ class Mailboxes:
 
     @staticmethod
     def _check_name_free(conn: sqlite3.Connection, account: str, name: str, own_id: str | None) -> None:
-        for row in conn.execute("SELECT id, name FROM gmail_labels WHERE account = ?", (account,)):
+        """Gmail refuses the names of system labels (400) and a name taken by another label in any case (409,
+        reason and status `aborted`/`ABORTED`, as its API answers)."""
+        if name.upper() in SYSTEM_LABELS:
+            raise invalid_argument("Invalid label name")
+        for row in conn.execute("SELECT id, name FROM gmail_labels WHERE account = ? AND type = 'user'", (account,)):
             if row["id"] != own_id and row["name"].casefold() == name.casefold():
-                raise GoogleError(409, "Label name exists or conflicts", "duplicate", status="ALREADY_EXISTS")
+                raise GoogleError(409, "Label name exists or conflicts", "aborted", status="ABORTED")
 
     # -- drafts ---------------------------------------------------------------------------------------------------
     def add_draft(self, account: str, message_id: str) -> str:
