@@ -155,7 +155,7 @@ class Gmail:
                 sent = self.mailboxes.modify(account, [sent.id], ["INBOX", "CATEGORY_PERSONAL"], [])[0]
             elif self.mailboxes.exists(recipient):
                 copy = mime.with_headers(delivered, [("Delivered-To", recipient)])
-                self.mailboxes.insert(recipient, copy, ["INBOX", "UNREAD", "CATEGORY_PERSONAL"])
+                self.mailboxes.insert(recipient, copy, ["INBOX", "UNREAD", "CATEGORY_PERSONAL"], received=True)
         return sent
 
     def messages_send(self, call: Call) -> dict[str, Any]:
@@ -235,12 +235,15 @@ class Gmail:
         }
 
     def _thread_change(self, call: Call, add: list[str], remove: list[str]) -> dict[str, Any]:
-        ids = [m.id for m in self.mailboxes.thread(call.account, call.params["id"])]
-        updated = self.mailboxes.modify(call.account, ids, add, remove)
+        """Relabel every message of a thread but its drafts (which only ever carry DRAFT)."""
+        thread = self.mailboxes.thread(call.account, call.params["id"])
+        ids = [m.id for m in thread if "DRAFT" not in m.labels]
+        updated = {m.id: m for m in self.mailboxes.modify(call.account, ids, add, remove)}
+        messages = [updated.get(m.id, m) for m in thread]
         return {
             "id": call.params["id"],
-            "historyId": str(max(m.history_id for m in updated)),
-            "messages": [shapes.message(m, "minimal") for m in updated],
+            "historyId": str(max(m.history_id for m in messages)),
+            "messages": [shapes.message(m, "minimal") for m in messages],
         }
 
     def threads_modify(self, call: Call) -> dict[str, Any]:

@@ -202,7 +202,10 @@ class Mailboxes:
         *,
         internal_ms: int | None = None,
         thread_id: str | None = None,
+        received: bool = False,
     ) -> StoredMessage:
+        """Store a message; `thread_id` is the thread a client asked for, `received` marks arriving mail (threaded
+        by its headers alone)."""
         summary = mime.summarize(raw)
         when = internal_ms if internal_ms is not None else int(self.clock() * 1000)
         with self.db.transaction() as conn:
@@ -212,7 +215,7 @@ class Mailboxes:
                 "UPDATE gmail_mailboxes SET sequence = sequence + 1 WHERE account = ? RETURNING sequence", (account,)
             ).fetchone()[0]
             message_id = format((when << 20) | (sequence & 0xFFFFF), "x")
-            thread = self._thread_for(conn, account, summary, thread_id) or message_id
+            thread = self._thread_for(conn, account, summary, thread_id, received) or message_id
             conn.execute(
                 "INSERT INTO gmail_messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -241,22 +244,20 @@ class Mailboxes:
             return stored
 
     def _thread_for(
-        self, conn: sqlite3.Connection, account: str, summary: mime.Summary, thread_id: str | None
+        self, conn: sqlite3.Connection, account: str, summary: mime.Summary, thread_id: str | None, received: bool
     ) -> str | None:
+        if not thread_id and not received:
+            return None
         key = subject_key(summary.subject)
-        if thread_id:
-            rows = conn.execute(
-                "SELECT subject FROM gmail_messages WHERE account = ? AND thread_id = ?", (account, thread_id)
-            ).fetchall()
-            if any(subject_key(r["subject"]) == key for r in rows):
-                return thread_id
         referenced = [summary.in_reply_to, *summary.references]
         for header in reversed([r for r in referenced if r]):
             row = conn.execute(
                 "SELECT thread_id, subject FROM gmail_messages WHERE account = ? AND message_id_header = ?",
                 (account, header),
             ).fetchone()
-            if row is not None and subject_key(row["subject"]) == key:
+            if row is None or subject_key(row["subject"]) != key:
+                continue
+            if received or row["thread_id"] == thread_id:
                 return str(row["thread_id"])
         return None
 
@@ -312,10 +313,14 @@ class Mailboxes:
         return found
 
     def modify(self, account: str, message_ids: list[str], add: list[str], remove: list[str]) -> list[StoredMessage]:
+        """Relabel messages. A draft's message carries DRAFT and nothing else, so relabelling one is refused (400):
+        drafts change through users.drafts."""
         with self.db.transaction() as conn:
             add = self._checked_labels(conn, account, add)
             remove = self._checked_labels(conn, account, remove)
             messages = [self._get(conn, account, mid) for mid in message_ids]
+            if any("DRAFT" in m.labels for m in messages) and (add or remove):
+                raise invalid_argument("Invalid request: the labels of a draft message cannot be modified.")
             return [self._relabel(conn, account, m, add, remove) for m in messages]
 
     def _relabel(
@@ -486,7 +491,7 @@ class Mailboxes:
     def _check_name_free(conn: sqlite3.Connection, account: str, name: str, own_id: str | None) -> None:
         """Gmail refuses the names of system labels (400) and a name taken by another label in any case (409,
         reason and status `aborted`/`ABORTED`, as its API answers)."""
-        if name.upper() in SYSTEM_LABELS:
+        if name.upper() in SYSTEM_LABELS or name.upper() == "DRAFTS":
             raise invalid_argument("Invalid label name")
         for row in conn.execute("SELECT id, name FROM gmail_labels WHERE account = ? AND type = 'user'", (account,)):
             if row["id"] != own_id and row["name"].casefold() == name.casefold():

@@ -50,7 +50,9 @@ def seed_mailbox(mailboxes: Mailboxes, account: Account, anchor: datetime = ANCH
     else:
         _small(builder, labels)
     for seeded in sorted(builder.messages, key=lambda s: s.when):
-        mailboxes.insert(account.email, seeded.raw, seeded.labels, internal_ms=int(seeded.when.timestamp() * 1000))
+        mailboxes.insert(
+            account.email, seeded.raw, seeded.labels, internal_ms=int(seeded.when.timestamp() * 1000), received=True
+        )
 
 
 def _newsletters(b: MailBuilder, labels: dict[str, str], only: int | None = None) -> None:
