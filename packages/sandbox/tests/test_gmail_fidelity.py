@@ -3,13 +3,21 @@ label names, injected quota reasons), through google-api-python-client."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
 from googleapiclient.errors import HttpError
 
 from aide_sandbox.app import SandboxHandle
-from aide_sandbox.testing import ME, error_of, mail, raw, unb64
+from aide_sandbox.testing import ME, PNG, error_of, mail, raw, unb64
+
+
+def walk(part: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield part
+    for child in part.get("parts", []):
+        yield from walk(child)
 
 
 def test_part_and_attachment_data_is_unpadded_while_raw_keeps_its_padding(gmail: Any) -> None:
@@ -71,3 +79,34 @@ def test_an_injected_fault_carries_the_chosen_reason(
     error = error_of(limited.value)
     assert limited.value.status_code == status
     assert error["errors"][0] == error["errors"][0] | {"reason": reason, "domain": "usageLimits"}
+
+
+def test_an_unnamed_inline_image_gets_an_attachment_id(gmail: Any) -> None:
+    message = mail("Logo", "see the logo", to=ME, html='<p>Logo: <img src="cid:logo@x"></p>')
+    html_part = message.get_body(("html",))
+    assert html_part is not None
+    html_part.add_related(PNG, maintype="image", subtype="png", cid="<logo@x>")
+    sent = gmail.users().messages().send(userId="me", body={"raw": raw(message)}).execute()
+    full = gmail.users().messages().get(userId="me", id=sent["id"]).execute()
+    images = [p for p in walk(full["payload"]) if p["mimeType"] == "image/png"]
+    assert [(p["filename"], "attachmentId" in p["body"], "data" in p["body"]) for p in images] == [("", True, False)]
+    data = (
+        gmail.users()
+        .messages()
+        .attachments()
+        .get(userId="me", messageId=sent["id"], id=images[0]["body"]["attachmentId"])
+        .execute()["data"]
+    )
+    assert unb64(data) == PNG
+
+
+def test_the_snippet_comes_from_the_message_not_the_message_it_forwards(gmail: Any) -> None:
+    forwarded = mail("Original", "words from the forwarded message")
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = ME, ME, "Fwd: Original"
+    message.set_content("<p>Have a look at this.</p>", subtype="html")
+    message.add_attachment(forwarded)
+    sent = gmail.users().messages().send(userId="me", body={"raw": raw(message)}).execute()
+    got = gmail.users().messages().get(userId="me", id=sent["id"], format="minimal").execute()
+    assert got["snippet"] == "Have a look at this."
+    assert gmail.users().messages().list(userId="me", q='"words from the forwarded"').execute()["messages"]
