@@ -1,8 +1,12 @@
 """Google OAuth 2.0 as the official clients use it: PKCE authorization code, refresh, expiry, revocation, scopes.
 
 - `GET /authorize` auto-approves (there is no user to ask in a sandbox) and redirects to the loopback
-  `redirect_uri` with `code` and `state`; `login_hint` chooses the account, else the first seeded one.
-- `POST /token` answers the `authorization_code` (PKCE S256 or plain checked) and `refresh_token` grants with
+  `redirect_uri` with `code` and `state`; `login_hint` chooses the account, else the first seeded one. As at
+  Google, `access_type` defaults to `online` (no refresh token unless `offline` is asked for), and a
+  `code_challenge_method` other than `S256` or `plain` is `invalid_request`.
+- `POST /token` needs the client's secret (the sandbox's client is confidential, as Google's installed-app clients
+  are) and answers the `authorization_code` (PKCE S256 or plain checked; `redirect_uri` required and matched) and
+  `refresh_token` grants (the refresh token is not rotated) with
   Google's token response, and with Google's `{"error": "invalid_grant", ...}` bodies when a code or refresh token is
   unknown, used, expired or revoked; google-auth turns those into `RefreshError`.
 - `POST /revoke` revokes the whole grant (as Google does): the refresh token and every access token issued from it.
@@ -151,7 +155,9 @@ class TokenStore:
             row = conn.execute("DELETE FROM oauth_codes WHERE code = ? RETURNING *", (code,)).fetchone()
         if row is None or row["client_id"] != client_id or row["expires_at"] < self.clock():
             raise OAuthError("invalid_grant", "Malformed auth code.")
-        if redirect_uri is not None and redirect_uri != row["redirect_uri"]:
+        if redirect_uri is None:
+            raise OAuthError("invalid_request", "Missing required parameter: redirect_uri")
+        if redirect_uri != row["redirect_uri"]:
             raise OAuthError("redirect_uri_mismatch", "Bad Request")
         if row["challenge"]:
             if not verifier:
@@ -214,6 +220,12 @@ class TokenStore:
     def tokeninfo(self, token: str) -> dict[str, object] | None:
         with self.db.transaction() as conn:
             row = conn.execute("SELECT * FROM oauth_tokens WHERE token = ? AND kind = 'access'", (token,)).fetchone()
+            offline = (
+                row is not None
+                and conn.execute(
+                    "SELECT 1 FROM oauth_tokens WHERE grant_id = ? AND kind = 'refresh'", (row["grant_id"],)
+                ).fetchone()
+            )
         now = self.clock()
         if row is None or row["revoked"] or (row["expires_at"] is not None and row["expires_at"] <= now):
             return None
@@ -226,7 +238,7 @@ class TokenStore:
             "expires_in": str(expires_in),
             "email": row["account"],
             "email_verified": "true",
-            "access_type": "offline",
+            "access_type": "offline" if offline else "online",
         }
 
     def client_secret(self, client_id: str) -> str | None:
@@ -280,7 +292,7 @@ def require_scope(caller: Caller, allowed: tuple[str, ...], service: str, method
 
 
 def _challenge(verifier: str, method: str | None) -> str:
-    if (method or "plain").upper() == "S256":
+    if method == "S256":
         return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
     return verifier
 
@@ -326,14 +338,17 @@ class OAuthApp:
         account = params.get("login_hint") or self.tokens.first_account()
         if account is None or not self.tokens.account_exists(account):
             return _redirect(redirect_uri, {"error": "access_denied", "state": params.get("state")})
+        method = params.get("code_challenge_method")
+        if method is not None and method not in ("S256", "plain"):
+            return _redirect(redirect_uri, {"error": "invalid_request", "state": params.get("state")})
         code = self.tokens.authorize(
             client_id=client_id,
             redirect_uri=redirect_uri,
             scopes=scopes,
             account=account,
             challenge=params.get("code_challenge"),
-            challenge_method=params.get("code_challenge_method"),
-            offline=params.get("access_type", "offline") != "online",
+            challenge_method=method,
+            offline=params.get("access_type", "online") == "offline",
         )
         return _redirect(redirect_uri, {"state": params.get("state"), "code": code, "scope": " ".join(scopes)})
 
@@ -392,6 +407,8 @@ class OAuthApp:
         expected = self.tokens.client_secret(client_id)
         if expected is None:
             raise OAuthError("invalid_client", "The OAuth client was not found.", 401)
+        if secret is None and expected:
+            raise OAuthError("invalid_request", "client_secret is missing.")
         if secret is not None and not secrets.compare_digest(secret, expected):
             raise OAuthError("invalid_client", "Unauthorized", 401)
         return client_id
