@@ -33,6 +33,7 @@ from aide_sandbox.calendar.store import SCHEMA as CALENDAR_SCHEMA
 from aide_sandbox.calendar.store import Calendars, Update
 from aide_sandbox.db import Database
 from aide_sandbox.faults import Faults
+from aide_sandbox.gmail.filters import SCHEMA as FILTERS_SCHEMA
 from aide_sandbox.gmail.routes import Gmail
 from aide_sandbox.gmail.store import SCHEMA as GMAIL_SCHEMA
 from aide_sandbox.gmail.store import Mailboxes
@@ -70,7 +71,7 @@ class Sandbox:
     ) -> None:
         self.state = state
         self.clock = clock
-        schemas = [AUTH_SCHEMA, GMAIL_SCHEMA, CALENDAR_SCHEMA, NOTION_SCHEMA, TWILIO_SCHEMA]
+        schemas = [AUTH_SCHEMA, GMAIL_SCHEMA, FILTERS_SCHEMA, CALENDAR_SCHEMA, NOTION_SCHEMA, TWILIO_SCHEMA]
         self.db = Database(state / DB_NAME if state else ":memory:", schemas)
         self.faults = Faults()
         self.tokens = TokenStore(self.db, lifetime=token_lifetime, clock=clock)

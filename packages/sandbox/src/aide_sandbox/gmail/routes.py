@@ -6,7 +6,8 @@ Behaviour the issue left open, decided here the way Gmail behaves as far as its 
   with `Delivered-To`), labelled `INBOX UNREAD CATEGORY_PERSONAL`; mail to oneself is one message labelled
   `SENT INBOX` (read: its author wrote it);
 - `trash` adds `TRASH` and `untrash` removes it (other labels stay); listing hides trash and spam unless asked;
-- `drafts.send` sends the draft as a new message in the draft's thread and deletes the draft.
+- `drafts.send` sends the draft as a new message in the draft's thread and deletes the draft;
+- `settings.filters` act on mail delivered afterwards (`gmail.filters`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aide_sandbox.gmail import mime, shapes
+from aide_sandbox.gmail.filters import Filters
 from aide_sandbox.gmail.store import Mailboxes, StoredMessage
 from aide_sandbox.google.errors import invalid_argument, not_found
 from aide_sandbox.google.service import Call, Handler
@@ -53,6 +55,7 @@ class Gmail:
     def __init__(self, mailboxes: Mailboxes, clock: Callable[[], float]) -> None:
         self.mailboxes = mailboxes
         self.clock = clock
+        self.filters = Filters(mailboxes.db)
 
     def handlers(self) -> dict[str, Handler]:
         prefix = "gmail.users."
@@ -89,6 +92,10 @@ class Gmail:
             "labels.update": self.labels_patch,
             "labels.delete": self.labels_delete,
             "history.list": self.history_list,
+            "settings.filters.list": lambda call: _optional("filter", self.filters.list(call.account)),
+            "settings.filters.get": lambda call: self.filters.get(call.account, call.params["id"]),
+            "settings.filters.create": self.filters_create,
+            "settings.filters.delete": lambda call: self.filters.delete(call.account, call.params["id"]),
         }
         return {prefix + name: handler for name, handler in names.items()}
 
@@ -155,7 +162,9 @@ class Gmail:
                 sent = self.mailboxes.modify(account, [sent.id], ["INBOX", "CATEGORY_PERSONAL"], [])[0]
             elif self.mailboxes.exists(recipient):
                 copy = mime.with_headers(delivered, [("Delivered-To", recipient)])
-                self.mailboxes.insert(recipient, copy, ["INBOX", "UNREAD", "CATEGORY_PERSONAL"], received=True)
+                labels = ["INBOX", "UNREAD", "CATEGORY_PERSONAL"]
+                labels = self.filters.labels_for(recipient, copy, labels, int(self.clock() * 1000))
+                self.mailboxes.insert(recipient, copy, labels, received=True)
         return sent
 
     def messages_send(self, call: Call) -> dict[str, Any]:
@@ -325,6 +334,11 @@ class Gmail:
     def labels_delete(self, call: Call) -> None:
         self.mailboxes.delete_label(call.account, call.params["id"])
 
+    # -- filters --------------------------------------------------------------------------------------------------
+    def filters_create(self, call: Call) -> dict[str, Any]:
+        known = {str(row["id"]) for row in self.mailboxes.labels(call.account)}
+        return self.filters.create(call.account, call.body or {}, known)
+
     # -- history --------------------------------------------------------------------------------------------------
     def history_list(self, call: Call) -> dict[str, Any]:
         start = call.query.get("startHistoryId")
@@ -352,6 +366,11 @@ class Gmail:
             body["nextPageToken"] = records[size - 1]["id"]
         body["historyId"] = str(current)
         return body
+
+
+def _optional(key: str, items: list[Any]) -> dict[str, Any]:
+    """A list response whose empty list is left out, as Google's JSON leaves out empty repeated fields."""
+    return {key: items} if items else {}
 
 
 def _check_modify(body: dict[str, Any]) -> None:

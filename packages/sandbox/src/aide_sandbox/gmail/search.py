@@ -38,7 +38,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from aide_sandbox.gmail.mime import Summary
 
 # -- AST ------------------------------------------------------------------------------------------------------------
 
@@ -262,6 +266,25 @@ class Document:
         if self._words is None:
             self._words = _words(" ".join([self.sender, self.to, self.cc, self.subject, self.text]))
         return self._words
+
+
+def document_of(summary: Summary, labels: set[str], internal_ms: int, size: int) -> Document:
+    """A message not stored yet as search sees it (what filters match arriving mail against)."""
+    return Document(
+        sender=summary.sender,
+        to=summary.to,
+        cc=summary.cc,
+        bcc=summary.bcc,
+        subject=summary.subject,
+        text=summary.text,
+        labels=labels,
+        filenames=summary.filenames,
+        internal_ms=internal_ms,
+        size=size,
+        message_id=summary.message_id,
+        delivered_to=summary.delivered_to,
+        list_id=summary.list_id,
+    )
 
 
 def _words(text: str) -> str:
