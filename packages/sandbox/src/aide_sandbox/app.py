@@ -41,6 +41,7 @@ from aide_sandbox.google.auth import CLIENT_ID, CLIENT_SECRET, FULL_SCOPES, OAut
 from aide_sandbox.google.auth import SCHEMA as AUTH_SCHEMA
 from aide_sandbox.google.discovery import load_api
 from aide_sandbox.google.service import GoogleService
+from aide_sandbox.google.service_accounts import SCHEMA as SERVICE_ACCOUNTS_SCHEMA
 from aide_sandbox.llm.routes import AnthropicApp, OpenAIApp
 from aide_sandbox.llm.script import Script
 from aide_sandbox.notion.routes import NotionApp
@@ -71,7 +72,15 @@ class Sandbox:
     ) -> None:
         self.state = state
         self.clock = clock
-        schemas = [AUTH_SCHEMA, GMAIL_SCHEMA, FILTERS_SCHEMA, CALENDAR_SCHEMA, NOTION_SCHEMA, TWILIO_SCHEMA]
+        schemas = [
+            AUTH_SCHEMA,
+            SERVICE_ACCOUNTS_SCHEMA,
+            GMAIL_SCHEMA,
+            FILTERS_SCHEMA,
+            CALENDAR_SCHEMA,
+            NOTION_SCHEMA,
+            TWILIO_SCHEMA,
+        ]
         self.db = Database(state / DB_NAME if state else ":memory:", schemas)
         self.faults = Faults()
         self.tokens = TokenStore(self.db, lifetime=token_lifetime, clock=clock)
@@ -194,11 +203,20 @@ class SandboxHandle:
             "account": seeded.email,
         }
 
+    def service_account_info(self) -> dict[str, str]:
+        """The JSON key of the seeded service account with domain-wide delegation (what
+        `service_account.Credentials.from_service_account_info` reads; `token_uri` is the sandbox's)."""
+        account = self.sandbox.tokens.service_account()
+        if account is None:
+            raise LookupError("the sandbox is not seeded: it has no service account")
+        return account.json_key(self.urls["oauth"] + "token")
+
     @property
     def credentials(self) -> dict[str, Any]:
         """Per service, what a client needs to call it: for Google, each seeded account's authorized-user info."""
         return {
             "oauth": self.oauth_client(),
+            "service_account": self.service_account_info(),
             "gmail": {email: self.authorized_user(email) for email in self.accounts()},
             "calendar": {email: self.authorized_user(email) for email in self.accounts()},
             "notion": {i.workspace_name: {"token": i.token} for i in self.sandbox.notion.integrations()},

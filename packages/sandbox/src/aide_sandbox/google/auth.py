@@ -9,6 +9,8 @@
   `refresh_token` grants (the refresh token is not rotated) with
   Google's token response, and with Google's `{"error": "invalid_grant", ...}` bodies when a code or refresh token is
   unknown, used, expired or revoked; google-auth turns those into `RefreshError`.
+- `POST /token` also answers the JWT-bearer grant of the seeded service account with domain-wide delegation
+  (`google.service_accounts`): no client secret, a signed assertion instead.
 - `POST /revoke` revokes the whole grant (as Google does): the refresh token and every access token issued from it.
 - `GET /tokeninfo` describes an access token.
 
@@ -34,6 +36,13 @@ from starlette.routing import Route
 
 from aide_sandbox.db import Database
 from aide_sandbox.google.errors import insufficient_scope, unauthenticated
+from aide_sandbox.google.service_accounts import (
+    GOOGLE_TOKEN_ENDPOINT,
+    JWT_BEARER,
+    AssertionRejected,
+    ServiceAccount,
+    check_assertion,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS oauth_clients (
@@ -119,6 +128,24 @@ class TokenStore:
             self._insert(conn, refresh_token, "refresh", account, CLIENT_ID, scopes, refresh_token, None)
             self._insert(conn, access_token, "access", account, CLIENT_ID, scopes, refresh_token, None)
 
+    def register_service_account(self, account: ServiceAccount) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO oauth_service_accounts VALUES (?, ?, ?, ?)",
+                (account.email, account.client_id, account.key_id, account.private_key),
+            )
+
+    def service_account(self, email: str | None = None) -> ServiceAccount | None:
+        """A registered service account (default: the first)."""
+        with self.db.transaction() as conn:
+            if email is None:
+                row = conn.execute("SELECT * FROM oauth_service_accounts ORDER BY rowid LIMIT 1").fetchone()
+            else:
+                row = conn.execute("SELECT * FROM oauth_service_accounts WHERE email = ?", (email,)).fetchone()
+        if row is None:
+            return None
+        return ServiceAccount(row["email"], row["client_id"], row["key_id"], row["private_key"])
+
     # -- the OAuth flows -----------------------------------------------------------------------------------------
     def authorize(
         self,
@@ -185,6 +212,17 @@ class TokenStore:
             if scopes and not set(scopes) <= set(granted):
                 raise OAuthError("invalid_scope", "Some requested scopes were invalid.")
             return self._issue(conn, row["account"], client_id, scopes or granted, row["grant_id"], None)
+
+    def jwt_grant(self, assertion: str, audiences: tuple[str, ...]) -> Grant:
+        """An access token for a service account's signed assertion, acting as its `sub` (domain-wide delegation)."""
+        try:
+            account, subject, scopes = check_assertion(self.service_account, assertion, audiences, self.clock())
+        except AssertionRejected as exc:
+            raise OAuthError(exc.error, exc.description) from None
+        if subject is not None and not self.account_exists(subject):
+            raise OAuthError("invalid_grant", "Invalid email or User ID")
+        with self.db.transaction() as conn:
+            return self._issue(conn, subject or account.email, account.client_id, scopes, secrets.token_hex(8), None)
 
     def revoke(self, token: str) -> bool:
         with self.db.transaction() as conn:
@@ -356,8 +394,11 @@ class OAuthApp:
         form = await request.form()
         fields = {key: str(value) for key, value in form.items()}
         try:
-            client_id = self._authenticate_client(request, fields)
             grant_type = fields.get("grant_type", "")
+            if grant_type == JWT_BEARER:  # the assertion's signature authenticates; there is no client secret
+                grant = self.tokens.jwt_grant(fields.get("assertion", ""), (GOOGLE_TOKEN_ENDPOINT, str(request.url)))
+                return _token_response(grant)
+            client_id = self._authenticate_client(request, fields)
             if grant_type == "authorization_code":
                 grant = self.tokens.exchange_code(
                     client_id, fields.get("code", ""), fields.get("redirect_uri"), fields.get("code_verifier")
@@ -369,15 +410,7 @@ class OAuthApp:
                 raise OAuthError("unsupported_grant_type", f"Invalid grant_type: {grant_type}")
         except OAuthError as exc:
             return _oauth_error(exc)
-        body: dict[str, object] = {
-            "access_token": grant.access_token,
-            "expires_in": grant.expires_in,
-            "scope": " ".join(grant.scopes),
-            "token_type": "Bearer",
-        }
-        if grant.refresh_token:
-            body["refresh_token"] = grant.refresh_token
-        return JSONResponse(body, headers={"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate"})
+        return _token_response(grant)
 
     async def revoke(self, request: Request) -> Response:
         token = request.query_params.get("token")
@@ -412,6 +445,18 @@ class OAuthApp:
         if secret is not None and not secrets.compare_digest(secret, expected):
             raise OAuthError("invalid_client", "Unauthorized", 401)
         return client_id
+
+
+def _token_response(grant: Grant) -> JSONResponse:
+    body: dict[str, object] = {
+        "access_token": grant.access_token,
+        "expires_in": grant.expires_in,
+        "scope": " ".join(grant.scopes),
+        "token_type": "Bearer",
+    }
+    if grant.refresh_token:
+        body["refresh_token"] = grant.refresh_token
+    return JSONResponse(body, headers={"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate"})
 
 
 def _redirect(uri: str, params: dict[str, str | None]) -> RedirectResponse:

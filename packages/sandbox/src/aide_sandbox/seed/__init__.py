@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 
 def seed_all(sandbox: Sandbox) -> None:
+    from aide_sandbox.google.service_accounts import ServiceAccount
     from aide_sandbox.seed.accounts import ACCOUNTS
     from aide_sandbox.seed.calendar import seed_calendars
     from aide_sandbox.seed.gmail import seed_mailbox
@@ -24,6 +25,7 @@ def seed_all(sandbox: Sandbox) -> None:
     from aide_sandbox.seed.twilio import seed_twilio
 
     sandbox.tokens.register_client()
+    sandbox.tokens.register_service_account(ServiceAccount.generate())  # a fresh key pair, kept in the state
     with sandbox.db.transaction() as conn:
         for position, account in enumerate(ACCOUNTS):
             conn.execute("INSERT INTO accounts VALUES (?, ?, ?)", (account.email, account.name, position))
