@@ -20,7 +20,8 @@ from typing import Any
 
 from aide_sandbox.gmail import mime, shapes
 from aide_sandbox.gmail.filters import Filters
-from aide_sandbox.gmail.store import Mailboxes, StoredMessage
+from aide_sandbox.gmail.store import Mailboxes
+from aide_sandbox.gmail.stored import StoredMessage
 from aide_sandbox.google.errors import invalid_argument, not_found
 from aide_sandbox.google.service import Call, Handler
 
