@@ -47,6 +47,7 @@ from aide_sandbox.llm.script import Script
 from aide_sandbox.notion.routes import NotionApp
 from aide_sandbox.notion.store import SCHEMA as NOTION_SCHEMA
 from aide_sandbox.notion.store import Workspaces
+from aide_sandbox.seed.mail import seed_anchor
 from aide_sandbox.seed.twilio import DIRECTORY
 from aide_sandbox.server import ServerThread, bind
 from aide_sandbox.twilio.routes import TwilioApp
@@ -126,10 +127,18 @@ class Sandbox:
         if not self.db.restore():
             self.seed()
 
-    def ensure_seeded(self) -> None:
-        """Seed an empty state; a state with data is kept as it is (its first `reset` reseeds it in full)."""
-        if self.db.is_empty():
+    def ensure_seeded(self, *, refresh_stale: bool = False) -> None:
+        """Seed an empty state; a state with data is kept as it is (its first `reset` reseeds it in full), unless
+        `refresh_stale` and it was seeded for an earlier day: then it is seeded anew, so that the seed mail is
+        recent again (what `aide serve --sandbox` wants: a demo whose `newer_than:7d` finds mail any day)."""
+        if self.db.is_empty() or (refresh_stale and self.seed_anchor() != seed_anchor(self.clock()).isoformat()):
             self.seed()
+
+    def seed_anchor(self) -> str | None:
+        """The instant the seed mail was dated from (ISO), as recorded when it was written."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'seed_anchor'").fetchone()
+        return None if row is None else str(row[0])
 
     def close(self) -> None:
         self.db.close()
@@ -383,6 +392,7 @@ def start(
     host: str = "127.0.0.1",
     port: int = 0,
     seed: bool = True,
+    refresh_stale: bool = False,
     token_lifetime: float = 3600.0,
     clock: Callable[[], float] = time.time,
     log_level: str = "warning",
@@ -390,14 +400,15 @@ def start(
     """Start every emulator on `host`:`port` (0: a free port) in this process, on a background thread.
 
     `state` is the directory of the SQLite file (None: a temporary one, removed at `stop`); an existing state is
-    kept, an empty one is seeded unless `seed=False`. Returns at once: the socket already listens."""
+    kept, an empty one is seeded unless `seed=False`; with `refresh_stale`, one seeded for an earlier day is
+    seeded anew (see `Sandbox.ensure_seeded`). Returns at once: the socket already listens."""
     temp = None
     if state is None:
         temp = tempfile.TemporaryDirectory(prefix="aide-sandbox-")
         state = Path(temp.name)
     sandbox = Sandbox(state, token_lifetime=token_lifetime, clock=clock)
     if seed:
-        sandbox.ensure_seeded()
+        sandbox.ensure_seeded(refresh_stale=refresh_stale)
     sock = bind(host, port)
     server = ServerThread(sandbox.app, sock, log_level=log_level)
     server.start()

@@ -33,6 +33,8 @@ def seed_all(sandbox: Sandbox) -> None:
         sandbox.tokens.seed_grant(account.email, account.access_token, account.refresh_token)
         sandbox.mailboxes.create(account.email)
     anchor = seed_anchor(sandbox.clock())
+    with sandbox.db.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('seed_anchor', ?)", (anchor.isoformat(),))
     for account in ACCOUNTS:
         seed_mailbox(sandbox.mailboxes, account, anchor)
     seed_calendars(sandbox.calendars)
