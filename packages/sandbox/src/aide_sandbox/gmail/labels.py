@@ -25,6 +25,22 @@ _SETTABLE = frozenset({"INBOX", "TRASH", "SPAM", "STARRED", "IMPORTANT", "UNREAD
 _HIDDEN_SYSTEM = frozenset({"CHAT"})
 
 
+def _row(conn: sqlite3.Connection, account: str, label_id: str) -> sqlite3.Row:
+    """The label `label_id` of `account`; Google's 404 when there is none."""
+    row = conn.execute("SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)).fetchone()
+    if row is None:
+        raise not_found()
+    return row
+
+
+def _user_label(conn: sqlite3.Connection, account: str, label_id: str, refusal: str) -> sqlite3.Row:
+    """The user label `label_id`; 404 when there is none, 400 with `refusal` for a system label."""
+    row = _row(conn, account, label_id)
+    if row["type"] == "system":
+        raise invalid_argument(refusal)
+    return row
+
+
 class LabelStore:
     """Label methods of `Mailboxes`; `_relabel` is the mailbox's (deleting a label takes it off its messages)."""
 
@@ -65,12 +81,7 @@ class LabelStore:
 
     def label(self, account: str, label_id: str) -> sqlite3.Row:
         with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
-            ).fetchone()
-        if row is None:
-            raise not_found()
-        return row
+            return _row(conn, account, label_id)
 
     def label_counts(self, account: str, label_id: str) -> dict[str, int]:
         with self.db.transaction() as conn:
@@ -110,19 +121,11 @@ class LabelStore:
                     json.dumps(fields["color"]) if fields.get("color") else None,
                 ),
             )
-            return conn.execute(
-                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
-            ).fetchone()
+            return _row(conn, account, label_id)
 
     def patch_label(self, account: str, label_id: str, fields: dict[str, object]) -> sqlite3.Row:
         with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
-            ).fetchone()
-            if row is None:
-                raise not_found()
-            if row["type"] == "system":
-                raise invalid_argument("Invalid update request: system labels cannot be changed.")
+            row = _user_label(conn, account, label_id, "Invalid update request: system labels cannot be changed.")
             name = str(fields.get("name") or row["name"]).strip()
             self._check_name_free(conn, account, name, label_id)
             conn.execute(
@@ -137,19 +140,11 @@ class LabelStore:
                     label_id,
                 ),
             )
-            return conn.execute(
-                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
-            ).fetchone()
+            return _row(conn, account, label_id)
 
     def delete_label(self, account: str, label_id: str) -> None:
         with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT type FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
-            ).fetchone()
-            if row is None:
-                raise not_found()
-            if row["type"] == "system":
-                raise invalid_argument("Invalid delete request: system labels cannot be deleted.")
+            _user_label(conn, account, label_id, "Invalid delete request: system labels cannot be deleted.")
             rows = conn.execute(
                 "SELECT * FROM gmail_messages WHERE account = ? AND labels LIKE ?", (account, f'%"{label_id}"%')
             )
