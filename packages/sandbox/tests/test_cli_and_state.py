@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,10 @@ from typer.testing import CliRunner
 
 from aide_core.settings import AideSettings
 from aide_sandbox import entry
-from aide_sandbox.app import Sandbox, start
+from aide_sandbox.app import Sandbox, SandboxHandle, start
 from aide_sandbox.cli import app
 from aide_sandbox.google.client import build_service
-from aide_sandbox.testing import ME, SAM, mail, raw
+from aide_sandbox.testing import ME, NOW, SAM, mail, pinned_clock, raw
 
 
 def credentials(info: dict[str, Any]) -> Credentials:
@@ -129,3 +130,28 @@ def test_the_entry_point_points_every_server_at_a_running_emulator(settings: Aid
         assert (settings.home / "sandbox" / "sandbox.db").is_file()
     finally:
         entry._RUNNING.pop().stop()  # pyright: ignore[reportPrivateUsage]
+
+
+def test_a_sandbox_seeded_on_another_day_dates_its_mail_relative_to_that_day(tmp_path: Path, gmail: Any) -> None:
+    later = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)  # the same time of day as testing.NOW
+    with start(tmp_path, clock=pinned_clock(later)) as handle:
+        shifted = handle.gmail()
+        recent = shifted.users().messages().list(userId="me", q="newer_than:7d", maxResults=500).execute()
+        newest = shifted.users().messages().get(userId="me", id=recent["messages"][0]["id"]).execute()
+    pinned = gmail.users().messages().list(userId="me", q="newer_than:7d", maxResults=500).execute()
+    assert len(recent["messages"]) == len(pinned["messages"]) > 0
+    age = later.timestamp() - int(newest["internalDate"]) / 1000
+    assert 0 < age < 2 * 86_400
+
+
+def test_a_state_seeded_on_an_earlier_day_is_seeded_anew_when_asked(tmp_path: Path) -> None:
+    def labels(handle: SandboxHandle) -> set[str]:
+        return {label["name"] for label in handle.gmail().users().labels().list(userId="me").execute()["labels"]}
+
+    with start(tmp_path, clock=pinned_clock(NOW)) as handle:
+        handle.gmail().users().labels().create(userId="me", body={"name": "Kept today"}).execute()
+    with start(tmp_path, clock=pinned_clock(NOW + timedelta(hours=3)), refresh_stale=True) as handle:
+        assert "Kept today" in labels(handle)
+    with start(tmp_path, clock=pinned_clock(NOW + timedelta(days=3)), refresh_stale=True) as handle:
+        assert "Kept today" not in labels(handle)
+        assert handle.gmail().users().messages().list(userId="me", q="newer_than:2d").execute()["messages"]

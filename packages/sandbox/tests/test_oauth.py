@@ -10,11 +10,12 @@ import httplib2
 import httpx
 import pytest
 from google.auth.exceptions import RefreshError
+from google.auth.transport.requests import Request as GoogleRequest
 from google.oauth2.credentials import Credentials
 from google_auth_httplib2 import AuthorizedHttp
 from google_auth_oauthlib.flow import Flow
 from googleapiclient.errors import HttpError
-from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
+from oauthlib.oauth2.rfc6749.errors import InvalidGrantError, OAuth2Error
 
 from aide_sandbox.app import SandboxHandle
 from aide_sandbox.google.client import build_service
@@ -45,7 +46,7 @@ def authorize(flow: Any, **params: str) -> tuple[str, dict[str, list[str]]]:
 def test_the_pkce_code_flow_gives_credentials_for_the_hinted_account_and_scope(
     sandbox: SandboxHandle, flow: Any
 ) -> None:
-    state, query = authorize(flow, login_hint=SAM)
+    state, query = authorize(flow, login_hint=SAM, access_type="offline")
     assert query["state"] == [state]
     assert query["scope"] == [READONLY]
     flow.fetch_token(code=query["code"][0])
@@ -155,3 +156,55 @@ def test_each_token_sees_only_its_own_mailbox(sandbox: SandboxHandle) -> None:
         sam.users().getProfile(userId=ME).execute()
     assert delegation.value.status_code == 403
     assert error_of(delegation.value)["message"] == f"Delegation denied for {SAM}"
+
+
+def test_without_access_type_offline_no_refresh_token_is_issued(flow: Any) -> None:
+    # Flow.authorization_url always adds access_type=offline; its OAuth session builds the URL without it
+    url, _ = flow.oauth2session.authorization_url(flow.client_config["auth_uri"])
+    assert "access_type" not in url
+    location = urlsplit(httpx.get(url, follow_redirects=False).headers["location"])
+    flow.code_verifier = None
+    flow.fetch_token(code=parse_qs(location.query)["code"][0])
+    assert flow.credentials.token and flow.credentials.refresh_token is None
+
+
+def test_the_code_exchange_needs_the_client_secret_and_the_redirect_uri(flow: Any) -> None:
+    _, query = authorize(flow)
+    with pytest.raises(OAuth2Error, match="client_secret is missing"):
+        flow.oauth2session.fetch_token(
+            flow.client_config["token_uri"],
+            code=query["code"][0],
+            code_verifier=flow.code_verifier,
+            include_client_id=True,
+        )
+    _, query = authorize(flow)
+    flow.redirect_uri = None
+    with pytest.raises(OAuth2Error, match="redirect_uri"):
+        flow.fetch_token(code=query["code"][0])
+
+
+def test_an_unknown_code_challenge_method_is_an_invalid_request(flow: Any) -> None:
+    _, query = authorize(flow, code_challenge="abc", code_challenge_method="S512")
+    assert query["error"] == ["invalid_request"] and "code" not in query
+
+
+def test_s256_is_enforced_so_the_challenge_itself_is_no_verifier(flow: Any) -> None:
+    url, _ = flow.authorization_url()
+    challenge = parse_qs(urlsplit(url).query)["code_challenge"][0]
+    assert parse_qs(urlsplit(url).query)["code_challenge_method"] == ["S256"]
+    _, query = authorize(flow)
+    flow.code_verifier = challenge  # what would pass were the method taken for `plain`
+    with pytest.raises(InvalidGrantError, match="Invalid code verifier"):
+        flow.fetch_token(code=query["code"][0])
+
+
+def test_a_refresh_does_not_rotate_the_refresh_token(sandbox: SandboxHandle) -> None:
+    credentials = sandbox.google_credentials()
+    original = credentials.refresh_token
+    credentials.refresh(GoogleRequest())
+    first = credentials.token
+    credentials.refresh(GoogleRequest())
+    assert credentials.refresh_token == original and credentials.token != first
+    again = sandbox.google_credentials()
+    again.refresh(GoogleRequest())  # the original refresh token still works
+    assert again.refresh_token == original

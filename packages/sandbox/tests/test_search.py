@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from aide_sandbox.testing import PDF, PNG, mail, raw
+from aide_sandbox.testing import NOW, PDF, PNG, mail, raw
 
-NOW = datetime.now(UTC)
 MESSAGES: dict[str, dict[str, Any]] = {
     "Budget review": {
         "sender": "Ana Ortiz <ana@alpha.example>",
@@ -25,7 +24,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
         "text": "quokka beach day",
         "attachments": [("beach.png", "image/png", PNG)],
         "date": datetime(2026, 10, 15, 9, tzinfo=UTC),
-        "labels": ["INBOX", "STARRED"],
+        "labels": ["INBOX", "STARRED", "CATEGORY_PERSONAL"],
     },
     "Re: Budget review": {
         "to": "Ana Ortiz <ana@alpha.example>",
@@ -121,6 +120,11 @@ ALL_BUT_TRASH = {"Budget review", "Holiday photos", "Re: Budget review", "Exact 
         ("quokka -from:ana", ALL_BUT_TRASH - {"Budget review"}),
         ("quokka -(is:unread OR is:starred)", {"Re: Budget review", "Exact phrase"}),
         ("quokka smiled OR fresh", {"Exact phrase", "Fresh news"}),
+        ("smiled OR quokka beach", {"Holiday photos"}),  # OR binds tighter: (smiled OR quokka) beach
+        ("quokka from:me", {"Re: Budget review"}),
+        ("quokka to:me", ALL_BUT_TRASH - {"Re: Budget review"}),
+        ("quokka -to:me", {"Re: Budget review"}),
+        ("quokka category:primary", {"Holiday photos"}),
         ("quokka (budget", {"Budget review", "Re: Budget review"}),
     ],
 )
@@ -146,3 +150,23 @@ def test_the_seed_answers_searches_a_person_would_make(gmail: Any) -> None:
     }
     assert subjects(gmail, "from:山田") == {"来週の打ち合わせについて", "Re: 来週の打ち合わせについて"}
     assert subjects(gmail, "in:spam") == {"Overdue invoice #88213 - immediate payment needed"}
+
+
+def test_a_date_means_midnight_pacific_and_epoch_seconds_are_exact(gmail: Any) -> None:
+    evening_in_california = datetime(2026, 10, 10, 3, 0, tzinfo=UTC)  # 2026-10-09 20:00 PDT
+    message = mail("Late wombat", "wombat", date=evening_in_california)
+    gmail.users().messages().insert(
+        userId="me", body={"raw": raw(message), "labelIds": ["INBOX"]}, internalDateSource="dateHeader"
+    ).execute()
+    epoch = int(evening_in_california.timestamp())
+    assert subjects(gmail, "wombat after:2026/10/10") == set()
+    assert subjects(gmail, "wombat before:2026/10/10") == {"Late wombat"}
+    assert subjects(gmail, "wombat after:2026/10/09") == {"Late wombat"}
+    assert subjects(gmail, f"wombat after:{epoch}") == {"Late wombat"}
+    assert subjects(gmail, f"wombat after:{epoch + 1}") == set()
+    assert subjects(gmail, f"wombat before:{epoch + 1}") == {"Late wombat"}
+
+
+def test_excluding_trash_keeps_spam_hidden(gmail: Any) -> None:
+    assert subjects(gmail, "overdue in:spam") == {"Overdue invoice #88213 - immediate payment needed"}
+    assert subjects(gmail, "overdue -in:trash") == set()

@@ -155,3 +155,30 @@ def test_history_can_be_narrowed_to_one_label(gmail: Any) -> None:
     messages.modify(userId="me", id=ids[1], body={"addLabelIds": ["Label_2"]}).execute()
     starred = gmail.users().history().list(userId="me", startHistoryId=start, labelId="STARRED").execute()
     assert [r["messages"][0]["id"] for r in starred["history"]] == [ids[0]]
+
+
+def test_a_thread_id_without_references_starts_a_new_thread(gmail: Any) -> None:
+    thread_id = offsite_thread(gmail)
+    bare = mail("Re: Q4 offsite planning", "No headers pointing anywhere.")
+    sent = gmail.users().messages().send(userId="me", body={"raw": raw(bare), "threadId": thread_id}).execute()
+    assert sent["threadId"] == sent["id"] != thread_id
+
+
+def test_references_without_a_thread_id_start_a_new_thread_on_send(gmail: Any) -> None:
+    thread_id = offsite_thread(gmail)
+    thread = gmail.users().threads().get(userId="me", id=thread_id, format="metadata").execute()
+    parent = headers_of(thread["messages"][-1]["payload"])["Message-ID"]
+    reply = mail("Re: Q4 offsite planning", "Forgot the id.", headers={"In-Reply-To": parent, "References": parent})
+    sent = gmail.users().messages().send(userId="me", body={"raw": raw(reply)}).execute()
+    assert sent["threadId"] == sent["id"] != thread_id
+
+
+def test_a_draft_message_cannot_be_relabelled_but_its_thread_can(gmail: Any) -> None:
+    draft = gmail.users().drafts().create(userId="me", body={"message": {"raw": raw(mail("Later", "Hm."))}}).execute()
+    message_id = draft["message"]["id"]
+    with pytest.raises(HttpError) as refused:
+        gmail.users().messages().modify(userId="me", id=message_id, body={"addLabelIds": ["STARRED"]}).execute()
+    assert refused.value.status_code == 400
+    threads = gmail.users().threads()
+    threads.modify(userId="me", id=draft["message"]["threadId"], body={"addLabelIds": ["STARRED"]}).execute()
+    assert gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()["labelIds"] == ["DRAFT"]

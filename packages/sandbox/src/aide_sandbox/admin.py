@@ -3,7 +3,7 @@ poking a running `aide sandbox serve` by hand. It is unauthenticated on purpose:
 loopback and holds no real data.
 
     GET    /admin/faults             the faults in force
-    POST   /admin/faults             {"match", "status"?, "retry_after"?, "delay"?, "drop"?, "times"?}
+    POST   /admin/faults             {"match", "status"?, "retry_after"?, "delay"?, "drop"?, "times"?, "reason"?}
     DELETE /admin/faults             clear them
     POST   /admin/oauth/expire       {"account"?}: access tokens expire now
     POST   /admin/reset              wipe the state and seed it again
@@ -46,6 +46,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
                 delay=float(body.get("delay") or 0),
                 drop=bool(body.get("drop")),
                 times=body.get("times", 1),
+                reason=body.get("reason"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             return JSONResponse({"error": f"bad fault: {exc}"}, status_code=400)

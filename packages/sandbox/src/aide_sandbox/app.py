@@ -33,6 +33,7 @@ from aide_sandbox.calendar.store import SCHEMA as CALENDAR_SCHEMA
 from aide_sandbox.calendar.store import Calendars, Update
 from aide_sandbox.db import Database
 from aide_sandbox.faults import Faults
+from aide_sandbox.gmail.filters import SCHEMA as FILTERS_SCHEMA
 from aide_sandbox.gmail.routes import Gmail
 from aide_sandbox.gmail.store import SCHEMA as GMAIL_SCHEMA
 from aide_sandbox.gmail.store import Mailboxes
@@ -40,11 +41,13 @@ from aide_sandbox.google.auth import CLIENT_ID, CLIENT_SECRET, FULL_SCOPES, OAut
 from aide_sandbox.google.auth import SCHEMA as AUTH_SCHEMA
 from aide_sandbox.google.discovery import load_api
 from aide_sandbox.google.service import GoogleService
+from aide_sandbox.google.service_accounts import SCHEMA as SERVICE_ACCOUNTS_SCHEMA
 from aide_sandbox.llm.routes import AnthropicApp, OpenAIApp
 from aide_sandbox.llm.script import Script
 from aide_sandbox.notion.routes import NotionApp
 from aide_sandbox.notion.store import SCHEMA as NOTION_SCHEMA
 from aide_sandbox.notion.store import Workspaces
+from aide_sandbox.seed.mail import seed_anchor
 from aide_sandbox.seed.twilio import DIRECTORY
 from aide_sandbox.server import ServerThread, bind
 from aide_sandbox.twilio.routes import TwilioApp
@@ -70,7 +73,15 @@ class Sandbox:
     ) -> None:
         self.state = state
         self.clock = clock
-        schemas = [AUTH_SCHEMA, GMAIL_SCHEMA, CALENDAR_SCHEMA, NOTION_SCHEMA, TWILIO_SCHEMA]
+        schemas = [
+            AUTH_SCHEMA,
+            SERVICE_ACCOUNTS_SCHEMA,
+            GMAIL_SCHEMA,
+            FILTERS_SCHEMA,
+            CALENDAR_SCHEMA,
+            NOTION_SCHEMA,
+            TWILIO_SCHEMA,
+        ]
         self.db = Database(state / DB_NAME if state else ":memory:", schemas)
         self.faults = Faults()
         self.tokens = TokenStore(self.db, lifetime=token_lifetime, clock=clock)
@@ -116,10 +127,18 @@ class Sandbox:
         if not self.db.restore():
             self.seed()
 
-    def ensure_seeded(self) -> None:
-        """Seed an empty state; a state with data is kept as it is (its first `reset` reseeds it in full)."""
-        if self.db.is_empty():
+    def ensure_seeded(self, *, refresh_stale: bool = False) -> None:
+        """Seed an empty state; a state with data is kept as it is (its first `reset` reseeds it in full), unless
+        `refresh_stale` and it was seeded for an earlier day: then it is seeded anew, so that the seed mail is
+        recent again (what `aide serve --sandbox` wants: a demo whose `newer_than:7d` finds mail any day)."""
+        if self.db.is_empty() or (refresh_stale and self.seed_anchor() != seed_anchor(self.clock()).isoformat()):
             self.seed()
+
+    def seed_anchor(self) -> str | None:
+        """The instant the seed mail was dated from (ISO), as recorded when it was written."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'seed_anchor'").fetchone()
+        return None if row is None else str(row[0])
 
     def close(self) -> None:
         self.db.close()
@@ -193,11 +212,20 @@ class SandboxHandle:
             "account": seeded.email,
         }
 
+    def service_account_info(self) -> dict[str, str]:
+        """The JSON key of the seeded service account with domain-wide delegation (what
+        `service_account.Credentials.from_service_account_info` reads; `token_uri` is the sandbox's)."""
+        account = self.sandbox.tokens.service_account()
+        if account is None:
+            raise LookupError("the sandbox is not seeded: it has no service account")
+        return account.json_key(self.urls["oauth"] + "token")
+
     @property
     def credentials(self) -> dict[str, Any]:
         """Per service, what a client needs to call it: for Google, each seeded account's authorized-user info."""
         return {
             "oauth": self.oauth_client(),
+            "service_account": self.service_account_info(),
             "gmail": {email: self.authorized_user(email) for email in self.accounts()},
             "calendar": {email: self.authorized_user(email) for email in self.accounts()},
             "notion": {i.workspace_name: {"token": i.token} for i in self.sandbox.notion.integrations()},
@@ -364,6 +392,7 @@ def start(
     host: str = "127.0.0.1",
     port: int = 0,
     seed: bool = True,
+    refresh_stale: bool = False,
     token_lifetime: float = 3600.0,
     clock: Callable[[], float] = time.time,
     log_level: str = "warning",
@@ -371,14 +400,15 @@ def start(
     """Start every emulator on `host`:`port` (0: a free port) in this process, on a background thread.
 
     `state` is the directory of the SQLite file (None: a temporary one, removed at `stop`); an existing state is
-    kept, an empty one is seeded unless `seed=False`. Returns at once: the socket already listens."""
+    kept, an empty one is seeded unless `seed=False`; with `refresh_stale`, one seeded for an earlier day is
+    seeded anew (see `Sandbox.ensure_seeded`). Returns at once: the socket already listens."""
     temp = None
     if state is None:
         temp = tempfile.TemporaryDirectory(prefix="aide-sandbox-")
         state = Path(temp.name)
     sandbox = Sandbox(state, token_lifetime=token_lifetime, clock=clock)
     if seed:
-        sandbox.ensure_seeded()
+        sandbox.ensure_seeded(refresh_stale=refresh_stale)
     sock = bind(host, port)
     server = ServerThread(sandbox.app, sock, log_level=log_level)
     server.start()

@@ -31,12 +31,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind (loopback only makes sense).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 8766,
     state: StateOption = None,
-    seed: Annotated[bool, typer.Option("--seed/--no-seed", help="Seed an empty state.")] = True,
+    seed: Annotated[
+        bool, typer.Option("--seed/--no-seed", help="Seed an empty state, or one seeded for an earlier day.")
+    ] = True,
 ) -> None:
     """Serve every emulator; print one JSON line with their base URLs and credentials, then serve until stopped."""
     from aide_sandbox.app import start
 
-    handle = start(_state(state), host=host, port=port, seed=seed, log_level="warning")
+    handle = start(_state(state), host=host, port=port, seed=seed, refresh_stale=True, log_level="warning")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     sys.stdout.write(json.dumps(handle.announcement(), ensure_ascii=False) + "\n")

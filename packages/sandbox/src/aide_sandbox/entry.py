@@ -12,8 +12,8 @@ _RUNNING: list[SandboxHandle] = []
 
 
 def start_for_settings(settings: AideSettings) -> AideSettings:
-    """Start every emulator in this process (state under `<aide home>/sandbox`, seeded when empty) and return
-    settings pointing the servers at them.
+    """Start every emulator in this process (state under `<aide home>/sandbox`, seeded when empty or seeded for an
+    earlier day, so the seed mail is recent whenever it runs) and return settings pointing the servers at them.
 
     Each Google server's table gets `base_url` (the API root to build the client with, see
     `aide_sandbox.google.client.build_service`) and `authorized_user`: the first seeded account's credentials in
@@ -25,7 +25,7 @@ def start_for_settings(settings: AideSettings) -> AideSettings:
     `token` (the first workspace's integration token); `[twilio]` gets `base_url` (set it as both
     `client.api.base_url` and `client.lookups.base_url`), `account_sid`, `auth_token`, `from_number`, `numbers` and
     `messaging_service_sid`."""
-    handle = start(settings.home / "sandbox")
+    handle = start(settings.home / "sandbox", refresh_stale=True)
     _RUNNING.append(handle)
     sys.stderr.write(f"sandbox: emulators on {handle.base_url} (state in {settings.home / 'sandbox'})\n")
     gmail = settings.gmail | {"base_url": handle.urls["gmail"], "authorized_user": handle.authorized_user()}

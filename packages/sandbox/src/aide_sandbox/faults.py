@@ -37,6 +37,7 @@ class Fault:
     drop: bool = False
     remaining: int | None = 1
     hits: int = 0
+    reason: str | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -48,6 +49,7 @@ class Fault:
             "drop": self.drop,
             "remaining": self.remaining,
             "hits": self.hits,
+            "reason": self.reason,
         }
 
 
@@ -68,15 +70,18 @@ class Faults:
         delay: float = 0.0,
         drop: bool = False,
         times: int | None = 1,
+        reason: str | None = None,
     ) -> Fault:
         """Add a fault: `status` (429, 500, 503, ...) with an optional Retry-After, `delay` seconds before the
-        answer (alone: the request then succeeds late), or `drop`; for the next `times` matching requests."""
+        answer (alone: the request then succeeds late), or `drop`; for the next `times` matching requests.
+        `reason` is the error reason a Google API gives (`rateLimitExceeded`, `userRateLimitExceeded`,
+        `quotaExceeded`, ...), because clients decide whether to retry a 403 by it."""
         if status is None and not drop and delay <= 0:
             raise ValueError("a fault needs a status, a delay or drop=True")
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (or None for every request)")
         with self._lock:
-            fault = Fault(next(self._ids), match, status, retry_after, delay, drop, times)
+            fault = Fault(next(self._ids), match, status, retry_after, delay, drop, times, reason=reason)
             self._faults.append(fault)
             return fault
 

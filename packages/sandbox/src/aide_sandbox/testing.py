@@ -1,7 +1,8 @@
 """pytest fixtures for tests that drive the official clients against the sandbox (a pytest plug-in, registered
 through the `pytest11` entry point, so every package of the workspace can use them).
 
-- `sandbox_server` (session): one sandbox on a free loopback port, in this process, seeded once;
+- `sandbox_server` (session): one sandbox on a free loopback port, in this process, seeded once, on a clock that
+  starts at `NOW` (2026-11-20 12:00 UTC) and runs on from there, so seed dates and relative searches never drift;
 - `sandbox` (per test): that sandbox reset to the seed data, with no faults (a reset is a page copy, not a reseed);
 - `gmail` (per test): a google-api-python-client Gmail service for the first seeded account;
 - `calendar` (per test): a google-api-python-client Calendar v3 service for the same account;
@@ -19,7 +20,8 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
     from aide_sandbox.app import start
 
-    handle = start(tmp_path_factory.mktemp("aide-sandbox"))
+    handle = start(tmp_path_factory.mktemp("aide-sandbox"), clock=pinned_clock(NOW))
     try:
         yield handle
     finally:
@@ -103,7 +105,18 @@ def notion(sandbox: SandboxHandle) -> Any:
     return sandbox.notion(retry=False)
 
 
+#: The instant the fixtures' clock starts at (see `pinned_clock`): what "now" is for every test.
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 ME = "alex.rivera@example.com"
+
+
+def pinned_clock(start: datetime) -> Callable[[], float]:
+    """A clock that reads `start` now and advances in real time: tests see fixed dates, yet time still moves on
+    (token expiry, ordering by time)."""
+    origin = time.monotonic()
+    return lambda: start.timestamp() + (time.monotonic() - origin)
+
+
 SAM = "sam.okafor@example.org"
 PDF = files.pdf("Quarterly report", ["Revenue up", "Costs down"])
 PNG = files.png(16, 12, (10, 200, 30), (200, 10, 30))

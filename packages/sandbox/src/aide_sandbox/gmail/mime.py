@@ -4,9 +4,12 @@ A message is stored as the exact bytes it arrived as, so `format=raw` gives them
 else is derived from those bytes the way Gmail shapes it:
 
 - `payload`: part ids `""` at the top, then `0`, `1`, `0.1` ...; headers in their original order with RFC 2047
-  words decoded; leaf bodies as base64url `data` with the decoded `size`, except parts with a filename (attachments,
-  inline images) which carry an `attachmentId` instead; containers have `body: {"size": 0}`.
-- `snippet`: the start of the text (the plain alternative, else the HTML's text), whitespace collapsed and
+  words decoded; leaf bodies as base64url `data` (unpadded, as Gmail sends it; `raw` keeps its padding) with the
+  decoded `size`, except parts with a filename (attachments)
+  or a Content-ID (inline images, named or not) which carry an `attachmentId` instead; containers have
+  `body: {"size": 0}`.
+- `snippet`: the start of the message's own text (the plain alternative, else the HTML's text; never a forwarded
+  message's), whitespace collapsed and
   HTML-escaped as Gmail escapes it (`&#39;`).
 """
 
@@ -17,6 +20,7 @@ import email
 import email.utils
 import html
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 from email.policy import default as default_policy
@@ -32,8 +36,13 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def b64(data: bytes) -> str:
-    """base64url with padding, as Gmail's `format: byte` fields are sent."""
+    """base64url with padding, as Gmail sends `raw`."""
     return base64.urlsafe_b64encode(data).decode()
+
+
+def b64_unpadded(data: bytes) -> str:
+    """base64url without padding, as Gmail sends `body.data` of parts and attachments."""
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def unb64(text: str) -> bytes:
@@ -42,7 +51,7 @@ def unb64(text: str) -> bytes:
 
 def attachment_id(message_id: str, part_id: str) -> str:
     """Opaque to clients, but it names the message and part, so no table is needed to look it up."""
-    return _ATTACHMENT_PREFIX + base64.urlsafe_b64encode(f"{message_id}/{part_id}".encode()).decode().rstrip("=")
+    return _ATTACHMENT_PREFIX + b64_unpadded(f"{message_id}/{part_id}".encode())
 
 
 def parse_attachment_id(value: str) -> tuple[str, str] | None:
@@ -75,6 +84,20 @@ def _children(part: Message) -> list[Message]:
     return cast(list[Message], payload) if isinstance(payload, list) else []
 
 
+def _inline_object(part: Message) -> bool:
+    """A non-text part referenced by Content-ID (an inline image): Gmail gives it an attachmentId even unnamed."""
+    return part.get("Content-ID") is not None and part.get_content_maintype() not in ("text", "multipart")
+
+
+def _own_leaves(message: Message) -> Iterator[Message]:
+    """The leaf parts of a message itself: a forwarded message (message/rfc822) is one leaf, not entered."""
+    children = _children(message)
+    if not children and message.get_content_maintype() != "multipart":
+        yield message
+    for child in children:
+        yield from _own_leaves(child)
+
+
 def payload(raw: bytes, message_id: str, *, with_bodies: bool = True) -> dict[str, Any]:
     """Gmail's `MessagePart` tree of a message; `with_bodies=False` keeps only the top headers (format=metadata)."""
     message = parse(raw)
@@ -96,10 +119,10 @@ def payload(raw: bytes, message_id: str, *, with_bodies: bool = True) -> dict[st
             node["parts"] = [render(child, f"{prefix}{index}") for index, child in enumerate(children)]
             return node
         data = _leaf_bytes(part)
-        if filename:
+        if filename or _inline_object(part):
             node["body"] = {"attachmentId": attachment_id(message_id, part_id), "size": len(data)}
         else:
-            node["body"] = {"size": len(data), "data": b64(data)} if data else {"size": 0}
+            node["body"] = {"size": len(data), "data": b64_unpadded(data)} if data else {"size": 0}
         return node
 
     return render(message, "")
@@ -180,12 +203,12 @@ class Summary:
     list_id: str = ""
 
 
-def summarize(raw: bytes) -> Summary:
-    message = parse(raw)
+def _texts(parts: Iterable[Message]) -> tuple[list[str], list[str], list[str]]:
+    """(plain texts, HTML parts' texts, attachment filenames) of leaf parts."""
     plain: list[str] = []
     markup: list[str] = []
     filenames: list[str] = []
-    for part in message.walk():
+    for part in parts:
         if part.get_content_maintype() == "multipart":
             continue
         name = part.get_filename()
@@ -195,7 +218,15 @@ def summarize(raw: bytes) -> Summary:
             plain.append(_decoded_text(part))
         elif part.get_content_type() == "text/html":
             markup.append(html_text(_decoded_text(part)))
-    text = "\n".join(plain) if plain else "\n".join(markup)
+    return plain, markup, filenames
+
+
+def summarize(raw: bytes) -> Summary:
+    """Search sees the text of forwarded messages too; the snippet comes from the message's own body only."""
+    message = parse(raw)
+    plain, markup, filenames = _texts(message.walk())
+    own_plain, own_markup, _ = _texts(_own_leaves(message))
+    text = "\n".join(own_plain) if own_plain else "\n".join(own_markup)
     flat = " ".join(text.split())
     snippet = flat[:_SNIPPET_CHARS]
     date_ms = None

@@ -3,9 +3,11 @@
 Behaviour the issue left open, decided here the way Gmail behaves as far as its documentation says:
 - `send` stamps `Date`, `Message-ID` and `From` when the message lacks them (prepended, so the rest of the bytes stay
   as sent), labels the copy `SENT`, and delivers to any sandbox account among the recipients (without `Bcc`,
-  with `Delivered-To`), labelled `INBOX UNREAD CATEGORY_PERSONAL`;
+  with `Delivered-To`), labelled `INBOX UNREAD CATEGORY_PERSONAL`; mail to oneself is one message labelled
+  `SENT INBOX` (read: its author wrote it);
 - `trash` adds `TRASH` and `untrash` removes it (other labels stay); listing hides trash and spam unless asked;
-- `drafts.send` sends the draft as a new message in the draft's thread and deletes the draft.
+- `drafts.send` sends the draft as a new message in the draft's thread and deletes the draft;
+- `settings.filters` act on mail delivered afterwards (`gmail.filters`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from aide_sandbox.gmail import mime, shapes
-from aide_sandbox.gmail.store import Mailboxes, StoredMessage
+from aide_sandbox.gmail.filters import Filters
+from aide_sandbox.gmail.store import Mailboxes
+from aide_sandbox.gmail.stored import StoredMessage
 from aide_sandbox.google.errors import invalid_argument, not_found
 from aide_sandbox.google.service import Call, Handler
 
@@ -28,7 +32,11 @@ _MAX_PAGE = 500
 def _page(items: list[Any], call: Call) -> tuple[list[Any], str | None]:
     size = min(int(call.query.get("maxResults") or _DEFAULT_PAGE), _MAX_PAGE) or _DEFAULT_PAGE
     token = call.query.get("pageToken")
-    start = int(token) if token and str(token).isdigit() else 0
+    start = 0
+    if token:
+        if not str(token).isdigit() or int(token) > len(items):
+            raise invalid_argument("Invalid pageToken")  # Gmail rejects a token it did not hand out
+        start = int(token)
     end = start + size
     return items[start:end], (str(end) if end < len(items) else None)
 
@@ -48,6 +56,7 @@ class Gmail:
     def __init__(self, mailboxes: Mailboxes, clock: Callable[[], float]) -> None:
         self.mailboxes = mailboxes
         self.clock = clock
+        self.filters = Filters(mailboxes.db)
 
     def handlers(self) -> dict[str, Handler]:
         prefix = "gmail.users."
@@ -84,6 +93,10 @@ class Gmail:
             "labels.update": self.labels_patch,
             "labels.delete": self.labels_delete,
             "history.list": self.history_list,
+            "settings.filters.list": lambda call: _optional("filter", self.filters.list(call.account)),
+            "settings.filters.get": lambda call: self.filters.get(call.account, call.params["id"]),
+            "settings.filters.create": self.filters_create,
+            "settings.filters.delete": lambda call: self.filters.delete(call.account, call.params["id"]),
         }
         return {prefix + name: handler for name, handler in names.items()}
 
@@ -146,9 +159,13 @@ class Gmail:
         sent = self.mailboxes.insert(account, raw, ["SENT"], thread_id=thread_id)
         delivered = mime.without_header(raw, "Bcc")
         for recipient in dict.fromkeys(recipients):
-            if recipient != account and self.mailboxes.exists(recipient):
+            if recipient == account:  # mail to yourself is both sent and received: one message, in INBOX too
+                sent = self.mailboxes.modify(account, [sent.id], ["INBOX", "CATEGORY_PERSONAL"], [])[0]
+            elif self.mailboxes.exists(recipient):
                 copy = mime.with_headers(delivered, [("Delivered-To", recipient)])
-                self.mailboxes.insert(recipient, copy, ["INBOX", "UNREAD", "CATEGORY_PERSONAL"])
+                labels = ["INBOX", "UNREAD", "CATEGORY_PERSONAL"]
+                labels = self.filters.labels_for(recipient, copy, labels, int(self.clock() * 1000))
+                self.mailboxes.insert(recipient, copy, labels, received=True)
         return sent
 
     def messages_send(self, call: Call) -> dict[str, Any]:
@@ -205,7 +222,7 @@ class Gmail:
         data = mime.part_bytes(stored.raw, parsed[1])
         if data is None:
             raise not_found()
-        return {"attachmentId": call.params["id"], "size": len(data), "data": mime.b64(data)}
+        return {"attachmentId": call.params["id"], "size": len(data), "data": mime.b64_unpadded(data)}
 
     # -- threads --------------------------------------------------------------------------------------------------
     def threads_list(self, call: Call) -> dict[str, Any]:
@@ -228,12 +245,15 @@ class Gmail:
         }
 
     def _thread_change(self, call: Call, add: list[str], remove: list[str]) -> dict[str, Any]:
-        ids = [m.id for m in self.mailboxes.thread(call.account, call.params["id"])]
-        updated = self.mailboxes.modify(call.account, ids, add, remove)
+        """Relabel every message of a thread but its drafts (which only ever carry DRAFT)."""
+        thread = self.mailboxes.thread(call.account, call.params["id"])
+        ids = [m.id for m in thread if "DRAFT" not in m.labels]
+        updated = {m.id: m for m in self.mailboxes.modify(call.account, ids, add, remove)}
+        messages = [updated.get(m.id, m) for m in thread]
         return {
             "id": call.params["id"],
-            "historyId": str(max(m.history_id for m in updated)),
-            "messages": [shapes.message(m, "minimal") for m in updated],
+            "historyId": str(max(m.history_id for m in messages)),
+            "messages": [shapes.message(m, "minimal") for m in messages],
         }
 
     def threads_modify(self, call: Call) -> dict[str, Any]:
@@ -315,6 +335,11 @@ class Gmail:
     def labels_delete(self, call: Call) -> None:
         self.mailboxes.delete_label(call.account, call.params["id"])
 
+    # -- filters --------------------------------------------------------------------------------------------------
+    def filters_create(self, call: Call) -> dict[str, Any]:
+        known = {str(row["id"]) for row in self.mailboxes.labels(call.account)}
+        return self.filters.create(call.account, call.body or {}, known)
+
     # -- history --------------------------------------------------------------------------------------------------
     def history_list(self, call: Call) -> dict[str, Any]:
         start = call.query.get("startHistoryId")
@@ -342,6 +367,11 @@ class Gmail:
             body["nextPageToken"] = records[size - 1]["id"]
         body["historyId"] = str(current)
         return body
+
+
+def _optional(key: str, items: list[Any]) -> dict[str, Any]:
+    """A list response whose empty list is left out, as Google's JSON leaves out empty repeated fields."""
+    return {key: items} if items else {}
 
 
 def _check_modify(body: dict[str, Any]) -> None:

@@ -8,9 +8,9 @@ grammar here is shorter than bending one of those, and it keeps the emulator fre
 
 Grammar (lowest precedence first):
 
-    query    := or_expr
-    or_expr  := and_expr ("OR" and_expr)*
-    and_expr := unary+                      (juxtaposition; an explicit "AND" is skipped)
+    query    := and_expr
+    and_expr := or_expr+                    (juxtaposition; an explicit "AND" is skipped)
+    or_expr  := unary ("OR" unary)*         (OR binds tighter than the implied AND: `a b OR c` is `a (b OR c)`)
     unary    := "-" unary | primary
     primary  := "(" query ")" | "{" unary* "}" | operator ":" value | word | "quoted phrase"
     value    := word | "quoted phrase" | "(" words ")"
@@ -18,16 +18,18 @@ Grammar (lowest precedence first):
 What the operators mean (the emulator's reading of Gmail's help page):
 
 - free text and phrases match whole words of From, To, Cc, Subject and the body text (a phrase: consecutive words);
-- `from:` `to:` `cc:` `bcc:` `deliveredto:` `list:` match a substring of that header; `subject:` matches words
-  of the subject;
+- `from:` `to:` `cc:` `bcc:` `deliveredto:` `list:` match a substring of that header (`me` is the account's own
+  address); `subject:` matches words of the subject;
 - `label:` matches a label id or name (case-insensitive, spaces and `/` written as `-`); `is:` unread, read,
   starred, important; `in:` inbox, sent, drafts, trash, spam, starred, important, anywhere; `category:`;
 - `has:attachment`, `filename:` (a name or an extension), `larger:`/`smaller:` (`10K`, `2M`);
-- `after:`/`before:` a date (`2024/01/31`, `2024-01-31`, UTC) or epoch seconds; `newer_than:`/`older_than:` `Nd`,
+- `after:`/`before:` a date (`2024/01/31`, `2024-01-31`), read as midnight Pacific time as Google's filtering
+  guide says, or epoch seconds (exact); `newer_than:`/`older_than:` `Nd`,
   `Nm` (30 days) or `Ny` (365 days), relative to the emulator's clock; `rfc822msgid:`.
 
 Trash and spam are left out unless the query names them (`in:trash`, `in:anywhere`, ...) or the caller asks with
-`includeSpamTrash`: `mentions_spam_or_trash` tells the caller which.
+`includeSpamTrash`: `named_spam_trash` tells the caller which of the two the query names (each on its own, so
+`-in:trash` does not bring spam back).
 """
 
 from __future__ import annotations
@@ -35,7 +37,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from aide_sandbox.gmail.mime import Summary
 
 # -- AST ------------------------------------------------------------------------------------------------------------
 
@@ -128,39 +135,39 @@ class _Parser:
         return token
 
     def query(self, closing: str | None = None) -> Node | None:
-        branches: list[Node] = []
-        while True:
-            branch = self.and_expr(closing)
-            if branch is not None:
-                branches.append(branch)
-            token = self.peek()
-            if token is not None and token.kind == "word" and token.text == "OR":
-                self.next()
-                continue
-            break
-        if not branches:
-            return None
-        return branches[0] if len(branches) == 1 else Or(tuple(branches))
-
-    def and_expr(self, closing: str | None) -> Node | None:
         nodes: list[Node] = []
         while (token := self.peek()) is not None:
-            if token.kind == "word" and token.text == "OR":
-                break
             if token.kind in ("close", "rbrace"):
                 if token.kind == closing:
                     break
                 self.next()  # a stray closer is ignored, as Gmail does
                 continue
-            if token.kind == "word" and token.text == "AND":
-                self.next()
+            if token.kind == "word" and token.text in ("AND", "OR"):
+                self.next()  # an explicit AND means nothing; a dangling OR has nothing on its left
                 continue
-            node = self.unary()
+            node = self.or_expr(closing)
             if node is not None:
                 nodes.append(node)
         if not nodes:
             return None
         return nodes[0] if len(nodes) == 1 else And(tuple(nodes))
+
+    def or_expr(self, closing: str | None) -> Node | None:
+        branches: list[Node] = []
+        node = self.unary()
+        if node is not None:
+            branches.append(node)
+        while (token := self.peek()) is not None and token.kind == "word" and token.text == "OR":
+            self.next()
+            following = self.peek()
+            if following is None or following.kind in ("close", "rbrace") or following.text in ("AND", "OR"):
+                break
+            node = self.unary()
+            if node is not None:
+                branches.append(node)
+        if not branches:
+            return None
+        return branches[0] if len(branches) == 1 else Or(tuple(branches))
 
     def unary(self) -> Node | None:
         token = self.next()
@@ -220,16 +227,17 @@ def parse(query: str) -> Node | None:
     return _Parser(tokenize(query)).query()
 
 
-def mentions_spam_or_trash(node: Node | None) -> bool:
+def named_spam_trash(node: Node | None) -> set[str]:
+    """Which of TRASH and SPAM the query names (so they are not hidden from it): `in:anywhere` names both."""
     match node:
         case Op(name="in" | "label", value=value):
-            return value in ("trash", "spam", "anywhere")
+            return {"anywhere": {"TRASH", "SPAM"}, "trash": {"TRASH"}, "spam": {"SPAM"}}.get(value, set())
         case Not(node=inner):
-            return mentions_spam_or_trash(inner)
+            return named_spam_trash(inner)
         case And(nodes=nodes) | Or(nodes=nodes):
-            return any(mentions_spam_or_trash(n) for n in nodes)
+            return set().union(*(named_spam_trash(n) for n in nodes))
         case _:
-            return False
+            return set()
 
 
 # -- evaluation -----------------------------------------------------------------------------------------------------
@@ -260,6 +268,25 @@ class Document:
         return self._words
 
 
+def document_of(summary: Summary, labels: set[str], internal_ms: int, size: int) -> Document:
+    """A message not stored yet as search sees it (what filters match arriving mail against)."""
+    return Document(
+        sender=summary.sender,
+        to=summary.to,
+        cc=summary.cc,
+        bcc=summary.bcc,
+        subject=summary.subject,
+        text=summary.text,
+        labels=labels,
+        filenames=summary.filenames,
+        internal_ms=internal_ms,
+        size=size,
+        message_id=summary.message_id,
+        delivered_to=summary.delivered_to,
+        list_id=summary.list_id,
+    )
+
+
 def _words(text: str) -> str:
     return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
 
@@ -283,6 +310,9 @@ _IN_LABELS = {
     "chats": "CHAT",
 }
 _DAY_MS = 86_400_000
+#: Google's filtering guide: dates in after:/before: are "interpreted as midnight PST".
+_DATE_ZONE = ZoneInfo("America/Los_Angeles")
+_CATEGORIES = {"primary": "CATEGORY_PERSONAL"}
 
 
 def _date_ms(value: str) -> int | None:
@@ -293,7 +323,7 @@ def _date_ms(value: str) -> int | None:
         return None
     year, month, day = (int(g) for g in match.groups())
     try:
-        return int(datetime(year, month, day, tzinfo=UTC).timestamp() * 1000)
+        return int(datetime(year, month, day, tzinfo=_DATE_ZONE).timestamp() * 1000)
     except ValueError:
         return None
 
@@ -319,10 +349,12 @@ def _slug(name: str) -> str:
 
 @dataclass
 class Matcher:
-    """Evaluates a tree against documents; `label_ids` maps a `label:` value to the ids it can mean."""
+    """Evaluates a tree against documents; `label_ids` maps a `label:` value to the ids it can mean, `me` is the
+    account's own address (what `from:me` and `to:me` stand for)."""
 
     now_ms: int
     label_ids: Callable[[str], set[str]]
+    me: str = ""
 
     def __call__(self, node: Node | None, doc: Document) -> bool:
         match node:
@@ -350,13 +382,15 @@ class Matcher:
                 "deliveredto": doc.delivered_to,
                 "list": doc.list_id,
             }[name]
+            if value == "me" and self.me:
+                value = self.me.lower()
             return value in field_value.lower()
         if name == "subject":
             return _contains_words(_words(doc.subject), value)
         if name == "label":
             return bool(doc.labels & self.label_ids(value))
         if name == "category":
-            return f"CATEGORY_{value.upper()}" in doc.labels
+            return _CATEGORIES.get(value, f"CATEGORY_{value.upper()}") in doc.labels
         if name == "is":
             return {
                 "unread": "UNREAD" in doc.labels,

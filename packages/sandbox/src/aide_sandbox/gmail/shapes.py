@@ -7,7 +7,7 @@ import sqlite3
 from typing import Any
 
 from aide_sandbox.gmail import mime
-from aide_sandbox.gmail.store import StoredMessage
+from aide_sandbox.gmail.stored import StoredMessage
 
 
 def message(stored: StoredMessage, fmt: str = "full", metadata_headers: list[str] | None = None) -> dict[str, Any]:

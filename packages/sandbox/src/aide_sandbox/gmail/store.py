@@ -1,4 +1,5 @@
-"""Mailboxes in SQLite: messages (raw MIME plus the fields search and threading read), labels, drafts, history.
+"""Mailboxes in SQLite: messages (raw MIME plus the fields search and threading read) and history; the label and
+draft methods come from `labels.LabelStore` and `drafts.DraftStore`, which share its tables.
 
 Every change takes the mailbox's next history id and writes history records (messageAdded, messageDeleted,
 labelAdded, labelRemoved), so `history.list` replays exactly what happened. Threading follows Gmail's rules: a
@@ -13,11 +14,13 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from aide_sandbox.db import Database
 from aide_sandbox.gmail import mime, search
-from aide_sandbox.google.errors import GoogleError, invalid_argument, not_found
+from aide_sandbox.gmail.drafts import DraftStore
+from aide_sandbox.gmail.labels import LabelStore
+from aide_sandbox.gmail.stored import StoredMessage
+from aide_sandbox.google.errors import invalid_argument, not_found
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS gmail_mailboxes (
@@ -76,39 +79,7 @@ CREATE TABLE IF NOT EXISTS gmail_history (
 CREATE INDEX IF NOT EXISTS gmail_history_id ON gmail_history (account, id);
 """
 
-SYSTEM_LABELS = (
-    "INBOX", "SENT", "DRAFT", "TRASH", "SPAM", "STARRED", "IMPORTANT", "UNREAD", "CHAT",
-    "CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CATEGORY_PROMOTIONS", "CATEGORY_UPDATES", "CATEGORY_FORUMS",
-)  # fmt: skip
-#: System labels a client may add or remove (the others are set by Gmail itself).
-_SETTABLE = frozenset({"INBOX", "TRASH", "SPAM", "STARRED", "IMPORTANT", "UNREAD"}) | {
-    label for label in SYSTEM_LABELS if label.startswith("CATEGORY_")
-}
-_HIDDEN_SYSTEM = frozenset({"CHAT"})
 _FIRST_HISTORY_ID = 1000
-
-
-@dataclass(frozen=True)
-class StoredMessage:
-    id: str
-    thread_id: str
-    raw: bytes
-    internal_ms: int
-    history_id: int
-    labels: list[str]
-    snippet: str
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> StoredMessage:
-        return cls(
-            row["id"],
-            row["thread_id"],
-            bytes(row["raw"]),
-            row["internal_ms"],
-            row["history_id"],
-            json.loads(row["labels"]),
-            row["snippet"],
-        )
 
 
 def subject_key(subject: str) -> str:
@@ -121,7 +92,7 @@ def subject_key(subject: str) -> str:
     return " ".join(subject.split()).casefold()
 
 
-class Mailboxes:
+class Mailboxes(LabelStore, DraftStore):
     """The Gmail state of every account; each method works inside one transaction."""
 
     def __init__(self, db: Database, clock: Callable[[], float]) -> None:
@@ -132,12 +103,7 @@ class Mailboxes:
     def create(self, account: str) -> None:
         with self.db.transaction() as conn:
             conn.execute("INSERT OR IGNORE INTO gmail_mailboxes VALUES (?, ?, 0)", (account, _FIRST_HISTORY_ID))
-            for label in SYSTEM_LABELS:
-                visibility = "labelHide" if label in _HIDDEN_SYSTEM or label.startswith("CATEGORY_") else "labelShow"
-                conn.execute(
-                    "INSERT OR IGNORE INTO gmail_labels VALUES (?, ?, ?, 'system', NULL, ?, NULL)",
-                    (account, label, label, visibility if label not in ("INBOX", "SENT", "DRAFT") else None),
-                )
+            self.create_system_labels(conn, account)
 
     def exists(self, account: str) -> bool:
         with self.db.transaction() as conn:
@@ -201,7 +167,10 @@ class Mailboxes:
         *,
         internal_ms: int | None = None,
         thread_id: str | None = None,
+        received: bool = False,
     ) -> StoredMessage:
+        """Store a message; `thread_id` is the thread a client asked for, `received` marks arriving mail (threaded
+        by its headers alone)."""
         summary = mime.summarize(raw)
         when = internal_ms if internal_ms is not None else int(self.clock() * 1000)
         with self.db.transaction() as conn:
@@ -211,7 +180,7 @@ class Mailboxes:
                 "UPDATE gmail_mailboxes SET sequence = sequence + 1 WHERE account = ? RETURNING sequence", (account,)
             ).fetchone()[0]
             message_id = format((when << 20) | (sequence & 0xFFFFF), "x")
-            thread = self._thread_for(conn, account, summary, thread_id) or message_id
+            thread = self._thread_for(conn, account, summary, thread_id, received) or message_id
             conn.execute(
                 "INSERT INTO gmail_messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -240,22 +209,20 @@ class Mailboxes:
             return stored
 
     def _thread_for(
-        self, conn: sqlite3.Connection, account: str, summary: mime.Summary, thread_id: str | None
+        self, conn: sqlite3.Connection, account: str, summary: mime.Summary, thread_id: str | None, received: bool
     ) -> str | None:
+        if not thread_id and not received:
+            return None
         key = subject_key(summary.subject)
-        if thread_id:
-            rows = conn.execute(
-                "SELECT subject FROM gmail_messages WHERE account = ? AND thread_id = ?", (account, thread_id)
-            ).fetchall()
-            if any(subject_key(r["subject"]) == key for r in rows):
-                return thread_id
         referenced = [summary.in_reply_to, *summary.references]
         for header in reversed([r for r in referenced if r]):
             row = conn.execute(
                 "SELECT thread_id, subject FROM gmail_messages WHERE account = ? AND message_id_header = ?",
                 (account, header),
             ).fetchone()
-            if row is not None and subject_key(row["subject"]) == key:
+            if row is None or subject_key(row["subject"]) != key:
+                continue
+            if received or row["thread_id"] == thread_id:
                 return str(row["thread_id"])
         return None
 
@@ -282,16 +249,12 @@ class Mailboxes:
             rows = conn.execute(
                 "SELECT * FROM gmail_messages WHERE account = ? ORDER BY internal_ms DESC, id DESC", (account,)
             ).fetchall()
-        matcher = search.Matcher(int(self.clock() * 1000), search.label_resolver(names))
-        hide = (
-            not include_spam_trash
-            and not search.mentions_spam_or_trash(tree)
-            and not ({"TRASH", "SPAM"} & set(label_ids))
-        )
+        matcher = search.Matcher(int(self.clock() * 1000), search.label_resolver(names), account)
+        hidden = set() if include_spam_trash else {"TRASH", "SPAM"} - search.named_spam_trash(tree) - set(label_ids)
         found: list[StoredMessage] = []
         for row in rows:
             labels = set(json.loads(row["labels"]))
-            if hide and labels & {"TRASH", "SPAM"}:
+            if labels & hidden:
                 continue
             if not set(label_ids) <= labels:
                 continue
@@ -315,10 +278,14 @@ class Mailboxes:
         return found
 
     def modify(self, account: str, message_ids: list[str], add: list[str], remove: list[str]) -> list[StoredMessage]:
+        """Relabel messages. A draft's message carries DRAFT and nothing else, so relabelling one is refused (400):
+        drafts change through users.drafts."""
         with self.db.transaction() as conn:
             add = self._checked_labels(conn, account, add)
             remove = self._checked_labels(conn, account, remove)
             messages = [self._get(conn, account, mid) for mid in message_ids]
+            if any("DRAFT" in m.labels for m in messages) and (add or remove):
+                raise invalid_argument("Invalid request: the labels of a draft message cannot be modified.")
             return [self._relabel(conn, account, m, add, remove) for m in messages]
 
     def _relabel(
@@ -369,161 +336,3 @@ class Mailboxes:
                 "SELECT COUNT(*), COUNT(DISTINCT thread_id) FROM gmail_messages WHERE account = ?", (account,)
             ).fetchone()
         return int(row[0]), int(row[1])
-
-    # -- labels ---------------------------------------------------------------------------------------------------
-    def _checked_labels(
-        self, conn: sqlite3.Connection, account: str, labels: Iterable[str], *, allow_any_system: bool = False
-    ) -> list[str]:
-        known = {r[0] for r in conn.execute("SELECT id FROM gmail_labels WHERE account = ?", (account,))}
-        checked: list[str] = []
-        for label in labels:
-            if label not in known:
-                raise invalid_argument(f"Invalid label: {label}")
-            if label in SYSTEM_LABELS and label not in _SETTABLE and not allow_any_system:
-                raise invalid_argument(f"Invalid label: {label}")
-            if label not in checked:
-                checked.append(label)
-        return checked
-
-    def labels(self, account: str) -> list[sqlite3.Row]:
-        with self.db.transaction() as conn:
-            return conn.execute(
-                "SELECT * FROM gmail_labels WHERE account = ? ORDER BY type DESC, rowid", (account,)
-            ).fetchall()
-
-    def label(self, account: str, label_id: str) -> sqlite3.Row:
-        with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
-            ).fetchone()
-        if row is None:
-            raise not_found()
-        return row
-
-    def label_counts(self, account: str, label_id: str) -> dict[str, int]:
-        with self.db.transaction() as conn:
-            rows = conn.execute("SELECT thread_id, labels FROM gmail_messages WHERE account = ?", (account,)).fetchall()
-        tagged = [(r["thread_id"], json.loads(r["labels"])) for r in rows if label_id in json.loads(r["labels"])]
-        unread = [(t, labels) for t, labels in tagged if "UNREAD" in labels]
-        return {
-            "messagesTotal": len(tagged),
-            "messagesUnread": len(unread),
-            "threadsTotal": len({t for t, _ in tagged}),
-            "threadsUnread": len({t for t, _ in unread}),
-        }
-
-    def create_label(self, account: str, fields: dict[str, object]) -> sqlite3.Row:
-        name = str(fields.get("name") or "").strip()
-        if not name:
-            raise invalid_argument("Invalid label name")
-        with self.db.transaction() as conn:
-            self._check_name_free(conn, account, name, None)
-            number = conn.execute(
-                "SELECT COUNT(*) FROM gmail_labels WHERE account = ? AND type = 'user'", (account,)
-            ).fetchone()[0]
-            label_id = f"Label_{number + 1}"
-            while conn.execute(
-                "SELECT 1 FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
-            ).fetchone():
-                number += 1
-                label_id = f"Label_{number + 1}"
-            conn.execute(
-                "INSERT INTO gmail_labels VALUES (?, ?, ?, 'user', ?, ?, ?)",
-                (
-                    account,
-                    label_id,
-                    name,
-                    fields.get("messageListVisibility") or "show",
-                    fields.get("labelListVisibility") or "labelShow",
-                    json.dumps(fields["color"]) if fields.get("color") else None,
-                ),
-            )
-            return conn.execute(
-                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
-            ).fetchone()
-
-    def patch_label(self, account: str, label_id: str, fields: dict[str, object]) -> sqlite3.Row:
-        with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
-            ).fetchone()
-            if row is None:
-                raise not_found()
-            if row["type"] == "system":
-                raise invalid_argument("Invalid update request: system labels cannot be changed.")
-            name = str(fields.get("name") or row["name"]).strip()
-            self._check_name_free(conn, account, name, label_id)
-            conn.execute(
-                "UPDATE gmail_labels SET name = ?, message_list_visibility = ?, label_list_visibility = ?, color = ? "
-                "WHERE account = ? AND id = ?",
-                (
-                    name,
-                    fields.get("messageListVisibility") or row["message_list_visibility"],
-                    fields.get("labelListVisibility") or row["label_list_visibility"],
-                    json.dumps(fields["color"]) if fields.get("color") else row["color"],
-                    account,
-                    label_id,
-                ),
-            )
-            return conn.execute(
-                "SELECT * FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
-            ).fetchone()
-
-    def delete_label(self, account: str, label_id: str) -> None:
-        with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT type FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id)
-            ).fetchone()
-            if row is None:
-                raise not_found()
-            if row["type"] == "system":
-                raise invalid_argument("Invalid delete request: system labels cannot be deleted.")
-            rows = conn.execute(
-                "SELECT * FROM gmail_messages WHERE account = ? AND labels LIKE ?", (account, f'%"{label_id}"%')
-            )
-            for message in [StoredMessage.from_row(r) for r in rows.fetchall()]:
-                self._relabel(conn, account, message, [], [label_id])
-            conn.execute("DELETE FROM gmail_labels WHERE account = ? AND id = ?", (account, label_id))
-
-    @staticmethod
-    def _check_name_free(conn: sqlite3.Connection, account: str, name: str, own_id: str | None) -> None:
-        for row in conn.execute("SELECT id, name FROM gmail_labels WHERE account = ?", (account,)):
-            if row["id"] != own_id and row["name"].casefold() == name.casefold():
-                raise GoogleError(409, "Label name exists or conflicts", "duplicate", status="ALREADY_EXISTS")
-
-    # -- drafts ---------------------------------------------------------------------------------------------------
-    def add_draft(self, account: str, message_id: str) -> str:
-        with self.db.transaction() as conn:
-            draft_id = "r" + str(int(message_id, 16) % 10**19)
-            conn.execute("INSERT INTO gmail_drafts VALUES (?, ?, ?)", (account, draft_id, message_id))
-            return draft_id
-
-    def draft(self, account: str, draft_id: str) -> str:
-        """The message id of a draft."""
-        with self.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT message_id FROM gmail_drafts WHERE account = ? AND id = ?", (account, draft_id)
-            ).fetchone()
-        if row is None:
-            raise not_found()
-        return str(row[0])
-
-    def drafts(self, account: str) -> list[tuple[str, StoredMessage]]:
-        with self.db.transaction() as conn:
-            rows = conn.execute(
-                "SELECT d.id AS draft_id, m.* FROM gmail_drafts d JOIN gmail_messages m "
-                "ON m.account = d.account AND m.id = d.message_id WHERE d.account = ? "
-                "ORDER BY m.internal_ms DESC, m.id DESC",
-                (account,),
-            ).fetchall()
-        return [(r["draft_id"], StoredMessage.from_row(r)) for r in rows]
-
-    def replace_draft(self, account: str, draft_id: str, message_id: str) -> None:
-        with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE gmail_drafts SET message_id = ? WHERE account = ? AND id = ?", (message_id, account, draft_id)
-            )
-
-    def drop_draft(self, account: str, draft_id: str) -> None:
-        with self.db.transaction() as conn:
-            conn.execute("DELETE FROM gmail_drafts WHERE account = ? AND id = ?", (account, draft_id))

@@ -1,10 +1,16 @@
 """Google OAuth 2.0 as the official clients use it: PKCE authorization code, refresh, expiry, revocation, scopes.
 
 - `GET /authorize` auto-approves (there is no user to ask in a sandbox) and redirects to the loopback
-  `redirect_uri` with `code` and `state`; `login_hint` chooses the account, else the first seeded one.
-- `POST /token` answers the `authorization_code` (PKCE S256 or plain checked) and `refresh_token` grants with
+  `redirect_uri` with `code` and `state`; `login_hint` chooses the account, else the first seeded one. As at
+  Google, `access_type` defaults to `online` (no refresh token unless `offline` is asked for), and a
+  `code_challenge_method` other than `S256` or `plain` is `invalid_request`.
+- `POST /token` needs the client's secret (the sandbox's client is confidential, as Google's installed-app clients
+  are) and answers the `authorization_code` (PKCE S256 or plain checked; `redirect_uri` required and matched) and
+  `refresh_token` grants (the refresh token is not rotated) with
   Google's token response, and with Google's `{"error": "invalid_grant", ...}` bodies when a code or refresh token is
   unknown, used, expired or revoked; google-auth turns those into `RefreshError`.
+- `POST /token` also answers the JWT-bearer grant of the seeded service account with domain-wide delegation
+  (`google.service_accounts`): no client secret, a signed assertion instead.
 - `POST /revoke` revokes the whole grant (as Google does): the refresh token and every access token issued from it.
 - `GET /tokeninfo` describes an access token.
 
@@ -30,6 +36,13 @@ from starlette.routing import Route
 
 from aide_sandbox.db import Database
 from aide_sandbox.google.errors import insufficient_scope, unauthenticated
+from aide_sandbox.google.service_accounts import (
+    GOOGLE_TOKEN_ENDPOINT,
+    JWT_BEARER,
+    AssertionRejected,
+    ServiceAccount,
+    check_assertion,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS oauth_clients (
@@ -115,6 +128,24 @@ class TokenStore:
             self._insert(conn, refresh_token, "refresh", account, CLIENT_ID, scopes, refresh_token, None)
             self._insert(conn, access_token, "access", account, CLIENT_ID, scopes, refresh_token, None)
 
+    def register_service_account(self, account: ServiceAccount) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO oauth_service_accounts VALUES (?, ?, ?, ?)",
+                (account.email, account.client_id, account.key_id, account.private_key),
+            )
+
+    def service_account(self, email: str | None = None) -> ServiceAccount | None:
+        """A registered service account (default: the first)."""
+        with self.db.transaction() as conn:
+            if email is None:
+                row = conn.execute("SELECT * FROM oauth_service_accounts ORDER BY rowid LIMIT 1").fetchone()
+            else:
+                row = conn.execute("SELECT * FROM oauth_service_accounts WHERE email = ?", (email,)).fetchone()
+        if row is None:
+            return None
+        return ServiceAccount(row["email"], row["client_id"], row["key_id"], row["private_key"])
+
     # -- the OAuth flows -----------------------------------------------------------------------------------------
     def authorize(
         self,
@@ -151,7 +182,9 @@ class TokenStore:
             row = conn.execute("DELETE FROM oauth_codes WHERE code = ? RETURNING *", (code,)).fetchone()
         if row is None or row["client_id"] != client_id or row["expires_at"] < self.clock():
             raise OAuthError("invalid_grant", "Malformed auth code.")
-        if redirect_uri is not None and redirect_uri != row["redirect_uri"]:
+        if redirect_uri is None:
+            raise OAuthError("invalid_request", "Missing required parameter: redirect_uri")
+        if redirect_uri != row["redirect_uri"]:
             raise OAuthError("redirect_uri_mismatch", "Bad Request")
         if row["challenge"]:
             if not verifier:
@@ -179,6 +212,17 @@ class TokenStore:
             if scopes and not set(scopes) <= set(granted):
                 raise OAuthError("invalid_scope", "Some requested scopes were invalid.")
             return self._issue(conn, row["account"], client_id, scopes or granted, row["grant_id"], None)
+
+    def jwt_grant(self, assertion: str, audiences: tuple[str, ...]) -> Grant:
+        """An access token for a service account's signed assertion, acting as its `sub` (domain-wide delegation)."""
+        try:
+            account, subject, scopes = check_assertion(self.service_account, assertion, audiences, self.clock())
+        except AssertionRejected as exc:
+            raise OAuthError(exc.error, exc.description) from None
+        if subject is not None and not self.account_exists(subject):
+            raise OAuthError("invalid_grant", "Invalid email or User ID")
+        with self.db.transaction() as conn:
+            return self._issue(conn, subject or account.email, account.client_id, scopes, secrets.token_hex(8), None)
 
     def revoke(self, token: str) -> bool:
         with self.db.transaction() as conn:
@@ -214,6 +258,12 @@ class TokenStore:
     def tokeninfo(self, token: str) -> dict[str, object] | None:
         with self.db.transaction() as conn:
             row = conn.execute("SELECT * FROM oauth_tokens WHERE token = ? AND kind = 'access'", (token,)).fetchone()
+            offline = (
+                row is not None
+                and conn.execute(
+                    "SELECT 1 FROM oauth_tokens WHERE grant_id = ? AND kind = 'refresh'", (row["grant_id"],)
+                ).fetchone()
+            )
         now = self.clock()
         if row is None or row["revoked"] or (row["expires_at"] is not None and row["expires_at"] <= now):
             return None
@@ -226,7 +276,7 @@ class TokenStore:
             "expires_in": str(expires_in),
             "email": row["account"],
             "email_verified": "true",
-            "access_type": "offline",
+            "access_type": "offline" if offline else "online",
         }
 
     def client_secret(self, client_id: str) -> str | None:
@@ -280,7 +330,7 @@ def require_scope(caller: Caller, allowed: tuple[str, ...], service: str, method
 
 
 def _challenge(verifier: str, method: str | None) -> str:
-    if (method or "plain").upper() == "S256":
+    if method == "S256":
         return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
     return verifier
 
@@ -326,14 +376,17 @@ class OAuthApp:
         account = params.get("login_hint") or self.tokens.first_account()
         if account is None or not self.tokens.account_exists(account):
             return _redirect(redirect_uri, {"error": "access_denied", "state": params.get("state")})
+        method = params.get("code_challenge_method")
+        if method is not None and method not in ("S256", "plain"):
+            return _redirect(redirect_uri, {"error": "invalid_request", "state": params.get("state")})
         code = self.tokens.authorize(
             client_id=client_id,
             redirect_uri=redirect_uri,
             scopes=scopes,
             account=account,
             challenge=params.get("code_challenge"),
-            challenge_method=params.get("code_challenge_method"),
-            offline=params.get("access_type", "offline") != "online",
+            challenge_method=method,
+            offline=params.get("access_type", "online") == "offline",
         )
         return _redirect(redirect_uri, {"state": params.get("state"), "code": code, "scope": " ".join(scopes)})
 
@@ -341,8 +394,11 @@ class OAuthApp:
         form = await request.form()
         fields = {key: str(value) for key, value in form.items()}
         try:
-            client_id = self._authenticate_client(request, fields)
             grant_type = fields.get("grant_type", "")
+            if grant_type == JWT_BEARER:  # the assertion's signature authenticates; there is no client secret
+                grant = self.tokens.jwt_grant(fields.get("assertion", ""), (GOOGLE_TOKEN_ENDPOINT, str(request.url)))
+                return _token_response(grant)
+            client_id = self._authenticate_client(request, fields)
             if grant_type == "authorization_code":
                 grant = self.tokens.exchange_code(
                     client_id, fields.get("code", ""), fields.get("redirect_uri"), fields.get("code_verifier")
@@ -354,15 +410,7 @@ class OAuthApp:
                 raise OAuthError("unsupported_grant_type", f"Invalid grant_type: {grant_type}")
         except OAuthError as exc:
             return _oauth_error(exc)
-        body: dict[str, object] = {
-            "access_token": grant.access_token,
-            "expires_in": grant.expires_in,
-            "scope": " ".join(grant.scopes),
-            "token_type": "Bearer",
-        }
-        if grant.refresh_token:
-            body["refresh_token"] = grant.refresh_token
-        return JSONResponse(body, headers={"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate"})
+        return _token_response(grant)
 
     async def revoke(self, request: Request) -> Response:
         token = request.query_params.get("token")
@@ -392,9 +440,23 @@ class OAuthApp:
         expected = self.tokens.client_secret(client_id)
         if expected is None:
             raise OAuthError("invalid_client", "The OAuth client was not found.", 401)
+        if secret is None and expected:
+            raise OAuthError("invalid_request", "client_secret is missing.")
         if secret is not None and not secrets.compare_digest(secret, expected):
             raise OAuthError("invalid_client", "Unauthorized", 401)
         return client_id
+
+
+def _token_response(grant: Grant) -> JSONResponse:
+    body: dict[str, object] = {
+        "access_token": grant.access_token,
+        "expires_in": grant.expires_in,
+        "scope": " ".join(grant.scopes),
+        "token_type": "Bearer",
+    }
+    if grant.refresh_token:
+        body["refresh_token"] = grant.refresh_token
+    return JSONResponse(body, headers={"Cache-Control": "no-cache, no-store, max-age=0, must-revalidate"})
 
 
 def _redirect(uri: str, params: dict[str, str | None]) -> RedirectResponse:

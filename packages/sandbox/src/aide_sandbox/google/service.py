@@ -38,6 +38,13 @@ from aide_sandbox.google.multipart import boundary_of, split_parts
 logger = logging.getLogger("aide.sandbox")
 
 _JSON = {"Content-Type": "application/json; charset=UTF-8"}
+#: Domain and message Google gives with the usage-limit reasons a test may inject (any other reason: "global").
+_FAULT_REASONS = {
+    "rateLimitExceeded": ("usageLimits", "Rate Limit Exceeded"),
+    "userRateLimitExceeded": ("usageLimits", "User Rate Limit Exceeded"),
+    "quotaExceeded": ("usageLimits", "Quota exceeded for quota metric 'Queries'."),
+    "dailyLimitExceeded": ("usageLimits", "Daily Limit Exceeded"),
+}
 
 
 @dataclass
@@ -168,12 +175,14 @@ class GoogleService:
             if await drop_connection(scope, receive):
                 raise _Dropped
             raise GoogleError(502, "Bad Gateway (the connection could not be dropped).", "backendError")
-        if fault.status == 429:
+        if fault.status == 429 and fault.reason is None:
             raise rate_limited(fault.retry_after)
         if fault.status is not None:
-            if fault.status >= 500:
+            if fault.status >= 500 and fault.reason is None:
                 raise backend_error(fault.status, fault.retry_after)
-            raise GoogleError(fault.status, "Injected fault.", "injectedFault")
+            headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
+            domain, message = _FAULT_REASONS.get(fault.reason or "", ("global", "Injected fault."))
+            raise GoogleError(fault.status, message, fault.reason or "injectedFault", domain=domain, headers=headers)
 
     def _authenticate(self, request: InnerRequest) -> Caller:
         header = request.headers.get("authorization", "")

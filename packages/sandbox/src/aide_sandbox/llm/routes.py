@@ -1,10 +1,11 @@
 """The LLM fakes as ASGI apps: OpenAI at `/openai` (base URL `.../openai/v1`) and Anthropic at `/anthropic` (base
 URL `.../anthropic`; the SDK adds `/v1/messages`).
 
-Each request: route, apply faults (keys `openai.chat.completions`, `openai.responses`, `anthropic.messages`, the
-service name, the path), require an API key (`Authorization: Bearer` or `x-api-key`; any value, the SDKs differ,
-wire-formats 4.1), parse the JSON body, record it, and answer the next scripted reply as JSON or, when the body
-asks for `"stream": true`, as SSE.
+Each request: route, apply faults (keys `openai.chat.completions`, `openai.responses`, `openai.embeddings`,
+`anthropic.messages`, the service name, the path), require an API key (`Authorization: Bearer` or `x-api-key`;
+any value, the SDKs differ, wire-formats 4.1), parse the JSON body, record it, and answer the next scripted reply
+as JSON or, when the body asks for `"stream": true`, as SSE. Embeddings are computed from the input instead
+(`llm.embeddings`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from aide_sandbox.faults import Faults, delay, drop_connection
-from aide_sandbox.llm import anthropic_api, openai_api
+from aide_sandbox.llm import anthropic_api, embeddings, openai_api
 from aide_sandbox.llm.script import Recorded, Reply, Script
 
 logger = logging.getLogger("aide.sandbox")
@@ -105,6 +106,11 @@ class LlmApp:
         serial = self.script.record(Recorded(route[0], "/" + path, headers, payload))
         self.validate(route[0], payload)
         reply = self.script.next(route[0])
+        computed = self.compute(route[0], payload)
+        if computed is not None:  # answered from the request itself; a queued reply can only make it fail
+            if reply is not None and reply.status != 200:
+                raise _Failure(reply.status, reply.message, reply.retry_after)
+            return JSONResponse(computed, headers=self.ids(serial))
         if reply is None:
             failure = self.error(500, f"The sandbox has no scripted reply left for {route[0]}.", serial, None)
             failure.headers["x-should-retry"] = "false"
@@ -126,6 +132,10 @@ class LlmApp:
     def validate(self, endpoint: str, body: JsonObject) -> None:
         raise NotImplementedError
 
+    def compute(self, endpoint: str, body: JsonObject) -> JsonObject | None:
+        """The answer of an endpoint computed from the request rather than scripted (None: scripted)."""
+        return None
+
     def render(self, endpoint: str, reply: Reply, body: JsonObject, serial: int, created: int) -> JsonObject:
         raise NotImplementedError
 
@@ -144,14 +154,23 @@ class OpenAIApp(LlmApp):
     routes: ClassVar[dict[str, tuple[str, str]]] = {
         "v1/chat/completions": ("openai.chat", "openai.chat.completions"),
         "v1/responses": ("openai.responses", "openai.responses"),
+        "v1/embeddings": ("openai.embeddings", "openai.embeddings"),
     }
+
+    def compute(self, endpoint: str, body: JsonObject) -> JsonObject | None:
+        if endpoint != "openai.embeddings":
+            return None
+        try:
+            return embeddings.respond(body)
+        except embeddings.EmbeddingError as exc:
+            raise _Failure(400, str(exc)) from None
 
     def validate(self, endpoint: str, body: JsonObject) -> None:
         if not body.get("model"):
             raise _Failure(400, "you must provide a model parameter")
         if endpoint == "openai.chat" and not isinstance(body.get("messages"), list):
             raise _Failure(400, "Missing required parameter: 'messages'.")
-        if endpoint == "openai.responses" and "input" not in body:
+        if endpoint in ("openai.responses", "openai.embeddings") and "input" not in body:
             raise _Failure(400, "Missing required parameter: 'input'.")
 
     def render(self, endpoint: str, reply: Reply, body: JsonObject, serial: int, created: int) -> JsonObject:

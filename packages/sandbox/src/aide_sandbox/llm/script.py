@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: The scripted endpoints.
-ENDPOINTS = ("openai.chat", "openai.responses", "anthropic.messages")
+ENDPOINTS = ("openai.chat", "openai.responses", "openai.embeddings", "anthropic.messages")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ instructions" line (for testing that servers fence untrusted content).
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aide_sandbox.gmail.store import Mailboxes
 from aide_sandbox.seed import files
@@ -39,17 +39,20 @@ NEWSLETTERS: tuple[tuple[Person, str, int, str], ...] = (
 USER_LABELS = ("Work", "Receipts", "Travel", "Projects/Offsite", "Newsletters")
 
 
-def seed_mailbox(mailboxes: Mailboxes, account: Account) -> None:
+def seed_mailbox(mailboxes: Mailboxes, account: Account, anchor: datetime = ANCHOR) -> None:
+    """Write the account's seed mail, dated relative to `anchor` (see `seed_anchor`)."""
     rng = random.Random(f"aide-sandbox/{account.email}")
     owner: Person = (account.name, account.email)
-    builder = MailBuilder(owner, rng)
+    builder = MailBuilder(owner, rng, anchor)
     labels = {name: mailboxes.create_label(account.email, {"name": name})["id"] for name in USER_LABELS}
     if account.size == "large":
         _large(builder, labels)
     else:
         _small(builder, labels)
     for seeded in sorted(builder.messages, key=lambda s: s.when):
-        mailboxes.insert(account.email, seeded.raw, seeded.labels, internal_ms=int(seeded.when.timestamp() * 1000))
+        mailboxes.insert(
+            account.email, seeded.raw, seeded.labels, internal_ms=int(seeded.when.timestamp() * 1000), received=True
+        )
 
 
 def _newsletters(b: MailBuilder, labels: dict[str, str], only: int | None = None) -> None:
@@ -242,7 +245,7 @@ def _invitations(b: MailBuilder, labels: dict[str, str]) -> None:
         ((PRIYA, "Q4 offsite: Konstanz", 14), (SIOBHAN, "Coffee with Siobhán", 5), (JOSE, "Postmortem review", 2))
     ):
         sent_at = b.day(10 - index * 3)
-        start = (ANCHOR + timedelta(days=days_ahead)).replace(hour=9 + index, minute=0, second=0)
+        start = (b.anchor + timedelta(days=days_ahead)).replace(hour=9 + index, minute=0, second=0)
         invite = files.ics(
             uid=f"seed-event-{index}@northwind.example",
             summary=summary,
@@ -345,7 +348,7 @@ def _with_sam(b: MailBuilder) -> None:
             sender=sender,
             to=[sam if sender == alex else alex],
             subject="Climbing on Saturday?" if parent is None else "Re: Climbing on Saturday?",
-            when=(ANCHOR - timedelta(days=8 - turn * 0.2)).replace(hour=18, minute=10 * turn, second=0),
+            when=(b.anchor - timedelta(days=8 - turn * 0.2)).replace(hour=18, minute=10 * turn, second=0),
             text=quote(parent, text) if parent is not None else text,
             reply_to=parent,
             labels=["SENT"] if sender == b.owner else ["INBOX", "CATEGORY_PERSONAL"],

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
-#: The seed's "now": the newest seeded mail is from just before it.
+#: The seed's reference "now": the newest seeded mail is from just before it. A sandbox seeded on another day
+#: shifts it by whole days (`seed_anchor`), so the same mail is as recent relative to the day it is seeded.
 ANCHOR = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 SPAN_DAYS = 61
 
@@ -31,11 +32,12 @@ class MailBuilder:
 
     owner: Person
     rng: random.Random
+    anchor: datetime = ANCHOR
     messages: list[Seeded] = field(default_factory=list[Seeded])
     counter: int = 0
 
     def day(self, days_ago: float, hour: int | None = None) -> datetime:
-        base = ANCHOR - timedelta(days=days_ago)
+        base = self.anchor - timedelta(days=days_ago)
         hour = hour if hour is not None else self.rng.randint(7, 21)
         return base.replace(hour=hour, minute=self.rng.randint(0, 59), second=self.rng.randint(0, 59))
 
@@ -89,12 +91,20 @@ class MailBuilder:
         sent = sender[1] == self.owner[1]
         if labels is None:
             labels = ["SENT"] if sent else ["INBOX", "CATEGORY_PERSONAL"]
-            recent = (ANCHOR - when).days < 6
+            recent = (self.anchor - when).days < 6
             if not sent and ((recent and self.rng.random() < 0.7) or self.rng.random() < 0.04):
                 labels.append("UNREAD")
         seeded = Seeded(bytes(message), labels, when, message)
         self.messages.append(seeded)
         return seeded
+
+
+def seed_anchor(now: float) -> datetime:
+    """`ANCHOR` moved by whole days to the latest such instant not after `now` (epoch seconds): the seed is then
+    deterministic given the day it is written, and `newer_than:` finds its recent mail on that day."""
+    moment = datetime.fromtimestamp(now, UTC)
+    anchor = ANCHOR + timedelta(days=(moment.date() - ANCHOR.date()).days)
+    return anchor if anchor <= moment else anchor - timedelta(days=1)
 
 
 def quote(parent: Seeded, text: str) -> str:
