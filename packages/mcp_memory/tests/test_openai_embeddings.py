@@ -1,0 +1,100 @@
+"""The OpenAI-compatible embedder through the real `openai` SDK against the sandbox's embeddings endpoint, alone and
+inside the memory server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from aide_memory.embeddings import OpenAIEmbedder, make_embedder
+from aide_sandbox.app import SandboxHandle
+from aide_sandbox.llm.embeddings import vector
+
+MODEL = "text-embedding-3-small"
+DIM = 1536
+
+
+@pytest.fixture
+def embedder(sandbox: SandboxHandle) -> Iterator[Callable[..., OpenAIEmbedder]]:
+    made: list[OpenAIEmbedder] = []
+
+    def build(**options: Any) -> OpenAIEmbedder:
+        options = {"model": MODEL, "base_url": sandbox.urls["openai"], "api_key": "sk-test"} | options
+        built = make_embedder("openai", **options)
+        assert isinstance(built, OpenAIEmbedder)
+        made.append(built)
+        return built
+
+    yield build
+    for built in made:
+        built.close()
+
+
+def test_rows_are_the_endpoints_vectors_in_input_order_as_float32(
+    sandbox: SandboxHandle, embedder: Callable[..., OpenAIEmbedder]
+) -> None:
+    texts = ["first memory", "a second, longer memory text", "third"]
+    rows = embedder().embed(texts)
+    [request] = sandbox.llm.requests("openai.embeddings")
+    assert request.body["model"] == MODEL and request.body["input"] == texts
+    assert request.body["encoding_format"] == "base64"  # the SDK's default: it decodes the answer itself
+    assert request.headers["authorization"] == "Bearer sk-test"
+    assert rows.dtype == np.float32 and rows.shape == (3, DIM)
+    np.testing.assert_allclose(rows, [vector(text, DIM) for text in texts], atol=1e-6)
+
+
+def test_a_long_list_goes_in_requests_of_at_most_256_inputs(
+    sandbox: SandboxHandle, embedder: Callable[..., OpenAIEmbedder]
+) -> None:
+    texts = [f"memory number {i}" for i in range(600)]
+    rows = embedder().embed(texts)
+    sent = [request.body["input"] for request in sandbox.llm.requests("openai.embeddings")]
+    assert [len(batch) for batch in sent] == [256, 256, 88]
+    assert [text for batch in sent for text in batch] == texts
+    np.testing.assert_allclose(rows[599], vector(texts[599], DIM), atol=1e-6)
+
+
+def test_the_dimension_costs_one_probe_request_and_is_then_known(
+    sandbox: SandboxHandle, embedder: Callable[..., OpenAIEmbedder]
+) -> None:
+    built = embedder()
+    assert built.dim == DIM and built.dim == DIM
+    assert built.embed([]).shape == (0, DIM)
+    assert len(sandbox.llm.requests("openai.embeddings")) == 1
+
+
+def test_a_local_endpoint_needs_no_api_key(
+    sandbox: SandboxHandle, embedder: Callable[..., OpenAIEmbedder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    embedder(api_key=None).embed(["hello"])
+    assert sandbox.llm.requests("openai.embeddings")[0].headers["authorization"] == "Bearer unused"
+
+
+def test_a_rate_limit_is_retried_by_the_sdk_and_a_lasting_failure_reaches_the_caller(
+    sandbox: SandboxHandle, embedder: Callable[..., OpenAIEmbedder]
+) -> None:
+    import openai
+
+    sandbox.faults.inject("openai.embeddings", status=429, retry_after=0, times=1)
+    assert embedder().embed(["hello"]).shape == (1, DIM)
+    [answered] = sandbox.llm.requests("openai.embeddings")  # the faulted attempt is answered before recording
+    assert answered.headers["x-stainless-retry-count"] == "1"
+    sandbox.faults.inject("openai.embeddings", status=500, times=None)
+    with pytest.raises(openai.InternalServerError):
+        embedder().embed(["hello again"])
+
+
+@pytest.mark.anyio
+async def test_the_memory_server_ranks_by_the_endpoints_vectors(sandbox: SandboxHandle, memory_server) -> None:
+    settings = {"embeddings": "openai", "embedding_model": MODEL, "embedding_base_url": sandbox.urls["openai"]}
+    async with memory_server(**settings) as memory:
+        await memory.remember("The spare key is under the blue flowerpot", "Anna likes oolong tea")
+        results = await memory.recall("flowerpot key", limit=2)
+    assert results[0]["content"] == "The spare key is under the blue flowerpot"
+    assert "meaning" in results[0]["why"]
+    embedded = [text for r in sandbox.llm.requests("openai.embeddings") for text in r.body["input"]]
+    assert "Anna likes oolong tea" in embedded and "flowerpot key" in embedded
