@@ -143,9 +143,17 @@ def sign_in(
 
 
 def add_service_account(
-    accounts: AccountStore, *, account: str, key_file: Path, subject: str, level: Level = "compose"
+    accounts: AccountStore,
+    *,
+    account: str,
+    key_file: Path,
+    subject: str,
+    level: Level = "compose",
+    check: bool = False,
 ) -> GoogleAccount:
-    """Store a service account key to act, by domain-wide delegation, as `subject`."""
+    """Store a service account key to act, by domain-wide delegation, as `subject`. With `check`, a token is minted
+    first (one request to the key's `token_uri`), and a key whose delegation is refused is not stored: the
+    `AideError` raised says what to fix (see `refresh_failure`)."""
     check_account_name(account)
     try:
         info: Any = json.loads(key_file.read_text())
@@ -153,6 +161,8 @@ def add_service_account(
         raise ConfigError(f"cannot read the service account key ({exc})", source=str(key_file)) from None
     if not isinstance(info, dict) or cast(dict[str, Any], info).get("type") != "service_account":
         raise ConfigError("not a service account key file", source=str(key_file))
+    if "@" not in subject:
+        raise ConfigError(f"{subject!r} is not an address: --subject is the user the service account acts as")
     data: dict[str, Any] = {
         "type": "service_account",
         "info": info,
@@ -162,5 +172,33 @@ def add_service_account(
         "email": subject,
     }
     stored = GoogleAccount(account, data)
+    if check:
+        check_service_account(stored, source=str(key_file))
     accounts.save(stored)
     return stored
+
+
+def check_service_account(account: GoogleAccount, *, source: str = "the key") -> None:
+    """Mint one token for a service account as its subject: Google's refusal becomes the `AideError` that says
+    what to fix; an unreachable token endpoint, a `ConfigError`."""
+    import google_auth_httplib2  # pyright: ignore[reportMissingTypeStubs]
+    import httplib2  # pyright: ignore[reportMissingTypeStubs]
+
+    from aide_core.google.accounts import refresh_failure, service_account_credentials
+
+    credentials: Any = service_account_credentials(account.data)
+    http: Any = httplib2.Http(timeout=30)  # pyright: ignore[reportUnknownMemberType]
+    try:
+        credentials.refresh(google_auth_httplib2.Request(http))  # pyright: ignore[reportUnknownMemberType]
+    except Exception as exc:
+        refused = refresh_failure(exc, "Google", account)
+        if refused is not None:
+            raise refused from None
+        uri = cast(dict[str, Any], account.data.get("info") or {}).get("token_uri")
+        raise ConfigError(
+            f"cannot reach the token endpoint {uri} to check the key ({type(exc).__name__}: {exc}); "
+            "pass --no-check to store it unchecked",
+            source=source,
+        ) from None
+    finally:
+        http.close()
