@@ -70,8 +70,11 @@ NEEDS: dict[str, tuple[Level, tuple[str, ...]]] = {
     "get_attachment": ("readonly", ("messages.attachments.get",)),
     "untrash_emails": ("organize", ("messages.untrash",)),
     "history_since": ("readonly", ("history.list",)),
-    "list_filters": ("readonly", ("settings.filters.list",)),
-    "manage_filter": ("full", ("settings.filters.create", "settings.filters.delete")),
+    "list_filters": ("readonly", ("settings.filters.list", "labels.list")),
+    "manage_filter": (
+        "full",
+        ("settings.filters.create", "settings.filters.delete", "settings.filters.list", "labels.list"),
+    ),
 }
 
 
