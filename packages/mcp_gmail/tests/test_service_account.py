@@ -192,6 +192,20 @@ def test_aide_auth_google_checks_the_delegation_and_stores_nothing_when_it_is_re
     assert accounts.get("company") is not None
 
 
+def test_aide_auth_google_stores_a_key_delegated_for_gmail_only_and_warns_what_calendar_needs(
+    sandbox: SandboxHandle, accounts: AccountStore, key_file: Path
+) -> None:
+    sandbox.delegate(("https://mail.google.com/", "https://www.googleapis.com/auth/gmail."))
+    registered = register(CliRunner(), key_file, "--scopes", "readonly")
+    assert registered.exit_code == 0, registered.output
+    warned = " ".join(registered.stderr.split())
+    client_id = sandbox.service_account_info()["client_id"]
+    assert warned.startswith("warning: Google refused the service account") and "for Calendar" in warned
+    assert f"authorize client id {client_id} with exactly these scopes" in warned
+    assert warned.count("https://www.googleapis.com/auth/calendar.readonly") == 1 and "auth/gmail" not in warned
+    assert accounts.get("company") is not None
+
+
 def test_aide_auth_google_refuses_a_service_account_without_a_subject_or_with_a_file_that_is_no_key(
     accounts: AccountStore, key_file: Path, tmp_path: Path
 ) -> None:

@@ -25,7 +25,7 @@ from aide_core.google.accounts import (
     sign_in_command,
     stored_credentials,
 )
-from aide_core.google.scopes import LEVELS, MAIL_FULL, Level, tool_allowed
+from aide_core.google.scopes import API_SCOPES, LEVELS, Level, tool_allowed
 from aide_core.server import Runtime
 from aide_core.settings import ServerSettings
 from aide_gmail.client import GmailClient
@@ -33,7 +33,7 @@ from aide_gmail.client import GmailClient
 SERVICE = "Gmail"
 #: Gmail's scopes: what a service account's tokens are asked for (not the account's Calendar scopes, which its
 #: delegation may not cover).
-GMAIL_SCOPES = (MAIL_FULL, "https://www.googleapis.com/auth/gmail.")
+GMAIL_SCOPES = API_SCOPES[SERVICE]
 
 
 class GmailSettings(ServerSettings):

@@ -47,7 +47,13 @@ def google(
             raise typer.BadParameter("--service-account needs --subject (the user to act as)")
         try:
             stored = add_service_account(
-                accounts, account=account, key_file=service_account, subject=subject, level=scopes, check=not no_check
+                accounts,
+                account=account,
+                key_file=service_account,
+                subject=subject,
+                level=scopes,
+                check=not no_check,
+                warn=lambda text: console_err.print(f"warning: {text}", markup=False, highlight=False),
             )
         except AideError as exc:
             if isinstance(exc, ConfigError):
