@@ -14,7 +14,10 @@ from aide_core.google.accounts import (
     INDEX,
     AccountStore,
     GoogleAccount,
+    api_scopes,
     authorized_user_credentials,
+    refresh_failure,
+    service_account_command,
     sign_in_command,
 )
 from aide_core.google.scopes import SCOPES, _bundled_document, method_scopes, scopes_allow, tool_allowed
@@ -148,3 +151,29 @@ def test_an_index_out_of_step_with_the_store_is_rewritten_when_the_store_is_read
 def test_the_scope_table_reads_the_very_document_googleapiclient_bundles(api: str, version: str) -> None:
     assert _bundled_document(api, version) == discovery_document(api, version)
     assert method_scopes(api, version)  # the walk found methods
+
+
+def test_a_server_asks_a_service_account_only_for_its_own_apis_scopes() -> None:
+    account = GoogleAccount("company", {"type": "service_account", "scopes": list(SCOPES["send"])})
+    gmail = api_scopes(account, ("https://mail.google.com/", G + "gmail."))
+    assert gmail == [s for s in SCOPES["send"] if "/gmail." in s] and all("calendar" not in s for s in gmail)
+    assert api_scopes(account, (G + "drive",)) == list(SCOPES["send"])  # nothing matches: all of them
+
+
+def test_the_command_that_registers_a_service_account_key_again() -> None:
+    assert service_account_command("default", "a@b.c") == "aide auth google --service-account KEY.json --subject a@b.c"
+    assert service_account_command("work", None, "send") == (
+        "aide auth google --account work --service-account KEY.json --subject ADDRESS --scopes send"
+    )
+
+
+def test_a_refused_refresh_of_a_user_account_still_names_the_sign_in_command() -> None:
+    from google.auth.exceptions import RefreshError
+
+    user = GoogleAccount("work", {"type": "authorized_user", "level": "send"})
+    refused = refresh_failure(RefreshError("invalid_grant: Token has been expired or revoked."), "Gmail", user)
+    assert refused is not None and str(refused) == (
+        "Gmail sign-in for account 'work' has expired or was revoked. "
+        "Ask the user to run: aide auth google --account work"
+    )
+    assert refresh_failure(ValueError("invalid_grant"), "Gmail", user) is None

@@ -182,10 +182,10 @@ async def test_read_email_shows_user_labels_by_name(gmail_server: Any, gmail: An
 async def test_filters_can_be_changed_only_with_the_settings_scope_gmail_requires(
     gmail_server: Any, sandbox: SandboxHandle
 ) -> None:
-    full = sandbox.authorized_user() | {"scopes": ["https://mail.google.com/"]}
-    with_settings = full | {
-        "scopes": ["https://mail.google.com/", "https://www.googleapis.com/auth/gmail.settings.basic"]
-    }
+    full = sandbox.authorized_user(scopes=("https://mail.google.com/",))
+    with_settings = sandbox.authorized_user(
+        scopes=("https://mail.google.com/", "https://www.googleapis.com/auth/gmail.settings.basic")
+    )  # a grant that carries the scope (the seeded tokens do not); test_filters.py uses it end to end
     async with gmail_server(tier="extended", authorized_user=full) as server:
         without = await server.tools()
     async with gmail_server(tier="extended", authorized_user=with_settings) as server:

@@ -20,8 +20,8 @@ SETTINGS = "https://www.googleapis.com/auth/gmail.settings.basic"
 def gmail(sandbox: SandboxHandle) -> Any:
     """Alex's Gmail with a token that may also manage settings: creating a filter needs gmail.settings.basic, which
     mail.google.com (all the seeded tokens carry) does not cover."""
-    sandbox.sandbox.tokens.seed_grant(ME, "ya29.filters-test", "1//filters-test", (*FULL_SCOPES, SETTINGS))
-    return sandbox.gmail(credentials=Credentials(token="ya29.filters-test"))
+    info = sandbox.authorized_user(ME, scopes=(*FULL_SCOPES, SETTINGS))
+    return sandbox.gmail(credentials=Credentials(token=info["token"]))
 
 
 SKIP_INBOX = {
@@ -81,6 +81,14 @@ def test_a_filter_without_criteria_action_or_known_labels_is_refused(gmail: Any,
     with pytest.raises(HttpError) as refused:
         gmail.users().settings().filters().create(userId="me", body=body).execute()
     assert refused.value.status_code == 400
+
+
+def test_a_grant_of_chosen_scopes_is_a_new_token_pair_carrying_exactly_them(sandbox: SandboxHandle) -> None:
+    info = sandbox.authorized_user(SAM, scopes=(SETTINGS,))
+    assert info["scopes"] == [SETTINGS] and info["account"] == SAM
+    assert info["token"] != sandbox.authorized_user(SAM)["token"]
+    granted = sandbox.sandbox.tokens.tokeninfo(info["token"])
+    assert granted is not None and granted["scope"] == SETTINGS and granted["email"] == SAM
 
 
 def test_the_seeded_token_may_list_filters_but_not_create_them(sandbox: SandboxHandle) -> None:

@@ -49,6 +49,20 @@ def test_a_scope_outside_the_delegation_is_refused(sandbox: SandboxHandle) -> No
         delegated(sandbox, ME, ["https://www.googleapis.com/auth/drive"]).refresh(Request())
 
 
+def test_a_key_whose_delegation_was_withdrawn_is_refused_as_an_unauthorized_client(sandbox: SandboxHandle) -> None:
+    sandbox.delegate(())
+    with pytest.raises(RefreshError, match="unauthorized_client"):
+        delegated(sandbox, ME).refresh(Request())
+
+
+def test_a_delegation_narrower_than_the_scopes_asked_for_is_refused(sandbox: SandboxHandle) -> None:
+    sandbox.delegate((GMAIL,))
+    delegated(sandbox, ME).refresh(Request())  # what was delegated still works
+    modify = "https://www.googleapis.com/auth/gmail.modify"
+    with pytest.raises(RefreshError, match="unauthorized_client"):
+        delegated(sandbox, ME, [GMAIL, modify]).refresh(Request())
+
+
 def test_an_assertion_signed_by_another_key_is_refused(sandbox: SandboxHandle) -> None:
     info = sandbox.service_account_info() | {"private_key": ServiceAccount.generate().private_key}
     forged = service_account.Credentials.from_service_account_info(info, scopes=[GMAIL]).with_subject(ME)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aide_core.errors import PermissionDenied
-from aide_core.google.accounts import refresh_failure, sign_in_command
+from aide_core.google.accounts import GoogleAccount, refresh_failure, service_account_command, sign_in_command
 from aide_core.google.service import build_service
 
 if TYPE_CHECKING:
@@ -32,14 +32,15 @@ _ROW_FIELDS = (
 class GmailClient:
     def __init__(
         self,
-        account: str,
+        account: GoogleAccount,
         credentials: Any,
         *,
         root_url: str | None,
         policy: RetryPolicy,
         sleep: Callable[[float], None],
     ) -> None:
-        self.account = account
+        self.signed_in = account
+        self.account = account.name
         self.credentials = credentials
         self.root_url = root_url
         self.policy = policy
@@ -80,16 +81,21 @@ class GmailClient:
                 attempt, service=SERVICE, idempotent=idempotent, policy=self.policy, sleep=self.sleep
             )
         except Exception as exc:
-            refused = refresh_failure(exc, SERVICE, self.account)
+            scopes = getattr(self.credentials, "scopes", None)
+            refused = refresh_failure(exc, SERVICE, self.signed_in, scopes)
             if refused is not None:
                 raise refused from None
             mapped = from_exception(SERVICE, exc)
             if mapped is None:
                 raise
             if isinstance(mapped, PermissionDenied) and "denied access" in mapped.message:
+                again = (
+                    service_account_command(self.account, self.signed_in.email, "full")
+                    if self.signed_in.kind == "service_account"
+                    else sign_in_command(self.account, "full")
+                )
                 mapped.hint = (
-                    f"The account '{self.account}' was not granted the scope this needs. Ask the user to run: "
-                    f"{sign_in_command(self.account, 'full')}"
+                    f"The account '{self.account}' was not granted the scope this needs. Ask the user to run: {again}"
                 )
             raise mapped from None
 

@@ -20,16 +20,20 @@ from aide_core.errors import InvalidInput, NotConfigured, PermissionDenied
 from aide_core.google.accounts import (
     AccountStore,
     GoogleAccount,
+    api_scopes,
     authorized_user_credentials,
     sign_in_command,
     stored_credentials,
 )
-from aide_core.google.scopes import LEVELS, Level, tool_allowed
+from aide_core.google.scopes import API_SCOPES, LEVELS, Level, tool_allowed
 from aide_core.server import Runtime
 from aide_core.settings import ServerSettings
 from aide_gmail.client import GmailClient
 
 SERVICE = "Gmail"
+#: Gmail's scopes: what a service account's tokens are asked for (not the account's Calendar scopes, which its
+#: delegation may not cover).
+GMAIL_SCOPES = API_SCOPES[SERVICE]
 
 
 class GmailSettings(ServerSettings):
@@ -66,8 +70,11 @@ NEEDS: dict[str, tuple[Level, tuple[str, ...]]] = {
     "get_attachment": ("readonly", ("messages.attachments.get",)),
     "untrash_emails": ("organize", ("messages.untrash",)),
     "history_since": ("readonly", ("history.list",)),
-    "list_filters": ("readonly", ("settings.filters.list",)),
-    "manage_filter": ("full", ("settings.filters.create", "settings.filters.delete")),
+    "list_filters": ("readonly", ("settings.filters.list", "labels.list")),
+    "manage_filter": (
+        "full",
+        ("settings.filters.create", "settings.filters.delete", "settings.filters.list", "labels.list"),
+    ),
 }
 
 
@@ -169,11 +176,11 @@ class GmailState:
             client = self._clients.get(chosen.name)
             if client is None:
                 if chosen.name in self.store.names():
-                    credentials = stored_credentials(self.store, chosen)
+                    credentials = stored_credentials(self.store, chosen, api_scopes(chosen, GMAIL_SCOPES))
                 else:
                     credentials = authorized_user_credentials(chosen.data)
                 client = GmailClient(
-                    chosen.name, credentials, root_url=self.config.base_url, policy=self.policy, sleep=self._sleep
+                    chosen, credentials, root_url=self.config.base_url, policy=self.policy, sleep=self._sleep
                 )
                 self._clients[chosen.name] = client
             return client

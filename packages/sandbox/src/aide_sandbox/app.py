@@ -17,6 +17,7 @@ routes.
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 import time
 from collections.abc import Callable
@@ -197,18 +198,24 @@ class SandboxHandle:
             "revoke_uri": oauth + "revoke",
         }
 
-    def authorized_user(self, account: str | None = None) -> dict[str, Any]:
-        """Google's authorized-user info of a seeded account (what `Credentials.from_authorized_user_info` reads)."""
+    def authorized_user(self, account: str | None = None, scopes: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """Google's authorized-user info of a seeded account (what `Credentials.from_authorized_user_info` reads):
+        its seeded grant, or with `scopes` a new grant of exactly those, as if the user had consented to them (the
+        seeded tokens carry `FULL_SCOPES`, which lack e.g. `gmail.settings.basic`, needed to change filters)."""
         from aide_sandbox.seed.accounts import account as find
 
         seeded = find(account)
+        token, refresh_token = seeded.access_token, seeded.refresh_token
+        if scopes is not None:
+            token, refresh_token = "ya29." + secrets.token_urlsafe(24), "1//" + secrets.token_urlsafe(24)
+            self.sandbox.tokens.seed_grant(seeded.email, token, refresh_token, tuple(scopes))
         return {
-            "token": seeded.access_token,
-            "refresh_token": seeded.refresh_token,
+            "token": token,
+            "refresh_token": refresh_token,
             "token_uri": self.urls["oauth"] + "token",
             "client_id": CLIENT_ID,
             "client_secret": CLIENT_SECRET,
-            "scopes": list(FULL_SCOPES),
+            "scopes": list(FULL_SCOPES if scopes is None else scopes),
             "account": seeded.email,
         }
 
@@ -219,6 +226,15 @@ class SandboxHandle:
         if account is None:
             raise LookupError("the sandbox is not seeded: it has no service account")
         return account.json_key(self.urls["oauth"] + "token")
+
+    def delegate(self, scopes: tuple[str, ...]) -> None:
+        """Change what the Workspace admin authorized the seeded service account's client id for, by domain-wide
+        delegation (scope prefixes; seeding authorizes the Gmail and Calendar families). `()` withdraws it: its
+        assertions are then refused with `unauthorized_client`, as Google refuses them."""
+        account = self.sandbox.tokens.service_account()
+        if account is None:
+            raise LookupError("the sandbox is not seeded: it has no service account")
+        self.sandbox.tokens.delegate(account.client_id, scopes)
 
     @property
     def credentials(self) -> dict[str, Any]:

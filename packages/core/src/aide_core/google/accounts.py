@@ -11,7 +11,11 @@ An OAuth access token lives an hour; google-auth refreshes it on a 401 or when i
 stale token and nobody is asked to sign in again each hour. A refresh that Google refuses (`invalid_grant`: revoked,
 expired or password changed) becomes `NotConfigured` naming the exact command that signs in again.
 
-A service account with domain-wide delegation acts as `subject`; its tokens are minted from the key, not stored.
+A service account with domain-wide delegation acts as `subject`; its tokens are minted from the key, not stored,
+and a server asks only for its own API's scopes (`stored_credentials(..., scopes=)`), so an admin who delegated
+Gmail but not Calendar still gets a working Gmail. When Google refuses the key's assertion, `refresh_failure` says
+what to fix: the delegation to authorize in the Admin console (with the client id and the exact scopes), the
+subject, or the key.
 
 Which accounts exist, at which level and with which scopes (nothing secret: no token, key or address) is also kept in
 `<home>/google/accounts.json`, rewritten whenever an account is saved or deleted. A server lists its tools from it
@@ -28,14 +32,14 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from aide_core.credentials import CredentialStore, open_credentials
-from aide_core.errors import InvalidInput, NotConfigured
+from aide_core.errors import AideError, InvalidInput, NotConfigured, PermissionDenied
 from aide_core.google.scopes import LEVELS, Level
 
 if TYPE_CHECKING:
@@ -258,19 +262,30 @@ def authorized_user_credentials(
     return credentials
 
 
-def service_account_credentials(data: dict[str, Any]) -> BaseCredentials:
+def service_account_credentials(data: dict[str, Any], scopes: Iterable[str] | None = None) -> BaseCredentials:
+    """Credentials that sign a JWT with the key and act as `subject`, asking for `scopes` (default: the account's)."""
     from google.oauth2 import service_account
 
     info = cast(dict[str, Any], data.get("info") or {})
+    wanted = list(scopes) if scopes is not None else data.get("scopes")
     return service_account.Credentials.from_service_account_info(  # pyright: ignore[reportUnknownMemberType]
-        info, scopes=data.get("scopes"), subject=data.get("subject")
+        info, scopes=wanted, subject=data.get("subject")
     )
 
 
-def stored_credentials(accounts: AccountStore, account: GoogleAccount) -> BaseCredentials:
-    """Credentials for a stored account; user tokens are written back to the store after every refresh."""
+def api_scopes(account: GoogleAccount, prefixes: tuple[str, ...]) -> list[str]:
+    """The account's scopes that start with one of `prefixes` (one API's: e.g. Gmail's), or all when none do."""
+    found = [scope for scope in account.scopes if scope.startswith(prefixes)]
+    return found or account.scopes
+
+
+def stored_credentials(
+    accounts: AccountStore, account: GoogleAccount, scopes: Iterable[str] | None = None
+) -> BaseCredentials:
+    """Credentials for a stored account; user tokens are written back to the store after every refresh. A service
+    account's tokens are asked for `scopes` (default: all the account's; see `api_scopes`)."""
     if account.kind == "service_account":
-        return service_account_credentials(account.data)
+        return service_account_credentials(account.data, scopes)
 
     def persist(token: str, expiry: datetime | None, refresh_token: str | None) -> None:
         accounts.update_token(account.name, token, expiry, refresh_token)
@@ -278,12 +293,19 @@ def stored_credentials(accounts: AccountStore, account: GoogleAccount) -> BaseCr
     return authorized_user_credentials(account.data, persist)
 
 
-def refresh_failure(exc: BaseException, service: str, account: str) -> NotConfigured | None:
+def refresh_failure(
+    exc: BaseException, service: str, account: str | GoogleAccount, scopes: Iterable[str] | None = None
+) -> AideError | None:
     """The model-facing error for a refresh that Google refused (`google.auth.exceptions.RefreshError`), or None
-    when `exc` is something else."""
+    when `exc` is something else. For a service account (pass the `GoogleAccount`, and the `scopes` its tokens are
+    asked for), the error says what to fix: the delegation, the subject or the key."""
     if type(exc).__name__ != "RefreshError" or not type(exc).__module__.startswith("google.auth"):
         return None
     text = str(exc)
+    if isinstance(account, GoogleAccount):
+        if account.kind == "service_account":
+            return _service_account_failure(text, service, account, list(scopes or account.scopes))
+        account = account.name
     if "invalid_grant" in text or "expired or revoked" in text:
         reason = f"sign-in for account '{account}' has expired or was revoked"
     elif "invalid_scope" in text:
@@ -291,3 +313,61 @@ def refresh_failure(exc: BaseException, service: str, account: str) -> NotConfig
     else:
         reason = f"sign-in for account '{account}' could not be refreshed"
     return NotConfigured(service, sign_in_command(account), reason=reason)
+
+
+#: Where a Workspace admin authorizes a client id for domain-wide delegation.
+DELEGATION_PAGE = "admin.google.com > Security > Access and data control > API controls > Domain-wide delegation"
+
+
+def service_account_command(account: str, subject: str | None, level: Level | None = None) -> str:
+    """The command that registers a service account key (again) for `account`."""
+    parts = ["aide auth google"]
+    if account != "default":
+        parts.append(f"--account {account}")
+    parts.append(f"--service-account KEY.json --subject {subject or 'ADDRESS'}")
+    if level:
+        parts.append(f"--scopes {level}")
+    return " ".join(parts)
+
+
+def _service_account_failure(text: str, service: str, account: GoogleAccount, scopes: list[str]) -> AideError:
+    """Google's token endpoint refused the service account's assertion: say who must fix what."""
+    info = cast(dict[str, Any], account.data.get("info") or {})
+    robot = str(info.get("client_email") or "the service account")
+    client_id = str(info.get("client_id") or "?")
+    subject = account.email
+    again = service_account_command(account.name, subject, account.level)
+    whose = f"account '{account.name}'" + ("" if service == "Google" else f", for {service}")
+    if "unauthorized_client" in text or "access_denied" in text:
+        return PermissionDenied(
+            f"Google refused the service account {robot} ({whose}): its client id {client_id} is not authorized by "
+            f"domain-wide delegation for the scopes it asks for, so it cannot act as {subject}.",
+            hint=f"Ask a Workspace admin to authorize client id {client_id} with exactly these scopes "
+            f"({DELEGATION_PAGE}): {','.join(scopes)}. Or, if the admin authorized fewer scopes, register the key at a "
+            "level they cover: " + service_account_command(account.name, subject, "readonly"),
+        )
+    if "Invalid email or User ID" in text:
+        return NotConfigured(
+            service,
+            again.replace(f"--subject {subject}", "--subject ADDRESS"),
+            reason=f"cannot act as {subject} for account '{account.name}': there is no such user in the Workspace "
+            "domain of the service account. Register the key again with the right address",
+        )
+    if "invalid_scope" in text:
+        return NotConfigured(
+            service, again, reason=f"refused the scopes account '{account.name}' asks for; register the key again"
+        )
+    return NotConfigured(
+        service,
+        again,
+        reason=f"cannot sign in: Google refused the key of the service account {robot} ({whose}: {_short(text)}). "
+        "The key "
+        "may have been deleted or disabled: create a new one in the Google Cloud console (IAM & Admin > Service "
+        "accounts > Keys) and register it",
+    )
+
+
+def _short(text: str) -> str:
+    """The first part of a RefreshError's text: Google's `error: description`."""
+    first = text.strip("(").split("', {")[0].strip("'\" ")
+    return first[:200]

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from aide_core.cli.common import console, settings_or_exit
+from aide_core.cli.common import console, console_err, settings_or_exit
 from aide_core.credentials import open_credentials
+from aide_core.errors import AideError, ConfigError
 from aide_core.google.scopes import Level
 
 app = typer.Typer(name="auth", help="Sign in to the services aide talks to.", no_args_is_help=True)
@@ -31,6 +32,9 @@ def google(
     subject: Annotated[str | None, typer.Option("--subject", help="With --service-account: the user to act as.")] = (
         None
     ),
+    no_check: Annotated[
+        bool, typer.Option("--no-check", help="With --service-account: store the key without minting a token.")
+    ] = False,
 ) -> None:
     """Sign a Google account in for Gmail and Calendar; its tokens are kept encrypted and refreshed."""
     from aide_core.google.accounts import AccountStore
@@ -41,7 +45,21 @@ def google(
     if service_account is not None:
         if not subject:
             raise typer.BadParameter("--service-account needs --subject (the user to act as)")
-        stored = add_service_account(accounts, account=account, key_file=service_account, subject=subject, level=scopes)
+        try:
+            stored = add_service_account(
+                accounts,
+                account=account,
+                key_file=service_account,
+                subject=subject,
+                level=scopes,
+                check=not no_check,
+                warn=lambda text: console_err.print(f"warning: {text}", markup=False, highlight=False),
+            )
+        except AideError as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            console_err.print(f"aide auth google: {exc}", markup=False, highlight=False)
+            raise typer.Exit(1) from None
     else:
 
         def show(url: str) -> None:
@@ -56,6 +74,13 @@ def google(
             open_url=opener,
             login_hint=login_hint,
         )
+    if stored.kind == "service_account":
+        robot = stored.data["info"].get("client_email", "the service account")
+        console.print(
+            f"Registered account '{stored.name}': {robot} acting as {stored.email} at level {stored.level}; "
+            "restart running servers."
+        )
+        return
     who = f" ({stored.email})" if stored.email else ""
     console.print(f"Signed in account '{stored.name}'{who} at level {stored.level}; restart running servers.")
 

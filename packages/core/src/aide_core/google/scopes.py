@@ -33,6 +33,13 @@ SCOPES: dict[Level, tuple[str, ...]] = {
     "full": (MAIL_FULL, _G + "gmail.settings.basic", _G + "gmail.labels", _G + "calendar"),
 }
 
+#: Each API's scopes, as prefixes: a service account's tokens are asked for one API's at a time, so a delegation that
+#: covers Gmail but not Calendar still serves Gmail.
+API_SCOPES: dict[str, tuple[str, ...]] = {
+    "Gmail": (MAIL_FULL, _G + "gmail."),
+    "Calendar": (_G + "calendar",),
+}
+
 
 def level_rank(level: Level) -> int:
     return LEVELS.index(level)

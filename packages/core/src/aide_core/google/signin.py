@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from aide_core.errors import ConfigError
+from aide_core.errors import AideError, ConfigError
 from aide_core.google.accounts import AccountStore, GoogleAccount, check_account_name
-from aide_core.google.scopes import SCOPES, Level
+from aide_core.google.scopes import API_SCOPES, SCOPES, Level
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -143,9 +143,18 @@ def sign_in(
 
 
 def add_service_account(
-    accounts: AccountStore, *, account: str, key_file: Path, subject: str, level: Level = "compose"
+    accounts: AccountStore,
+    *,
+    account: str,
+    key_file: Path,
+    subject: str,
+    level: Level = "compose",
+    check: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> GoogleAccount:
-    """Store a service account key to act, by domain-wide delegation, as `subject`."""
+    """Store a service account key to act, by domain-wide delegation, as `subject`. With `check`, tokens are minted
+    first (see `check_service_account`): a key whose delegation is refused for every API is not stored (the
+    `AideError` raised says what to fix); one refused for some APIs is stored, and `warn` is told what to fix."""
     check_account_name(account)
     try:
         info: Any = json.loads(key_file.read_text())
@@ -153,6 +162,8 @@ def add_service_account(
         raise ConfigError(f"cannot read the service account key ({exc})", source=str(key_file)) from None
     if not isinstance(info, dict) or cast(dict[str, Any], info).get("type") != "service_account":
         raise ConfigError("not a service account key file", source=str(key_file))
+    if "@" not in subject:
+        raise ConfigError(f"{subject!r} is not an address: --subject is the user the service account acts as")
     data: dict[str, Any] = {
         "type": "service_account",
         "info": info,
@@ -162,5 +173,50 @@ def add_service_account(
         "email": subject,
     }
     stored = GoogleAccount(account, data)
+    if check:
+        warn = warn or (lambda _: None)
+        for warning in check_service_account(stored, source=str(key_file)):
+            warn(warning)
     accounts.save(stored)
     return stored
+
+
+def check_service_account(account: GoogleAccount, *, source: str = "the key") -> list[str]:
+    """Mint a token for a service account as its subject, one API at a time (as the servers do): when Google
+    refuses every API, its refusal becomes the `AideError` that says what to fix; when it refuses only some, what
+    to fix for those comes back as warnings (the others work). An unreachable token endpoint is a `ConfigError`."""
+    import google_auth_httplib2  # pyright: ignore[reportMissingTypeStubs]
+    import httplib2  # pyright: ignore[reportMissingTypeStubs]
+
+    from aide_core.google.accounts import refresh_failure, service_account_credentials
+
+    families = {
+        api: found
+        for api, prefixes in API_SCOPES.items()
+        if (found := [s for s in account.scopes if s.startswith(prefixes)])
+    }
+    rest = [s for s in account.scopes if not any(s in found for found in families.values())]
+    if rest or not families:
+        families = {"Google": account.scopes}
+    refusals: list[AideError] = []
+    http: Any = httplib2.Http(timeout=30)  # pyright: ignore[reportUnknownMemberType]
+    try:
+        for api, scopes in families.items():
+            credentials: Any = service_account_credentials(account.data, scopes)
+            try:
+                credentials.refresh(google_auth_httplib2.Request(http))  # pyright: ignore[reportUnknownMemberType]
+            except Exception as exc:
+                refused = refresh_failure(exc, api, account, scopes)
+                if refused is None:
+                    uri = cast(dict[str, Any], account.data.get("info") or {}).get("token_uri")
+                    raise ConfigError(
+                        f"cannot reach the token endpoint {uri} to check the key ({type(exc).__name__}: {exc}); "
+                        "pass --no-check to store it unchecked",
+                        source=source,
+                    ) from None
+                refusals.append(refused)
+    finally:
+        http.close()
+    if len(refusals) == len(families):
+        raise refusals[0]
+    return [str(refused) for refused in refusals]

@@ -37,6 +37,7 @@ from starlette.routing import Route
 from aide_sandbox.db import Database
 from aide_sandbox.google.errors import insufficient_scope, unauthenticated
 from aide_sandbox.google.service_accounts import (
+    DELEGATED_PREFIXES,
     GOOGLE_TOKEN_ENDPOINT,
     JWT_BEARER,
     AssertionRejected,
@@ -128,12 +129,31 @@ class TokenStore:
             self._insert(conn, refresh_token, "refresh", account, CLIENT_ID, scopes, refresh_token, None)
             self._insert(conn, access_token, "access", account, CLIENT_ID, scopes, refresh_token, None)
 
-    def register_service_account(self, account: ServiceAccount) -> None:
+    def register_service_account(
+        self, account: ServiceAccount, delegated: tuple[str, ...] = DELEGATED_PREFIXES
+    ) -> None:
+        """A service account, and the scopes (prefixes) its client id is authorized for by domain-wide delegation."""
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO oauth_service_accounts VALUES (?, ?, ?, ?)",
                 (account.email, account.client_id, account.key_id, account.private_key),
             )
+        self.delegate(account.client_id, delegated)
+
+    def delegate(self, client_id: str, scopes: tuple[str, ...]) -> None:
+        """What the Workspace admin authorizes `client_id` for (Admin console > Domain-wide delegation); no scopes
+        removes the entry, so the client's assertions are refused with `unauthorized_client`."""
+        with self.db.transaction() as conn:
+            if scopes:
+                conn.execute("INSERT OR REPLACE INTO oauth_delegations VALUES (?, ?)", (client_id, " ".join(scopes)))
+            else:
+                conn.execute("DELETE FROM oauth_delegations WHERE client_id = ?", (client_id,))
+
+    def delegation(self, account: ServiceAccount) -> tuple[str, ...]:
+        with self.db.transaction() as conn:
+            query = "SELECT scopes FROM oauth_delegations WHERE client_id = ?"
+            row = conn.execute(query, (account.client_id,)).fetchone()
+        return tuple(str(row[0]).split()) if row is not None else ()
 
     def service_account(self, email: str | None = None) -> ServiceAccount | None:
         """A registered service account (default: the first)."""
@@ -216,7 +236,9 @@ class TokenStore:
     def jwt_grant(self, assertion: str, audiences: tuple[str, ...]) -> Grant:
         """An access token for a service account's signed assertion, acting as its `sub` (domain-wide delegation)."""
         try:
-            account, subject, scopes = check_assertion(self.service_account, assertion, audiences, self.clock())
+            account, subject, scopes = check_assertion(
+                self.service_account, assertion, audiences, self.clock(), self.delegation
+            )
         except AssertionRejected as exc:
             raise OAuthError(exc.error, exc.description) from None
         if subject is not None and not self.account_exists(subject):

@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS oauth_service_accounts (
     key_id TEXT NOT NULL,
     private_key TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS oauth_delegations (
+    client_id TEXT PRIMARY KEY,
+    scopes TEXT NOT NULL
+);
 """
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -37,7 +41,7 @@ GOOGLE_TOKEN_ENDPOINT = "https://oauth2.googleapis.com/token"
 SERVICE_ACCOUNT = "aide-sandbox-robot@aide-sandbox.iam.gserviceaccount.com"
 SERVICE_ACCOUNT_CLIENT_ID = "100000000000000000001"
 PROJECT_ID = "aide-sandbox"
-#: The scopes the Workspace admin delegated to the service account (the Gmail and Calendar families).
+#: The scopes seeding delegates to the seeded service account (the Gmail and Calendar families), as prefixes.
 DELEGATED_PREFIXES = (
     "https://mail.google.com/",
     "https://www.googleapis.com/auth/gmail.",
@@ -115,9 +119,14 @@ def unverified_claims(assertion: str) -> tuple[dict[str, Any], dict[str, Any], b
 
 
 def check_assertion(
-    lookup: Callable[[str], ServiceAccount | None], assertion: str, audiences: tuple[str, ...], now: float
+    lookup: Callable[[str], ServiceAccount | None],
+    assertion: str,
+    audiences: tuple[str, ...],
+    now: float,
+    delegation: Callable[[ServiceAccount], tuple[str, ...]] = lambda _: DELEGATED_PREFIXES,
 ) -> tuple[ServiceAccount, str | None, tuple[str, ...]]:
-    """The (issuing service account, subject, scopes) of a valid assertion; `AssertionRejected` otherwise."""
+    """The (issuing service account, subject, scopes) of a valid assertion; `AssertionRejected` otherwise.
+    `delegation(account)` is what the admin authorized for the account's client id (scope prefixes)."""
     header, claims, signing_input, signature = unverified_claims(assertion)
     issuer = claims.get("iss")
     account = lookup(issuer) if isinstance(issuer, str) and issuer else None
@@ -138,7 +147,8 @@ def check_assertion(
     scopes = tuple(str(claims.get("scope") or "").split())
     if not scopes:
         raise AssertionRejected("invalid_scope", "Invalid OAuth scope or ID token audience provided.")
-    if not all(scope.startswith(DELEGATED_PREFIXES) for scope in scopes):
+    allowed = delegation(account)
+    if not allowed or not all(scope.startswith(allowed) for scope in scopes):
         raise AssertionRejected(
             "unauthorized_client",
             "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any "
