@@ -11,30 +11,14 @@ import pytest
 from mcp import Client
 
 from aide_core.settings import AideSettings
+from aide_core.testing import ToolClient
 from aide_gmail.server import spec
 from aide_gmail.state import GmailSettings
 from aide_sandbox.app import SandboxHandle
 
 
-class Gmail:
+class Gmail(ToolClient):
     """A client of one Gmail server, with shortcuts that assert how the call went."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-
-    async def call(self, tool: str, **arguments: Any) -> dict[str, Any]:
-        result = await self.client.call_tool(tool, arguments)
-        assert not result.is_error, result.content
-        assert result.structured_content is not None
-        return result.structured_content
-
-    async def error(self, tool: str, **arguments: Any) -> str:
-        result = await self.client.call_tool(tool, arguments)
-        assert result.is_error, result.structured_content
-        return " ".join(getattr(block, "text", "") for block in result.content)
-
-    async def tools(self) -> list[str]:
-        return [tool.name for tool in (await self.client.list_tools()).tools]
 
 
 GmailFactory = Callable[..., Any]

@@ -11,25 +11,12 @@ import pytest
 from mcp import Client
 
 from aide_core.settings import AideSettings
+from aide_core.testing import ToolClient
 from aide_memory.server import MemorySettings, spec
 
 
-class Memory:
+class Memory(ToolClient):
     """A client of one memory server, with shortcuts that assert the call succeeded."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-
-    async def call(self, tool: str, **arguments: Any) -> dict[str, Any]:
-        result = await self.client.call_tool(tool, arguments)
-        assert not result.is_error, result.content
-        assert result.structured_content is not None
-        return result.structured_content
-
-    async def error(self, tool: str, **arguments: Any) -> str:
-        result = await self.client.call_tool(tool, arguments)
-        assert result.is_error, result.structured_content
-        return " ".join(getattr(block, "text", "") for block in result.content)
 
     async def remember(self, *contents: str, **fields: Any) -> list[str]:
         done = await self.call("remember", items=[{"content": c, **fields} for c in contents])
