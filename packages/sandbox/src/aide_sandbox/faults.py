@@ -107,6 +107,25 @@ class Faults:
             return None
 
 
+class Dropped(Exception):
+    """A fault closed the request's connection: the service sends nothing more."""
+
+
+async def strike(faults: Faults, keys: list[str], scope: Scope, receive: Receive) -> Fault | None:
+    """What every service does first with a request: take the fault that matches `keys`, wait out its delay, and
+    drop the connection if it says so (raising `Dropped`). Returns the fault when the service still has to answer
+    with its status, shaped as that API shapes errors: a drop the server could not carry out comes back as a 502."""
+    fault = faults.take(keys)
+    if fault is None:
+        return None
+    await delay(fault)
+    if fault.drop:
+        if await drop_connection(scope, receive):
+            raise Dropped
+        return Fault(fault.id, fault.match, 502, None, 0.0, False, 1)
+    return fault if fault.status is not None else None
+
+
 async def delay(fault: Fault) -> None:
     if fault.delay > 0:
         await anyio.sleep(fault.delay)

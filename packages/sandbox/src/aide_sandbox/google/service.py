@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from aide_sandbox.faults import Faults, delay, drop_connection
+from aide_sandbox.faults import Dropped, Faults, strike
 from aide_sandbox.google.auth import Caller, TokenStore, require_scope
 from aide_sandbox.google.batch import InnerRequest, InnerResponse, parse_batch, render_batch
 from aide_sandbox.google.discovery import Api, Method
@@ -120,7 +120,7 @@ class GoogleService:
             return await self._dispatch(request, scope, receive, url)
         except GoogleError as error:
             return InnerResponse(error.code, _JSON | error.headers, error.content())
-        except _Dropped:
+        except Dropped:
             return None
         except Exception:
             logger.exception("sandbox: %s %s failed", request.method, request.path)
@@ -161,20 +161,15 @@ class GoogleService:
                 request.headers["authorization"] = outer.headers["authorization"]
             response = await self.dispatch(request, scope, receive)
             if response is None:
-                raise _Dropped
+                raise Dropped
             answered.append((request, response))
         content_type, body = render_batch(answered)
         return InnerResponse(200, {"Content-Type": content_type}, body)
 
     async def _fault(self, keys: list[str], scope: Scope, receive: Receive) -> None:
-        fault = self.faults.take(keys)
+        fault = await strike(self.faults, keys, scope, receive)
         if fault is None:
             return
-        await delay(fault)
-        if fault.drop:
-            if await drop_connection(scope, receive):
-                raise _Dropped
-            raise GoogleError(502, "Bad Gateway (the connection could not be dropped).", "backendError")
         if fault.status == 429 and fault.reason is None:
             raise rate_limited(fault.retry_after)
         if fault.status is not None:
@@ -288,7 +283,3 @@ class GoogleService:
             )
         if size > 36_700_160:
             raise GoogleError(413, "Request Entity Too Large", "uploadTooLarge", status="OUT_OF_RANGE")
-
-
-class _Dropped(Exception):
-    """A fault closed the connection; nothing more is sent."""

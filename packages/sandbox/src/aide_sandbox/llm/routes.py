@@ -20,17 +20,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from aide_sandbox.faults import Faults, delay, drop_connection
+from aide_sandbox.faults import Dropped, Faults, strike
 from aide_sandbox.llm import anthropic_api, embeddings, openai_api
 from aide_sandbox.llm.script import Recorded, Reply, Script
 
 logger = logging.getLogger("aide.sandbox")
 JsonObject = dict[str, Any]
 _RECORDED_HEADERS = ("authorization", "x-api-key", "anthropic-version", "x-stainless-retry-count", "user-agent")
-
-
-class _Dropped(Exception):
-    pass
 
 
 class _Failure(Exception):
@@ -70,7 +66,7 @@ class LlmApp:
             response = await self._answer(request, path, scope, receive)
         except _Failure as failure:
             response = self.error(failure.status, failure.message, serial, failure.retry_after)
-        except _Dropped:
+        except Dropped:
             return
         except Exception:
             logger.exception("sandbox: %s %s failed", self.service, path)
@@ -79,17 +75,10 @@ class LlmApp:
 
     async def _answer(self, request: Request, path: str, scope: Scope, receive: Receive) -> Response:
         route = self.routes.get(path) if request.method == "POST" else None
-        fault = self.faults.take(
-            [route[1] if route else f"{self.service}.unknown", self.service, f"/{self.service}/{path}"]
-        )
-        if fault is not None:
-            await delay(fault)
-            if fault.drop:
-                if await drop_connection(scope, receive):
-                    raise _Dropped
-                raise _Failure(502, "Bad Gateway (the connection could not be dropped).")
-            if fault.status is not None:
-                raise _Failure(fault.status, None, fault.retry_after)
+        keys = [route[1] if route else f"{self.service}.unknown", self.service, f"/{self.service}/{path}"]
+        fault = await strike(self.faults, keys, scope, receive)
+        if fault is not None and fault.status is not None:
+            raise _Failure(fault.status, None, fault.retry_after)
         if route is None:
             raise _Failure(404, f"Unknown request URL: {request.method} /{path}.")
         bearer = request.headers.get("authorization", "").removeprefix("Bearer ").strip()

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from aide_sandbox.faults import Faults, delay, drop_connection
+from aide_sandbox.faults import Dropped, Faults, strike
 from aide_sandbox.notion import filters, models, values
 from aide_sandbox.notion.errors import NotionError, not_found, validation
 from aide_sandbox.notion.objects import Workspace, check_parent, new_id, title_of
@@ -129,7 +129,7 @@ class NotionApp:
             response = await self._answer(request, path.strip("/"), scope, receive)
         except NotionError as error:
             response = error.response()
-        except _Dropped:
+        except Dropped:
             return
         except Exception:
             logger.exception("sandbox: notion %s %s failed", request.method, path)
@@ -171,14 +171,9 @@ class NotionApp:
         return None
 
     async def _fault(self, keys: list[str], scope: Scope, receive: Receive) -> None:
-        fault = self.faults.take(keys)
+        fault = await strike(self.faults, keys, scope, receive)
         if fault is None:
             return
-        await delay(fault)
-        if fault.drop:
-            if await drop_connection(scope, receive):
-                raise _Dropped
-            raise NotionError(502, "Bad Gateway (the connection could not be dropped).")
         if fault.status is not None:
             headers = {"Retry-After": _seconds(fault.retry_after)} if fault.retry_after is not None else {}
             message = _FAULT_MESSAGES.get(fault.status, "Injected fault.")
@@ -367,10 +362,6 @@ class NotionApp:
         if me is None:
             raise not_found("user", r.space.integration.bot_id)
         return me
-
-
-class _Dropped(Exception):
-    """The connection was dropped on purpose: nothing to answer."""
 
 
 def _seconds(value: float | None) -> str:

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from aide_sandbox.faults import Faults, delay, drop_connection
+from aide_sandbox.faults import Dropped, Faults, strike
 from aide_sandbox.twilio import messages
 from aide_sandbox.twilio.errors import TwilioError, invalid, not_found, unauthenticated
 from aide_sandbox.twilio.lookup import lookup
@@ -79,7 +79,7 @@ class TwilioApp:
             response = await self._answer(request, path, scope, receive)
         except TwilioError as error:
             response = error.response()
-        except _Dropped:
+        except Dropped:
             return
         except Exception:
             logger.exception("sandbox: twilio %s %s failed", request.method, path)
@@ -119,14 +119,9 @@ class TwilioApp:
         return account
 
     async def _fault(self, keys: list[str], scope: Scope, receive: Receive) -> None:
-        fault = self.faults.take(keys)
+        fault = await strike(self.faults, keys, scope, receive)
         if fault is None:
             return
-        await delay(fault)
-        if fault.drop:
-            if await drop_connection(scope, receive):
-                raise _Dropped
-            raise TwilioError(502, 20500, "Bad Gateway (the connection could not be dropped).")
         if fault.status is not None:
             code, message = _FAULTS.get(fault.status, (fault.status * 100, "Injected fault."))
             headers = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after is not None else {}
@@ -182,7 +177,3 @@ class TwilioApp:
     def lookup(self, _account: Account, params: dict[str, str], form: dict[str, list[str]]) -> Response:
         first = {key: values[0] for key, values in form.items()}
         return JSONResponse(lookup(params["number"], first.get("Fields"), first.get("CountryCode"), self.directory))
-
-
-class _Dropped(Exception):
-    """The connection was dropped on purpose: nothing to answer."""
