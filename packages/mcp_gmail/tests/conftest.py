@@ -3,7 +3,7 @@ to through `mcp.Client`; the Gmail API is driven by the real google-api-python-c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -50,3 +50,19 @@ def gmail_server(sandbox: SandboxHandle, settings: AideSettings) -> GmailFactory
             runtime.close()
 
     return open_server
+
+
+@pytest.fixture
+def server(settings: AideSettings, sandbox: SandboxHandle) -> Iterator[Callable[..., Any]]:
+    """Build Gmail servers that know only the stored accounts (nothing in settings), closed at the end."""
+    runtimes: list[Any] = []
+
+    def build(**config: Any) -> Any:
+        table = {"base_url": sandbox.urls["gmail"], "confirm": "never", "retry_backoff_seconds": 0} | config
+        runtime = spec.make_runtime(settings, spec.settings_model.model_validate(table))
+        runtimes.append(runtime)
+        return spec.build(runtime=runtime)
+
+    yield build
+    for runtime in runtimes:
+        runtime.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import webbrowser
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -22,7 +22,6 @@ from aide_core.google.accounts import AccountStore, stored_credentials
 from aide_core.google.scopes import SCOPES, Level
 from aide_core.google.signin import add_service_account, sign_in
 from aide_core.settings import AideSettings
-from aide_gmail.server import spec
 from aide_sandbox.app import SandboxHandle
 from aide_sandbox.testing import ME, SAM
 
@@ -68,22 +67,6 @@ def signed_in(
         timeout_seconds=10,
     )  # fmt: skip
     return opened
-
-
-@pytest.fixture
-def server(settings: AideSettings, sandbox: SandboxHandle) -> Iterator[Callable[..., Any]]:
-    """Build servers that know only the stored accounts (nothing in settings), closed at the end."""
-    runtimes: list[Any] = []
-
-    def build(**config: Any) -> Any:
-        table = {"base_url": sandbox.urls["gmail"], "confirm": "never", "retry_backoff_seconds": 0} | config
-        runtime = spec.make_runtime(settings, spec.settings_model.model_validate(table))
-        runtimes.append(runtime)
-        return spec.build(runtime=runtime)
-
-    yield build
-    for runtime in runtimes:
-        runtime.close()
 
 
 async def call(server: Any, tool: str, **arguments: Any) -> Any:

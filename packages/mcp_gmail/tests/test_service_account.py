@@ -5,7 +5,7 @@ the sandbox's token endpoint checks the delegation and issues a token that acts 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ from aide_core.google.accounts import AccountStore
 from aide_core.google.scopes import SCOPES
 from aide_core.google.signin import add_service_account
 from aide_core.settings import AideSettings
-from aide_gmail.server import spec
 from aide_sandbox.app import SandboxHandle
 from aide_sandbox.testing import ME, SAM
 
@@ -36,22 +35,6 @@ def key_file(sandbox: SandboxHandle, tmp_path: Path) -> Path:
     path = tmp_path / "robot.json"
     path.write_text(json.dumps(sandbox.service_account_info()))
     return path
-
-
-@pytest.fixture
-def server(settings: AideSettings, sandbox: SandboxHandle) -> Iterator[Callable[..., Any]]:
-    """Servers that know only the stored accounts (nothing in settings), closed at the end."""
-    runtimes: list[Any] = []
-
-    def build(**config: Any) -> Any:
-        table = {"base_url": sandbox.urls["gmail"], "confirm": "never", "retry_backoff_seconds": 0} | config
-        runtime = spec.make_runtime(settings, spec.settings_model.model_validate(table))
-        runtimes.append(runtime)
-        return spec.build(runtime=runtime)
-
-    yield build
-    for runtime in runtimes:
-        runtime.close()
 
 
 def text(result: Any) -> str:
