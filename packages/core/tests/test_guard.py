@@ -3,6 +3,7 @@ allowlists, dry-run, the read-only switch and the audit log."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import anyio
@@ -52,7 +53,8 @@ async def test_elicit_mode_asks_the_user_with_a_preview_and_acts_once_they_accep
     assert result.structured_content is not None
     assert result.structured_content["status"] == "done"
     assert result.structured_content["result"] == {"to": "ann@example.com", "count": 1}
-    assert answers.questions == ["Send 'hello' to ann@example.com\n\nGo ahead?"]
+    [question] = answers.questions
+    assert re.fullmatch(r"Send 'hello' to ann@example\.com\n\nGo ahead\? \(ref [0-9a-f]{12}\)", question)
     assert audit(settings) == ["started", "done"]
 
 

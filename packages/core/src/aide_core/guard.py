@@ -2,18 +2,23 @@
 
 A tool declared with `ServerSpec.action(...)` is wrapped here. Each call goes through, in order:
 
-1. policy: allowlists of recipients, domains and phone numbers (refused with `PolicyRefused`);
-2. idempotency: a key per call (the caller's `idempotency_key`, or a digest of the arguments valid for
+1. idempotency: a key per call (the caller's `idempotency_key`, or a digest of the arguments valid for
    `idempotency_window_seconds`); a key that already acted replays its first result instead of acting twice;
-3. dry-run: only the preview comes back;
-4. confirmation, by the server's `confirm` setting: `elicit` asks the user through MCP elicitation when the client
-   supports it and falls back to `token` when it does not; `token` returns a preview and a one-time token that a
-   second call must carry (bound to the same arguments); `never` acts at once;
-5. the action itself, with the key held as "pending" so a concurrent duplicate cannot act too, and the outcome
-   written to the audit log (time, server, tool, digest of the arguments, outcome; never the arguments).
+2. the plan (`aide_core.plan`): what the call will do, resolved once from its arguments and anything they refer to;
+3. policy: the plan's recipients and phone numbers against the allowlists (refused with `PolicyRefused`);
+4. dry-run: only the plan's preview comes back;
+5. confirmation, by the server's `confirm` setting: `elicit` asks the user through MCP elicitation when the client
+   supports it and falls back to `token` when it does not; `token` returns the preview and a one-time token that a
+   second call must carry; `never` acts at once. Either way the confirmation covers the plan's digest: if what the
+   call refers to changed since the preview (a draft edited in between), the confirmation does not apply;
+6. the action itself, handed that same plan, with the key held as "pending" so a concurrent duplicate cannot act
+   too, and the outcome written to the audit log (time, server, tool, digest of the arguments, outcome; never the
+   arguments).
 
 Elicitation rides the SDK's `Resolve`/`Elicit` mechanism, so it works on both protocol eras (a standalone
-`elicitation/create` request before 2026-07-28, an `input_required` round after).
+`elicitation/create` request before 2026-07-28, an `input_required` round after). The plan is a resolver of its own
+that the confirmation resolver depends on and the tool receives, so within one round they share one plan; across
+rounds the question carries the plan's digest, and the SDK re-asks a question whose wording changed.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import inspect
 import json
 import secrets
 import time
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import getaddresses
@@ -42,6 +49,7 @@ from aide_core.errors import (
     to_tool_error,
 )
 from aide_core.guard_store import Claim, GuardStore
+from aide_core.plan import Plan
 
 if TYPE_CHECKING:
     from aide_core.settings import ServerSettings
@@ -67,12 +75,26 @@ class Confirmation(BaseModel):
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """How a server declared one side-effect tool."""
+    """How a server declared one side-effect tool: either `plan(**arguments)` building the whole `Plan`, or the
+    simple form (a `preview` line and the `recipients` / `phone_numbers` it reaches) from which the guard builds one
+    whose content is the arguments themselves."""
 
+    plan: Callable[..., Plan[Any]] | None = None
     preview: Callable[..., str] | None = None
     recipients: Callable[..., Iterable[str]] | None = None
     phone_numbers: Callable[..., Iterable[str]] | None = None
     destructive: bool = True
+
+    def make_plan(self, tool: str, arguments: Mapping[str, Any]) -> Plan[Any]:
+        if self.plan is not None:
+            return self.plan(**arguments)
+        return Plan(
+            preview=self.preview(**arguments) if self.preview else _default_preview(tool, arguments),
+            payload=None,
+            content=json.loads(json.dumps(dict(arguments), sort_keys=True, default=str)),
+            recipients=tuple(self.recipients(**arguments)) if self.recipients else (),
+            phone_numbers=tuple(self.phone_numbers(**arguments)) if self.phone_numbers else (),
+        )
 
 
 @dataclass
@@ -86,20 +108,20 @@ class Guard:
 
     # -- policy -------------------------------------------------------------------------------------------------
 
-    def check_policy(self, spec: ActionSpec, arguments: Mapping[str, Any]) -> None:
-        if spec.recipients is not None and (self.settings.allow_recipients or self.settings.allow_domains):
+    def check_policy(self, plan: Plan[Any]) -> None:
+        if self.settings.allow_recipients or self.settings.allow_domains:
             allowed = {address.lower() for address in self.settings.allow_recipients}
             domains = {domain.lower().lstrip("@") for domain in self.settings.allow_domains}
-            for _, address in getaddresses(list(spec.recipients(**arguments))):
+            for _, address in getaddresses(list(plan.recipients)):
                 address = address.lower()
                 if address not in allowed and address.rpartition("@")[2] not in domains:
                     raise PolicyRefused(
                         f"Sending to {address} is not allowed by this server's allowlist.",
                         hint="Tell the user; only they can change the allowlist in aide's configuration.",
                     )
-        if spec.phone_numbers is not None and self.settings.allow_phone_numbers:
+        if self.settings.allow_phone_numbers:
             allowed_numbers = {_e164(number) for number in self.settings.allow_phone_numbers}
-            for number in spec.phone_numbers(**arguments):
+            for number in plan.phone_numbers:
                 if _e164(number) not in allowed_numbers:
                     raise PolicyRefused(
                         f"Texting {number} is not allowed by this server's allowlist.",
@@ -139,11 +161,18 @@ _GUARD_PARAMS = ("confirmation_token", "idempotency_key")
 
 
 @dataclass(frozen=True)
+class _Prepared:
+    """What the plan resolver found: the first result of this exact call (a replay), or the plan to act on."""
+
+    plan: Plan[Any] | None = None
+    replay: Any = None
+
+
+@dataclass(frozen=True)
 class _Decision:
-    """What the resolver decided before the tool body runs."""
+    """What the confirmation resolver decided before the tool body runs."""
 
     kind: Literal["act", "replay", "dry_run", "need_token"]
-    replay: Any = None
 
 
 def guarded(
@@ -155,17 +184,21 @@ def guarded(
     bind_runtime: Callable[[], Any],
 ) -> Callable[..., Any]:
     """Wrap `fn` (a tool body) in the guard. The wrapper's signature is `fn`'s plus `confirmation_token` and
-    `idempotency_key` (visible to the model), a `Context` and a hidden resolved confirmation parameter; its return
-    type is `ActionOutcome[<fn's return type>]`.
+    `idempotency_key` (visible to the model), a `Context` and hidden resolved parameters (the plan, the
+    confirmation); its return type is `ActionOutcome[<fn's return type>]`. A parameter of `fn` annotated `Plan`
+    receives the plan the user confirmed; it is not part of the tool's input.
 
     `guard` and `bind_runtime` are called per call: the first gives the server's guard, the second makes the
     server's runtime current for the body (see `ServerSpec`).
     """
     signature = inspect.signature(fn, eval_str=True)
-    body_params = [p for p in signature.parameters.values() if not _is_context(p.annotation)]
     body_context = next((p.name for p in signature.parameters.values() if _is_context(p.annotation)), None)
+    body_plan = next((p.name for p in signature.parameters.values() if _is_plan(p.annotation)), None)
+    body_params = [
+        p for p in signature.parameters.values() if not _is_context(p.annotation) and not _is_plan(p.annotation)
+    ]
     names = [p.name for p in body_params]
-    for reserved in (*_GUARD_PARAMS, "ctx", "confirmation"):
+    for reserved in (*_GUARD_PARAMS, "ctx", "confirmation", "prepared"):
         if reserved in names:
             raise TypeError(f"{tool}: parameter name {reserved!r} is reserved by the side-effect guard")
     result_type = signature.return_annotation
@@ -174,53 +207,72 @@ def guarded(
     def arguments_of(values: Mapping[str, Any]) -> dict[str, Any]:
         return {name: values[name] for name in names}
 
-    def preview_of(the_guard: Guard, arguments: Mapping[str, Any]) -> str:
-        text = spec.preview(**arguments) if spec.preview else _default_preview(tool, arguments)
+    def preview_of(the_guard: Guard, plan: Plan[Any]) -> str:
         budget = min(2000, the_guard.settings.max_output_chars)
+        text = plan.preview
         return text if len(text) <= budget else text[: budget - 1] + "…"
 
-    def decide_now(supports_elicitation: bool, values: Mapping[str, Any]) -> Any:
-        """The decision before the body runs, in a worker thread (it reads SQLite and may call a preview that
-        reads the server's store). Runs again on each elicitation round: it writes nothing but a refusal."""
+    def prepare_now(values: Mapping[str, Any]) -> _Prepared:
+        """The plan, in a worker thread (it reads SQLite and may read upstream). Runs again on each elicitation
+        round: it writes nothing but a refusal."""
         the_guard = guard()
         arguments = arguments_of(values)
-        digest = the_guard.args_digest(tool, arguments)
-        try:
-            the_guard.check_policy(spec, arguments)
-        except PolicyRefused as exc:
-            # The refusal is recorded without the address: the audit log keeps digests, never arguments.
-            the_guard.store.audit(the_guard.server, tool, digest, "refused", "not in the allowlist")
-            raise to_tool_error(exc, tool=tool) from None
         key, _ = the_guard.idempotency(tool, arguments, values.get("idempotency_key"))
-        found = the_guard.store.lookup(key, digest)
+        found = the_guard.store.lookup(key, the_guard.args_digest(tool, arguments))
         _raise_for_claim(found, tool)
         if found.state == "done":
-            return _Decision("replay", found.result)
+            return _Prepared(replay=found.result)
+        plan = spec.make_plan(tool, arguments)
+        try:
+            the_guard.check_policy(plan)
+        except PolicyRefused:
+            # The refusal is recorded without the address: the audit log keeps digests, never arguments.
+            the_guard.store.audit(
+                the_guard.server, tool, the_guard.args_digest(tool, arguments), "refused", "not in the allowlist"
+            )
+            raise
+        return _Prepared(plan=plan)
+
+    async def prepare(**values: Any) -> _Prepared:
+        try:
+            return await anyio.to_thread.run_sync(lambda: _call_bound(bind_runtime, prepare_now, (values,)))
+        except Exception as exc:
+            raise to_tool_error(exc, tool=tool) from None
+
+    prepare_params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in body_params] + [
+        inspect.Parameter("idempotency_key", inspect.Parameter.KEYWORD_ONLY, annotation=str | None),
+    ]
+    prepare.__signature__ = inspect.Signature(prepare_params)  # type: ignore[attr-defined]
+    prepare.__annotations__ = {p.name: p.annotation for p in prepare_params}
+    prepare.__qualname__ = f"plan_{tool}"
+    prepared_annotation = Annotated[_Prepared, Resolve(prepare)]
+
+    async def decide(ctx: Context, prepared: Any, confirmation_token: str | None) -> Any:
+        """Whether to act, ask (elicitation) or answer with a preview and token (reads settings only)."""
+        bind_runtime()
+        if prepared.plan is None:
+            return _Decision("replay")
+        the_guard = guard()
         if the_guard.settings.dry_run:
             return _Decision("dry_run")
         mode = the_guard.settings.confirm
-        if mode == "never" or values.get("confirmation_token"):
+        if mode == "never" or confirmation_token:
             return _Decision("act")
-        if mode == "elicit" and supports_elicitation:
-            return Elicit(f"{preview_of(the_guard, arguments)}\n\nGo ahead?", Confirmation)
+        if mode == "elicit" and _supports_elicitation(ctx):
+            plan: Plan[Any] = prepared.plan
+            reference = plan.digest(the_guard.server, tool)[:12]
+            return Elicit(f"{preview_of(the_guard, plan)}\n\nGo ahead? (ref {reference})", Confirmation)
         return _Decision("need_token")
 
-    async def decide(ctx: Context, **values: Any) -> Any:
-        supports = _supports_elicitation(ctx)
-        return await anyio.to_thread.run_sync(lambda: _call_bound(bind_runtime, decide_now, (supports, values)))
-
-    decide_params = [
-        inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context),
-        *[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in body_params],
-        inspect.Parameter("confirmation_token", inspect.Parameter.KEYWORD_ONLY, annotation=str | None),
-        inspect.Parameter("idempotency_key", inspect.Parameter.KEYWORD_ONLY, annotation=str | None),
-    ]
-    decide.__signature__ = inspect.Signature(decide_params)  # type: ignore[attr-defined]
-    decide.__annotations__ = {p.name: p.annotation for p in decide_params}
+    decide.__annotations__ = {"ctx": Context, "prepared": prepared_annotation, "confirmation_token": str | None}
     decide.__qualname__ = f"confirm_{tool}"
 
     def before_acting(
-        outcome: ElicitationResult[Any], token: str | None, explicit_key: str | None, arguments: dict[str, Any]
+        outcome: ElicitationResult[Any],
+        prepared: _Prepared,
+        token: str | None,
+        explicit_key: str | None,
+        arguments: dict[str, Any],
     ) -> Any:
         """Everything up to the action, in a worker thread: an `ActionOutcome` when we stop here, else the
         idempotency key we now hold."""
@@ -237,31 +289,33 @@ def guarded(
             store.audit(server, tool, digest, "declined")
             return outcome_type(status="declined", message="The user declined; nothing was done. Do not retry.")
 
-        if decision.kind == "replay":
+        if decision.kind == "replay" or prepared.plan is None:
             store.audit(server, tool, digest, "replayed")
-            return outcome_type(status="replayed", result=decision.replay, message=_REPLAYED)
+            return outcome_type(status="replayed", result=prepared.replay, message=_REPLAYED)
+        plan = prepared.plan
+        plan_digest = plan.digest(server, tool)
         if decision.kind == "dry_run":
             store.audit(server, tool, digest, "dry_run")
             return outcome_type(
                 status="dry_run",
-                preview=preview_of(the_guard, arguments),
+                preview=preview_of(the_guard, plan),
                 message="Dry-run mode: nothing was done. This is the preview.",
             )
         if decision.kind == "need_token":
             new_token = secrets.token_urlsafe(12)
             expires_at = the_guard.now() + the_guard.settings.confirmation_ttl_seconds
-            store.issue_token(new_token, server, tool, digest, expires_at=expires_at)
+            store.issue_token(new_token, server, tool, plan_digest, expires_at=expires_at)
             store.audit(server, tool, digest, "preview")
             return outcome_type(
                 status="confirmation_required",
-                preview=preview_of(the_guard, arguments),
+                preview=preview_of(the_guard, plan),
                 confirmation_token=new_token,
                 message="Nothing was done yet. Show the preview to the user; only if they agree, call this tool "
                 "again with the same arguments and this confirmation_token.",
             )
 
         if token is not None and the_guard.settings.confirm != "never":
-            problem = store.redeem_token(token, server, tool, digest)
+            problem = store.redeem_token(token, server, tool, plan_digest)
             if problem is not None:
                 raise InvalidInput(
                     f"Cannot confirm: {problem}.",
@@ -294,20 +348,23 @@ def guarded(
     async def wrapper(**values: Any) -> Any:
         ctx: Context = values.pop("ctx")
         outcome: ElicitationResult[Any] = values.pop("confirmation")
+        prepared: _Prepared = values.pop("prepared")
         token: str | None = values.pop("confirmation_token", None)
         explicit_key: str | None = values.pop("idempotency_key", None)
         arguments = arguments_of(values)
         try:
-            prepared = await anyio.to_thread.run_sync(
-                lambda: _call_bound(bind_runtime, before_acting, (outcome, token, explicit_key, arguments))
+            ready = await anyio.to_thread.run_sync(
+                lambda: _call_bound(bind_runtime, before_acting, (outcome, prepared, token, explicit_key, arguments))
             )
         except Exception as exc:
             raise to_tool_error(exc, tool=tool) from None
-        if not isinstance(prepared, str):
-            return prepared
+        if not isinstance(ready, str):
+            return ready
         call_values = dict(values)
         if body_context is not None:
             call_values[body_context] = ctx
+        if body_plan is not None:
+            call_values[body_plan] = prepared.plan
         result: Any = None
         error: BaseException | None = None
         try:
@@ -320,7 +377,7 @@ def guarded(
             error = exc
         with anyio.CancelScope(shield=True):  # the record of what happened is written even when cancelled
             try:
-                await anyio.to_thread.run_sync(lambda: after_acting(prepared, arguments, result, error))
+                await anyio.to_thread.run_sync(lambda: after_acting(ready, arguments, result, error))
             except Exception as exc:
                 raise to_tool_error(exc, tool=tool) from None
         if error is not None:
@@ -347,6 +404,7 @@ def guarded(
             annotation=Annotated[str | None, Field(description="Same key = same action: a retry never acts twice.")],
         ),
         inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context),
+        inspect.Parameter("prepared", inspect.Parameter.KEYWORD_ONLY, annotation=prepared_annotation),
         inspect.Parameter("confirmation", inspect.Parameter.KEYWORD_ONLY, annotation=confirmation_annotation),
     ]
     wrapper.__signature__ = inspect.Signature(wrapper_params, return_annotation=outcome_type)  # type: ignore[attr-defined]
@@ -402,6 +460,16 @@ def _raise_for_claim(claim: Claim, tool: str) -> None:
 
 def _is_context(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, Context)
+
+
+def _is_plan(annotation: Any) -> bool:
+    """`Plan`, `Plan[X]` or `Plan[X] | None`: the parameter through which a tool body receives its plan."""
+    candidates = [annotation, *typing.get_args(annotation)] if _is_union(annotation) else [annotation]
+    return any(c is Plan or typing.get_origin(c) is Plan for c in candidates)
+
+
+def _is_union(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType)
 
 
 def _supports_elicitation(ctx: Context) -> bool:

@@ -44,6 +44,7 @@ from aide_core.fencing import FENCE_INSTRUCTIONS
 from aide_core.guard import ActionSpec, Guard, guarded
 from aide_core.guard_store import GuardStore
 from aide_core.logs import configure_logging
+from aide_core.plan import Plan
 from aide_core.settings import AideSettings, ServerSettings, load_settings, server_settings
 
 StateT = TypeVar("StateT")
@@ -182,6 +183,7 @@ class ServerSpec(Generic[StateT]):
     def action(
         self,
         *,
+        plan: Callable[..., Plan[Any]] | None = None,
         preview: Callable[..., str] | None = None,
         recipients: Callable[..., Iterable[str]] | None = None,
         phone_numbers: Callable[..., Iterable[str]] | None = None,
@@ -193,9 +195,14 @@ class ServerSpec(Generic[StateT]):
     ) -> Callable[[F], F]:
         """Declare a tool that sends, deletes, invites or otherwise acts on the world: it runs through the guard.
 
-        `preview(**arguments)` says in one line what the call will do; `recipients` / `phone_numbers` return the
-        addresses and numbers it reaches, checked against the allowlists.
+        `plan(**arguments)` resolves what the call will do into a `Plan` (payload, recipients, preview) that the
+        guard checks, previews and has confirmed, and that the tool body receives through a parameter annotated
+        `Plan[...]` to act on. The simple form instead: `preview(**arguments)` says in one line what the call will
+        do; `recipients` / `phone_numbers` return the addresses and numbers it reaches, checked against the
+        allowlists.
         """
+        if plan is not None and (preview or recipients or phone_numbers):
+            raise TypeError("give plan=, or preview=/recipients=/phone_numbers=, not both")
         annotations = ToolAnnotations(
             title=title,
             read_only_hint=False,
@@ -203,7 +210,9 @@ class ServerSpec(Generic[StateT]):
             idempotent_hint=False,
             open_world_hint=open_world,
         )
-        spec = ActionSpec(preview=preview, recipients=recipients, phone_numbers=phone_numbers, destructive=destructive)
+        spec = ActionSpec(
+            plan=plan, preview=preview, recipients=recipients, phone_numbers=phone_numbers, destructive=destructive
+        )
 
         def register(fn: F) -> F:
             self._tools.append(_ToolDecl(fn, annotations, tier, spec, title, name or fn.__name__))

@@ -1,0 +1,52 @@
+"""The plan of one guarded action: what it will do, resolved once, so that what is checked, previewed and confirmed
+is exactly what is then carried out.
+
+A server declares how to plan an action (`ServerSpec.action(plan=...)`): from the call's arguments and anything they
+refer to (a message to reply to, a draft to send), it builds a `Plan` holding the structured payload the action will
+render from (a mail, an SMS, an invitation), who it reaches, and a preview for the user. The guard then checks the
+plan's recipients and phone numbers against the allowlists, shows its preview, binds a confirmation to its digest,
+and hands that same plan to the tool body, which renders the upstream request from it and from nothing else. If what
+a call refers to changes between the preview and the confirmed call (a draft edited in between), the new plan has
+another digest and the confirmation no longer applies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+__all__ = ["Plan"]
+
+P = TypeVar("P")
+
+
+@dataclass(frozen=True)
+class Plan(Generic[P]):
+    """What one guarded action will do.
+
+    `payload` is what the action renders its request from; `content` is its JSON-able description (every field that
+    changes what happens: for a mail, recipients, subject, body and a hash of each attachment), which the digest
+    covers together with the preview, the recipients and the phone numbers."""
+
+    preview: str
+    payload: P
+    content: Any = None
+    recipients: tuple[str, ...] = ()
+    phone_numbers: tuple[str, ...] = ()
+    _digest: dict[tuple[str, str], str] = field(default_factory=dict[tuple[str, str], str], compare=False, repr=False)
+
+    def digest(self, server: str, tool: str) -> str:
+        """A hash of everything this plan does, bound to the server and tool that will do it."""
+        key = (server, tool)
+        if key not in self._digest:
+            canonical = json.dumps(
+                [server, tool, self.preview, list(self.recipients), list(self.phone_numbers), self.content],
+                sort_keys=True,
+                default=str,
+                separators=(",", ":"),
+                ensure_ascii=True,
+            )
+            self._digest[key] = hashlib.sha256(canonical.encode()).hexdigest()
+        return self._digest[key]
