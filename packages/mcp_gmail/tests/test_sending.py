@@ -222,7 +222,7 @@ async def test_bad_addresses_and_missing_recipients_are_refused(gmail_server: An
     async with gmail_server() as server:
         bad = await server.error("draft_email", to=["bob"], subject="x", body="x")
         none = await server.error("draft_email", subject="x", body="x")
-    assert "to: 'bob' is not an e-mail address" in bad
+    assert "to: 'bob' is not one e-mail address" in bad
     assert "No recipients" in none
 
 

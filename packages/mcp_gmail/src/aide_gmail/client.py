@@ -172,14 +172,18 @@ class GmailClient:
         body = {"id": draft_id, "message": message}
         return self.call(lambda u: u.drafts().update(userId=ME, id=draft_id, body=body))
 
-    def get_draft(self, draft_id: str) -> dict[str, Any]:
-        return self.call(lambda u: u.drafts().get(userId=ME, id=draft_id, format="full"))
+    def get_draft(self, draft_id: str, fmt: str = "full") -> dict[str, Any]:
+        return self.call(lambda u: u.drafts().get(userId=ME, id=draft_id, format=fmt))
 
     def list_drafts(self, limit: int, page_token: str | None) -> dict[str, Any]:
         return self.call(lambda u: u.drafts().list(userId=ME, maxResults=limit, pageToken=page_token))
 
-    def send_draft(self, draft_id: str) -> dict[str, Any]:
-        return self.call(lambda u: u.drafts().send(userId=ME, body={"id": draft_id}), idempotent=False)
+    def send_draft(self, draft_id: str, raw: str, thread_id: str | None) -> dict[str, Any]:
+        """Send the draft with its message replaced by `raw`: what is sent is what was confirmed, even if the draft
+        was edited since it was read."""
+        message: dict[str, Any] = {"raw": raw} | ({"threadId": thread_id} if thread_id else {})
+        body = {"id": draft_id, "message": message}
+        return self.call(lambda u: u.drafts().send(userId=ME, body=body), idempotent=False)
 
     def delete_draft(self, draft_id: str) -> None:
         self.call(lambda u: u.drafts().delete(userId=ME, id=draft_id))

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from aide_core.errors import InvalidInput, NotFound
+from aide_core.mail import OutgoingMail, check_line, parse_addresses
 from aide_core.paging import decode_cursor, encode_cursor
 from aide_gmail import compose
 from aide_gmail import message as msg
@@ -24,7 +25,7 @@ from aide_gmail.models import (
     SavedAttachment,
     Trashed,
 )
-from aide_gmail.outgoing import attachment_bytes, draft_result, listed_attachment, uploads
+from aide_gmail.outgoing import Outgoing, attachment_bytes, draft_mail, draft_result, listed_attachment, uploads
 
 
 @spec.tool(tier="extended")
@@ -62,27 +63,31 @@ def update_draft(
     cc: Addresses = None,
     bcc: Addresses = None,
     subject: str | None = None,
-    body: Annotated[str, Field(description="Markdown.")] = "",
-    attachments: list[str] | None = None,
+    body: Annotated[str | None, Field(description="Markdown; omitted: the draft's text stays.")] = None,
+    attachments: Annotated[list[str] | None, Field(description="Replace the attachments; omitted: they stay.")] = None,
     account: AccountArg = None,
 ) -> Draft:
-    """Replace a draft's recipients, subject, body and attachments (it stays in its thread)."""
+    """Change a draft's recipients, subject, body or attachments; what is not given stays (it keeps its thread)."""
     client = client_for(account, "update_draft")
-    old = client.get_draft(draft_id)
-    inner = old.get("message") or {}
-    headers = msg.headers_of(inner.get("payload") or {})
-    message = compose.build(
-        to=to if to is not None else [a for _, a in msg.addresses(headers.get("to", ""))],
-        cc=cc if cc is not None else [a for _, a in msg.addresses(headers.get("cc", ""))],
-        bcc=bcc or [],
-        subject=subject if subject is not None else headers.get("subject", ""),
-        body=body,
-        attachments=uploads(client, attachments),
-        in_reply_to=headers.get("in-reply-to") or None,
-        references=headers.get("references") or None,
+    old, _ = draft_mail(client, draft_id)
+    mail = old.mail
+    if subject is not None:
+        check_line("subject", subject)
+    files = uploads(client, attachments) if attachments is not None else list(mail.attachments)
+    text = body if body is not None else mail.text
+    new = OutgoingMail(
+        to=parse_addresses("to", to) if to is not None else mail.to,
+        cc=parse_addresses("cc", cc) if cc is not None else mail.cc,
+        bcc=parse_addresses("bcc", bcc) if bcc is not None else mail.bcc,
+        subject=subject if subject is not None else mail.subject,
+        text=text,
+        html=compose.markdown_html(text) if body is not None else mail.html,
+        attachments=tuple(files),
+        in_reply_to=mail.in_reply_to,
+        references=mail.references,
     )
-    updated = client.update_draft(draft_id, compose.raw(message), inner.get("threadId"))
-    return draft_result(updated, message)
+    updated = client.update_draft(draft_id, Outgoing(new, old.thread_id).raw(), old.thread_id)
+    return draft_result(updated, new)
 
 
 @spec.action(tier="extended", open_world=False, preview=lambda draft_id, **_: f"Delete draft {draft_id}")

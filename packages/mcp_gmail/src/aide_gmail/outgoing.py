@@ -1,24 +1,65 @@
-"""Outgoing mail as the tools build it: attachments from the folder or other messages, replies and forwards turned
-into MIME (see `compose.py`), and the tools' result models."""
+"""Outgoing mail as one plan: recipients, subject, body and attachments resolved once, from the arguments and any
+referenced message or draft, into an `OutgoingMail` (aide_core.mail). The guard checks, previews and confirms that
+plan; the tool then renders the raw message from it and nothing else. Drafts are made through the same path, and a
+draft is sent as the plan read back from it (so an edit after the preview voids the confirmation).
+
+Text from the referenced mail (its sender's name, its subject, its Message-ID) is data: addresses are parsed from
+the raw header as a structure before any encoded word is decoded, names and subjects are cleaned to one line, and
+only well-formed message ids are carried into In-Reply-To and References.
+"""
 
 from __future__ import annotations
 
+import base64
+import email
+import email.policy
+from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 
 from aide_core.errors import InvalidInput, NotFound
+from aide_core.mail import (
+    MailAttachment,
+    OutgoingMail,
+    check_line,
+    message_ids,
+    parse_addresses,
+    received_addresses,
+    received_text,
+    safe_filename,
+)
+from aide_core.plan import Plan
 from aide_gmail import compose, reading
 from aide_gmail import message as msg
 from aide_gmail.app import current_state
 from aide_gmail.client import GmailClient
 from aide_gmail.models import Attachment, Draft, Sent
+from aide_gmail.text import quote_for_reply
+
+#: Gmail's limit on a message's attachments.
+MAX_TOTAL_BYTES = 25 * 1024 * 1024
+#: Characters of the body a preview shows.
+PREVIEW_BODY = 600
 
 
-def uploads(client: GmailClient, attachments: list[str] | None) -> list[compose.Upload]:
+@dataclass(frozen=True)
+class Outgoing:
+    """What a send renders from: the mail and the thread it joins."""
+
+    mail: OutgoingMail
+    thread_id: str | None = None
+
+    def raw(self) -> str:
+        return base64.urlsafe_b64encode(self.mail.render()).decode()
+
+
+def uploads(client: GmailClient, attachments: list[str] | None) -> list[MailAttachment]:
     """Files from the attachments folder, or `<message id>/<attachment id>` of an existing message."""
-    found: list[compose.Upload] = []
+    found: list[MailAttachment] = []
     folder = current_state().attachments_dir().resolve()
     for item in attachments or []:
+        check_line("an attachment", item)
         if "/" in item and not (folder / item).exists():
             message_id, _, attachment_id = item.partition("/")
             found.append(message_attachment(client, message_id, attachment_id))
@@ -26,17 +67,18 @@ def uploads(client: GmailClient, attachments: list[str] | None) -> list[compose.
         path = (folder / item).resolve()
         if not path.is_relative_to(folder) or not path.is_file():
             raise InvalidInput(
-                f"No file {item!r} in the attachments folder.",
+                f"No file {item[:300]!r} in the attachments folder.",
                 hint=f"Attach files from {folder}, or '<message id>/<attachment id>' from read_email.",
             )
-        found.append(compose.Upload(path.name, compose.guess_type(path.name), path.read_bytes()))
+        found.append(MailAttachment(path.name, compose.guess_type(path.name), path.read_bytes()))
     return found
 
 
-def message_attachment(client: GmailClient, message_id: str, attachment_id: str) -> compose.Upload:
+def message_attachment(client: GmailClient, message_id: str, attachment_id: str) -> MailAttachment:
     message = client.get_message(message_id)
     attachment = listed_attachment(message, attachment_id)
-    return compose.Upload(attachment.name, attachment.type, attachment_bytes(client, message, attachment_id))
+    data = attachment_bytes(client, message, attachment_id)
+    return MailAttachment(safe_filename(attachment.name), attachment.type or "application/octet-stream", data)
 
 
 def listed_attachment(message: dict[str, Any], attachment_id: str) -> Attachment:
@@ -48,7 +90,9 @@ def listed_attachment(message: dict[str, Any], attachment_id: str) -> Attachment
 
 
 def no_attachment(message: dict[str, Any], attachment_id: str) -> NotFound:
-    return NotFound(f"Message {message['id']} has no attachment {attachment_id}.", hint="Use the ids read_email lists.")
+    return NotFound(
+        f"Message {message['id']} has no attachment {attachment_id[:100]!r}.", hint="Use the ids read_email lists."
+    )
 
 
 def attachment_bytes(client: GmailClient, message: dict[str, Any], attachment_id: str) -> bytes:
@@ -71,7 +115,41 @@ def attachment_bytes(client: GmailClient, message: dict[str, Any], attachment_id
     return msg.unb64(str((part.get("body") or {}).get("data", "")))
 
 
-def prepare(
+def raw_headers(message: dict[str, Any]) -> dict[str, str]:
+    """A Gmail message's top headers as sent (encoded words undecoded), by lower-cased name, the first of each."""
+    found: dict[str, str] = {}
+    for header in (message.get("payload") or {}).get("headers") or []:
+        found.setdefault(str(header.get("name", "")).lower(), str(header.get("value", "")))
+    return found
+
+
+def _mail(
+    *,
+    to: tuple[Address, ...],
+    cc: tuple[Address, ...],
+    bcc: tuple[Address, ...],
+    subject: str,
+    text: str,
+    attachments: list[MailAttachment],
+    in_reply_to: str | None = None,
+    references: tuple[str, ...] = (),
+) -> OutgoingMail:
+    if sum(len(a.data) for a in attachments) > MAX_TOTAL_BYTES:
+        raise InvalidInput("The attachments exceed Gmail's 25 MB limit.", hint="Attach fewer or smaller files.")
+    return OutgoingMail(
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        subject=subject,
+        text=text,
+        html=compose.markdown_html(text),
+        attachments=tuple(attachments),
+        in_reply_to=in_reply_to,
+        references=references,
+    )
+
+
+def compose_mail(
     client: GmailClient,
     *,
     to: list[str] | None,
@@ -83,75 +161,145 @@ def prepare(
     forward_id: str | None = None,
     attachments: list[str] | None = None,
     reply_all: bool = False,
-) -> tuple[str, str | None, EmailMessage]:
-    """The raw message, its thread, and the message (for previews and results)."""
-    to, cc, bcc = list(to or []), list(cc or []), list(bcc or [])
-    thread_id = in_reply_to = references = quoted = None
-    files = uploads(client, attachments)
+) -> Outgoing:
+    """The mail a send, reply, forward or new draft will be: caller text taken literally (and checked), anything
+    from a referenced message read as data."""
     if reply_to_id and forward_id:
         raise InvalidInput("Give reply_to_id or forward_id, not both.")
+    to_list, cc_list, bcc_list = parse_addresses("to", to), parse_addresses("cc", cc), parse_addresses("bcc", bcc)
+    if subject is not None:
+        check_line("subject", subject)
+    files = uploads(client, attachments)
+    thread_id = in_reply_to = quoted = None
+    references: tuple[str, ...] = ()
     if reply_to_id:
         original = client.get_message(reply_to_id)
-        headers = msg.headers_of(original.get("payload") or {})
+        headers = raw_headers(original)
         thread_id = str(original.get("threadId") or "") or None
-        in_reply_to, references = compose.thread_headers(headers)
-        if not to and not cc:
-            to, cc = compose.reply_recipients(headers, client.email(), reply_all=reply_all)
-        subject = subject or compose.reply_subject(headers.get("subject", ""))
-        original_text = reading.render_body(client, original, False).text
-        quoted = reply_quote(headers, original_text)
+        in_reply_to, references = thread_headers(headers)
+        if not to_list and not cc_list:
+            to_list, cc_list = compose.reply_recipients(headers, client.email(), reply_all=reply_all)
+        subject = subject if subject is not None else compose.reply_subject(received_text(headers.get("subject", "")))
+        attribution = f"On {received_text(headers.get('date', ''))}, {received_text(headers.get('from', ''))} wrote:"
+        quoted = quote_for_reply(reading.render_body(client, original, False).text, attribution)
     elif forward_id:
         original = client.get_message(forward_id)
-        headers = msg.headers_of(original.get("payload") or {})
-        subject = subject or compose.forward_subject(headers.get("subject", ""))
-        original_text = reading.render_body(client, original, True).text
-        quoted = (
-            "---------- Forwarded message ---------\n"
-            f"From: {headers.get('from', '')}\nDate: {headers.get('date', '')}\nSubject: {headers.get('subject', '')}\n"
-            f"To: {headers.get('to', '')}\n\n{original_text}"
-        )
+        headers = raw_headers(original)
+        subject = subject if subject is not None else compose.forward_subject(received_text(headers.get("subject", "")))
+        shown = {name: received_text(headers.get(name.lower(), "")) for name in ("From", "Date", "Subject", "To")}
+        quoted = "---------- Forwarded message ---------\n" + "".join(f"{k}: {v}\n" for k, v in shown.items())
+        quoted += "\n" + reading.render_body(client, original, True).text
         for attachment in msg.walk(original.get("payload") or {}).attachments:
             data = attachment_bytes(client, original, attachment.id)
-            files.append(compose.Upload(attachment.name, attachment.type, data))
-    if not (to or cc or bcc):
+            files.append(
+                MailAttachment(safe_filename(attachment.name), attachment.type or "application/octet-stream", data)
+            )
+    text = body if quoted is None else f"{body.rstrip()}\n\n{quoted}"
+    mail = _mail(
+        to=to_list, cc=cc_list, bcc=bcc_list, subject=subject or "", text=text, attachments=files,
+        in_reply_to=in_reply_to, references=references,
+    )  # fmt: skip
+    return Outgoing(require_recipients(mail), thread_id)
+
+
+def require_recipients(mail: OutgoingMail) -> OutgoingMail:
+    if not mail.recipients:
         raise InvalidInput("No recipients.", hint="Give to, cc or bcc.")
-    message = compose.build(
-        to=to,
-        cc=cc,
-        bcc=bcc,
-        subject=subject or "",
-        body=body,
-        attachments=files,
-        in_reply_to=in_reply_to,
-        references=references,
-        quoted=quoted,
+    return mail
+
+
+def thread_headers(headers: dict[str, str]) -> tuple[str | None, tuple[str, ...]]:
+    """In-Reply-To and References for a reply to a message with these raw headers (RFC 5322 3.6.4); only
+    well-formed ids are carried."""
+    own = message_ids(headers.get("message-id", ""))
+    if not own:
+        return None, ()
+    parents = message_ids(headers.get("references", "")) or message_ids(headers.get("in-reply-to", ""))
+    return own[0], (*parents[-20:], own[0])
+
+
+def draft_mail(client: GmailClient, draft_id: str) -> tuple[Outgoing, str]:
+    """A saved draft read back into the mail it would send (and the id of its message). The raw draft is parsed
+    the way the receiving side parses it; addresses come from the headers as structures, the text and HTML bodies
+    and the attachments from the MIME tree."""
+    draft = client.get_draft(draft_id, "raw")
+    inner = draft.get("message") or {}
+    parsed = email.message_from_bytes(msg.unb64(str(inner.get("raw", ""))), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    raw: dict[str, list[str]] = {}
+    for name, value in parsed.raw_items():
+        raw.setdefault(name.lower(), []).append(str(value))
+
+    def people(name: str) -> tuple[Address, ...]:
+        return tuple(a for value in raw.get(name, []) for a in received_addresses(value))
+
+    plain = parsed.get_body(("plain",))
+    html = parsed.get_body(("html",))
+    files = [
+        MailAttachment(
+            safe_filename(part.get_filename() or "attachment"),
+            part.get_content_type(),
+            part.get_payload(decode=True) or b"",  # type: ignore[arg-type]
+        )
+        for part in parsed.iter_attachments()
+        if isinstance(part, EmailMessage)
+    ]
+    ids = message_ids(" ".join(raw.get("in-reply-to", [])))
+    mail = OutgoingMail(
+        to=people("to"),
+        cc=people("cc"),
+        bcc=people("bcc"),
+        subject=received_text(" ".join(raw.get("subject", []))),
+        text=str(plain.get_content()) if isinstance(plain, EmailMessage) else "",
+        html=str(html.get_content()) if isinstance(html, EmailMessage) else None,
+        attachments=tuple(files),
+        in_reply_to=ids[0] if ids else None,
+        references=message_ids(" ".join(raw.get("references", []))),
     )
-    return compose.raw(message), thread_id, message
+    return Outgoing(mail, inner.get("threadId")), str(inner.get("id", ""))
 
 
-def reply_quote(headers: dict[str, str], text: str) -> str:
-    from aide_gmail.text import quote_for_reply
-
-    return quote_for_reply(text, f"On {headers.get('date', '')}, {headers.get('from', '')} wrote:")
+def names(addresses: tuple[Address, ...]) -> str:
+    return ", ".join(str(a) for a in addresses)
 
 
-def draft_result(draft: dict[str, Any], message: EmailMessage) -> Draft:
+def mail_plan(verb: str, outgoing: Outgoing, *, note: str = "") -> Plan[Outgoing]:
+    """The plan of a send: the mail, who it reaches, and a preview listing every recipient before anything else."""
+    mail = require_recipients(outgoing.mail)
+    lines = [f"{verb} '{mail.subject}' to {names(mail.to) or '-'}"]
+    if mail.cc:
+        lines.append(f"cc {names(mail.cc)}")
+    if mail.bcc:
+        lines.append(f"bcc {names(mail.bcc)}")
+    if mail.attachments:
+        lines.append("attachments: " + ", ".join(f"{a.name} ({len(a.data):,} bytes)" for a in mail.attachments))
+    head = "; ".join(lines) + (f"\n{note}" if note else "")
+    body = mail.text if len(mail.text) <= PREVIEW_BODY else mail.text[: PREVIEW_BODY - 1] + "…"
+    return Plan(
+        preview=f"{head}\n\n{body}",
+        payload=outgoing,
+        content={"mail": mail.describe(), "thread_id": outgoing.thread_id},
+        recipients=tuple(a.addr_spec for a in mail.recipients),
+    )
+
+
+def draft_result(draft: dict[str, Any], mail: OutgoingMail) -> Draft:
     inner = draft.get("message") or {}
     return Draft(
         draft_id=str(draft["id"]),
         message_id=str(inner.get("id", "")),
         thread_id=inner.get("threadId"),
-        to=str(message.get("To", "")),
-        cc=str(message.get("Cc", "")),
-        subject=str(message.get("Subject", "")),
+        to=names(mail.to),
+        cc=names(mail.cc),
+        subject=mail.subject,
     )
 
 
-def sent_result(result: dict[str, Any], message: EmailMessage) -> Sent:
+def sent_result(result: dict[str, Any], mail: OutgoingMail) -> Sent:
     return Sent(
         id=str(result["id"]),
         thread_id=str(result.get("threadId", "")),
-        to=str(message.get("To", "")),
-        cc=str(message.get("Cc", "")),
-        subject=str(message.get("Subject", "")),
+        to=names(mail.to),
+        cc=names(mail.cc),
+        subject=mail.subject,
     )

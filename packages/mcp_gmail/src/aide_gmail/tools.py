@@ -10,8 +10,9 @@ from pydantic import Field
 
 from aide_core.errors import InvalidInput
 from aide_core.paging import decode_cursor, encode_cursor, take_within_budget
-from aide_gmail import compose, reading
+from aide_core.plan import Plan
 from aide_gmail import message as msg
+from aide_gmail import reading
 from aide_gmail.app import (
     AccountArg,
     Addresses,
@@ -25,7 +26,7 @@ from aide_gmail.app import (
     spec,
 )
 from aide_gmail.models import Draft, Email, Labelled, SearchResult, Sent, Thread, Trashed
-from aide_gmail.outgoing import draft_result, prepare, sent_result
+from aide_gmail.outgoing import Outgoing, compose_mail, draft_mail, draft_result, mail_plan, sent_result
 
 #: Messages per batchModify request (the API's maximum); larger sets report progress after each batch.
 LABEL_BATCH = 1000
@@ -98,47 +99,41 @@ def draft_email(
 ) -> Draft:
     """Save a draft (nothing is sent); the body is Markdown, sent later as text and HTML."""
     client = client_for(account, "draft_email")
-    raw, thread_id, message = prepare(
-        client,
-        to=to,
-        cc=cc,
-        bcc=bcc,
-        subject=subject,
-        body=body,
-        reply_to_id=reply_to_id,
-        forward_id=forward_id,
+    outgoing = compose_mail(
+        client, to=to, cc=cc, bcc=bcc, subject=subject, body=body, reply_to_id=reply_to_id, forward_id=forward_id,
         attachments=attachments,
-    )
-    return draft_result(client.create_draft(raw, thread_id), message)
+    )  # fmt: skip
+    return draft_result(client.create_draft(outgoing.raw(), outgoing.thread_id), outgoing.mail)
 
 
-def _send_recipients(
-    to: list[str] | None = None, cc: list[str] | None = None, bcc: list[str] | None = None, **_: Any
-) -> list[str]:
-    return [*(to or []), *(cc or []), *(bcc or [])]
-
-
-def _send_preview(
+def _plan_send(
     to: list[str] | None = None,
     cc: list[str] | None = None,
     bcc: list[str] | None = None,
     subject: str | None = None,
     body: str = "",
+    reply_to_id: str | None = None,
+    forward_id: str | None = None,
     attachments: list[str] | None = None,
-    **_: Any,
-) -> str:
-    lines = [f"Send '{subject or ''}' to {', '.join(to or []) or '-'}"]
-    if cc:
-        lines.append(f"cc {', '.join(cc)}")
-    if bcc:
-        lines.append(f"bcc {', '.join(bcc)}")
-    if attachments:
-        lines.append(f"attachments: {', '.join(attachments)}")
-    return "; ".join(lines) + f"\n\n{body[:600]}"
+    account: str | None = None,
+) -> Plan[Outgoing]:
+    outgoing = compose_mail(
+        client_for(account, "send_email"), to=to, cc=cc, bcc=bcc, subject=subject, body=body,
+        reply_to_id=reply_to_id, forward_id=forward_id, attachments=attachments,
+    )  # fmt: skip
+    note = (
+        f"(in reply to message {reply_to_id})"
+        if reply_to_id
+        else f"(forwarding message {forward_id})"
+        if forward_id
+        else ""
+    )
+    return mail_plan("Send", outgoing, note=note)
 
 
-@spec.action(preview=_send_preview, recipients=_send_recipients)
+@spec.action(plan=_plan_send)
 def send_email(
+    plan: Plan[Outgoing],
     to: Addresses = None,
     cc: Addresses = None,
     bcc: Addresses = None,
@@ -150,39 +145,23 @@ def send_email(
     account: AccountArg = None,
 ) -> Sent:
     """Send a new message (or a forward); the body is Markdown, sent as text and HTML."""
-    client = client_for(account, "send_email")
-    raw, thread_id, message = prepare(
-        client,
-        to=to,
-        cc=cc,
-        bcc=bcc,
-        subject=subject,
-        body=body,
-        reply_to_id=reply_to_id,
-        forward_id=forward_id,
-        attachments=attachments,
-    )
-    return sent_result(client.send(raw, thread_id), message)
+    outgoing = plan.payload
+    return sent_result(client_for(account, "send_email").send(outgoing.raw(), outgoing.thread_id), outgoing.mail)
 
 
-def _reply_recipients(id: str, reply_all: bool = False, account: str | None = None, **_: Any) -> list[str]:
-    client = client_for(account, "reply")
-    headers = msg.headers_of(client.get_message(id, "metadata").get("payload") or {})
-    to, cc = compose.reply_recipients(headers, client.email(), reply_all=reply_all)
-    return [*to, *cc]
+def _plan_reply(
+    id: str, body: str, reply_all: bool = False, attachments: list[str] | None = None, account: str | None = None
+) -> Plan[Outgoing]:
+    outgoing = compose_mail(
+        client_for(account, "reply"), to=None, cc=None, bcc=None, subject=None, body=body, reply_to_id=id,
+        attachments=attachments, reply_all=reply_all,
+    )  # fmt: skip
+    return mail_plan("Reply all" if reply_all else "Reply", outgoing, note=f"(in reply to message {id})")
 
 
-def _reply_preview(id: str, body: str = "", reply_all: bool = False, account: str | None = None, **_: Any) -> str:
-    client = client_for(account, "reply")
-    headers = msg.headers_of(client.get_message(id, "metadata").get("payload") or {})
-    to, cc = compose.reply_recipients(headers, client.email(), reply_all=reply_all)
-    subject = compose.reply_subject(headers.get("subject", ""))
-    copy = f"; cc {', '.join(cc)}" if cc else ""
-    return f"Reply '{subject}' to {', '.join(to)}{copy}\n\n{body[:600]}"
-
-
-@spec.action(preview=_reply_preview, recipients=_reply_recipients)
+@spec.action(plan=_plan_reply)
 def reply(
+    plan: Plan[Outgoing],
     id: str,
     body: Annotated[str, Field(description="Markdown; the original is quoted below it.")],
     reply_all: bool = False,
@@ -190,44 +169,21 @@ def reply(
     account: AccountArg = None,
 ) -> Sent:
     """Reply in the message's thread, to its sender (reply_all: and the other recipients)."""
-    client = client_for(account, "reply")
-    raw, thread_id, message = prepare(
-        client, to=None, cc=None, bcc=None, subject=None, body=body, reply_to_id=id, attachments=attachments,
-        reply_all=reply_all,
-    )  # fmt: skip
-    return sent_result(client.send(raw, thread_id), message)
+    outgoing = plan.payload
+    return sent_result(client_for(account, "reply").send(outgoing.raw(), outgoing.thread_id), outgoing.mail)
 
 
-def _draft_headers(draft_id: str, account: str | None) -> dict[str, str]:
-    draft = client_for(account, "send_draft").get_draft(draft_id)
-    return msg.headers_of((draft.get("message") or {}).get("payload") or {})
+def _plan_send_draft(draft_id: str, account: str | None = None) -> Plan[Outgoing]:
+    outgoing, _ = draft_mail(client_for(account, "send_draft"), draft_id)
+    return mail_plan("Send draft", outgoing)
 
 
-def _send_draft_recipients(draft_id: str, account: str | None = None, **_: Any) -> list[str]:
-    headers = _draft_headers(draft_id, account)
-    return [addr for _, addr in msg.addresses(headers.get("to", ""), headers.get("cc", ""), headers.get("bcc", ""))]
-
-
-def _send_draft_preview(draft_id: str, account: str | None = None, **_: Any) -> str:
-    headers = _draft_headers(draft_id, account)
-    copy = f"; cc {headers['cc']}" if headers.get("cc") else ""
-    return f"Send draft '{headers.get('subject', '')}' to {headers.get('to', '-')}{copy}"
-
-
-@spec.action(preview=_send_draft_preview, recipients=_send_draft_recipients)
-def send_draft(draft_id: str, account: AccountArg = None) -> Sent:
+@spec.action(plan=_plan_send_draft)
+def send_draft(plan: Plan[Outgoing], draft_id: str, account: AccountArg = None) -> Sent:
     """Send a saved draft as it is."""
+    outgoing = plan.payload
     client = client_for(account, "send_draft")
-    draft = client.get_draft(draft_id)
-    headers = msg.headers_of((draft.get("message") or {}).get("payload") or {})
-    result = client.send_draft(draft_id)
-    return Sent(
-        id=str(result["id"]),
-        thread_id=str(result.get("threadId", "")),
-        to=headers.get("to", ""),
-        cc=headers.get("cc", ""),
-        subject=headers.get("subject", ""),
-    )
+    return sent_result(client.send_draft(draft_id, outgoing.raw(), outgoing.thread_id), outgoing.mail)
 
 
 @spec.tool(read_only=False, idempotent=True)
@@ -252,6 +208,13 @@ def label_emails(
     add_ids, remove_from_add = label_ids(client, add or [], "add")
     add_from_remove, remove_ids = label_ids(client, remove or [], "remove")
     add_ids, remove_ids = add_ids + add_from_remove, remove_ids + remove_from_add
+    destructive = sorted({"TRASH", "SPAM"} & set(add_ids))
+    if destructive:
+        # Trash and spam go through the guard (confirmation, the same caps) in trash_emails, whichever tool asks.
+        raise InvalidInput(
+            f"label_emails does not move mail to {' or '.join(destructive).lower()}.",
+            hint="Use trash_emails (spam=true to mark as spam), which asks the user first.",
+        )
     targets = list(ids or [])
     if query:
         page: str | None = None
@@ -271,18 +234,26 @@ def label_emails(
     return Labelled(changed=done, added=add_ids, removed=remove_ids, ids=targets[:50])
 
 
-def _trash_preview(ids: list[str], account: str | None = None, **_: Any) -> str:
+def _trash_preview(ids: list[str], spam: bool = False, account: str | None = None, **_: Any) -> str:
     client = client_for(account, "trash_emails")
     lines = []
     for message_id in ids[:5]:
         headers = msg.headers_of(client.get_message(message_id, "metadata").get("payload") or {})
         lines.append(f"- {headers.get('subject', '')} (from {headers.get('from', '')})")
     more = f"\n… and {len(ids) - 5} more" if len(ids) > 5 else ""
-    return f"Move {len(ids)} message(s) to the trash:\n" + "\n".join(lines) + more
+    what = "Mark {} message(s) as spam" if spam else "Move {} message(s) to the trash"
+    return what.format(len(ids)) + ":\n" + "\n".join(lines) + more
 
 
 @spec.action(preview=_trash_preview, destructive=True, open_world=False)
-def trash_emails(ids: Annotated[list[str], Field(min_length=1, max_length=500)], account: AccountArg = None) -> Trashed:
-    """Move messages to the trash (recoverable for 30 days)."""
+def trash_emails(
+    ids: Annotated[list[str], Field(min_length=1, max_length=500)],
+    spam: Annotated[bool, Field(description="Mark as spam instead (out of the inbox, into Spam).")] = False,
+    account: AccountArg = None,
+) -> Trashed:
+    """Move messages to the trash (recoverable for 30 days), or mark them as spam."""
     client = client_for(account, "trash_emails")
+    if spam:
+        client.batch_modify(ids, ["SPAM"], ["INBOX"])
+        return Trashed(ids=ids)
     return Trashed(ids=[str(client.trash(message_id)["id"]) for message_id in ids])
