@@ -13,9 +13,11 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from typing import Any
 
 from aide_core.errors import InvalidInput, NotFound
@@ -39,6 +41,8 @@ from aide_gmail.text import quote_for_reply
 
 #: Gmail's limit on a message's attachments.
 MAX_TOTAL_BYTES = 25 * 1024 * 1024
+#: A Gmail message id (hexadecimal in practice; letters, digits, - and _ allowed), as in '<message id>/<attachment>'.
+_GMAIL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: Characters of the body a preview shows.
 PREVIEW_BODY = 600
 
@@ -60,8 +64,8 @@ def uploads(client: GmailClient, attachments: list[str] | None) -> list[MailAtta
     folder = current_state().attachments_dir().resolve()
     for item in attachments or []:
         check_line("an attachment", item)
-        if "/" in item and not (folder / item).exists():
-            message_id, _, attachment_id = item.partition("/")
+        message_id, _, attachment_id = item.partition("/")
+        if attachment_id and _GMAIL_ID.fullmatch(message_id) and not (folder / item).exists():
             found.append(message_attachment(client, message_id, attachment_id))
             continue
         path = (folder / item).resolve()
@@ -115,11 +119,17 @@ def attachment_bytes(client: GmailClient, message: dict[str, Any], attachment_id
     return msg.unb64(str((part.get("body") or {}).get("data", "")))
 
 
-def raw_headers(message: dict[str, Any]) -> dict[str, str]:
-    """A Gmail message's top headers as sent (encoded words undecoded), by lower-cased name, the first of each."""
+def raw_headers(client: GmailClient, message_id: str) -> dict[str, str]:
+    """A message's top headers as they arrived, encoded words undecoded, by lower-cased name (the first of each).
+
+    Read from `format=raw` because Gmail's other formats give header values with their encoded words already
+    decoded, and a decoded address header has lost its structure: a name that decodes to "x@y.org, " would read
+    as one more address."""
+    data = msg.unb64(str(client.get_message(message_id, "raw").get("raw", "")))
+    parsed = BytesHeaderParser(policy=email.policy.compat32).parsebytes(data)
     found: dict[str, str] = {}
-    for header in (message.get("payload") or {}).get("headers") or []:
-        found.setdefault(str(header.get("name", "")).lower(), str(header.get("value", "")))
+    for name, value in parsed.raw_items():
+        found.setdefault(name.lower(), re.sub(r"\r?\n(?=[ \t])", "", str(value)))  # unfolded (RFC 5322 2.2.3)
     return found
 
 
@@ -174,7 +184,7 @@ def compose_mail(
     references: tuple[str, ...] = ()
     if reply_to_id:
         original = client.get_message(reply_to_id)
-        headers = raw_headers(original)
+        headers = raw_headers(client, reply_to_id)
         thread_id = str(original.get("threadId") or "") or None
         in_reply_to, references = thread_headers(headers)
         if not to_list and not cc_list:
@@ -184,7 +194,7 @@ def compose_mail(
         quoted = quote_for_reply(reading.render_body(client, original, False).text, attribution)
     elif forward_id:
         original = client.get_message(forward_id)
-        headers = raw_headers(original)
+        headers = raw_headers(client, forward_id)
         subject = subject if subject is not None else compose.forward_subject(received_text(headers.get("subject", "")))
         shown = {name: received_text(headers.get(name.lower(), "")) for name in ("From", "Date", "Subject", "To")}
         quoted = "---------- Forwarded message ---------\n" + "".join(f"{k}: {v}\n" for k, v in shown.items())

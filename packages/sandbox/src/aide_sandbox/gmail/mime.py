@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import email
+import email.header
 import email.utils
 import html
 import re
@@ -65,7 +66,16 @@ def parse_attachment_id(value: str) -> tuple[str, str] | None:
 
 
 def _headers(part: Message) -> list[dict[str, str]]:
-    return [{"name": name, "value": str(value)} for name, value in part.items()]
+    return [{"name": name, "value": _decoded(part, name, raw)} for name, raw in part.raw_items()]
+
+
+def _decoded(part: Message, name: str, raw: object) -> str:
+    """A header's decoded text. Gmail stores and shows any mail it is given, so a header the stdlib refuses to parse
+    (an address whose encoded name decodes to CR LF) is decoded word by word instead of failing the request."""
+    try:
+        return str(part.policy.header_fetch_parse(name, raw))  # type: ignore[arg-type]
+    except ValueError:
+        return str(email.header.make_header(email.header.decode_header(str(raw))))
 
 
 def _leaf_bytes(part: Message) -> bytes:
@@ -237,11 +247,11 @@ def summarize(raw: bytes) -> Summary:
         except (TypeError, ValueError, IndexError):
             date_ms = None
     return Summary(
-        sender=str(message.get("From", "")),
-        to=str(message.get("To", "")),
-        cc=str(message.get("Cc", "")),
-        bcc=str(message.get("Bcc", "")),
-        subject=str(message.get("Subject", "")),
+        sender=_header(message, "From"),
+        to=_header(message, "To"),
+        cc=_header(message, "Cc"),
+        bcc=_header(message, "Bcc"),
+        subject=_header(message, "Subject"),
         message_id=str(message.get("Message-ID", "")).strip(),
         in_reply_to=str(message.get("In-Reply-To", "")).strip(),
         references=re.findall(r"<[^>]+>", str(message.get("References", ""))),
@@ -252,6 +262,11 @@ def summarize(raw: bytes) -> Summary:
         delivered_to=str(message.get("Delivered-To", "")),
         list_id=str(message.get("List-Id", "")),
     )
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), None)
+    return "" if raw is None else _decoded(message, name, raw)
 
 
 def addresses(*header_values: str) -> list[str]:
