@@ -13,6 +13,7 @@ from mcp.types import ElicitResult
 
 from aide_core.errors import InvalidInput
 from aide_core.guard_store import GuardStore
+from aide_core.plan import Plan
 from aide_core.server import ServerSpec
 from aide_core.settings import AideSettings, ServerSettings
 
@@ -338,3 +339,75 @@ async def test_guarded_tools_advertise_their_annotations_and_output_schema(
     assert send.input_schema["required"] == ["to", "text"]
     echo = tools["echo"]
     assert echo.annotations is not None and echo.annotations.read_only_hint is True
+
+
+def planned_server() -> tuple[ServerSpec[dict[str, str]], list[Plan[str]]]:
+    """A server whose action sends a stored note: the plan reads the note (which may change between calls)."""
+    spec = ServerSpec[dict[str, str]]("notes", state=lambda runtime: {"n1": "first text"})
+    acted: list[Plan[str]] = []
+
+    def plan_share(note_id: str, to: str) -> Plan[str]:
+        text = spec.state().get(note_id)
+        if text is None:
+            raise InvalidInput(f"No note {note_id}.")
+        return Plan(preview=f"Share {text!r} with {to}", payload=text, content={"text": text}, recipients=(to,))
+
+    @spec.action(plan=plan_share)
+    def share(plan: Plan[str], note_id: str, to: str) -> dict[str, str]:
+        """Share a note."""
+        acted.append(plan)
+        return {"shared": plan.payload}
+
+    @spec.action()
+    def edit(note_id: str, text: str) -> dict[str, str]:
+        """Replace a note's text (stands for an edit made elsewhere)."""
+        spec.state()[note_id] = text
+        return {"edited": note_id}
+
+    return spec, acted
+
+
+async def test_an_action_acts_on_the_plan_it_previewed_and_a_changed_plan_voids_the_token(
+    settings: AideSettings,
+) -> None:
+    spec, acted = planned_server()
+    arguments = {"note_id": "n1", "to": "ann@example.com"}
+    runtime = spec.make_runtime(settings, ServerSettings(confirm="token"))
+    async with Client(spec.build(runtime=runtime)) as client:
+        first = (await client.call_tool("share", arguments)).structured_content or {}
+        runtime.state()["n1"] = "second text"
+        stale = await client.call_tool("share", arguments | {"confirmation_token": first["confirmation_token"]})
+        again = (await client.call_tool("share", arguments)).structured_content or {}
+        done = await client.call_tool("share", arguments | {"confirmation_token": again["confirmation_token"]})
+    assert first["preview"] == "Share 'first text' with ann@example.com"
+    assert stale.is_error and "changed since the preview" in stale.content[0].text  # type: ignore[union-attr]
+    assert again["preview"] == "Share 'second text' with ann@example.com"
+    assert done.structured_content == {
+        "status": "done",
+        "message": "Done.",
+        "result": {"shared": "second text"},
+        "preview": None,
+        "confirmation_token": None,
+    }
+    assert [plan.payload for plan in acted] == ["second text"]
+
+
+async def test_the_plan_is_what_the_allowlist_checks_and_the_body_never_runs_when_it_refuses(
+    settings: AideSettings,
+) -> None:
+    spec, acted = planned_server()
+    config = ServerSettings(confirm="never", allow_domains=["example.org"])
+    async with Client(spec.build(settings, config=config)) as client:
+        refused = await client.call_tool("share", {"note_id": "n1", "to": "ann@example.com"})
+        missing = await client.call_tool("share", {"note_id": "n9", "to": "ann@example.org"})
+    assert refused.is_error and "Sending to ann@example.com is not allowed" in refused.content[0].text  # type: ignore[union-attr]
+    assert missing.is_error and "No note n9." in missing.content[0].text  # type: ignore[union-attr]
+    assert acted == []
+    assert audit(settings) == ["refused"]
+
+
+async def test_a_plan_parameter_is_not_part_of_the_tool_input(settings: AideSettings) -> None:
+    spec, _ = planned_server()
+    async with Client(spec.build(settings)) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    assert set(tools["share"].input_schema["properties"]) == {"note_id", "to", "confirmation_token", "idempotency_key"}

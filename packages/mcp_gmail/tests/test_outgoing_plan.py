@@ -306,3 +306,18 @@ async def test_a_bad_attachment_name_is_a_clear_error(name: str, gmail_server: A
         error = await server.error("send_email", to=[FRIEND], subject="x", body="x", attachments=[name])
     assert "internal error" not in error
     assert "attachment" in error
+
+
+async def test_a_draft_made_with_hostile_text_is_sent_later_to_its_checked_recipients_only(
+    gmail_server: Any, gmail: Any, sandbox: SandboxHandle
+) -> None:
+    before = mailbox(sandbox, SAM)
+    async with gmail_server(confirm="token", allow_domains=["example.net"]) as server:
+        draft = await server.call(
+            "draft_email", to=[f"{INJECTED_NAME} <{FRIEND}>"], bcc=[FRIEND], subject=INJECTED_SUBJECT, body="x"
+        )
+        sent = await confirmed(server, "send_draft", draft_id=draft["draft_id"])
+    message = as_received(gmail, sent["result"]["id"])
+    assert recipients(message) == {"To": [(INJECTED_NAME, FRIEND)], "Bcc": [("", FRIEND)]}
+    assert message["Subject"] == INJECTED_SUBJECT
+    assert mailbox(sandbox, SAM) == before

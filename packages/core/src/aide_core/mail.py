@@ -49,18 +49,15 @@ _ADDR_SPEC = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}@[!-;=?-~]{1,250}>")  # printable ASCII but < and >, around one @
 #: A file name's longest form (most file systems allow 255 bytes; mail clients choke on longer).
 MAX_FILENAME = 255
-_LINE_BREAKS = {"Zl", "Zp"}
+#: Control characters, line and paragraph separators, and lone surrogates (which no encoding can carry).
+_REFUSED = {"Cc", "Zl", "Zp", "Cs"}
 #: The default policy, except that headers stored with `set_raw` are written as they are, never refolded.
 _AS_WRITTEN = policy.default.clone(refold_source="none")  # pyright: ignore[reportCallIssue]
 
 
 def _bad_chars(text: str, *, multiline: bool) -> list[str]:
     allowed = {"\t", "\n"} if multiline else {"\t"}
-    return [
-        ch
-        for ch in text
-        if ch not in allowed and (unicodedata.category(ch) == "Cc" or unicodedata.category(ch) in _LINE_BREAKS)
-    ]
+    return [ch for ch in text if ch not in allowed and unicodedata.category(ch) in _REFUSED]
 
 
 def check_line(field_name: str, text: str) -> str:
@@ -185,6 +182,11 @@ class OutgoingMail:
 
     def __post_init__(self) -> None:
         check_line("subject", self.subject)
+        for name, text in (("body", self.text), ("HTML body", self.html or "")):
+            if any(unicodedata.category(ch) == "Cs" for ch in text):
+                raise InvalidInput(
+                    f"The {name} contains a lone surrogate, which is not text.", hint="Send valid UTF-8."
+                )
         for address in self.recipients:
             if not _ADDR_SPEC.fullmatch(address.addr_spec):
                 raise InvalidInput(f"{address.addr_spec!r} is not an e-mail address.")
