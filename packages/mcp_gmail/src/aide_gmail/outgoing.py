@@ -276,7 +276,8 @@ def names(addresses: tuple[Address, ...]) -> str:
 def mail_plan(verb: str, outgoing: Outgoing, *, note: str = "") -> Plan[Outgoing]:
     """The plan of a send: the mail, who it reaches, and a preview listing every recipient before anything else."""
     mail = require_recipients(outgoing.mail)
-    lines = [f"{verb} '{mail.subject}' to {names(mail.to) or '-'}"]
+    count = f" ({len(mail.recipients)} recipients)" if len(mail.recipients) > 10 else ""
+    lines = [f"{verb} '{mail.subject}'{count} to {names(mail.to) or '-'}"]
     if mail.cc:
         lines.append(f"cc {names(mail.cc)}")
     if mail.bcc:
