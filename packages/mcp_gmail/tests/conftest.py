@@ -38,13 +38,13 @@ def sandbox_config(sandbox: SandboxHandle, **config: Any) -> GmailSettings:
 def gmail_server(sandbox: SandboxHandle, settings: AideSettings) -> GmailFactory:
     """`async with gmail_server(**settings) as gmail:` a client of a Gmail server signed in to the sandbox's first
     account (pass `authorized_user=None` for a server with no account in its settings; `elicitation=` a client
-    callback that answers confirmations)."""
+    callback that answers confirmations, `mode=` the client's protocol mode)."""
 
     @asynccontextmanager
-    async def open_server(elicitation: Any = None, **config: Any) -> AsyncIterator[Gmail]:
+    async def open_server(elicitation: Any = None, mode: Any = "auto", **config: Any) -> AsyncIterator[Gmail]:
         runtime = spec.make_runtime(settings, sandbox_config(sandbox, **config))
         try:
-            async with Client(spec.build(runtime=runtime), elicitation_callback=elicitation) as client:
+            async with Client(spec.build(runtime=runtime), elicitation_callback=elicitation, mode=mode) as client:
                 yield Gmail(client)
         finally:
             runtime.close()

@@ -225,11 +225,13 @@ async def test_a_draft_changed_after_its_preview_is_not_sent_with_the_old_confir
     assert mailbox(sandbox, SAM) - before != set()
 
 
-async def test_a_draft_changed_while_the_user_is_asked_is_asked_about_again(
-    gmail_server: Any, gmail: Any, sandbox: SandboxHandle
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_a_draft_changed_while_the_user_is_asked_is_never_sent_as_changed_without_a_new_yes(
+    mode: str, gmail_server: Any, gmail: Any, sandbox: SandboxHandle
 ) -> None:
-    """Elicitation: the question carries the plan's digest, so an edit between the question and the answer makes
-    the SDK ask again, with the new recipients, instead of applying the old yes to the new draft."""
+    """Elicitation. Since 2026-07-28 the answer comes in a later round, which plans again: the question carries the
+    plan's digest, so an edit between question and answer makes the SDK ask again, with the new recipients. Before,
+    the answer comes within the call, which sends the plan it asked about: the draft as the user saw it."""
     made = gmail.users().drafts().create(userId="me", body={"message": {"raw": _raw(FRIEND, "Plan", "v1")}}).execute()
     questions: list[str] = []
 
@@ -240,14 +242,18 @@ async def test_a_draft_changed_while_the_user_is_asked_is_asked_about_again(
             gmail.users().drafts().update(userId="me", id=made["id"], body=body).execute()
         return ElicitResult(action="accept", content={"confirm": True})
 
-    async with gmail_server(confirm="elicit", elicitation=answer) as server:
+    async with gmail_server(confirm="elicit", elicitation=answer, mode=mode) as server:
         done = await server.call("send_draft", draft_id=made["id"])
     assert done["status"] == "done"
-    assert [q.split("\n", 1)[0] for q in questions] == [
-        f"Send draft 'Plan' to {FRIEND}",
-        f"Send draft 'Plan' to {SAM}",
-    ]
-    assert recipients(as_received(gmail, done["result"]["id"])) == {"To": [("", SAM)]}
+    first_lines = [q.split("\n", 1)[0] for q in questions]
+    message = as_received(gmail, done["result"]["id"])
+    if mode == "legacy":
+        assert first_lines == [f"Send draft 'Plan' to {FRIEND}"]
+        assert recipients(message) == {"To": [("", FRIEND)]}
+        assert message.get_body(("plain",)).get_content() == "v1\n"  # type: ignore[union-attr]
+    else:
+        assert first_lines == [f"Send draft 'Plan' to {FRIEND}", f"Send draft 'Plan' to {SAM}"]
+        assert recipients(message) == {"To": [("", SAM)]}
 
 
 def _raw(to: str, subject: str, text: str) -> str:
