@@ -108,7 +108,7 @@ _PIECES = st.sampled_from(
         "<", "\uff1c", "\ufe64", "\u2039", "\u3008", "/", "\uff0f", " ", "\n", "\r", "\t", "\x00",
         "untrusted", "UNTRUSTED", "untru", "sted", "content", "con", "tent", "-", "_", "\u2010", "\uff3f",
         "\u200b", "\u200d", "\u00ad", "\ufeff", "\u202e", "\u0338", "\u0301", "\u017f", "\ufb06", "[", ">",
-        "\U000e0041",
+        "\U000e0041", '"', "\uff02",
     ]
 )  # fmt: skip
 _HOSTILE = st.lists(st.one_of(_PIECES, st.text(max_size=5)), max_size=30).map("".join)
@@ -133,7 +133,8 @@ def test_no_content_or_label_adds_a_marker_to_a_fence(text: str, source: str, ki
     block = fence(text, source=source, kind=kind)
     assert markers(block) == ["<untrusted-content", "</untrusted-content"]
     first, *_, last = block.split("\n")
-    assert first.count('"') == 6 and last.startswith("</untrusted-content id=")
+    normal_first = unicodedata.normalize("NFKC", first)  # no full-width quote in a label either
+    assert first.count('"') == normal_first.count('"') == 6 and last.startswith("</untrusted-content id=")
 
 
 _ANGLES = "<\uff1c\ufe64\u226e\u2039\u2329\u3008\u27e8\u276e\u02c2"

@@ -8,12 +8,14 @@ Two shapes, chosen by what the text is and what it costs:
 - **Short fields are defanged, not fenced** (`UntrustedText` on a model field: subjects, sender names, snippets,
   file names, label names). In a structured result each of them already ends where its JSON string ends, so a fence
   would add only its label, at about 80 characters a field: on a page of 20 search rows that is a quarter more
-  output for nothing a model needs. The label is said once instead, in the servers' instructions
-  (`FENCE_INSTRUCTIONS`). Such fields are single-line data, so control characters (CR, LF, NUL...) become spaces,
-  and bidi overrides, which reorder how a name reads ("invoice\\u202egpj.exe"), are dropped.
+  output for nothing a model needs. A snippet too: it is 200 characters of a body that comes fenced when read. The
+  label is said once instead, in the servers' instructions (`FENCE_INSTRUCTIONS`). Such fields are single-line data,
+  so control characters (CR, LF, NUL...) become spaces, and bidi overrides, which reorder how a name reads
+  ("invoice\\u202egpj.exe"), are dropped.
 
 Everything from outside, fenced or not, is defanged: anything that reads as an `<untrusted-content` marker, opening
-or closing, loses its `<`. A marker is recognised after normalisation, because a model reads through look-alikes:
+or closing, is rewritten as `[untrusted-content` or `[/untrusted-content`, and invisible tag characters, which spell
+ASCII a model reads, are dropped. A marker is recognised after normalisation, because a model reads through look-alikes:
 each character is compatibility-decomposed (NFKD, which finds everything NFKC would and a little more, since it
 also shows the letter under an accent), format characters (Cf: zero-width spaces and joiners, soft hyphens, bidi
 controls) and combining marks are dropped, dashes and connectors (hyphen-minus, low line, U+2010 hyphen, full-width
