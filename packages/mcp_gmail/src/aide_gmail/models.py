@@ -1,5 +1,10 @@
 """The tools' output models (each is a tool's `outputSchema`). Field descriptions are kept short: hosts pass output
-schemas along with the tools."""
+schemas along with the tools.
+
+Every field whose text comes from a message (headers, snippets, file names, MIME types, unparseable dates) or from
+the mailbox (label names, filter criteria) is `UntrustedText`: defanged when the model is built, so no code path can
+hand one to the model raw. Bodies are fenced where they are cut into windows (`reading.py`).
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,22 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from aide_core.fencing import UntrustedText
+
 
 class EmailRow(BaseModel):
     """One message in a listing."""
 
     id: str
     thread_id: str
-    sender: str = ""
-    to: str = ""
-    subject: str = ""
-    date: str = ""
-    snippet: str = ""
-    labels: list[str] = Field(default_factory=list)
+    sender: UntrustedText = ""
+    to: UntrustedText = ""
+    subject: UntrustedText = ""
+    date: UntrustedText = ""
+    snippet: UntrustedText = ""
+    labels: list[UntrustedText] = Field(default_factory=list)
     unread: bool = False
-    attachments: list[str] = Field(default_factory=list, description="File names.")
+    attachments: list[UntrustedText] = Field(default_factory=list, description="File names.")
 
 
 class SearchResult(BaseModel):
@@ -31,8 +38,8 @@ class SearchResult(BaseModel):
 
 class Attachment(BaseModel):
     id: str = Field(description="Attachment id, for get_attachment or to forward.")
-    name: str
-    type: str
+    name: UntrustedText
+    type: UntrustedText
     size: int
     inline: bool = False
 
@@ -48,13 +55,13 @@ class SenderAuth(BaseModel):
 class Email(BaseModel):
     id: str
     thread_id: str
-    sender: str
-    to: str = ""
-    cc: str = ""
-    reply_to: str = ""
-    subject: str = ""
-    date: str = ""
-    labels: list[str] = Field(default_factory=list)
+    sender: UntrustedText
+    to: UntrustedText = ""
+    cc: UntrustedText = ""
+    reply_to: UntrustedText = ""
+    subject: UntrustedText = ""
+    date: UntrustedText = ""
+    labels: list[UntrustedText] = Field(default_factory=list)
     authentication: SenderAuth = Field(default_factory=SenderAuth)
     attachments: list[Attachment] = Field(default_factory=list)
     body: str = Field(description="Fenced untrusted text: a window of the body.")
@@ -67,18 +74,18 @@ class Email(BaseModel):
 
 class ThreadEmail(BaseModel):
     id: str
-    sender: str
-    to: str = ""
-    cc: str = ""
-    date: str = ""
-    attachments: list[str] = Field(default_factory=list)
+    sender: UntrustedText
+    to: UntrustedText = ""
+    cc: UntrustedText = ""
+    date: UntrustedText = ""
+    attachments: list[UntrustedText] = Field(default_factory=list)
     body: str = Field(description="Fenced untrusted text, without the quoted earlier messages.")
     body_offset: int = 0
 
 
 class Thread(BaseModel):
     thread_id: str
-    subject: str
+    subject: UntrustedText
     message_count: int
     messages: list[ThreadEmail]
     next_cursor: str | None = None
@@ -88,9 +95,9 @@ class Draft(BaseModel):
     draft_id: str
     message_id: str
     thread_id: str | None = None
-    to: str = ""
-    cc: str = ""
-    subject: str = ""
+    to: UntrustedText = ""
+    cc: UntrustedText = ""
+    subject: UntrustedText = ""
 
 
 class Drafts(BaseModel):
@@ -101,9 +108,9 @@ class Drafts(BaseModel):
 class Sent(BaseModel):
     id: str
     thread_id: str
-    to: str = ""
-    cc: str = ""
-    subject: str = ""
+    to: UntrustedText = ""
+    cc: UntrustedText = ""
+    subject: UntrustedText = ""
 
 
 class Labelled(BaseModel):
@@ -119,7 +126,7 @@ class Trashed(BaseModel):
 
 class Label(BaseModel):
     id: str
-    name: str
+    name: UntrustedText
     type: str = "user"
 
 
@@ -128,8 +135,8 @@ class Labels(BaseModel):
 
 
 class SavedAttachment(BaseModel):
-    name: str
-    type: str
+    name: UntrustedText
+    type: UntrustedText
     size: int
     uri: str | None = Field(default=None, description="Resource to read the content.")
     path: str | None = Field(default=None, description="Where it was saved.")
@@ -158,9 +165,9 @@ class Account(BaseModel):
 
 class Filter(BaseModel):
     id: str
-    criteria: dict[str, str | bool | int] = Field(default_factory=dict)
-    add_labels: list[str] = Field(default_factory=list)
-    remove_labels: list[str] = Field(default_factory=list)
+    criteria: dict[str, UntrustedText | bool | int] = Field(default_factory=dict)
+    add_labels: list[UntrustedText] = Field(default_factory=list)
+    remove_labels: list[UntrustedText] = Field(default_factory=list)
 
 
 class Filters(BaseModel):

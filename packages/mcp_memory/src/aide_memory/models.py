@@ -1,4 +1,10 @@
-"""What the memory tools take and return. Field descriptions are read by a model: they stay short."""
+"""What the memory tools take and return. Field descriptions are read by a model: they stay short.
+
+What a memory says may have been copied from a mail or a page, so the text a tool returns is defanged
+(`UntrustedLines`, `UntrustedText`): no stored note can close an untrusted-content fence elsewhere in the model's
+context. It is not fenced: most memories are the user's own words, which the model is meant to act on, and a recall
+of ten hits would pay for ten fences. What is stored stays as it was given.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, field_validator
 
 from aide_core.errors import InvalidInput
+from aide_core.fencing import UntrustedLines, UntrustedText
 
 MAX_CONTENT_CHARS = 8_000
 CATEGORIES = ("preference", "fact", "habit", "person", "event", "task", "note")
@@ -46,12 +53,12 @@ class NewMemory(BaseModel):
 
 class Memory(BaseModel):
     id: str
-    content: str
+    content: UntrustedLines
     category: str
     confidence: float
-    source: str
-    source_ref: str | None = None
-    tags: list[str] = []
+    source: UntrustedText
+    source_ref: UntrustedText | None = None
+    tags: list[UntrustedText] = []
     metadata: dict[str, Any] = {}
     about_time: datetime | None = None
     created_at: datetime
@@ -70,7 +77,7 @@ class Remembered(BaseModel):
 class Hit(BaseModel):
     id: str
     score: float
-    content: str
+    content: UntrustedLines
     category: str
     confidence: float
     metadata: dict[str, Any] = {}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field
 
 from aide_core.errors import InvalidInput
+from aide_core.fencing import defang, defang_field
 from aide_core.identity import current_user
 from aide_core.paging import decode_cursor, encode_cursor
 from aide_core.server import Runtime, ServerSpec
@@ -299,7 +300,7 @@ def update(
 def _forget_preview(ids: list[str] | None = None, category: str | None = None, hard: bool = False) -> str:
     targets = _forget_targets(ids, category)
     how = "permanently delete" if hard else "forget"
-    shown = "; ".join(row["content"][:80] for row in targets[:3])
+    shown = "; ".join(defang_field(row["content"][:80]) for row in targets[:3])
     more = f" and {len(targets) - 3} more" if len(targets) > 3 else ""
     return f"{how.capitalize()} {len(targets)} memories: {shown}{more}"
 
@@ -346,7 +347,7 @@ def profile() -> str:
             continue
         lines.append(f"## {category}")
         for row in chosen:
-            line = f"- {row['content'][:300]} (confidence {row['confidence']:.2f}, id {row['id']})"
+            line = f"- {defang_field(row['content'][:300])} (confidence {row['confidence']:.2f}, id {row['id']})"
             if used + len(line) > _budget():
                 lines.append("- … (more: use recall or list)")
                 return "\n".join(lines)
@@ -360,7 +361,7 @@ def recent() -> str:
     state = _state()
     rows = state.store.rows(state.scope(), limit=20)
     return json.dumps(
-        [{"id": r["id"], "content": r["content"][:300], "category": r["category"]} for r in rows], indent=1
+        [{"id": r["id"], "content": defang(r["content"][:300]), "category": r["category"]} for r in rows], indent=1
     )
 
 
