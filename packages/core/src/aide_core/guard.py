@@ -48,6 +48,7 @@ from aide_core.errors import (
     UpstreamUnreachable,
     to_tool_error,
 )
+from aide_core.fencing import defang
 from aide_core.guard_store import Claim, GuardStore
 from aide_core.plan import Plan
 
@@ -208,8 +209,10 @@ def guarded(
         return {name: values[name] for name in names}
 
     def preview_of(the_guard: Guard, plan: Plan[Any]) -> str:
+        """The preview as the user and the model read it: defanged, since a preview quotes outside text (the
+        subject of a mail being answered, the body of a draft), and cut to its budget."""
         budget = min(2000, the_guard.settings.max_output_chars)
-        text = plan.preview
+        text = defang(plan.preview)
         return text if len(text) <= budget else text[: budget - 1] + "…"
 
     def prepare_now(values: Mapping[str, Any]) -> _Prepared:

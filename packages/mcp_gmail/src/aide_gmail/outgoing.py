@@ -21,6 +21,7 @@ from email.parser import BytesHeaderParser
 from typing import Any
 
 from aide_core.errors import InvalidInput, NotFound
+from aide_core.fencing import defang_field
 from aide_core.mail import (
     MailAttachment,
     OutgoingMail,
@@ -273,17 +274,24 @@ def names(addresses: tuple[Address, ...]) -> str:
     return ", ".join(str(a) for a in addresses)
 
 
+def shown(addresses: tuple[Address, ...]) -> str:
+    """Addresses as a preview shows them: names may come from a received mail, so they are defanged (one line, no
+    bidi override that would make the name read as something else)."""
+    return ", ".join(str(Address(defang_field(a.display_name), addr_spec=a.addr_spec)) for a in addresses)
+
+
 def mail_plan(verb: str, outgoing: Outgoing, *, note: str = "") -> Plan[Outgoing]:
     """The plan of a send: the mail, who it reaches, and a preview listing every recipient before anything else."""
     mail = require_recipients(outgoing.mail)
     count = f" ({len(mail.recipients)} recipients)" if len(mail.recipients) > 10 else ""
-    lines = [f"{verb} '{mail.subject}'{count} to {names(mail.to) or '-'}"]
+    lines = [f"{verb} '{defang_field(mail.subject)}'{count} to {shown(mail.to) or '-'}"]
     if mail.cc:
-        lines.append(f"cc {names(mail.cc)}")
+        lines.append(f"cc {shown(mail.cc)}")
     if mail.bcc:
-        lines.append(f"bcc {names(mail.bcc)}")
+        lines.append(f"bcc {shown(mail.bcc)}")
     if mail.attachments:
-        lines.append("attachments: " + ", ".join(f"{a.name} ({len(a.data):,} bytes)" for a in mail.attachments))
+        files = ", ".join(f"{defang_field(a.name)} ({len(a.data):,} bytes)" for a in mail.attachments)
+        lines.append(f"attachments: {files}")
     head = "; ".join(lines) + (f"\n{note}" if note else "")
     body = mail.text if len(mail.text) <= PREVIEW_BODY else mail.text[: PREVIEW_BODY - 1] + "…"
     return Plan(

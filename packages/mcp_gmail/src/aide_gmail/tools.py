@@ -9,6 +9,7 @@ from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from aide_core.errors import InvalidInput
+from aide_core.fencing import defang_field
 from aide_core.paging import decode_cursor, encode_cursor, take_within_budget
 from aide_core.plan import Plan
 from aide_gmail import message as msg
@@ -239,7 +240,7 @@ def _trash_preview(ids: list[str], spam: bool = False, account: str | None = Non
     lines = []
     for message_id in ids[:5]:
         headers = msg.headers_of(client.get_message(message_id, "metadata").get("payload") or {})
-        lines.append(f"- {headers.get('subject', '')} (from {headers.get('from', '')})")
+        lines.append(f"- {defang_field(headers.get('subject', ''))} (from {defang_field(headers.get('from', ''))})")
     more = f"\n… and {len(ids) - 5} more" if len(ids) > 5 else ""
     what = "Mark {} message(s) as spam" if spam else "Move {} message(s) to the trash"
     return what.format(len(ids)) + ":\n" + "\n".join(lines) + more
