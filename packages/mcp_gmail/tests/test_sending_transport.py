@@ -83,6 +83,17 @@ async def test_a_draft_saved_before_the_line_dropped_is_saved_once_and_reported_
     assert "search_emails with query 'in:drafts'" in error
 
 
+async def test_a_send_refused_for_an_expired_token_goes_out_once_after_the_refresh(
+    gmail_server: Any, sandbox: SandboxHandle
+) -> None:
+    """google-auth sends a request again after a 401 and a token refresh: a 401 is a refusal, so that is safe."""
+    async with gmail_server() as server:
+        expired = sandbox.expire_tokens()
+        done = await server.call("send_email", **SEND, subject="After a refresh")
+    assert sandbox.expire_tokens() == expired + 1  # the send was refused, a token issued, and the send made again
+    assert done["status"] == "done" and received(sandbox, "After a refresh") == 1
+
+
 async def test_a_confirmation_that_outlasts_the_servers_keep_alive_still_sends_once(
     gmail_server: Any, sandbox: SandboxHandle
 ) -> None:
