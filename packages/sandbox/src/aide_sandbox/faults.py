@@ -19,10 +19,11 @@ Two kinds of drop, because they tell a client different things:
 HTTP protocol sends every answer through `answer_or_drop`, which closes a marked request's connection in place of
 its answer. Served without that protocol (no `ABORT_KEY` in the scope), either drop is answered 502 before acting.
 
-Idle keep-alive connections are closed by the server after `keep_alive` seconds (`start(keep_alive=...)`, 5 by
-default, as uvicorn, nginx and Apache do), or at once on demand: `sandbox.close_idle_connections()` on the handle,
-`POST /admin/connections/close-idle` over HTTP. A client that then writes to such a connection finds it reset,
-which is what a confirmation that took a human's time does to a kept-alive connection to Google.
+Idle keep-alive connections are closed by the server after `keep_alive` seconds (`start(keep_alive=...)`,
+`aide sandbox serve --keep-alive`; 5 by default, as uvicorn and Apache do), or at once on demand:
+`sandbox.close_idle_connections()` on the handle, `POST /admin/connections/close-idle` over HTTP. A client that
+then writes to such a connection finds it reset, which is what a confirmation that took a human's time does to a
+kept-alive connection to any real server.
 """
 
 from __future__ import annotations

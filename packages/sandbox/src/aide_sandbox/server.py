@@ -24,7 +24,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from aide_sandbox.faults import ABORT_KEY, CLOSE_IDLE_KEY, answer_or_drop
 
-#: Seconds an idle keep-alive connection stays open (uvicorn's default; nginx says 75, Google's front ends less).
+#: Seconds an idle keep-alive connection stays open (uvicorn's and Apache's default; nginx's is 75).
 KEEP_ALIVE = 5
 
 
