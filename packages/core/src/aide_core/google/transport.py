@@ -1,12 +1,13 @@
 """The httplib2 transport for actions: each request on a new connection, sent once.
 
 httplib2 repeats a request by itself when its connection fails (`Http._conn_request`): once more when the answer
-does not start on a kept-alive connection, whatever `httplib2.RETRIES` says, and up to `RETRIES` times on other
-connection errors. For a read that is harmless, and google-api-python-client relies on it to survive connections the
-server closed while idle. For a send it is a second message: a server that carried the request out and closed the
+does not start, whatever `httplib2.RETRIES` says, and on some other connection errors up to `RETRIES` times. For a
+read that is harmless, and it is how google-api-python-client survives most kept-alive connections the server
+closed while idle. For a send it is a second message: a server that carried the request out and closed the
 connection before answering (a crash, a proxy's timeout, a lost line) gets the same POST again, and the caller sees
-one success. A kept-alive connection also goes stale while a human reads a confirmation: servers close idle
-connections after a few seconds (Google's front ends, nginx, the sandbox's 5 s), and a send written to one fails.
+one success. Nor does the repeat save a send written to a stale connection: when the reset arrives before the
+answer is read (as on loopback), httplib2 raises, and a confirmation that took a human longer than the server's
+keep-alive (5 s for uvicorn and Apache, 75 s for nginx) fails the send.
 
 `SingleAttemptHttp` therefore opens a new connection for every request, writes it once, and closes the connection
 after the answer, so nothing is left idle to go stale. A failure to connect raises `NotSent`: the request never
@@ -14,8 +15,10 @@ left, which is what lets the guard release an action's idempotency key. Everythi
 answer that never comes) is raised as it is: the request may have been carried out.
 
 Why a subclass and not `httplib2.RETRIES = 1`: that is a module global of the host process (every other httplib2
-user in it would change), and it does not stop the repeat after a missing status line anyway. Reads keep httplib2's
-own `Http`, its kept-alive connections and its repeat.
+user in it would change), and it does not stop the repeat after a missing status line anyway. The subclass replaces
+`_conn_request`, httplib2's hook for one request on one connection; `test_google_transport` drives it against a
+loopback server, so an httplib2 release that stops calling it fails there. Reads keep httplib2's own `Http`, its
+kept-alive connections and its repeat.
 """
 
 from __future__ import annotations
