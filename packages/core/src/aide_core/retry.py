@@ -5,8 +5,10 @@ both sync and async code, takes an injectable `sleep` (so tests never really sle
 backoff (`wait_random_exponential`). What aide adds on top:
 
 - `classify`: recognises, by duck typing and without importing them, the errors of the clients aide uses
-  (httpx / httpx2, requests, googleapiclient, notion-client, twilio, and builtin connection/timeout errors), so
-  the core needs none of those libraries installed;
+  (httpx / httpx2, requests, googleapiclient, httplib2's unknown host, notion-client, twilio, and builtin
+  connection/timeout errors), so the core needs none of those libraries installed; and it tells a failure to
+  connect (`not_sent`: the request never left) from a failure after the request may have reached upstream, because
+  only the first proves that an action did not act;
 - what is retried: 429, 5xx, connection and timeout errors, and Google's 403 `rateLimitExceeded` /
   `userRateLimitExceeded` (googleapiclient's own rule); nothing else;
 - `Retry-After` (seconds or HTTP-date) is honoured as a lower bound for the wait, which neither googleapiclient
