@@ -8,8 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+import requests
 
 from aide_sandbox.app import SandboxHandle
+from aide_sandbox.seed.twilio import HELEN, MAIN
 from aide_sandbox.testing import SAM, mail, raw
 
 
@@ -98,3 +100,13 @@ def test_drop_after_and_closing_idle_connections_work_through_the_admin_api(sand
     finally:
         idle.close()
     assert sent(sandbox.gmail(), "Through the admin API") == 1
+
+
+def test_drop_after_works_for_every_service_through_the_same_strike(sandbox: SandboxHandle, twilio: Any) -> None:
+    fault = sandbox.faults.inject("twilio.messages.create", drop_after=True)
+    with pytest.raises(requests.ConnectionError):
+        twilio.messages.create(to=HELEN, from_=MAIN, body="Dropped after queueing")
+    assert fault.hits == 1
+    assert [m.body for m in twilio.messages.list(to=HELEN) if m.body == "Dropped after queueing"] == [
+        "Dropped after queueing"
+    ]
