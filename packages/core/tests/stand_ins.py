@@ -46,6 +46,14 @@ RequestsConnectionError.__module__ = "requests.exceptions"
 RequestsConnectionError.__name__ = "ConnectionError"
 
 
+class RequestsConnectTimeout(RequestsConnectionError):
+    """requests.exceptions.ConnectTimeout (also a `Timeout` there): the connection was never made."""
+
+
+RequestsConnectTimeout.__module__ = "requests.exceptions"
+RequestsConnectTimeout.__name__ = "ConnectTimeout"
+
+
 class TwilioRestException(Exception):
     """twilio.base.exceptions.TwilioRestException: parsed fields only, no body, no headers."""
 

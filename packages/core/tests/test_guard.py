@@ -11,7 +11,7 @@ import pytest
 from mcp import Client
 from mcp.types import ElicitResult
 
-from aide_core.errors import InvalidInput
+from aide_core.errors import InvalidInput, RequestNotSent, UpstreamUnreachable
 from aide_core.guard_store import GuardStore
 from aide_core.plan import Plan
 from aide_core.server import ServerSpec
@@ -297,20 +297,30 @@ def flaky_server(first_error: Exception) -> tuple[ServerSpec[list[str]], list[in
     return spec, attempts
 
 
-async def test_an_action_upstream_refused_is_audited_and_may_be_retried_with_the_same_key(
-    settings: AideSettings,
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (InvalidInput("Invalid 'To' number."), "Invalid 'To' number."),
+        (RequestNotSent("Flaky"), "Could not connect to Flaky, so the request was not sent"),
+    ],
+)
+async def test_an_action_upstream_refused_or_never_sent_is_audited_and_may_be_retried_with_the_same_key(
+    settings: AideSettings, error: Exception, said: str
 ) -> None:
-    spec, attempts = flaky_server(InvalidInput("Invalid 'To' number."))
+    spec, attempts = flaky_server(error)
     async with Client(spec.build(settings, config=ServerSettings(confirm="never"))) as client:
         failed = await client.call_tool("post", {"text": "hi", "idempotency_key": "x"})
         retried = await client.call_tool("post", {"text": "hi", "idempotency_key": "x"})
-    assert failed.is_error and "Invalid 'To' number." in failed.content[0].text  # type: ignore[union-attr]
+    assert failed.is_error and said in failed.content[0].text  # type: ignore[union-attr]
     assert retried.structured_content["status"] == "done"  # type: ignore[index]
     assert len(attempts) == 2
     assert audit(settings) == ["started", "failed", "started", "done"]
 
 
-@pytest.mark.parametrize("error", [ConnectionError("reset after sending"), RuntimeError("bug after the call")])
+@pytest.mark.parametrize(
+    "error",
+    [ConnectionError("reset after sending"), UpstreamUnreachable("Flaky"), RuntimeError("bug after the call")],
+)
 async def test_an_action_whose_outcome_is_unknown_is_not_retried_blindly(
     settings: AideSettings, error: Exception
 ) -> None:

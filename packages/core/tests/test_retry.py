@@ -18,11 +18,20 @@ from stand_ins import (
     NotionAPIResponseError,
     NotionRequestTimeoutError,
     RequestsConnectionError,
+    RequestsConnectTimeout,
     TwilioRestException,
 )
 
 from aide_core.errors import RateLimited
-from aide_core.retry import Failure, RetryPolicy, acall_with_retry, call_with_retry, classify, parse_retry_after
+from aide_core.retry import (
+    Failure,
+    NotSent,
+    RetryPolicy,
+    acall_with_retry,
+    call_with_retry,
+    classify,
+    parse_retry_after,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -326,6 +335,24 @@ def test_classify_treats_connection_and_timeout_errors_as_connection_failures() 
     ):
         failure = classify(exc)
         assert failure is not None and failure.connection and failure.retryable, exc
+
+
+def test_classify_tells_a_failure_to_connect_from_one_after_the_request_may_have_left() -> None:
+    import httplib2
+
+    for exc in (
+        NotSent("refused"),
+        ConnectionRefusedError(),
+        httplib2.ServerNotFoundError("Unable to find the server at gmail.example"),
+        httpx.ConnectError("refused"),
+        httpx.ConnectTimeout("slow to connect"),
+        RequestsConnectTimeout(),
+    ):
+        failure = classify(exc)
+        assert failure is not None and failure.connection and failure.not_sent, exc
+    for exc in (ConnectionResetError(), TimeoutError(), httpx.ReadTimeout("slow"), RequestsConnectionError()):
+        failure = classify(exc)
+        assert failure is not None and failure.connection and not failure.not_sent, exc
 
 
 def test_classify_returns_none_for_what_is_not_an_upstream_failure() -> None:

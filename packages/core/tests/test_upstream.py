@@ -25,10 +25,12 @@ from aide_core.errors import (
     PermissionDenied,
     PolicyRefused,
     RateLimited,
+    RequestNotSent,
     UpstreamError,
     UpstreamUnreachable,
 )
 from aide_core.logs import register_secret
+from aide_core.retry import NotSent
 from aide_core.upstream import from_exception, upstream_error
 
 
@@ -207,10 +209,19 @@ def test_from_exception_reads_a_real_httpx_status_error() -> None:
 
 
 def test_from_exception_says_a_connection_failure_is_a_network_problem() -> None:
-    error = from_exception("Calendar", httpx.ConnectError("[Errno 111] Connection refused"))
+    error = from_exception("Calendar", ConnectionResetError("[Errno 104] Connection reset by peer"))
     assert isinstance(error, UpstreamUnreachable) and isinstance(error, UpstreamError)
-    assert "Could not reach Calendar" in str(error) and "retry later" in str(error)
+    assert not isinstance(error, RequestNotSent)
+    assert "No answer from Calendar" in str(error) and "retry later" in str(error)
+    assert "check first whether it went through" in str(error)
     assert isinstance(from_exception("Gmail", TimeoutError()), UpstreamUnreachable)
+
+
+def test_from_exception_says_a_failure_to_connect_sent_nothing() -> None:
+    for exc in (httpx.ConnectError("[Errno 111] Connection refused"), NotSent("refused"), ConnectionRefusedError()):
+        error = from_exception("Calendar", exc)
+        assert isinstance(error, RequestNotSent) and isinstance(error, UpstreamUnreachable), exc
+        assert "Could not connect to Calendar, so the request was not sent and nothing was done" in str(error)
 
 
 def test_from_exception_passes_aide_errors_through_and_ignores_bugs() -> None:

@@ -234,7 +234,7 @@ async def test_a_send_answered_503_is_not_retried_and_not_repeated_by_the_guard(
         error = await server.error("send_email", to=[SAM], subject="Flaky", body="x")
         again = await server.error("send_email", to=[SAM], subject="Flaky", body="x")
     assert fault.hits == 1  # one attempt: a send is never retried blindly
-    assert "HTTP 503" in error and "check first whether it went through" in error
+    assert "HTTP 503" in error and "so the outcome is unknown" in error and "in the Sent folder" in error
     assert "outcome is unknown; nothing was done now" in again
     assert sent_with(gmail, "Flaky") == []
 

@@ -37,7 +37,7 @@ def credentials(info: dict[str, Any]) -> Credentials:
 
 def test_serve_prints_one_json_line_whose_urls_and_credentials_work(tmp_path: Path) -> None:
     aide = Path(sys.executable).parent / "aide"
-    command = [str(aide), "sandbox", "serve", "--port", "0", "--state", str(tmp_path)]
+    command = [str(aide), "sandbox", "serve", "--port", "0", "--state", str(tmp_path), "--keep-alive", "7"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None

@@ -14,7 +14,8 @@ reads "failed" retries blindly.
     ├── PolicyRefused          the side-effect guard's policy forbids this action
     ├── RateLimited            upstream said slow down; carries the wait
     └── UpstreamError          anything else an upstream API said (status and its own message)
-        └── UpstreamUnreachable    nothing answered: connection refused, reset or timed out
+        └── UpstreamUnreachable    nothing answered: the connection failed, was reset or timed out
+            └── RequestNotSent     no connection was made (refused, unknown host, connect timeout): nothing left
 
 Anything that is not an `AideError` is a bug: it is logged with a trace id and the model only learns the id.
 """
@@ -102,17 +103,31 @@ class UpstreamError(AideError):
 
 
 class UpstreamUnreachable(UpstreamError):
-    """The service did not answer: the connection was refused, reset or timed out."""
+    """The service did not answer: the connection failed, was reset or timed out, maybe after the request left."""
 
-    def __init__(self, service: str) -> None:
-        AideError.__init__(
-            self,
-            f"Could not reach {service}: the connection failed or timed out.",
-            hint="This is a network problem, not a problem with the request; retry later. If the call sent or "
-            "created something, check first whether it went through.",
-        )
+    def __init__(
+        self,
+        service: str,
+        message: str | None = None,
+        *,
+        hint: str = "This is a network problem, not a problem with the request; retry later. If the call sent or "
+        "created something, check first whether it went through.",
+    ) -> None:
+        AideError.__init__(self, message or f"No answer from {service}: the connection failed or timed out.", hint=hint)
         self.service = service
         self.status = None
+
+
+class RequestNotSent(UpstreamUnreachable):
+    """No connection could be made, so the request never left and nothing happened upstream: unlike its parent,
+    this proves that an action did not act."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(
+            service,
+            f"Could not connect to {service}, so the request was not sent and nothing was done.",
+            hint="This is a network problem, not a problem with the request; retry later.",
+        )
 
 
 def new_trace_id() -> str:

@@ -44,6 +44,7 @@ from aide_core.errors import (
     AideError,
     InvalidInput,
     PolicyRefused,
+    RequestNotSent,
     UpstreamError,
     UpstreamUnreachable,
     to_tool_error,
@@ -421,9 +422,10 @@ def guarded(
 
 def _did_not_act(exc: Exception) -> bool:
     """True when the error proves the action did not happen: upstream answered with a refusal (a 4xx, mapped to an
-    `AideError`) or our own validation stopped it. Connection failures, timeouts, 5xx and bugs prove nothing."""
+    `AideError`), no connection could be made (`RequestNotSent`), or our own validation stopped it. Other
+    connection failures, timeouts, 5xx and bugs prove nothing."""
     if isinstance(exc, UpstreamUnreachable):
-        return False
+        return isinstance(exc, RequestNotSent)
     if isinstance(exc, UpstreamError):
         return exc.status is not None and exc.status < 500
     return isinstance(exc, AideError)

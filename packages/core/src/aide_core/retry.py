@@ -5,8 +5,10 @@ both sync and async code, takes an injectable `sleep` (so tests never really sle
 backoff (`wait_random_exponential`). What aide adds on top:
 
 - `classify`: recognises, by duck typing and without importing them, the errors of the clients aide uses
-  (httpx / httpx2, requests, googleapiclient, notion-client, twilio, and builtin connection/timeout errors), so
-  the core needs none of those libraries installed;
+  (httpx / httpx2, requests, googleapiclient, httplib2's unknown host, notion-client, twilio, and builtin
+  connection/timeout errors), so the core needs none of those libraries installed; and it tells a failure to
+  connect (`not_sent`: the request never left) from a failure after the request may have reached upstream, because
+  only the first proves that an action did not act;
 - what is retried: 429, 5xx, connection and timeout errors, and Google's 403 `rateLimitExceeded` /
   `userRateLimitExceeded` (googleapiclient's own rule); nothing else;
 - `Retry-After` (seconds or HTTP-date) is honoured as a lower bound for the wait, which neither googleapiclient
@@ -72,19 +74,29 @@ class RetryPolicy:
 DEFAULT_POLICY = RetryPolicy()
 
 
+class NotSent(ConnectionError):
+    """A transport could not connect, so the request provably never left: nothing can have happened upstream.
+
+    Transports raise it (see `aide_core.google.transport`) where only they can tell a failure to connect from a
+    failure after the request was written: both surface as connection errors, but only this one lets the guard
+    release an action's idempotency key."""
+
+
 @dataclass(frozen=True)
 class Failure:
     """What an exception says about an upstream call.
 
     `status` is the HTTP status (None for a connection failure), `retry_after` the wait upstream asked for in
     seconds, `connection` whether the call failed before an answer (refused, reset, timed out), `rate_limited`
-    whether the body names a rate limit although the status does not say so (Google's 403).
+    whether the body names a rate limit although the status does not say so (Google's 403), `not_sent` whether
+    the connection failed before the request could leave (refused, unknown host, connect timeout).
     """
 
     status: int | None
     retry_after: float | None
     connection: bool
     rate_limited: bool = False
+    not_sent: bool = False
 
     @property
     def retryable(self) -> bool:
@@ -197,13 +209,19 @@ def classify(exc: BaseException) -> Failure | None:
         rate_limited = status == 403 and _google_rate_limited(response_body(exc))
         return Failure(status, parse_retry_after(_header(headers, "Retry-After")), False, rate_limited)
 
+    # Failures to connect, which only a connect can raise: the request never left.
+    if isinstance(exc, NotSent | ConnectionRefusedError) or "ServerNotFoundError" in _class_names(
+        exc, frozenset({"httplib2"})
+    ):
+        return Failure(None, None, True, not_sent=True)
     if isinstance(exc, ConnectionError | TimeoutError):  # socket.timeout is TimeoutError
         return Failure(None, None, True)
     httpx_names = _class_names(exc, frozenset({"httpx", "httpx2"}))
     if "TransportError" in httpx_names and not httpx_names & _HTTPX_NOT_TRANSIENT:
-        return Failure(None, None, True)
-    if _class_names(exc, frozenset({"requests"})) & {"ConnectionError", "Timeout"}:
-        return Failure(None, None, True)
+        return Failure(None, None, True, not_sent=bool(httpx_names & {"ConnectError", "ConnectTimeout"}))
+    requests_names = _class_names(exc, frozenset({"requests"}))
+    if requests_names & {"ConnectionError", "Timeout"}:
+        return Failure(None, None, True, not_sent="ConnectTimeout" in requests_names)
     if "RequestTimeoutError" in _class_names(exc, frozenset({"notion_client"})):
         return Failure(None, None, True)
     return None

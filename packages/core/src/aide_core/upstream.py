@@ -31,6 +31,7 @@ from aide_core.errors import (
     PermissionDenied,
     PolicyRefused,
     RateLimited,
+    RequestNotSent,
     UpstreamError,
     UpstreamUnreachable,
 )
@@ -208,7 +209,7 @@ def from_exception(service: str, exc: BaseException) -> AideError | None:
     if failure is None:
         return None
     if failure.connection:
-        return UpstreamUnreachable(service)
+        return RequestNotSent(service) if failure.not_sent else UpstreamUnreachable(service)
     body = response_body(exc)
     return upstream_error(
         service, failure.status, body if body is not None else _twilio_fields(exc), retry_after=failure.retry_after

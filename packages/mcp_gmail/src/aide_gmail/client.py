@@ -1,9 +1,13 @@
 """The Gmail API for one account: google-api-python-client calls under aide's retry policy, errors mapped to
 `AideError`s.
 
-Reads and label changes are retried (429, 5xx, connection errors, Retry-After honoured); sends and draft creation
-are never retried, because a 5xx does not tell whether the message went out. One service object per thread:
-httplib2 is not thread-safe, and sync tools run in worker threads.
+Reads and label changes are retried (429, 5xx, connection errors, Retry-After honoured); sends and creations
+(`act`) are never retried, because a 5xx or a broken connection does not tell whether the message went out. They
+also bypass the service's kept-alive connections: each goes out once on a new connection (`action_http`), so that
+neither httplib2's silent repeat nor a connection the server closed while the user read a confirmation can send a
+message twice or fail it. When the outcome is unknown the error says so, and where to look.
+
+One service object per thread: httplib2 is not thread-safe, and sync tools run in worker threads.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aide_core.errors import PermissionDenied
+from aide_core.errors import PermissionDenied, RequestNotSent, UpstreamError, UpstreamUnreachable
 from aide_core.google.accounts import GoogleAccount, refresh_failure, service_account_command, sign_in_command
-from aide_core.google.service import build_service
+from aide_core.google.service import action_http, build_service
 
 if TYPE_CHECKING:
     from aide_core.retry import RetryPolicy
@@ -27,6 +31,16 @@ _ROW_FIELDS = (
     "id,threadId,labelIds,snippet,internalDate,payload(headers,filename,mimeType,"
     "parts(filename,mimeType,parts(filename,mimeType,parts(filename,mimeType))))"
 )
+#: How to find out whether a send whose outcome is unknown went out.
+_CHECK_SENT = "look for it in the Sent folder (search_emails with query 'in:sent' and its subject)"
+
+
+def _outcome_unknown(error: UpstreamError) -> bool:
+    """Whether an action's failure leaves open that Gmail carried it out: no answer after the request may have
+    left, or a 5xx (a refusal, 4xx or 429, and a failure to connect say it did not)."""
+    if isinstance(error, UpstreamUnreachable):
+        return not isinstance(error, RequestNotSent)
+    return error.status is None or error.status >= 500
 
 
 class GmailClient:
@@ -67,9 +81,31 @@ class GmailClient:
         for service in services:
             service.close()
 
-    def call(self, request: Callable[[Any], Any], *, idempotent: bool = True) -> Any:
-        """`request(users_resource)` builds the request; it is executed under the retry policy."""
-        return self._run(lambda: request(self.service().users()).execute(), idempotent=idempotent)
+    def call(self, request: Callable[[Any], Any]) -> Any:
+        """`request(users_resource)` builds an idempotent request; it is executed under the retry policy."""
+        return self._run(lambda: request(self.service().users()).execute(), idempotent=True)
+
+    def act(self, request: Callable[[Any], Any], *, done: str, check: str) -> Any:
+        """`request(users_resource)` builds a request that must not take effect twice (a send, a create); it is
+        executed once, on a connection of its own. When it fails in a way that does not tell whether Gmail carried
+        it out, the error says that Gmail may have `done` it ("sent the message") and how to `check`."""
+
+        def attempt() -> Any:
+            http = action_http(self.credentials)
+            try:
+                return request(self.service().users()).execute(http=http)
+            finally:
+                http.close()
+
+        try:
+            return self._run(attempt, idempotent=False)
+        except UpstreamError as error:
+            if _outcome_unknown(error):
+                error.hint = (
+                    f"Gmail may have {done} before the failure, so the outcome is unknown. Do not repeat the call "
+                    f"blindly: first {check}."
+                )
+            raise
 
     def _run(self, attempt: Callable[[], Any], *, idempotent: bool) -> Any:
         # Imported at the first call: the retry policy's tenacity costs ~20 ms of every server start.
@@ -161,11 +197,15 @@ class GmailClient:
     # -- writing ----------------------------------------------------------------------------------------------------
     def send(self, raw: str, thread_id: str | None) -> dict[str, Any]:
         body: dict[str, Any] = {"raw": raw} | ({"threadId": thread_id} if thread_id else {})
-        return self.call(lambda u: u.messages().send(userId=ME, body=body), idempotent=False)
+        return self.act(lambda u: u.messages().send(userId=ME, body=body), done="sent the message", check=_CHECK_SENT)
 
     def create_draft(self, raw: str, thread_id: str | None) -> dict[str, Any]:
         message: dict[str, Any] = {"raw": raw} | ({"threadId": thread_id} if thread_id else {})
-        return self.call(lambda u: u.drafts().create(userId=ME, body={"message": message}), idempotent=False)
+        return self.act(
+            lambda u: u.drafts().create(userId=ME, body={"message": message}),
+            done="saved the draft",
+            check="look for it among the drafts (search_emails with query 'in:drafts')",
+        )
 
     def update_draft(self, draft_id: str, raw: str, thread_id: str | None) -> dict[str, Any]:
         message: dict[str, Any] = {"raw": raw} | ({"threadId": thread_id} if thread_id else {})
@@ -183,7 +223,7 @@ class GmailClient:
         was edited since it was read."""
         message: dict[str, Any] = {"raw": raw} | ({"threadId": thread_id} if thread_id else {})
         body = {"id": draft_id, "message": message}
-        return self.call(lambda u: u.drafts().send(userId=ME, body=body), idempotent=False)
+        return self.act(lambda u: u.drafts().send(userId=ME, body=body), done="sent the draft", check=_CHECK_SENT)
 
     def delete_draft(self, draft_id: str) -> None:
         self.call(lambda u: u.drafts().delete(userId=ME, id=draft_id))
@@ -204,7 +244,11 @@ class GmailClient:
 
     def create_label(self, name: str) -> dict[str, Any]:
         body = {"name": name, "labelListVisibility": "labelShow", "messageListVisibility": "show"}
-        return self.call(lambda u: u.labels().create(userId=ME, body=body), idempotent=False)
+        return self.act(
+            lambda u: u.labels().create(userId=ME, body=body),
+            done="created the label",
+            check="look for it with list_labels",
+        )
 
     def rename_label(self, label_id: str, name: str) -> dict[str, Any]:
         return self.call(lambda u: u.labels().patch(userId=ME, id=label_id, body={"name": name}))
@@ -223,7 +267,11 @@ class GmailClient:
 
     def create_filter(self, criteria: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
         body = {"criteria": criteria, "action": action}
-        return self.call(lambda u: u.settings().filters().create(userId=ME, body=body), idempotent=False)
+        return self.act(
+            lambda u: u.settings().filters().create(userId=ME, body=body),
+            done="created the filter",
+            check="look for it with list_filters",
+        )
 
     def delete_filter(self, filter_id: str) -> None:
         self.call(lambda u: u.settings().filters().delete(userId=ME, id=filter_id))

@@ -3,8 +3,10 @@ poking a running `aide sandbox serve` by hand. It is unauthenticated on purpose:
 loopback and holds no real data.
 
     GET    /admin/faults             the faults in force
-    POST   /admin/faults             {"match", "status"?, "retry_after"?, "delay"?, "drop"?, "times"?, "reason"?}
+    POST   /admin/faults             {"match", "status"?, "retry_after"?, "delay"?, "drop"?, "drop_after"?, "times"?,
+                                     "reason"?}
     DELETE /admin/faults             clear them
+    POST   /admin/connections/close-idle   close the idle keep-alive connections now (not the one asking)
     POST   /admin/oauth/expire       {"account"?}: access tokens expire now
     POST   /admin/reset              wipe the state and seed it again
     POST   /admin/twilio/advance     {"steps"?}: move outbound SMS on, POSTing their status callbacks
@@ -18,6 +20,7 @@ loopback and holds no real data.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from aide_sandbox.faults import CLOSE_IDLE_KEY
 from aide_sandbox.llm.script import Reply
 
 if TYPE_CHECKING:
@@ -47,6 +51,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
                 drop=bool(body.get("drop")),
                 times=body.get("times", 1),
                 reason=body.get("reason"),
+                drop_after=bool(body.get("drop_after")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             return JSONResponse({"error": f"bad fault: {exc}"}, status_code=400)
@@ -55,6 +60,12 @@ def routes(sandbox: Sandbox) -> list[Route]:
     async def clear_faults(_: Request) -> JSONResponse:
         sandbox.faults.clear()
         return JSONResponse({"faults": []})
+
+    async def close_idle(request: Request) -> JSONResponse:
+        close: Callable[[], Awaitable[int]] | None = request.scope.get(CLOSE_IDLE_KEY)
+        if close is None:
+            return JSONResponse({"error": "this server cannot close connections"}, status_code=501)
+        return JSONResponse({"closed": await close()})
 
     async def expire(request: Request) -> JSONResponse:
         body: dict[str, Any] = await request.json() if await request.body() else {}
@@ -130,6 +141,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
         Route("/faults", list_faults, methods=["GET"]),
         Route("/faults", add_fault, methods=["POST"]),
         Route("/faults", clear_faults, methods=["DELETE"]),
+        Route("/connections/close-idle", close_idle, methods=["POST"]),
         Route("/oauth/expire", expire, methods=["POST"]),
         Route("/reset", reset, methods=["POST"]),
     ]

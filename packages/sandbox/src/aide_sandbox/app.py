@@ -50,7 +50,7 @@ from aide_sandbox.notion.store import SCHEMA as NOTION_SCHEMA
 from aide_sandbox.notion.store import Workspaces
 from aide_sandbox.seed.mail import seed_anchor
 from aide_sandbox.seed.twilio import DIRECTORY
-from aide_sandbox.server import ServerThread, bind
+from aide_sandbox.server import KEEP_ALIVE, ServerThread, bind
 from aide_sandbox.twilio.routes import TwilioApp
 from aide_sandbox.twilio.simulator import Simulator
 from aide_sandbox.twilio.store import SCHEMA as TWILIO_SCHEMA
@@ -366,6 +366,11 @@ class SandboxHandle:
         while self._closers:
             self._closers.pop()()
 
+    def close_idle_connections(self) -> int:
+        """Close every idle keep-alive connection now, as the server would after its keep-alive timeout, and return
+        how many were closed: a test's way to let a human-length pause pass without waiting for it."""
+        return self.server.close_idle()
+
     def expire_tokens(self, account: str | None = None) -> int:
         """Every access token of `account` (default: all) expires now; refresh tokens keep working."""
         return self.sandbox.tokens.expire(account)
@@ -412,12 +417,14 @@ def start(
     token_lifetime: float = 3600.0,
     clock: Callable[[], float] = time.time,
     log_level: str = "warning",
+    keep_alive: int = KEEP_ALIVE,
 ) -> SandboxHandle:
     """Start every emulator on `host`:`port` (0: a free port) in this process, on a background thread.
 
     `state` is the directory of the SQLite file (None: a temporary one, removed at `stop`); an existing state is
     kept, an empty one is seeded unless `seed=False`; with `refresh_stale`, one seeded for an earlier day is
-    seeded anew (see `Sandbox.ensure_seeded`). Returns at once: the socket already listens."""
+    seeded anew (see `Sandbox.ensure_seeded`). `keep_alive` is how many seconds the server keeps an idle
+    connection open. Returns at once: the socket already listens."""
     temp = None
     if state is None:
         temp = tempfile.TemporaryDirectory(prefix="aide-sandbox-")
@@ -426,6 +433,6 @@ def start(
     if seed:
         sandbox.ensure_seeded(refresh_stale=refresh_stale)
     sock = bind(host, port)
-    server = ServerThread(sandbox.app, sock, log_level=log_level)
+    server = ServerThread(sandbox.app, sock, log_level=log_level, keep_alive=keep_alive)
     server.start()
     return SandboxHandle(sandbox, server, host, server.port, temp)

@@ -34,11 +34,14 @@ def serve(
     seed: Annotated[
         bool, typer.Option("--seed/--no-seed", help="Seed an empty state, or one seeded for an earlier day.")
     ] = True,
+    keep_alive: Annotated[int, typer.Option(help="Seconds an idle keep-alive connection stays open.", min=1)] = 5,
 ) -> None:
     """Serve every emulator; print one JSON line with their base URLs and credentials, then serve until stopped."""
     from aide_sandbox.app import start
 
-    handle = start(_state(state), host=host, port=port, seed=seed, refresh_stale=True, log_level="warning")
+    handle = start(
+        _state(state), host=host, port=port, seed=seed, refresh_stale=True, log_level="warning", keep_alive=keep_alive
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     sys.stdout.write(json.dumps(handle.announcement(), ensure_ascii=False) + "\n")

@@ -3,9 +3,12 @@
 Binding first means the port is known at once (port 0 picks a free one) and a client that connects before the
 server loop runs waits in the listen backlog instead of being refused: nothing has to wait for "ready".
 
-The HTTP protocol is uvicorn's h11 one with one addition: each request's scope carries a callable that aborts its
-connection (`faults.ABORT_KEY`), which is how an injected fault drops a connection without answering; ASGI itself
-has no way to do that.
+The HTTP protocol is uvicorn's h11 one with two additions, because ASGI itself has no way to touch a connection:
+each request's scope carries a callable that aborts its connection (`faults.ABORT_KEY`), which is how an injected
+fault drops a connection without answering (before acting, or in place of the answer: `faults.answer_or_drop`),
+and one that closes the server's idle keep-alive connections (`faults.CLOSE_IDLE_KEY`, for the admin API; tests
+call `ServerThread.close_idle`). Idle connections also close by themselves after `keep_alive` seconds, as a real
+server's do.
 """
 
 from __future__ import annotations
@@ -19,11 +22,15 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from aide_sandbox.faults import ABORT_KEY
+from aide_sandbox.faults import ABORT_KEY, CLOSE_IDLE_KEY, answer_or_drop
+
+#: Seconds an idle keep-alive connection stays open (uvicorn's and Apache's default; nginx's is 75).
+KEEP_ALIVE = 5
 
 
 class _AbortableH11(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self.lost = asyncio.Event()
         super().connection_made(transport)
         sock: socket.socket | None = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -32,11 +39,34 @@ class _AbortableH11(H11Protocol):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         inner: Any = self.app
 
+        connections: set[Any] = self.connections
+
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             scope[ABORT_KEY] = transport.abort
-            await inner(scope, receive, send)
+            scope[CLOSE_IDLE_KEY] = lambda: close_idle(connections)
+            await inner(scope, receive, answer_or_drop(scope, receive, send))
 
         self.app = app  # pyright: ignore[reportAttributeAccessIssue]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self.lost.set()
+
+    def close_if_idle(self) -> bool:
+        """Close the connection if no request is in progress on it (True), as the keep-alive timeout would."""
+        if self.transport.is_closing() or (self.cycle is not None and not self.cycle.response_complete):
+            return False
+        self.timeout_keep_alive_handler()
+        return True
+
+
+async def close_idle(connections: set[Any]) -> int:
+    """Close every idle keep-alive connection among `connections` (a server's), and wait until they are closed,
+    so that a client's next write to one of them finds it gone. Returns how many were closed."""
+    closing = [c for c in list(connections) if isinstance(c, _AbortableH11) and c.close_if_idle()]
+    if closing:
+        await asyncio.wait_for(asyncio.gather(*(c.lost.wait() for c in closing)), timeout=10)
+    return len(closing)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -55,12 +85,21 @@ def bind(host: str, port: int) -> socket.socket:
 class ServerThread:
     """Serves `app` on `sock` until `stop()`."""
 
-    def __init__(self, app: ASGIApp, sock: socket.socket, *, log_level: str = "warning") -> None:
+    def __init__(
+        self, app: ASGIApp, sock: socket.socket, *, log_level: str = "warning", keep_alive: int = KEEP_ALIVE
+    ) -> None:
         self.sock = sock
         config = uvicorn.Config(
-            app, http=_AbortableH11, lifespan="off", log_config=None, log_level=log_level, access_log=False
+            app,
+            http=_AbortableH11,
+            lifespan="off",
+            log_config=None,
+            log_level=log_level,
+            access_log=False,
+            timeout_keep_alive=keep_alive,
         )
         self.server = uvicorn.Server(config)
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.thread = threading.Thread(target=self._run, name="aide-sandbox", daemon=True)
 
     @property
@@ -72,9 +111,21 @@ class ServerThread:
 
     def _run(self) -> None:
         try:
-            asyncio.run(self.server.serve(sockets=[self.sock]))
+            asyncio.run(self._serve())
         finally:
             self.sock.close()
+
+    async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await self.server.serve(sockets=[self.sock])
+
+    def close_idle(self) -> int:
+        """Close the idle keep-alive connections now, from any thread but the server's; returns how many."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return 0  # not serving yet: no connection was accepted
+        connections: set[Any] = self.server.server_state.connections
+        return asyncio.run_coroutine_threadsafe(close_idle(connections), loop).result(timeout=15)
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -3,6 +3,10 @@
 With `root_url` (the sandbox, or any emulator) the service is built from the bundled discovery document with
 `rootUrl` replaced, so normal calls, uploads and batches all reach it over plain HTTP (wire-formats 1.1 B); without
 it, from the same bundled document against Google. Either way there is no discovery request at run time.
+
+Reads go through the service's own http (httplib2 with kept-alive connections); an action that must not happen
+twice is executed with `action_http` instead (`request.execute(http=action_http(credentials))`), which never repeats
+a request and never writes to a connection that may have gone stale (see `aide_core.google.transport`).
 """
 
 from __future__ import annotations
@@ -46,3 +50,14 @@ def build_service(
         doc.pop("mtlsRootUrl", None)
     http = _lib("google_auth_httplib2").AuthorizedHttp(credentials, http=_lib("httplib2").Http(timeout=int(timeout)))
     return _lib("googleapiclient.discovery").build_from_document(doc, http=http)
+
+
+def action_http(credentials: BaseCredentials, *, timeout: float = TIMEOUT) -> Any:
+    """An authorized http for one non-idempotent request (a send, a create), to pass to `execute(http=...)`;
+    close it after the call.
+
+    Its requests go out once, each on a new connection (`SingleAttemptHttp`). google-auth's `AuthorizedHttp` still
+    sends a request again after a 401 and a token refresh: a 401 means the request was refused, so nothing acted."""
+    from aide_core.google.transport import SingleAttemptHttp
+
+    return _lib("google_auth_httplib2").AuthorizedHttp(credentials, http=SingleAttemptHttp(timeout=int(timeout)))
