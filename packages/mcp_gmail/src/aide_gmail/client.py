@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aide_core.errors import PermissionDenied, RequestNotSent, UpstreamError, UpstreamUnreachable
+from aide_core.errors import NotFound, PermissionDenied, RequestNotSent, UpstreamError, UpstreamUnreachable
 from aide_core.google.accounts import GoogleAccount, refresh_failure, service_account_command, sign_in_command
 from aide_core.google.service import action_http, build_service
 
@@ -81,9 +81,15 @@ class GmailClient:
         for service in services:
             service.close()
 
-    def call(self, request: Callable[[Any], Any]) -> Any:
-        """`request(users_resource)` builds an idempotent request; it is executed under the retry policy."""
-        return self._run(lambda: request(self.service().users()).execute(), idempotent=True)
+    def call(self, request: Callable[[Any], Any], *, item: str | None = None) -> Any:
+        """`request(users_resource)` builds an idempotent request; it is executed under the retry policy. `item`
+        ("message 18c…") names what the request reads, so that a 404 says which id does not exist."""
+        try:
+            return self._run(lambda: request(self.service().users()).execute(), idempotent=True)
+        except NotFound as missing:
+            if item is None:
+                raise
+            raise NotFound(f"Gmail has no {item[:150]}.", hint=missing.hint) from None
 
     def act(self, request: Callable[[Any], Any], *, done: str, check: str) -> Any:
         """`request(users_resource)` builds a request that must not take effect twice (a send, a create); it is
@@ -152,12 +158,17 @@ class GmailClient:
 
     def get_message(self, message_id: str, fmt: str = "full", headers: list[str] | None = None) -> dict[str, Any]:
         extra: dict[str, Any] = {"metadataHeaders": headers} if headers else {}
-        return self.call(lambda u: u.messages().get(userId=ME, id=message_id, format=fmt, **extra))
+        return self.call(
+            lambda u: u.messages().get(userId=ME, id=message_id, format=fmt, **extra), item=f"message {message_id!r}"
+        )
 
     def list_row(self, message_id: str) -> dict[str, Any]:
         """A message for a listing: headers and the part tree with file names, without body data where the
         server honours `fields`."""
-        return self.call(lambda u: u.messages().get(userId=ME, id=message_id, format="full", fields=_ROW_FIELDS))
+        return self.call(
+            lambda u: u.messages().get(userId=ME, id=message_id, format="full", fields=_ROW_FIELDS),
+            item=f"message {message_id!r}",
+        )
 
     def list_rows(self, ids: list[str]) -> list[dict[str, Any]]:
         """`list_row` for many messages in batch requests (50 a batch, as Gmail advises); a part that fails (a
@@ -186,7 +197,9 @@ class GmailClient:
         return [found[message_id] for message_id in ids]
 
     def get_thread(self, thread_id: str) -> dict[str, Any]:
-        return self.call(lambda u: u.threads().get(userId=ME, id=thread_id, format="full"))
+        return self.call(
+            lambda u: u.threads().get(userId=ME, id=thread_id, format="full"), item=f"thread {thread_id!r}"
+        )
 
     def attachment(self, message_id: str, attachment_id: str) -> bytes:
         from aide_gmail.message import unb64
@@ -213,7 +226,7 @@ class GmailClient:
         return self.call(lambda u: u.drafts().update(userId=ME, id=draft_id, body=body))
 
     def get_draft(self, draft_id: str, fmt: str = "full") -> dict[str, Any]:
-        return self.call(lambda u: u.drafts().get(userId=ME, id=draft_id, format=fmt))
+        return self.call(lambda u: u.drafts().get(userId=ME, id=draft_id, format=fmt), item=f"draft {draft_id!r}")
 
     def list_drafts(self, limit: int, page_token: str | None) -> dict[str, Any]:
         return self.call(lambda u: u.drafts().list(userId=ME, maxResults=limit, pageToken=page_token))
@@ -226,17 +239,17 @@ class GmailClient:
         return self.act(lambda u: u.drafts().send(userId=ME, body=body), done="sent the draft", check=_CHECK_SENT)
 
     def delete_draft(self, draft_id: str) -> None:
-        self.call(lambda u: u.drafts().delete(userId=ME, id=draft_id))
+        self.call(lambda u: u.drafts().delete(userId=ME, id=draft_id), item=f"draft {draft_id!r}")
 
     def batch_modify(self, ids: list[str], add: list[str], remove: list[str]) -> None:
         body = {"ids": ids, "addLabelIds": add, "removeLabelIds": remove}
         self.call(lambda u: u.messages().batchModify(userId=ME, body=body))
 
     def trash(self, message_id: str) -> dict[str, Any]:
-        return self.call(lambda u: u.messages().trash(userId=ME, id=message_id))
+        return self.call(lambda u: u.messages().trash(userId=ME, id=message_id), item=f"message {message_id!r}")
 
     def untrash(self, message_id: str) -> dict[str, Any]:
-        return self.call(lambda u: u.messages().untrash(userId=ME, id=message_id))
+        return self.call(lambda u: u.messages().untrash(userId=ME, id=message_id), item=f"message {message_id!r}")
 
     # -- labels and history -----------------------------------------------------------------------------------------
     def labels(self) -> list[dict[str, Any]]:
