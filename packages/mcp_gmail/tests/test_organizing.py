@@ -106,7 +106,7 @@ async def test_drafts_can_be_listed_updated_and_deleted(gmail_server: Any, gmail
     assert [(d["draft_id"], d["subject"]) for d in listed["drafts"]] == [(draft["draft_id"], "Second try")]
     assert deleted["status"] == "done"
     assert not gmail.users().drafts().list(userId="me").execute().get("drafts")
-    assert "Gmail found no such item" in missing
+    assert "Gmail has no draft" in missing
 
 
 async def test_labels_can_be_listed_created_and_renamed(gmail_server: Any) -> None:
@@ -197,19 +197,21 @@ async def test_filters_can_be_changed_only_with_the_settings_scope_gmail_require
 
 
 @pytest.mark.parametrize(
-    ("tool", "arguments"),
+    ("tool", "arguments", "missing"),
     [
-        ("read_thread", {"thread_id": "ffff"}),
-        ("send_draft", {"draft_id": "nope"}),
-        ("reply", {"id": "ffff", "body": "x"}),
-        ("trash_emails", {"ids": ["ffff"]}),
-        ("label_emails", {"ids": ["ffff"], "add": ["read"]}),
-        ("get_attachment", {"message_id": "ffff", "attachment_id": "x"}),
-        ("delete_draft", {"draft_id": "nope"}),
-        ("untrash_emails", {"ids": ["ffff"]}),
+        ("read_thread", {"thread_id": "ffff"}, "Gmail has no thread 'ffff'."),
+        ("send_draft", {"draft_id": "nope"}, "Gmail has no draft 'nope'."),
+        ("reply", {"id": "ffff", "body": "x"}, "Gmail has no message 'ffff'."),
+        ("trash_emails", {"ids": ["ffff"]}, "Gmail has no message 'ffff'."),
+        ("label_emails", {"ids": ["ffff"], "add": ["read"]}, "Gmail found no such item"),  # a batch: no one id
+        ("get_attachment", {"message_id": "ffff", "attachment_id": "x"}, "Gmail has no message 'ffff'."),
+        ("delete_draft", {"draft_id": "nope"}, "Gmail has no draft 'nope'."),
+        ("untrash_emails", {"ids": ["ffff"]}, "Gmail has no message 'ffff'."),
     ],
 )
-async def test_unknown_ids_are_clear_errors_in_every_tool(gmail_server: Any, tool: str, arguments: Any) -> None:
+async def test_unknown_ids_are_clear_errors_in_every_tool(
+    gmail_server: Any, tool: str, arguments: Any, missing: str
+) -> None:
     async with gmail_server(tier="extended") as server:
         error = await server.error(tool, **arguments)
-    assert "Gmail found no such item" in error and "Check the ID" in error
+    assert missing in error and "Check the ID" in error

@@ -68,7 +68,7 @@ async def test_a_malformed_query_is_refused_with_an_example(gmail_server: Any) -
 async def test_an_unknown_message_id_is_a_clear_error(gmail_server: Any) -> None:
     async with gmail_server() as gmail:
         error = await gmail.error("read_email", id="ffffffffffffffff")
-    assert "Gmail found no such item" in error and "search" in error
+    assert "Gmail has no message 'ffffffffffffffff'." in error and "search" in error
 
 
 async def test_the_injected_instructions_come_back_fenced_as_untrusted(gmail_server: Any) -> None:
@@ -213,19 +213,3 @@ async def test_sender_authentication_comes_from_authentication_results(gmail_ser
     async with gmail_server() as server:
         email = await server.call("read_email", id=message_id)
     assert email["authentication"] == {"spf": "softfail", "dkim": "pass", "dmarc": "fail"}
-
-
-async def test_an_id_that_does_not_exist_is_named_in_the_error(gmail_server: Any) -> None:
-    async with gmail_server(tier="extended") as server:
-        errors = [
-            await server.error("read_email", id="feedface0000"),
-            await server.error("read_thread", thread_id="feedface0001"),
-            await server.error("send_draft", draft_id="r-404"),
-            await server.error("reply", id="feedface0002", body="x"),
-        ]
-    assert [error.split(": ", 1)[1].split(" Check")[0] for error in errors] == [
-        "Gmail has no message 'feedface0000'.",
-        "Gmail has no thread 'feedface0001'.",
-        "Gmail has no draft 'r-404'.",
-        "Gmail has no message 'feedface0002'.",
-    ]
