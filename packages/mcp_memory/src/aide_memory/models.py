@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from aide_core.errors import InvalidInput
 
@@ -21,6 +21,22 @@ Category = Annotated[
 ]
 
 
+def _within_utc_range(moment: datetime | None) -> datetime | None:
+    """Times are stored as UTC epoch seconds and read back as UTC datetimes: one whose UTC form falls outside years
+    1-9999 ("0001-01-01T00:00+14:00") could be stored but never read back, so it is refused on the way in."""
+    if moment is not None and moment.tzinfo is not None:
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range once converted to UTC") from None
+    return moment
+
+
+AboutTime = Annotated[
+    datetime | None, AfterValidator(_within_utc_range), Field(description="when it happened or will happen")
+]
+
+
 class NewMemory(BaseModel):
     """One thing to remember."""
 
@@ -33,7 +49,7 @@ class NewMemory(BaseModel):
     source_ref: Annotated[str | None, Field(max_length=500, description="e.g. a message id")] = None
     tags: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=32)] = []
     metadata: dict[str, Any] = {}
-    about_time: Annotated[datetime | None, Field(description="when it happened or will happen")] = None
+    about_time: AboutTime = None
 
     @field_validator("content")
     @classmethod

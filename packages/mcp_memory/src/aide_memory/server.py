@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
-from aide_core.errors import InvalidInput
+from aide_core.errors import InvalidInput, NotFound
 from aide_core.identity import current_user
 from aide_core.paging import decode_cursor, encode_cursor
 from aide_core.server import Runtime, ServerSpec
 from aide_core.settings import ServerSettings
 from aide_memory.models import (
+    AboutTime,
+    Category,
     Forgotten,
     Hit,
     Memories,
@@ -233,7 +235,7 @@ def list_memories(
         clauses.append("EXISTS (SELECT 1 FROM json_each(memories.tags) WHERE value = ?)")
         params.append(tag)
     if cursor:
-        position = decode_cursor(cursor, "list", binds)
+        position = decode_cursor(cursor, "list", binds, fields={"u": (int, float), "r": int})
         clauses.append("(updated_at < ? OR (updated_at = ? AND rowid < ?))")
         params += [position["u"], position["u"], position["r"]]
     rows = state.store.rows(
@@ -264,11 +266,11 @@ def stats() -> Stats:
 def update(
     id: str,
     content: Annotated[str | None, Field(min_length=1, max_length=8000)] = None,
-    category: str | None = None,
+    category: Category | None = None,
     confidence: Annotated[float | None, Field(ge=0, le=1)] = None,
     tags: list[str] | None = None,
     metadata: dict[str, Any] | None = None,
-    about_time: datetime | None = None,
+    about_time: AboutTime = None,
 ) -> Updated:
     """Correct a memory: the new version supersedes the old one, which stays in the history."""
     changes: dict[str, Any] = {
@@ -285,8 +287,6 @@ def update(
     }
     if not changes:
         raise InvalidInput("Nothing to change.", hint="Pass at least one of content, category, confidence, tags...")
-    if "category" in changes:
-        NewMemory(content="x", category=changes["category"])  # the same rule as remember: a clear error if invalid
     state = _state()
     vector, model = (None, None)
     if "content" in changes:
@@ -298,10 +298,18 @@ def update(
 
 def _forget_preview(ids: list[str] | None = None, category: str | None = None, hard: bool = False) -> str:
     targets = _forget_targets(ids, category)
+    if not targets:
+        raise _nothing_to_forget(ids, category)  # before asking the user to confirm forgetting nothing
     how = "permanently delete" if hard else "forget"
     shown = "; ".join(row["content"][:80] for row in targets[:3])
     more = f" and {len(targets) - 3} more" if len(targets) > 3 else ""
     return f"{how.capitalize()} {len(targets)} memories: {shown}{more}"
+
+
+def _nothing_to_forget(ids: list[str] | None, category: str | None) -> NotFound:
+    more = f" and {len(ids) - 5} more" if ids and len(ids) > 5 else ""
+    named = f"the ids {', '.join(repr(i[:100]) for i in ids[:5])}{more}" if ids else f"the category {category!r}"
+    return NotFound(f"No current memory matches {named}.", hint="Check the ids with get or list.")
 
 
 def _forget_targets(ids: list[str] | None, category: str | None) -> list[dict[str, Any]]:
@@ -324,7 +332,7 @@ def forget(ids: list[str] | None = None, category: str | None = None, hard: bool
     state = _state()
     targets = [row["id"] for row in _forget_targets(ids, category)]
     if not targets:
-        raise InvalidInput("No current memory matches.", hint="Check the ids with get or list.")
+        raise _nothing_to_forget(ids, category)
     return Forgotten(ids=state.store.forget(state.scope(), targets, hard=hard), hard=hard)
 
 
