@@ -80,3 +80,20 @@ async def test_list_activity_refuses_a_forged_cursor_and_reads_a_time_without_of
     )
     assert early.structured_content is not None and len(early.structured_content["actions"]) == 1
     assert late.structured_content == {"actions": [], "next_cursor": None}
+
+
+async def test_the_example_server_and_its_guard_answer_generated_arguments_without_crashing(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    """The guard runs before each action's body (policy, keys, preview): a phone allowlist and a recipient allowlist
+    make it parse what the model sent, which must fail as a ToolError, never as the SDK's bare error."""
+    from example_server import ExampleSettings
+
+    config = ExampleSettings(
+        confirm="token", tier="extended", allow_phone_numbers=["+14155550100"], allow_recipients=["ann@example.com"]
+    )
+    async with Client(example_app.build(settings, config=config)) as client:
+        report = await fuzz_tools(
+            client, tools=["send", "text", "echo"], bases={"text": {"number": "+14155550100"}}, valid_examples=10
+        )
+    report.assert_clean()

@@ -207,7 +207,12 @@ def guarded(
 
     async def decide(ctx: Context, **values: Any) -> Any:
         supports = _supports_elicitation(ctx)
-        return await anyio.to_thread.run_sync(lambda: _call_bound(bind_runtime, decide_now, (supports, values)))
+        try:
+            return await anyio.to_thread.run_sync(lambda: _call_bound(bind_runtime, decide_now, (supports, values)))
+        except Exception as exc:
+            # A resolver's own exception reaches the model as the SDK's bare "Error executing tool X": an address or
+            # number that the allowlist check cannot parse is the model's to fix, so it is said like any other.
+            raise to_tool_error(exc, tool=tool) from None
 
     decide_params = [
         inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context),

@@ -117,6 +117,7 @@ async def fuzz_tools(
     edge_cases: bool = True,
     known: Mapping[str, Sequence[Any]] | None = None,
     fixed: Mapping[str, Any] | None = None,
+    bases: Mapping[str, Mapping[str, Any]] | None = None,
     tools: Iterable[str] | None = None,
     call_timeout: float = 10.0,
 ) -> FuzzReport:
@@ -128,8 +129,10 @@ async def fuzz_tools(
     `edge_cases`, each property in turn set to each of the edge values above (wrong types included), plus the empty
     call and an unknown argument. `known` maps a property name to values that mean something to the server (ids of
     stored objects, real cursors), mixed into the valid examples so that calls also get past "not found"; `fixed`
-    maps a property name to a value every call carries (say a `confirmation_token` of ""...). Generation is
-    derandomized, so a run is the same every time and in CI.
+    maps a property name to a value every call carries. Edge values replace one argument of `bases[tool]` (a call
+    known to get far into the tool: a draft with a real recipient) or else of the first valid example, so that they
+    reach the code past the first check; each `known` value is tried in the base too. Generation is derandomized,
+    so a run is the same every time and in CI.
 
     A failure is: an "internal error" (an unexpected exception that `aide_core.errors.to_tool_error` hid behind a
     trace id), the SDK's bare "Error executing tool X" (an exception raised outside our wrappers, or a result that
@@ -147,8 +150,17 @@ async def fuzz_tools(
         for tool in listed:
             schema = dict(tool.input_schema)
             cases = _generate(schema, valid_examples, junk_examples, known or {})
+            base = dict((bases or {}).get(tool.name) or (cases[0] if cases else {}))
+            cases.append(base)
+            properties = cast(dict[str, Any], schema.get("properties") or {})
+            cases += [
+                {**base, name: value}
+                for name, values in (known or {}).items()
+                if name in properties
+                for value in values
+            ]
             if edge_cases:
-                cases += _edge_cases(schema, cases[0] if cases else {})
+                cases += _edge_cases(schema, base)
             for arguments in cases:
                 arguments = {**arguments, **(fixed or {})}
                 report.calls[tool.name] = report.calls.get(tool.name, 0) + 1
@@ -256,7 +268,8 @@ def _edge_cases(schema: dict[str, Any], base: dict[str, Any]) -> list[dict[str, 
         cases += [{**base, name: value} for value in _edge_values(sub)]
         items = _resolve(cast(dict[str, Any], sub).get("items"), schema)
         fields = cast(dict[str, Any], items.get("properties") or {})
-        first = cast(list[Any], base.get(name) or [{}])[0]
+        given = base.get(name)
+        first: Any = cast(list[Any], given)[0] if isinstance(given, list) and given else {}
         if not fields or not isinstance(first, dict):
             continue
         for field_name, field_schema in fields.items():
