@@ -47,7 +47,8 @@ class ToolClient:
 
 # -- schema-driven fuzzing ------------------------------------------------------------------------------------------
 
-#: Text no tool may choke on: NUL, header injection, bidi and joiner marks, combining marks alone, long runs.
+#: Text no tool may choke on: NUL, header injection, bidi and joiner marks, combining marks alone, long runs. (No
+#: lone surrogates: the transports' JSON parser refuses them, so only an in-process client could ever send one.)
 EDGE_STRINGS: tuple[str, ...] = (
     "",
     " \t ",
