@@ -31,7 +31,10 @@ async def test_bad_input_found_by_fuzzing_is_refused_with_a_message_the_model_ca
         poison = await memory.error("remember", items=[{"content": "x", "about_time": "0001-01-01T00:00:00+14:00"}])
         missing = await memory.error("forget", ids=["m-nope", "m-gone"])
         listed = await memory.call("list")
-    assert category.startswith("Error executing tool update: ") and "category" in category
+    assert category == (
+        "Error executing tool update: Category 'Work Stuff' is not a lowercase word of at most 32 letters, digits, "
+        "'-' or '_'. Use preference, fact, habit, person, event, task, note, or another lowercase word."
+    )
     assert cursor == (
         "Error executing tool list: The cursor is damaged (pass it back exactly as it was returned). "
         "Call list again without a cursor to start from the beginning."

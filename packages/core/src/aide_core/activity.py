@@ -46,9 +46,7 @@ class ActivityPage(BaseModel):
 @spec.tool(open_world=False)
 def list_activity(
     server: Annotated[str | None, Field(description="Only this server's actions, e.g. 'gmail'.")] = None,
-    since: Annotated[
-        datetime | None, Field(description="Only actions at or after this time (ISO 8601; UTC without an offset).")
-    ] = None,
+    since: Annotated[datetime | None, Field(description="Only actions at or after this time (ISO 8601).")] = None,
     limit: Annotated[int, Field(ge=1, le=100)] = 20,
     cursor: str | None = None,
 ) -> ActivityPage:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -12,10 +13,11 @@ from aide_core.errors import InvalidInput
 MAX_CONTENT_CHARS = 8_000
 CATEGORIES = ("preference", "fact", "habit", "person", "event", "task", "note")
 
+CATEGORY_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
 Category = Annotated[
     str,
     Field(
-        pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+        pattern=CATEGORY_PATTERN,
         description="preference, fact, habit, person, event, task, note, or another lowercase word",
     ),
 ]
@@ -35,6 +37,27 @@ def _within_utc_range(moment: datetime | None) -> datetime | None:
 AboutTime = Annotated[
     datetime | None, AfterValidator(_within_utc_range), Field(description="when it happened or will happen")
 ]
+
+
+def checked_category(category: str) -> str:
+    """The rule `remember` applies through its schema, for `update`, whose schema leaves it out to stay short."""
+    if not re.match(CATEGORY_PATTERN, category):
+        raise InvalidInput(
+            f"Category {category[:40]!r} is not a lowercase word of at most 32 letters, digits, '-' or '_'.",
+            hint="Use preference, fact, habit, person, event, task, note, or another lowercase word.",
+        )
+    return category
+
+
+def checked_about_time(moment: datetime) -> datetime:
+    try:
+        _within_utc_range(moment)
+    except ValueError:
+        raise InvalidInput(
+            f"about_time {moment.isoformat()} is out of range once converted to UTC.",
+            hint="Use a time between years 1 and 9999 in UTC.",
+        ) from None
+    return moment
 
 
 class NewMemory(BaseModel):

@@ -18,8 +18,6 @@ from aide_core.paging import decode_cursor, encode_cursor
 from aide_core.server import Runtime, ServerSpec
 from aide_core.settings import ServerSettings
 from aide_memory.models import (
-    AboutTime,
-    Category,
     Forgotten,
     Hit,
     Memories,
@@ -28,6 +26,8 @@ from aide_memory.models import (
     Remembered,
     Stats,
     Updated,
+    checked_about_time,
+    checked_category,
     require_ids,
 )
 from aide_memory.store import MemoryStore, Scope, row_to_memory
@@ -266,22 +266,22 @@ def stats() -> Stats:
 def update(
     id: str,
     content: Annotated[str | None, Field(min_length=1, max_length=8000)] = None,
-    category: Category | None = None,
+    category: str | None = None,
     confidence: Annotated[float | None, Field(ge=0, le=1)] = None,
     tags: list[str] | None = None,
     metadata: dict[str, Any] | None = None,
-    about_time: AboutTime = None,
+    about_time: datetime | None = None,
 ) -> Updated:
     """Correct a memory: the new version supersedes the old one, which stays in the history."""
     changes: dict[str, Any] = {
         key: value
         for key, value in {
             "content": content.replace("\x00", "").strip() if content else None,
-            "category": category,
+            "category": checked_category(category) if category is not None else None,
             "confidence": confidence,
             "tags": tags,
             "metadata": metadata,
-            "about_time": about_time,
+            "about_time": checked_about_time(about_time) if about_time is not None else None,
         }.items()
         if value is not None
     }
