@@ -177,6 +177,11 @@ async def fuzz_tools(
                         FuzzFailure(tool.name, arguments, f"protocol error: {exc}", capture.tracebacks())
                     )
                     continue
+                except Exception as exc:  # the client refused the answer (say, a result outside the output schema)
+                    report.failures.append(
+                        FuzzFailure(tool.name, arguments, f"the client failed: {exc!r}", capture.tracebacks())
+                    )
+                    continue
                 if not result.is_error:
                     continue
                 text = " ".join(getattr(block, "text", "") for block in result.content)
@@ -251,11 +256,14 @@ def _generate(
     if valid:
         cases += _draw(arguments({name: value_strategy(name, sub) for name, sub in properties.items()}), valid)
     if junk and properties:
-        anything = st.recursive(
-            st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-            max_leaves=8,
-        )
+
+        def nested(inner: Any) -> Any:
+            # A named function, not a lambda: hypothesis reads the source to check that `inner` is used, and a lambda
+            # inside a call spanning lines is not always found.
+            return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+
+        scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+        anything = st.recursive(scalars | st.text(), nested, max_leaves=8)
         cases += _draw(arguments(dict.fromkeys(properties, anything)), junk)
     return cases
 
