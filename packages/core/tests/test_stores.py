@@ -6,6 +6,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mcp import Client
@@ -13,6 +14,7 @@ from mcp import Client
 from aide_core.activity import spec as activity
 from aide_core.errors import StoreUnavailable
 from aide_core.guard_store import GuardStore
+from aide_core.server import ServerSpec
 from aide_core.settings import AideSettings
 from aide_core.stores import connect, private_file
 
@@ -87,3 +89,23 @@ def test_a_guard_database_from_a_newer_aide_asks_for_an_upgrade(settings: AideSe
     assert str(refused.value) == (
         f"The guard database {path} was written by a newer aide (schema 99). The user must upgrade aide."
     )
+
+
+async def test_a_corrupt_guard_database_stops_an_action_with_the_same_clear_message(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    """The guard reads its store before any action's body runs (in the SDK's resolver, where an exception would be
+    the SDK's bare error): the action is refused naming the file, and nothing is sent."""
+    settings.home.mkdir(mode=0o700)
+    path = settings.home / "guard.sqlite3"
+    path.write_bytes(b"this is not a database, just garbage " * 200)
+    async with Client(example_app.build(settings)) as client:
+        result = await client.call_tool("send", {"to": "ann@example.com", "text": "hi"})
+        outbox = await client.call_tool("outbox_size", {})
+    assert result.is_error
+    assert result.content[0].text == (  # type: ignore[union-attr]
+        f"Error executing tool send: The guard database {path} is damaged or is not an SQLite database "
+        "(file is not a database). The user must move the file away (aide then starts a new, empty one) or restore "
+        "it from a backup."
+    )
+    assert outbox.structured_content == {"to": "", "count": 0}
