@@ -27,6 +27,7 @@ async def test_bad_input_found_by_fuzzing_is_refused_with_a_message_the_model_ca
     async with memory_server(confirm="token") as memory:
         (memory_id,) = await memory.remember("Likes jazz")
         category = await memory.error("update", id=memory_id, category="Work Stuff")
+        newline = await memory.error("update", id=memory_id, category="work\n")
         cursor = await memory.error("list", cursor=forged)
         poison = await memory.error("remember", items=[{"content": "x", "about_time": "0001-01-01T00:00:00+14:00"}])
         missing = await memory.error("forget", ids=["m-nope", "m-gone"])
@@ -39,6 +40,7 @@ async def test_bad_input_found_by_fuzzing_is_refused_with_a_message_the_model_ca
         "Error executing tool list: The cursor is damaged (pass it back exactly as it was returned). "
         "Call list again without a cursor to start from the beginning."
     )
+    assert "'work\\n' is not a lowercase word" in newline
     assert "the time is out of range once converted to UTC" in poison
     assert missing == (
         "Error executing tool forget: No current memory matches the ids 'm-nope', 'm-gone'. "

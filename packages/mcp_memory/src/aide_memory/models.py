@@ -13,11 +13,11 @@ from aide_core.errors import InvalidInput
 MAX_CONTENT_CHARS = 8_000
 CATEGORIES = ("preference", "fact", "habit", "person", "event", "task", "note")
 
-CATEGORY_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+_CATEGORY_WORD = r"[a-z][a-z0-9_-]{0,31}"
 Category = Annotated[
     str,
     Field(
-        pattern=CATEGORY_PATTERN,
+        pattern=f"^{_CATEGORY_WORD}$",
         description="preference, fact, habit, person, event, task, note, or another lowercase word",
     ),
 ]
@@ -41,7 +41,7 @@ AboutTime = Annotated[
 
 def checked_category(category: str) -> str:
     """The rule `remember` applies through its schema, for `update`, whose schema leaves it out to stay short."""
-    if not re.match(CATEGORY_PATTERN, category):
+    if not re.fullmatch(_CATEGORY_WORD, category):  # fullmatch: re's "$" would let a trailing newline through
         raise InvalidInput(
             f"Category {category[:40]!r} is not a lowercase word of at most 32 letters, digits, '-' or '_'.",
             hint="Use preference, fact, habit, person, event, task, note, or another lowercase word.",

@@ -307,8 +307,11 @@ def _forget_preview(ids: list[str] | None = None, category: str | None = None, h
 
 
 def _nothing_to_forget(ids: list[str] | None, category: str | None) -> NotFound:
-    more = f" and {len(ids) - 5} more" if ids and len(ids) > 5 else ""
-    named = f"the ids {', '.join(repr(i[:100]) for i in ids[:5])}{more}" if ids else f"the category {category!r}"
+    if ids:
+        more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+        named = f"the ids {', '.join(repr(i[:100]) for i in ids[:5])}{more}"
+    else:
+        named = f"the category {(category or '')[:100]!r}"
     return NotFound(f"No current memory matches {named}.", hint="Check the ids with get or list.")
 
 
