@@ -135,3 +135,37 @@ def test_sandbox_without_the_sandbox_package_is_a_one_line_error(monkeypatch: py
     result = CliRunner().invoke(app, ["chat", "-p", "hi", "--sandbox", "--model", "scripted"])
     assert result.exit_code == 2
     assert "aide chat: no sandbox installed: install aide-sandbox for --sandbox" in result.stderr
+
+
+def test_a_damaged_conversation_store_is_one_line_naming_the_file(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aide_core.cli import main
+
+    settings.home.mkdir(mode=0o700)
+    path = settings.home / "conversations.sqlite3"
+    path.write_bytes(b"not a database, just garbage " * 300)
+    monkeypatch.setattr("sys.argv", ["aide", "chat", "--list"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == (
+        f"aide: The conversation database {path} is damaged or is not an SQLite database (file is not a database). "
+        "The user must move the file away (aide then starts a new, empty one) or restore it from a backup.\n"
+    )
+
+
+def test_conversations_are_kept_0600_in_a_0700_folder(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from aide_agent.store import ConversationStore
+
+    previous = os.umask(0)
+    try:
+        store = ConversationStore(tmp_path / "home" / "conversations.sqlite3")
+        store.create(title="hello")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "home").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "home" / "conversations.sqlite3").stat().st_mode) == 0o600

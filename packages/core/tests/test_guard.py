@@ -254,8 +254,12 @@ async def test_the_phone_allowlist_compares_numbers_in_international_form(
     async with Client(example_app.build(settings, config=config)) as client:
         allowed = await client.call_tool("text", {"number": "+14155550100"})
         refused = await client.call_tool("text", {"number": "+14155550199"})
+        garbled = await client.call_tool("text", {"number": "call me"})
     assert allowed.structured_content["status"] == "done"  # type: ignore[index]
     assert refused.is_error and "+14155550199 is not allowed" in refused.content[0].text  # type: ignore[union-attr]
+    assert garbled.is_error and garbled.content[0].text == (  # type: ignore[union-attr]
+        "Error executing tool text: 'call me' is not a phone number in international form (+<country code>…)."
+    )
 
 
 async def test_dry_run_returns_the_preview_and_does_nothing(

@@ -20,6 +20,25 @@ def test_a_cursor_round_trips_and_is_refused_elsewhere() -> None:
         decode_cursor(cursor[:-3] + "!!!", "search", {"query": "from:ann"})
 
 
+@pytest.mark.parametrize(
+    "state",
+    [{}, {"before_id": "12"}, {"before_id": True}, {"before_id": 2**70}, {"before_id": [1]}, {"before_id": None}],
+)
+def test_a_well_framed_cursor_whose_state_has_the_wrong_shape_is_refused_as_damaged(state: dict[str, object]) -> None:
+    cursor = encode_cursor("list_activity", state, {"server": None})
+    with pytest.raises(InvalidInput) as refused:
+        decode_cursor(cursor, "list_activity", {"server": None}, fields={"before_id": int})
+    assert str(refused.value) == (
+        "The cursor is damaged (pass it back exactly as it was returned). "
+        "Call list_activity again without a cursor to start from the beginning."
+    )
+
+
+def test_a_cursor_state_of_the_declared_types_is_returned_whole() -> None:
+    cursor = encode_cursor("list", {"u": 1.5, "r": 7, "extra": "kept"})
+    assert decode_cursor(cursor, "list", fields={"u": (int, float), "r": int}) == {"u": 1.5, "r": 7, "extra": "kept"}
+
+
 def test_a_long_text_reads_in_pages_within_the_budget_and_loses_nothing() -> None:
     text = "\n\n".join(f"Paragraph {n}: " + "word " * 150 for n in range(200))  # about 150 kB
     pages = [page_text(text, budget=4000, tool="read_email")]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx2
@@ -187,3 +189,87 @@ def test_binding_a_public_address_without_auth_is_refused() -> None:
         check_bind("0.0.0.0", auth=False)
     check_bind("127.0.0.1", auth=False)
     check_bind("0.0.0.0", auth=True)
+
+
+async def test_at_debug_no_transport_logs_message_contents(
+    example_app, settings: AideSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What a tool is sent and answers (a mail body, a memory, a confirmation token) never reaches a log record, over
+    either transport, even at DEBUG; the requests themselves are still logged."""
+    from example_server import ExampleSettings
+
+    caplog.set_level(logging.DEBUG)
+    settings = settings.model_copy(update={"log_level": "DEBUG"})
+    body = "Private-body-4b1d: the results are in"
+    servers = {"example": example_app.build(settings, config=ExampleSettings(confirm="token"))}
+    sock = bind_socket("127.0.0.1", 0)
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}/example"
+    results: dict[str, Any] = {}
+    async with anyio.create_task_group() as group:
+        group.start_soon(serve, build_app(servers, settings.http, "s3cret-token"), sock)
+        http = httpx2.AsyncClient(headers={"Authorization": "Bearer s3cret-token"})
+        async with http, Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client:
+            results["http"] = (await client.call_tool("echo", {"text": body})).structured_content
+            preview = await client.call_tool("send", {"to": "ann@example.com", "text": body})
+        results["token"] = (preview.structured_content or {})["confirmation_token"]
+        transport = sse_client(f"{base}/sse", headers={"Authorization": "Bearer s3cret-token"})
+        async with Client(transport, mode="legacy") as client:
+            results["sse"] = (await client.call_tool("echo", {"text": body})).structured_content
+            arguments = {"to": "ann@example.com", "text": body, "confirmation_token": results["token"]}
+            results["sent"] = (await client.call_tool("send", arguments)).structured_content
+        group.cancel_scope.cancel()
+    token = results["token"]
+    assert results["http"] == results["sse"] == {"text": body}
+    assert results["sent"]["status"] == "done"
+    records = [f"{record.name}: {record.getMessage()}" for record in caplog.records]
+    assert any(record.levelno == logging.DEBUG for record in caplog.records)  # DEBUG was really on
+    assert [line for line in records if "Private-body-4b1d" in line or token in line] == []
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ('[http]\ntoken = ""\n', "http.token"),
+        ('[http]\ntoken = "   "\n', "http.token"),
+        ('[http.users]\nann = ""\n', "http.users.ann"),
+        ('[http.users]\nann = "  \\t "\n', "http.users.ann"),
+    ],
+)
+def test_an_empty_or_blank_token_is_refused_at_start_naming_the_key(tmp_path: Path, table: str, key: str) -> None:
+    from aide_core.settings import load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text(table)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config)
+    assert str(refused.value) == (
+        f"invalid setting '{key}' in {config}: a token must not be empty or blank (any request would get in); "
+        "set a long random one"
+    )
+
+
+def test_the_aide_command_refuses_a_blank_user_token_in_one_line(
+    aide_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aide_core.cli import main
+
+    (tmp_path / "config.toml").write_text('[http.users]\nbob = " "\n')
+    monkeypatch.setattr("sys.argv", ["aide", "serve", "--transport", "http"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'http.users.bob'" in err and "must not be empty or blank" in err
+
+
+def test_an_empty_or_shared_token_never_reaches_the_bearer_check(example_app, settings: AideSettings) -> None:
+    """build_app checks again whatever the tokens' source: no identity without a real token of its own."""
+    servers = {"example": example_app.build(settings)}
+    blank = settings.http.model_construct(users={"ann": ""})
+    shared = settings.http.model_copy(update={"users": {"ann": "one-token", "bob": "one-token"}})
+    with pytest.raises(ConfigError, match=r"invalid setting 'http.users.ann': a token must not be empty"):
+        build_app(servers, blank, "s3cret-token")
+    with pytest.raises(
+        ConfigError, match=r"invalid setting 'http.users.bob': the same token is already given to 'ann'"
+    ):
+        build_app(servers, shared, "s3cret-token")

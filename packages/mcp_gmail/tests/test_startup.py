@@ -14,10 +14,12 @@ from aide_core.google.accounts import INDEX
 from aide_core.google.scopes import SCOPES
 
 #: The Google client libraries, HTML and Markdown conversion, the keyring probe and the retry library: each is
-#: needed only once a tool is called. (`cryptography` is not listed: the SDK itself loads it.)
+#: needed only once a tool is called; the test-only fuzz libraries, never. (`cryptography` is not listed: the SDK
+#: itself loads it.)
 HEAVY = (
     "googleapiclient", "google", "google_auth_httplib2", "httplib2", "google_auth_oauthlib", "oauthlib",
     "markdownify", "bs4", "markdown_it", "keyring", "jeepney", "secretstorage", "tenacity",
+    "hypothesis", "hypothesis_jsonschema",  # the fuzz harness's, for tests only
 )  # fmt: skip
 
 START = """

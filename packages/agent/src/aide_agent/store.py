@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aide_agent.messages import Message
+from aide_core.stores import connect, is_unusable, unavailable
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -41,17 +42,22 @@ class ConversationInfo:
 class ConversationStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._db() as db:
             db.executescript(_SCHEMA)
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path)
-        db.execute("PRAGMA foreign_keys = ON")
+        """A connection to the private file (0600 in a 0700 folder: conversations are the user's own words); a
+        damaged, unreadable or locked file is a `StoreUnavailable` naming it, which `aide chat` says in one line."""
+        db = connect(self.path, what="conversation", autocommit=False)
         try:
+            db.execute("PRAGMA foreign_keys = ON")
             with db:
                 yield db
+        except sqlite3.DatabaseError as exc:
+            if not is_unusable(exc):
+                raise
+            raise unavailable(self.path, "conversation", exc) from None
         finally:
             db.close()
 

@@ -52,8 +52,8 @@ def list_activity(
 ) -> ActivityPage:
     """List what aide's servers did or refused to do, newest first."""
     binds = {"server": server, "since": since.isoformat() if since else None}
-    before = decode_cursor(cursor, "list_activity", binds).get("before_id") if cursor else None
-    since_ts = since.timestamp() if since else None
+    before = decode_cursor(cursor, "list_activity", binds, fields={"before_id": int})["before_id"] if cursor else None
+    since_ts = _epoch_seconds(since) if since else None
     rows = spec.state().audit_entries(server=server, since=since_ts, before_id=before, limit=limit + 1)
     page = rows[:limit]
     actions = [
@@ -71,6 +71,12 @@ def list_activity(
     return ActivityPage(
         actions=actions, next_cursor=encode_cursor("list_activity", {"before_id": page[-1].id}, binds) if more else None
     )
+
+
+def _epoch_seconds(moment: datetime) -> float:
+    """A time without an offset is UTC, not the server's local time: the model cannot know the server's zone, and
+    converting a naive time near year 1 to local time fails ("year 0 is out of range")."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def main() -> int:

@@ -12,6 +12,7 @@ reads "failed" retries blindly.
     ├── PermissionDenied       the account lacks a scope or right (upstream 401/403)
     ├── Conflict               the target changed or already exists (upstream 409/412)
     ├── PolicyRefused          the side-effect guard's policy forbids this action
+    ├── StoreUnavailable       a local database cannot be used: damaged, unreadable, or from a newer aide
     ├── RateLimited            upstream said slow down; carries the wait
     └── UpstreamError          anything else an upstream API said (status and its own message)
         └── UpstreamUnreachable    nothing answered: the connection failed, was reset or timed out
@@ -83,6 +84,15 @@ class Conflict(AideError):
 
 class PolicyRefused(AideError):
     """The side-effect guard's policy (allowlist, read-only switch) forbids this action."""
+
+
+class StoreUnavailable(AideError):
+    """A database aide keeps on disk cannot be used. The message names the file; the hint says what the user can do
+    about it (it is never the model's to fix, and never a bug in the server)."""
+
+    def __init__(self, message: str, *, path: str, hint: str) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path
 
 
 class RateLimited(AideError):

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from aide_core.errors import StoreUnavailable
+from aide_core.stores import connect, is_unusable, unavailable
+
 SCHEMA_VERSION = 2
 
 _SCHEMA = """
@@ -85,24 +88,42 @@ class GuardStore:
 
     @contextmanager
     def _connect(self) -> Generator[sqlite3.Connection]:
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with closing(sqlite3.connect(self.path, timeout=60, isolation_level=None)) as connection:
-            if not self._ready:
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute("BEGIN IMMEDIATE")
-                version = connection.execute("PRAGMA user_version").fetchone()[0]
-                if version == 0:
-                    # Statement by statement: executescript would COMMIT first and split this transaction.
-                    for statement in filter(str.strip, _SCHEMA.split(";")):
-                        connection.execute(statement)
-                else:
-                    for old in range(version, SCHEMA_VERSION):
-                        connection.execute(_MIGRATIONS[old])
-                connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                connection.execute("COMMIT")
-                self._ready = True
-            yield connection
+        """A connection to the private file (see `aide_core.stores`). A damaged, unreadable or locked file is a
+        `StoreUnavailable` naming it, at opening or in any statement after."""
+        with closing(connect(self.path, what="guard", timeout=60)) as connection:
+            try:
+                if not self._ready:
+                    self._prepare(connection)
+                yield connection
+            except sqlite3.DatabaseError as exc:
+                if not is_unusable(exc):
+                    raise
+                raise unavailable(self.path, "guard", exc) from None
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreUnavailable(
+                    f"The guard database {self.path} was written by a newer aide (schema {version}).",
+                    path=str(self.path),
+                    hint="The user must upgrade aide.",
+                )
+            if version == 0:
+                # Statement by statement: executescript would COMMIT first and split this transaction.
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    connection.execute(statement)
+            else:
+                for old in range(version, SCHEMA_VERSION):
+                    connection.execute(_MIGRATIONS[old])
+            connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        self._ready = True
 
     @contextmanager
     def _transaction(self) -> Generator[sqlite3.Connection]:

@@ -147,8 +147,26 @@ def build_app(servers: Mapping[str, MCPServer], http: HttpSettings, token: str |
 
     app: ASGIApp = Starlette(routes=routes, lifespan=lifespan)
     if token is not None:
-        app = BearerAuth(app, {token: DEFAULT_IDENTITY} | {t: user for user, t in http.users.items()})
+        app = BearerAuth(app, bearer_tokens(token, http.users))
     return app
+
+
+def bearer_tokens(token: str, users: Mapping[str, str]) -> dict[str, str]:
+    """Each accepted token and the identity it stands for. Settings already refuse an empty or blank token; this
+    checks again (a token may come from elsewhere than settings), and refuses one token for two identities, which
+    would let one user in as the other."""
+    tokens: dict[str, str] = {}
+    for key, identity, value in [("http.token", DEFAULT_IDENTITY, token)] + [
+        (f"http.users.{user}", user, value) for user, value in users.items()
+    ]:
+        if not value.strip():
+            raise ConfigError("a token must not be empty or blank (any request would get in)", key=key)
+        if value in tokens:
+            raise ConfigError(
+                f"the same token is already given to '{tokens[value]}'; give each user their own", key=key
+            )
+        tokens[value] = identity
+    return tokens
 
 
 def endpoints(names: list[str], host: str, port: int) -> list[Endpoint]:

@@ -80,18 +80,24 @@ def _redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
 logging.setLogRecordFactory(_redacting_factory)
 
 
+#: Third-party loggers that are chatty at DEBUG but say nothing a user of aide needs.
+_CHATTY = ("httpcore", "httpcore2", "hpack", "asyncio")
+#: Loggers that at DEBUG log every message whole: the MCP SDK's transports ("Received JSON: ...", "Sending message via
+#: SSE: ...", "Sending client message: ...") and sse-starlette under them ("chunk: b'event: message...'"). That is
+#: mail bodies, memories and confirmation tokens. A user turns on DEBUG to see what aide does, not to copy their mail
+#: into a log file, so these (the SDK's whole tree, and its bare "client" logger) stay at INFO whatever aide's level.
+_CONTENT = ("mcp", "client", "sse_starlette")
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Send all logging to stderr with secrets masked. Safe to call more than once."""
+    """Send all logging to stderr with secrets masked, and no message contents at any level. Safe to call more than
+    once."""
     root = logging.getLogger()
-    for handler in root.handlers:
-        if getattr(handler, "_aide", False):
-            root.setLevel(level)
-            return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler._aide = True  # type: ignore[attr-defined]  # marks ours, so a second call does not add another
-    root.addHandler(handler)
+    if not any(getattr(handler, "_aide", False) for handler in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._aide = True  # type: ignore[attr-defined]  # marks ours, so a second call does not add another
+        root.addHandler(handler)
     root.setLevel(level)
-    # Third-party loggers that are chatty at DEBUG but say nothing a user of aide needs.
-    for name in ("httpcore", "httpcore2", "hpack", "asyncio"):
+    for name in (*_CHATTY, *_CONTENT):
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))

@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
@@ -41,16 +42,29 @@ def encode_cursor(tool: str, state: Mapping[str, Any], binds: Mapping[str, Any] 
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, tool: str, binds: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The state `encode_cursor` stored; `InvalidInput` when the cursor is damaged or belongs elsewhere."""
+_DAMAGED = "The cursor is damaged (pass it back exactly as it was returned)."
+
+
+def decode_cursor(
+    cursor: str,
+    tool: str,
+    binds: Mapping[str, Any] | None = None,
+    *,
+    fields: Mapping[str, type | tuple[type, ...]] | None = None,
+) -> dict[str, Any]:
+    """The state `encode_cursor` stored; `InvalidInput` when the cursor is damaged or belongs elsewhere.
+
+    `fields` names the keys the caller reads from the state and their types: a cursor that decodes and is bound
+    correctly but whose state lacks one, or holds another type (or an integer SQLite cannot store), is refused as
+    damaged here, so a hand-edited cursor is the model's error to fix rather than a crash in the query it feeds."""
     restart = f"Call {tool} again without a cursor to start from the beginning."
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         payload: Any = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise InvalidInput("The cursor is damaged (pass it back exactly as it was returned).", hint=restart) from None
+    except (binascii.Error, ValueError, UnicodeError, RecursionError):
+        raise InvalidInput(_DAMAGED, hint=restart) from None
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), dict):  # pyright: ignore[reportUnknownMemberType]
-        raise InvalidInput("The cursor is damaged (pass it back exactly as it was returned).", hint=restart)
+        raise InvalidInput(_DAMAGED, hint=restart)
     payload = cast(dict[str, Any], payload)
     if payload.get("t") != tool:
         raise InvalidInput(f"That cursor belongs to another tool, not {tool}.", hint=restart)
@@ -59,7 +73,23 @@ def decode_cursor(cursor: str, tool: str, binds: Mapping[str, Any] | None = None
             "That cursor was made for different arguments; keep them unchanged while paging.", hint=restart
         )
     state: dict[str, Any] = payload["s"]
+    for name, kind in (fields or {}).items():
+        if not _fits(state.get(name), kind):
+            raise InvalidInput(_DAMAGED, hint=restart)
     return state
+
+
+def _fits(value: Any, kind: type | tuple[type, ...]) -> bool:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool):  # JSON true is a Python int too: only a declared bool accepts it
+        return bool in kinds
+    if not isinstance(value, kinds):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63  # what an SQLite INTEGER holds
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return True
 
 
 class TextPage(BaseModel):

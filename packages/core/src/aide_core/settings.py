@@ -17,9 +17,9 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast, get_origin
+from typing import Annotated, Any, Literal, TypeVar, cast, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from aide_core.errors import ConfigError
@@ -60,6 +60,19 @@ class ServerSettings(BaseModel):
     trusted: bool = Field(default=False, description="Agent: run this server's write tools without asking.")
 
 
+def _usable_token(value: str) -> str:
+    """A bearer token that would let requests in without one, or that no client can send, is refused at start: an
+    empty token matches a request with no Authorization header at all."""
+    if not value.strip():
+        raise ValueError("a token must not be empty or blank (any request would get in); set a long random one")
+    if value != value.strip() or any(character.isspace() for character in value):
+        raise ValueError("a token must not contain spaces (an HTTP client cannot send them back intact)")
+    return value
+
+
+Token = Annotated[str, AfterValidator(_usable_token)]
+
+
 class HttpSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -67,8 +80,8 @@ class HttpSettings(BaseModel):
     port: int = Field(default=8765, ge=0, le=65535)
     allowed_hosts: list[str] = Field(default_factory=list, description="Extra Host values to accept (host:port).")
     allowed_origins: list[str] = Field(default_factory=list, description="Extra Origin values to accept.")
-    token: str | None = Field(default=None, description="Bearer token; generated and stored on first run when unset.")
-    users: dict[str, str] = Field(
+    token: Token | None = Field(default=None, description="Bearer token; generated and stored on first run when unset.")
+    users: dict[str, Token] = Field(
         default_factory=dict, description="More users, each with their own token: {name = token}; data is per user."
     )
 
@@ -210,6 +223,8 @@ def _config_error(
     message = error["msg"]
     if error["type"] == "extra_forbidden":
         message = "unknown setting"
+    elif error["type"] == "value_error":
+        message = message.removeprefix("Value error, ")  # our own validators' text, without pydantic's prefix
     return ConfigError(message, key=key, source=source)
 
 

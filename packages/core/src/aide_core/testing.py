@@ -3,12 +3,22 @@
 Every server package's tests talk to their server through the protocol (`mcp.Client(server)`, in process), and all
 of them need the same two shortcuts: a call that must succeed and hands back its structured result, and a call that
 must fail and hands back the model-facing text. They live here once rather than in each package's conftest.
+
+`fuzz_tools` is the other thing every server's tests run: each tool called with arguments generated from its input
+schema, valid and not, asserting that bad input is always a `ToolError` the model can act on, never a crash or a
+hang. It needs the `testing` extra (hypothesis, hypothesis-jsonschema), imported only when it runs: a server
+never loads them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
 
+import anyio
 from mcp import Client
 
 
@@ -33,3 +43,266 @@ class ToolClient:
 
     async def tools(self) -> list[str]:
         return [tool.name for tool in (await self.client.list_tools()).tools]
+
+
+# -- schema-driven fuzzing ------------------------------------------------------------------------------------------
+
+#: Text no tool may choke on: NUL, header injection, bidi and joiner marks, combining marks alone, long runs. (No
+#: lone surrogates: the transports' JSON parser refuses them, so only an in-process client could ever send one.)
+EDGE_STRINGS: tuple[str, ...] = (
+    "",
+    " \t ",
+    "\x00",
+    "a\x00b",
+    "Hello\r\nBcc: attacker@example.com",
+    "\r\n\r\n",
+    "\u202etxt.exe\u200d\ufeff\u0301",
+    "😀" * 64,
+    "x" * 300,
+    "y" * 20_000,
+    "../../etc/passwd",
+    "%s %(x)s {0} {x}",
+)
+#: Timestamps at the ends of what `datetime` holds, where conversions to epoch seconds overflow.
+EDGE_DATETIMES: tuple[str, ...] = (
+    "0001-01-01T00:00:00",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59",
+    "9999-12-31T23:59:59-14:00",
+    "2024-02-30T00:00:00",
+    "yesterday",
+)
+EDGE_NUMBERS: tuple[Any, ...] = (-1, 0, 2**63, -(2**63) - 1, 10**30, 1e308, -1e308, 0.5)
+EDGE_OTHERS: tuple[Any, ...] = (None, True, "1", [], {}, ["\x00"], {"\x00": "\r\n"}, ["x"] * 500)
+
+
+@dataclass(frozen=True)
+class FuzzFailure:
+    """One call that crashed, hung or answered with an unexpected kind of error."""
+
+    tool: str
+    arguments: dict[str, Any]
+    problem: str
+    traceback: str = ""
+
+    def describe(self) -> str:
+        shown = repr(self.arguments)
+        shown = shown if len(shown) <= 600 else shown[:600] + "…"
+        text = f"{self.tool}({shown}): {self.problem}"
+        return f"{text}\n{self.traceback}" if self.traceback else text
+
+
+@dataclass
+class FuzzReport:
+    """What `fuzz_tools` tried and what went wrong."""
+
+    calls: dict[str, int] = field(default_factory=lambda: {})
+    failures: list[FuzzFailure] = field(default_factory=lambda: [])
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    def assert_clean(self) -> None:
+        """Fail with every failing input listed (not just the first), so one run says all there is to fix."""
+        if self.failures:
+            listing = "\n\n".join(failure.describe() for failure in self.failures)
+            raise AssertionError(f"{len(self.failures)} of {self.total_calls} fuzzed calls failed:\n\n{listing}")
+
+
+async def fuzz_tools(
+    client: Client,
+    *,
+    valid_examples: int = 25,
+    junk_examples: int = 10,
+    edge_cases: bool = True,
+    known: Mapping[str, Sequence[Any]] | None = None,
+    fixed: Mapping[str, Any] | None = None,
+    bases: Mapping[str, Mapping[str, Any]] | None = None,
+    tools: Iterable[str] | None = None,
+    call_timeout: float = 10.0,
+) -> FuzzReport:
+    """Call every tool `client` lists with arguments generated from its input schema, and report each call that
+    did not end as a success or a deliberate `ToolError`.
+
+    Per tool: `valid_examples` argument sets that satisfy the schema (hypothesis-jsonschema, so odd unicode, NUL and
+    boundary lengths come for free), `junk_examples` sets whose values are arbitrary JSON of any type, and, with
+    `edge_cases`, each property in turn set to each of the edge values above (wrong types included), plus the empty
+    call and an unknown argument. `known` maps a property name to values that mean something to the server (ids of
+    stored objects, real cursors), mixed into the valid examples so that calls also get past "not found"; `fixed`
+    maps a property name to a value every call carries. Edge values replace one argument of `bases[tool]` (a call
+    known to get far into the tool: a draft with a real recipient) or else of the first valid example, so that they
+    reach the code past the first check; each `known` value is tried in the base too. Generation is derandomized,
+    so a run is the same every time and in CI.
+
+    A failure is: an "internal error" (an unexpected exception that `aide_core.errors.to_tool_error` hid behind a
+    trace id), the SDK's bare "Error executing tool X" (an exception raised outside our wrappers, or a result that
+    does not fit the output schema), a protocol error, or no answer within `call_timeout` seconds. Each failure carries
+    the traceback that was logged for it.
+    """
+    from mcp.shared.exceptions import MCPError
+
+    report = FuzzReport()
+    wanted = set(tools) if tools is not None else None
+    listed = [tool for tool in (await client.list_tools()).tools if wanted is None or tool.name in wanted]
+    capture = _TracebackCapture()
+    logging.getLogger().addHandler(capture)
+    try:
+        for tool in listed:
+            schema = dict(tool.input_schema)
+            cases = _generate(schema, valid_examples, junk_examples, known or {})
+            base = dict((bases or {}).get(tool.name) or (cases[0] if cases else {}))
+            cases.append(base)
+            properties = cast(dict[str, Any], schema.get("properties") or {})
+            cases += [
+                {**base, name: value}
+                for name, values in (known or {}).items()
+                if name in properties
+                for value in values
+            ]
+            if edge_cases:
+                cases += _edge_cases(schema, base)
+            for arguments in cases:
+                arguments = {**arguments, **(fixed or {})}
+                report.calls[tool.name] = report.calls.get(tool.name, 0) + 1
+                capture.records.clear()
+                try:
+                    with anyio.fail_after(call_timeout):
+                        result = await client.call_tool(tool.name, arguments)
+                except TimeoutError:
+                    report.failures.append(FuzzFailure(tool.name, arguments, f"no answer within {call_timeout} s"))
+                    break  # the server may still be busy with it: the next call would only time out too
+                except MCPError as exc:
+                    report.failures.append(
+                        FuzzFailure(tool.name, arguments, f"protocol error: {exc}", capture.tracebacks())
+                    )
+                    continue
+                except Exception as exc:  # the client refused the answer (say, a result outside the output schema)
+                    report.failures.append(
+                        FuzzFailure(tool.name, arguments, f"the client failed: {exc!r}", capture.tracebacks())
+                    )
+                    continue
+                if not result.is_error:
+                    continue
+                text = " ".join(getattr(block, "text", "") for block in result.content)
+                if "internal error (trace id" in text or text.strip() == f"Error executing tool {tool.name}":
+                    report.failures.append(FuzzFailure(tool.name, arguments, text, capture.tracebacks()))
+    finally:
+        logging.getLogger().removeHandler(capture)
+    return report
+
+
+class _TracebackCapture(logging.Handler):
+    """Keeps the records with a traceback logged during the current call (the server logs each crash once)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            self.records.append(record)
+
+    def tracebacks(self) -> str:
+        formatter = logging.Formatter("%(name)s: %(message)s")
+        return "\n".join(formatter.format(record) for record in self.records)
+
+
+def _draw(strategy: Any, count: int) -> list[Any]:
+    """`count` values of a hypothesis strategy, the same ones on every run. Drawn through `@given` (not
+    `.example()`, which hypothesis reserves for the REPL) with only the generate phase: no shrinking, no database."""
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    drawn: list[Any] = []
+
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=cast(list[HealthCheck], list(HealthCheck)),  # an enum's members, seen as the metaclass
+    )
+    @given(strategy)
+    def collect(value: Any) -> None:
+        drawn.append(value)
+
+    collect()
+    return drawn
+
+
+def _generate(
+    schema: dict[str, Any], valid: int, junk: int, known: Mapping[str, Sequence[Any]]
+) -> list[dict[str, Any]]:
+    from hypothesis import strategies as st
+    from hypothesis_jsonschema import from_schema  # pyright: ignore[reportUnknownVariableType]  # its JSON type
+
+    properties = cast(dict[str, Any], schema.get("properties") or {})
+    required = set(cast(list[str], schema.get("required") or []))
+    defs = {key: schema[key] for key in ("$defs", "definitions") if key in schema}
+
+    def value_strategy(name: str, sub: Any) -> Any:
+        strategy: Any = from_schema({**cast(dict[str, Any], sub), **defs})  # pyright: ignore[reportUnknownVariableType]
+        values = known.get(name)
+        return st.one_of(st.sampled_from(list(values)), strategy) if values else strategy
+
+    def arguments(strategies: dict[str, Any]) -> Any:
+        return st.fixed_dictionaries(
+            {name: s for name, s in strategies.items() if name in required},
+            optional={name: s for name, s in strategies.items() if name not in required},
+        )
+
+    cases: list[dict[str, Any]] = []
+    if valid:
+        cases += _draw(arguments({name: value_strategy(name, sub) for name, sub in properties.items()}), valid)
+    if junk and properties:
+
+        def nested(inner: Any) -> Any:
+            # A named function, not a lambda: hypothesis reads the source to check that `inner` is used, and a lambda
+            # inside a call spanning lines is not always found.
+            return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+
+        scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+        anything = st.recursive(scalars | st.text(), nested, max_leaves=8)
+        cases += _draw(arguments(dict.fromkeys(properties, anything)), junk)
+    return cases
+
+
+def _edge_cases(schema: dict[str, Any], base: dict[str, Any]) -> list[dict[str, Any]]:
+    """The empty call, an unknown argument, and each property (and each field of an object inside a list, such as
+    the items of a batch) in turn set to each edge value, the others kept from a valid example."""
+    properties = cast(dict[str, Any], schema.get("properties") or {})
+    cases: list[dict[str, Any]] = [{}, {**base, "unexpected_argument": "\x00"}]
+    for name, sub in properties.items():
+        cases += [{**base, name: value} for value in _edge_values(sub)]
+        items = _resolve(cast(dict[str, Any], sub).get("items"), schema)
+        fields = cast(dict[str, Any], items.get("properties") or {})
+        given = base.get(name)
+        first: Any = cast(list[Any], given)[0] if isinstance(given, list) and given else {}
+        if not fields or not isinstance(first, dict):
+            continue
+        for field_name, field_schema in fields.items():
+            cases += [
+                {**base, name: [{**cast(dict[str, Any], first), field_name: value}]}
+                for value in _edge_values(field_schema)
+            ]
+    return cases
+
+
+def _edge_values(schema: Any) -> tuple[Any, ...]:
+    values: tuple[Any, ...] = EDGE_STRINGS + EDGE_NUMBERS + EDGE_OTHERS
+    return EDGE_DATETIMES + values if "date-time" in json.dumps(schema) else values
+
+
+def _resolve(sub: Any, root: dict[str, Any]) -> dict[str, Any]:
+    """`sub` with a local `$ref` ("#/$defs/Name") followed; {} when it is not an object schema."""
+    if not isinstance(sub, dict):
+        return {}
+    node = cast(dict[str, Any], sub)
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = cast(dict[str, Any], target).get(part, {}) if isinstance(target, dict) else {}
+        return cast(dict[str, Any], target) if isinstance(target, dict) else {}
+    return node

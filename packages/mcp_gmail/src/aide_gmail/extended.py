@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from aide_core.errors import InvalidInput, NotFound
-from aide_core.mail import OutgoingMail, check_line, parse_addresses
+from aide_core.mail import OutgoingMail, check_line, parse_addresses, safe_filename
 from aide_core.paging import decode_cursor, encode_cursor
 from aide_gmail import compose
 from aide_gmail import message as msg
@@ -35,7 +35,7 @@ def list_drafts(
     """List saved drafts with their recipients and subjects."""
     client = client_for(account, "list_drafts")
     binds = {"limit": limit, "account": account}
-    page_token = decode_cursor(cursor, "list_drafts", binds).get("page") if cursor else None
+    page_token = decode_cursor(cursor, "list_drafts", binds, fields={"page": str})["page"] if cursor else None
     listing = client.list_drafts(limit, page_token)
     drafts: list[Draft] = []
     for item in listing.get("drafts") or []:
@@ -153,13 +153,25 @@ def get_attachment(
     data = attachment_bytes(client, message, attachment_id)
     folder = state.downloads_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / Path(found.name).name
+    # The name comes from the sender: one line, no path, and short enough in bytes for any file system.
+    target = folder / _file_name(safe_filename(Path(found.name).name))
     stem, suffix, counter = target.stem, target.suffix, 1
     while target.exists():
         counter += 1
         target = folder / f"{stem} ({counter}){suffix}"
     target.write_bytes(data)
     return SavedAttachment(name=found.name, type=found.type, size=len(data), path=str(target))
+
+
+def _file_name(name: str, limit: int = 200) -> str:
+    """`name` cut to `limit` UTF-8 bytes (file systems count bytes, mostly 255), keeping its extension."""
+    if len(name.encode()) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    suffix = f".{suffix}" if dot and len(suffix) <= 16 else ""
+    stem = stem if dot and suffix else name
+    room = limit - len(suffix.encode())
+    return stem.encode()[:room].decode(errors="ignore") + suffix
 
 
 @spec.tool(tier="extended", read_only=False, idempotent=True, open_world=False)
@@ -180,7 +192,7 @@ def history_since(
     """What changed in the mailbox since a history id: messages added, deleted, labelled."""
     client = client_for(account, "history_since")
     binds = {"history_id": history_id, "account": account}
-    page_token = decode_cursor(cursor, "history_since", binds).get("page") if cursor else None
+    page_token = decode_cursor(cursor, "history_since", binds, fields={"page": str})["page"] if cursor else None
     try:
         listing = client.history(history_id, page_token, 100)
     except NotFound:

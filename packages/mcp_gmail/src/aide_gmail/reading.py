@@ -135,9 +135,9 @@ def read_thread(
     binds = {"thread": thread_id, "account": account}
     index, offset = 0, 0
     if cursor:
-        position = decode_cursor(cursor, "read_thread", binds)
-        index, offset = int(position.get("i", 0)), int(position.get("o", 0))
-        if not 0 <= index < len(messages):
+        position = decode_cursor(cursor, "read_thread", binds, fields={"i": int, "o": int})
+        index, offset = position["i"], position["o"]
+        if not (0 <= index < len(messages) and offset >= 0):
             raise InvalidInput("The cursor points past the end of the thread.", hint="Call read_thread without it.")
     budget = min(max_chars or state.config.max_output_chars, state.config.max_output_chars)
     first_headers = msg.headers_of(messages[0].get("payload") or {})

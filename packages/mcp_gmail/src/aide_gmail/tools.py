@@ -44,8 +44,9 @@ def search_emails(
     check_query(query)
     client = client_for(account, "search_emails")
     binds = {"query": query, "limit": limit, "account": account}
-    position = decode_cursor(cursor, "search_emails", binds) if cursor else {}
-    page_token, skip = position.get("page"), int(position.get("skip", 0))
+    fields = {"page": (str, type(None)), "skip": int}
+    position = decode_cursor(cursor, "search_emails", binds, fields=fields) if cursor else {}
+    page_token, skip = position.get("page"), max(0, position.get("skip", 0))
     listing = client.list_messages(query, limit, page_token)
     refs = list(listing.get("messages") or [])[skip:]
     names = client.label_names()
@@ -56,7 +57,7 @@ def search_emails(
         rows = rows[:fits]
         next_cursor = encode_cursor("search_emails", {"page": page_token, "skip": skip + fits}, binds)
     elif listing.get("nextPageToken"):
-        next_cursor = encode_cursor("search_emails", {"page": listing["nextPageToken"]}, binds)
+        next_cursor = encode_cursor("search_emails", {"page": listing["nextPageToken"], "skip": 0}, binds)
     return SearchResult(emails=rows, next_cursor=next_cursor, estimated_total=listing.get("resultSizeEstimate"))
 
 

@@ -8,10 +8,11 @@ of ten hits would pay for ten fences. What is stored stays as it was given.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from aide_core.errors import InvalidInput
 from aide_core.fencing import UntrustedLines, UntrustedText
@@ -19,13 +20,51 @@ from aide_core.fencing import UntrustedLines, UntrustedText
 MAX_CONTENT_CHARS = 8_000
 CATEGORIES = ("preference", "fact", "habit", "person", "event", "task", "note")
 
+_CATEGORY_WORD = r"[a-z][a-z0-9_-]{0,31}"
 Category = Annotated[
     str,
     Field(
-        pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+        pattern=f"^{_CATEGORY_WORD}$",
         description="preference, fact, habit, person, event, task, note, or another lowercase word",
     ),
 ]
+
+
+def _within_utc_range(moment: datetime | None) -> datetime | None:
+    """Times are stored as UTC epoch seconds and read back as UTC datetimes: one whose UTC form falls outside years
+    1-9999 ("0001-01-01T00:00+14:00") could be stored but never read back, so it is refused on the way in."""
+    if moment is not None and moment.tzinfo is not None:
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range once converted to UTC") from None
+    return moment
+
+
+AboutTime = Annotated[
+    datetime | None, AfterValidator(_within_utc_range), Field(description="when it happened or will happen")
+]
+
+
+def checked_category(category: str) -> str:
+    """The rule `remember` applies through its schema, for `update`, whose schema leaves it out to stay short."""
+    if not re.fullmatch(_CATEGORY_WORD, category):  # fullmatch: re's "$" would let a trailing newline through
+        raise InvalidInput(
+            f"Category {category[:40]!r} is not a lowercase word of at most 32 letters, digits, '-' or '_'.",
+            hint="Use preference, fact, habit, person, event, task, note, or another lowercase word.",
+        )
+    return category
+
+
+def checked_about_time(moment: datetime) -> datetime:
+    try:
+        _within_utc_range(moment)
+    except ValueError:
+        raise InvalidInput(
+            f"about_time {moment.isoformat()} is out of range once converted to UTC.",
+            hint="Use a time between years 1 and 9999 in UTC.",
+        ) from None
+    return moment
 
 
 class NewMemory(BaseModel):
@@ -40,7 +79,7 @@ class NewMemory(BaseModel):
     source_ref: Annotated[str | None, Field(max_length=500, description="e.g. a message id")] = None
     tags: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=32)] = []
     metadata: dict[str, Any] = {}
-    about_time: Annotated[datetime | None, Field(description="when it happened or will happen")] = None
+    about_time: AboutTime = None
 
     @field_validator("content")
     @classmethod

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field
 
-from aide_core.errors import InvalidInput
+from aide_core.errors import InvalidInput, NotFound
 from aide_core.fencing import defang, defang_field
 from aide_core.identity import current_user
 from aide_core.paging import decode_cursor, encode_cursor
@@ -27,6 +27,8 @@ from aide_memory.models import (
     Remembered,
     Stats,
     Updated,
+    checked_about_time,
+    checked_category,
     require_ids,
 )
 from aide_memory.store import MemoryStore, Scope, row_to_memory
@@ -234,7 +236,7 @@ def list_memories(
         clauses.append("EXISTS (SELECT 1 FROM json_each(memories.tags) WHERE value = ?)")
         params.append(tag)
     if cursor:
-        position = decode_cursor(cursor, "list", binds)
+        position = decode_cursor(cursor, "list", binds, fields={"u": (int, float), "r": int})
         clauses.append("(updated_at < ? OR (updated_at = ? AND rowid < ?))")
         params += [position["u"], position["u"], position["r"]]
     rows = state.store.rows(
@@ -276,18 +278,16 @@ def update(
         key: value
         for key, value in {
             "content": content.replace("\x00", "").strip() if content else None,
-            "category": category,
+            "category": checked_category(category) if category is not None else None,
             "confidence": confidence,
             "tags": tags,
             "metadata": metadata,
-            "about_time": about_time,
+            "about_time": checked_about_time(about_time) if about_time is not None else None,
         }.items()
         if value is not None
     }
     if not changes:
         raise InvalidInput("Nothing to change.", hint="Pass at least one of content, category, confidence, tags...")
-    if "category" in changes:
-        NewMemory(content="x", category=changes["category"])  # the same rule as remember: a clear error if invalid
     state = _state()
     vector, model = (None, None)
     if "content" in changes:
@@ -299,10 +299,21 @@ def update(
 
 def _forget_preview(ids: list[str] | None = None, category: str | None = None, hard: bool = False) -> str:
     targets = _forget_targets(ids, category)
+    if not targets:
+        raise _nothing_to_forget(ids, category)  # before asking the user to confirm forgetting nothing
     how = "permanently delete" if hard else "forget"
     shown = "; ".join(defang_field(row["content"][:80]) for row in targets[:3])
     more = f" and {len(targets) - 3} more" if len(targets) > 3 else ""
     return f"{how.capitalize()} {len(targets)} memories: {shown}{more}"
+
+
+def _nothing_to_forget(ids: list[str] | None, category: str | None) -> NotFound:
+    if ids:
+        more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+        named = f"the ids {', '.join(repr(i[:100]) for i in ids[:5])}{more}"
+    else:
+        named = f"the category {(category or '')[:100]!r}"
+    return NotFound(f"No current memory matches {named}.", hint="Check the ids with get or list.")
 
 
 def _forget_targets(ids: list[str] | None, category: str | None) -> list[dict[str, Any]]:
@@ -325,7 +336,7 @@ def forget(ids: list[str] | None = None, category: str | None = None, hard: bool
     state = _state()
     targets = [row["id"] for row in _forget_targets(ids, category)]
     if not targets:
-        raise InvalidInput("No current memory matches.", hint="Check the ids with get or list.")
+        raise _nothing_to_forget(ids, category)
     return Forgotten(ids=state.store.forget(state.scope(), targets, hard=hard), hard=hard)
 
 

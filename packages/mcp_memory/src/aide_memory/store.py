@@ -28,7 +28,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aide_core.errors import InvalidInput, NotFound
+from aide_core.errors import InvalidInput, NotFound, StoreUnavailable
+from aide_core.stores import connect, is_unusable, unavailable
 from aide_memory.models import Memory, NewMemory
 from aide_memory.sketch import band_keys
 
@@ -238,23 +239,30 @@ class MemoryStore:
         self._local = threading.local()
         self._init_lock = threading.Lock()
         self._migrated = False
-        path.parent.mkdir(parents=True, exist_ok=True)
 
     # -- connections and transactions ---------------------------------------------------------------------------
 
     @property
     def db(self) -> sqlite_utils.Database:
+        """This thread's connection, opened (private file modes, checked readable, migrated) on first use. A damaged,
+        unreadable or locked file is a `StoreUnavailable` naming it (see `aide_core.stores`)."""
         db: sqlite_utils.Database | None = getattr(self._local, "db", None)
         if db is None:
             import sqlite_utils
 
-            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA foreign_keys=ON")
-            connection.row_factory = sqlite3.Row
-            db = sqlite_utils.Database(connection)
+            connection = connect(self.path, what="memory", timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                connection.execute("PRAGMA foreign_keys=ON")
+                connection.row_factory = sqlite3.Row
+                db = sqlite_utils.Database(connection)
+                self._migrate(db)
+            except BaseException as exc:
+                connection.close()  # not kept: the next call opens and migrates again
+                if is_unusable(exc):
+                    raise unavailable(self.path, "memory", exc) from None
+                raise
             self._local.db = db
-            self._migrate(db)
         return db
 
     def _migrate(self, db: sqlite_utils.Database) -> None:
@@ -265,7 +273,11 @@ class MemoryStore:
             with self._write(db):
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
-                    raise RuntimeError(f"{self.path} was written by a newer aide-memory (schema {version})")
+                    raise StoreUnavailable(
+                        f"The memory database {self.path} was written by a newer aide-memory (schema {version}).",
+                        path=str(self.path),
+                        hint="The user must upgrade aide-memory.",
+                    )
                 for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
                     migration(db)
                     db.execute(f"PRAGMA user_version={number}")
@@ -292,13 +304,27 @@ class MemoryStore:
         """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so a busy database makes us wait
         (busy_timeout) instead of failing half-way with "database is locked"."""
         db = db or self.db
-        db.execute("BEGIN IMMEDIATE")
+        with self._failing_clearly():
+            db.execute("BEGIN IMMEDIATE")
         try:
-            yield db
+            with self._failing_clearly():
+                yield db
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
+        with self._failing_clearly():
+            db.execute("COMMIT")
+
+    @contextmanager
+    def _failing_clearly(self) -> Iterator[None]:
+        """A statement that fails because of the file (damaged, locked past the busy timeout, read-only) becomes a
+        `StoreUnavailable` naming it; one that fails because of the statement stays what it is (a bug)."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if is_unusable(exc):
+                raise unavailable(self.path, "memory", exc) from None
+            raise
 
     def close(self) -> None:
         db: sqlite_utils.Database | None = getattr(self._local, "db", None)

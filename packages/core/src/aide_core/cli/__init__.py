@@ -15,7 +15,7 @@ from aide_core.cli import config as config_commands
 from aide_core.cli import inspect as inspect_commands
 from aide_core.cli import serve as serve_commands
 from aide_core.cli.common import console_err
-from aide_core.errors import ConfigError
+from aide_core.errors import AideError, ConfigError
 
 app = typer.Typer(
     name="aide",
@@ -51,3 +51,6 @@ def main() -> None:
     except ConfigError as exc:
         console_err.print(f"aide: {exc}", markup=False, highlight=False)
         sys.exit(2)
+    except AideError as exc:  # a store that cannot be opened, say: the message names the file and what to do
+        console_err.print(f"aide: {exc}", markup=False, highlight=False)
+        sys.exit(1)

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from aide_core.credentials import CredentialStore, open_credentials
 from aide_core.errors import AideError, InvalidInput, NotConfigured, PermissionDenied
 from aide_core.google.scopes import LEVELS, Level
+from aide_core.stores import private_dir
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials as BaseCredentials
@@ -202,7 +203,8 @@ class AccountStore:
 
     def _write_index(self, accounts: list[GoogleAccount]) -> None:
         path = self.home / INDEX
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(self.home)
+        private_dir(path.parent)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".accounts-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -1,0 +1,109 @@
+"""Opening aide's own SQLite files: private to the user, and failing with a message that names the file.
+
+Every database aide creates (the guard's, the memory store, the agent's conversations) holds the user's data or the
+record of what was done for them, so it is 0600 in a folder that is 0700 when aide made it, whatever the umask. SQLite
+gives its `-wal` and `-shm` files the main file's mode, so fixing the main file's mode before SQLite first opens it
+is enough; a file left group- or world-readable by an older aide is tightened when it is next opened.
+
+A file that is not a database (garbage, truncated), or that cannot be opened (a directory in its place, wrong owner,
+a read-only disk) is a `StoreUnavailable` naming the file and what to do, never an "internal error": it is the user's
+to fix, and retrying the call will not help.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+from aide_core.errors import StoreUnavailable
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_dir(path: Path) -> None:
+    """Create `path` (and its parents) when missing, the last one 0700. An existing folder is left as it is: the user
+    may have pointed aide's home at a folder they share on purpose."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=DIR_MODE)
+    except FileExistsError:
+        return
+    path.chmod(DIR_MODE)  # mkdir's mode is filtered by the umask
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 when missing (an empty file is a valid, empty SQLite database); tighten an
+    existing one, and its WAL and shared-memory files, that others may read."""
+    private_dir(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE))
+    for candidate in (path, *(path.with_name(path.name + suffix) for suffix in _SIDE_FILES)):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            found = candidate.stat()
+            if stat.S_ISREG(found.st_mode) and stat.S_IMODE(found.st_mode) & 0o077:
+                candidate.chmod(FILE_MODE)
+
+
+def connect(path: Path, *, what: str, timeout: float = 60.0, autocommit: bool = True) -> sqlite3.Connection:
+    """A connection to the private SQLite file `path`, checked readable. `what` names the store in messages
+    ("memory", "guard"). With `autocommit` (the default) the caller runs its own transactions (BEGIN IMMEDIATE);
+    without, Python's sqlite3 opens them implicitly and `with connection:` commits."""
+    try:
+        private_file(path)
+        connection = sqlite3.connect(path, timeout=timeout, isolation_level=None if autocommit else "DEFERRED")
+    except (OSError, sqlite3.Error) as exc:
+        raise unavailable(path, what, exc) from None
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header: garbage fails here
+    except sqlite3.Error as exc:
+        connection.close()
+        raise unavailable(path, what, exc) from None
+    return connection
+
+
+#: SQLite's result codes (primary, before the first underscore-suffix) that say the file cannot be used as it is,
+#: as opposed to a mistake in a statement (a bug, which stays an internal error).
+_UNUSABLE = {"SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_FULL",
+             "SQLITE_PERM", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_AUTH"}  # fmt: skip
+
+
+def is_unusable(exc: BaseException) -> bool:
+    """True when `exc`, raised by a statement on a store, is about the file rather than the statement."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    primary = "_".join(name.split("_")[:2])
+    return primary in _UNUSABLE or not isinstance(exc, sqlite3.OperationalError | sqlite3.ProgrammingError)
+
+
+def unavailable(path: Path, what: str, exc: BaseException) -> StoreUnavailable:
+    """The error for a store that `exc` says cannot be used: damaged, busy, or not openable."""
+    reason = str(exc) or type(exc).__name__
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreUnavailable(
+            f"The {what} database {path} is locked by another program ({reason}).",
+            path=str(path),
+            hint="Retry in a moment; if it stays locked, the user must close the program that holds it.",
+        )
+    damaged = name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or (
+        isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+    )
+    if damaged:
+        return StoreUnavailable(
+            f"The {what} database {path} is damaged or is not an SQLite database ({reason}).",
+            path=str(path),
+            hint="The user must move the file away (aide then starts a new, empty one) or restore it from a backup.",
+        )
+    return StoreUnavailable(
+        f"Cannot open the {what} database {path} ({reason}).",
+        path=str(path),
+        hint="The user must make it a file, in a folder, that the account running aide can read and write.",
+    )

@@ -1,0 +1,49 @@
+"""Every memory tool, called with arguments generated from its schema (valid, junk and edge values): bad input is
+always an error the model can act on, never an internal error or a hang."""
+
+from __future__ import annotations
+
+import pytest
+
+from aide_core.testing import fuzz_tools
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_no_generated_arguments_crash_or_hang_any_memory_tool(memory_server) -> None:
+    async with memory_server(confirm="token") as memory:
+        ids = await memory.remember("Likes jazz", "Anna lives in Lyon", category="person")
+        page = await memory.call("list", limit=1)
+        report = await fuzz_tools(memory.client, known={"id": ids, "ids": [ids], "cursor": [page["next_cursor"]]})
+    assert report.total_calls > 1000
+    report.assert_clean()
+
+
+async def test_bad_input_found_by_fuzzing_is_refused_with_a_message_the_model_can_act_on(memory_server) -> None:
+    from aide_core.paging import encode_cursor
+
+    binds = {"category": None, "tag": None, "include_superseded": False}
+    forged = encode_cursor("list", {"u": "now", "r": 1}, binds)
+    async with memory_server(confirm="token") as memory:
+        (memory_id,) = await memory.remember("Likes jazz")
+        category = await memory.error("update", id=memory_id, category="Work Stuff")
+        newline = await memory.error("update", id=memory_id, category="work\n")
+        cursor = await memory.error("list", cursor=forged)
+        poison = await memory.error("remember", items=[{"content": "x", "about_time": "0001-01-01T00:00:00+14:00"}])
+        missing = await memory.error("forget", ids=["m-nope", "m-gone"])
+        listed = await memory.call("list")
+    assert category == (
+        "Error executing tool update: Category 'Work Stuff' is not a lowercase word of at most 32 letters, digits, "
+        "'-' or '_'. Use preference, fact, habit, person, event, task, note, or another lowercase word."
+    )
+    assert cursor == (
+        "Error executing tool list: The cursor is damaged (pass it back exactly as it was returned). "
+        "Call list again without a cursor to start from the beginning."
+    )
+    assert "'work\\n' is not a lowercase word" in newline
+    assert "the time is out of range once converted to UTC" in poison
+    assert missing == (
+        "Error executing tool forget: No current memory matches the ids 'm-nope', 'm-gone'. "
+        "Check the ids with get or list."
+    )
+    assert [m["id"] for m in listed["memories"]] == [memory_id]
