@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from aide_core.errors import StoreUnavailable
-from aide_core.stores import connect, is_unusable, unavailable
+from aide_core.stores import check_schema, connect, is_unusable, unavailable
 
 SCHEMA_VERSION = 2
 
@@ -105,12 +104,7 @@ class GuardStore:
         connection.execute("BEGIN IMMEDIATE")
         try:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreUnavailable(
-                    f"The guard database {self.path} was written by a newer aide (schema {version}).",
-                    path=str(self.path),
-                    hint="The user must upgrade aide.",
-                )
+            check_schema(version, SCHEMA_VERSION, self.path, "guard")
             if version == 0:
                 # Statement by statement: executescript would COMMIT first and split this transaction.
                 for statement in filter(str.strip, _SCHEMA.split(";")):

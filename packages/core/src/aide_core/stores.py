@@ -107,3 +107,14 @@ def unavailable(path: Path, what: str, exc: BaseException) -> StoreUnavailable:
         path=str(path),
         hint="The user must make it a file, in a folder, that the account running aide can read and write.",
     )
+
+
+def check_schema(version: int, supported: int, path: Path, what: str, program: str = "aide") -> None:
+    """Refuse a store written by a newer program: its schema `version` is past the `supported` one, and reading it
+    with the older one could lose what the newer one wrote."""
+    if version > supported:
+        raise StoreUnavailable(
+            f"The {what} database {path} was written by a newer {program} (schema {version}).",
+            path=str(path),
+            hint=f"The user must upgrade {program}.",
+        )

@@ -28,8 +28,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aide_core.errors import InvalidInput, NotFound, StoreUnavailable
-from aide_core.stores import connect, is_unusable, unavailable
+from aide_core.errors import InvalidInput, NotFound
+from aide_core.stores import check_schema, connect, is_unusable, unavailable
 from aide_memory.models import Memory, NewMemory
 from aide_memory.sketch import band_keys
 
@@ -272,12 +272,7 @@ class MemoryStore:
             self._enable_wal(db)
             with self._write(db):
                 version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise StoreUnavailable(
-                        f"The memory database {self.path} was written by a newer aide-memory (schema {version}).",
-                        path=str(self.path),
-                        hint="The user must upgrade aide-memory.",
-                    )
+                check_schema(version, SCHEMA_VERSION, self.path, "memory", "aide-memory")
                 for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
                     migration(db)
                     db.execute(f"PRAGMA user_version={number}")
