@@ -20,6 +20,7 @@ HEAVY = (
     "googleapiclient", "google", "google_auth_httplib2", "httplib2", "google_auth_oauthlib", "oauthlib",
     "markdownify", "bs4", "markdown_it", "keyring", "jeepney", "secretstorage", "tenacity",
     "hypothesis", "hypothesis_jsonschema",  # the fuzz harness's, for tests only
+    "email.headerregistry", "aide_core.mail",  # outgoing mail is built at the first send or draft
 )  # fmt: skip
 
 START = """
@@ -32,7 +33,7 @@ server = spec.build(load_settings())
 tools = anyio.run(server.list_tools)
 heavy = json.loads(sys.argv[1])
 print(json.dumps({
-    "loaded": sorted({name.split(".")[0] for name in sys.modules} & set(heavy)),
+    "loaded": sorted({n for n in heavy if n in sys.modules or n in {m.split(".")[0] for m in sys.modules}}),
     "tools": sorted(tool.name for tool in tools),
 }))
 """

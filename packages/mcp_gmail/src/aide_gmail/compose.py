@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from email.headerregistry import Address
+from typing import TYPE_CHECKING
 
-from aide_core.mail import received_addresses
+if TYPE_CHECKING:
+    from email.headerregistry import Address
 
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|antw)\s*:", re.IGNORECASE)
 _FORWARD_PREFIX = re.compile(r"^\s*(fwd?|wg)\s*:", re.IGNORECASE)
@@ -38,6 +39,8 @@ def reply_recipients(
     """To and Cc of a reply to a message with these raw (lower-cased) headers, as Gmail computes them: to Reply-To
     (else From); a reply to one's own message goes to its original recipients; reply-all adds the other To and Cc
     recipients, never oneself, never twice."""
+    from aide_core.mail import received_addresses  # at the first reply, not at start-up
+
     me = me.lower()
     sender = received_addresses(headers.get("reply-to") or headers.get("from", ""))
     original_to = received_addresses(headers.get("to", ""))

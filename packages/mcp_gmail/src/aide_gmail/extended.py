@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from aide_core.errors import InvalidInput, NotFound
-from aide_core.mail import OutgoingMail, check_line, parse_addresses, safe_filename
 from aide_core.paging import decode_cursor, encode_cursor
 from aide_gmail import compose
 from aide_gmail import message as msg
@@ -68,6 +67,8 @@ def update_draft(
     account: AccountArg = None,
 ) -> Draft:
     """Change a draft's recipients, subject, body or attachments; what is not given stays (it keeps its thread)."""
+    from aide_core.mail import OutgoingMail, check_line, parse_addresses  # at the first call, not at start-up
+
     client = client_for(account, "update_draft")
     old, _ = draft_mail(client, draft_id)
     mail = old.mail
@@ -154,6 +155,8 @@ def get_attachment(
     folder = state.downloads_dir()
     folder.mkdir(parents=True, exist_ok=True)
     # The name comes from the sender: one line, no path, and short enough in bytes for any file system.
+    from aide_core.mail import safe_filename
+
     target = folder / _file_name(safe_filename(Path(found.name).name))
     stem, suffix, counter = target.stem, target.suffix, 1
     while target.exists():

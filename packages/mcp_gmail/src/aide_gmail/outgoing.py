@@ -11,27 +11,12 @@ only well-formed message ids are carried into In-Reply-To and References.
 from __future__ import annotations
 
 import base64
-import email
-import email.policy
 import re
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.parser import BytesHeaderParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aide_core.errors import InvalidInput, NotFound
 from aide_core.fencing import defang_field
-from aide_core.mail import (
-    MailAttachment,
-    OutgoingMail,
-    check_line,
-    message_ids,
-    parse_addresses,
-    received_addresses,
-    received_text,
-    safe_filename,
-)
 from aide_core.plan import Plan
 from aide_gmail import compose, reading
 from aide_gmail import message as msg
@@ -39,6 +24,14 @@ from aide_gmail.app import current_state
 from aide_gmail.client import GmailClient
 from aide_gmail.models import Attachment, Draft, Sent
 from aide_gmail.text import quote_for_reply
+
+if TYPE_CHECKING:
+    from email.headerregistry import Address
+
+    from aide_core.mail import MailAttachment, OutgoingMail
+
+# aide_core.mail (and the stdlib's email policy and header registry under it) is imported where a message is made,
+# not at start-up: a stdio host waits for the tool list, and listing tools never needs it.
 
 #: Gmail's limit on a message's attachments.
 MAX_TOTAL_BYTES = 25 * 1024 * 1024
@@ -61,6 +54,8 @@ class Outgoing:
 
 def uploads(client: GmailClient, attachments: list[str] | None) -> list[MailAttachment]:
     """Files from the attachments folder, or `<message id>/<attachment id>` of an existing message."""
+    from aide_core.mail import MailAttachment, check_line
+
     found: list[MailAttachment] = []
     folder = current_state().attachments_dir().resolve()
     for item in attachments or []:
@@ -80,6 +75,8 @@ def uploads(client: GmailClient, attachments: list[str] | None) -> list[MailAtta
 
 
 def message_attachment(client: GmailClient, message_id: str, attachment_id: str) -> MailAttachment:
+    from aide_core.mail import MailAttachment, safe_filename
+
     message = client.get_message(message_id)
     attachment = listed_attachment(message, attachment_id)
     data = attachment_bytes(client, message, attachment_id)
@@ -126,6 +123,9 @@ def raw_headers(client: GmailClient, message_id: str) -> dict[str, str]:
     Read from `format=raw` because Gmail's other formats give header values with their encoded words already
     decoded, and a decoded address header has lost its structure: a name that decodes to "x@y.org, " would read
     as one more address."""
+    import email.policy
+    from email.parser import BytesHeaderParser
+
     data = msg.unb64(str(client.get_message(message_id, "raw").get("raw", "")))
     parsed = BytesHeaderParser(policy=email.policy.compat32).parsebytes(data)
     found: dict[str, str] = {}
@@ -145,6 +145,8 @@ def _mail(
     in_reply_to: str | None = None,
     references: tuple[str, ...] = (),
 ) -> OutgoingMail:
+    from aide_core.mail import OutgoingMail
+
     if sum(len(a.data) for a in attachments) > MAX_TOTAL_BYTES:
         raise InvalidInput("The attachments exceed Gmail's 25 MB limit.", hint="Attach fewer or smaller files.")
     return OutgoingMail(
@@ -175,6 +177,8 @@ def compose_mail(
 ) -> Outgoing:
     """The mail a send, reply, forward or new draft will be: caller text taken literally (and checked), anything
     from a referenced message read as data."""
+    from aide_core.mail import MailAttachment, check_line, parse_addresses, received_text, safe_filename
+
     if reply_to_id and forward_id:
         raise InvalidInput("Give reply_to_id or forward_id, not both.")
     to_list, cc_list, bcc_list = parse_addresses("to", to), parse_addresses("cc", cc), parse_addresses("bcc", bcc)
@@ -222,6 +226,8 @@ def require_recipients(mail: OutgoingMail) -> OutgoingMail:
 def thread_headers(headers: dict[str, str]) -> tuple[str | None, tuple[str, ...]]:
     """In-Reply-To and References for a reply to a message with these raw headers (RFC 5322 3.6.4); only
     well-formed ids are carried."""
+    from aide_core.mail import message_ids
+
     own = message_ids(headers.get("message-id", ""))
     if not own:
         return None, ()
@@ -233,6 +239,19 @@ def draft_mail(client: GmailClient, draft_id: str) -> tuple[Outgoing, str]:
     """A saved draft read back into the mail it would send (and the id of its message). The raw draft is parsed
     the way the receiving side parses it; addresses come from the headers as structures, the text and HTML bodies
     and the attachments from the MIME tree."""
+    import email
+    import email.policy
+    from email.message import EmailMessage
+
+    from aide_core.mail import (
+        MailAttachment,
+        OutgoingMail,
+        message_ids,
+        received_addresses,
+        received_text,
+        safe_filename,
+    )
+
     draft = client.get_draft(draft_id, "raw")
     inner = draft.get("message") or {}
     parsed = email.message_from_bytes(msg.unb64(str(inner.get("raw", ""))), policy=email.policy.default)
@@ -277,6 +296,8 @@ def names(addresses: tuple[Address, ...]) -> str:
 def shown(addresses: tuple[Address, ...]) -> str:
     """Addresses as a preview shows them: names may come from a received mail, so they are defanged (one line, no
     bidi override that would make the name read as something else)."""
+    from email.headerregistry import Address
+
     return ", ".join(str(Address(defang_field(a.display_name), addr_spec=a.addr_spec)) for a in addresses)
 
 
