@@ -211,10 +211,15 @@ def guarded(
 
     def preview_of(the_guard: Guard, plan: Plan[Any]) -> str:
         """The preview as the user and the model read it: defanged, since a preview quotes outside text (the
-        subject of a mail being answered, the body of a draft), and cut to its budget."""
+        subject of a mail being answered, the body of a draft), and cut to its budget. Only what follows the first
+        blank line is ever cut: the head says who is reached and what is done, and a confirmation must show all of
+        it, however many recipients it lists."""
         budget = min(2000, the_guard.settings.max_output_chars)
-        text = defang(plan.preview)
-        return text if len(text) <= budget else text[: budget - 1] + "…"
+        head, gap, rest = defang(plan.preview).partition("\n\n")
+        room = budget - len(head) - len(gap)
+        if len(rest) <= room:
+            return head + gap + rest
+        return head + gap + rest[: room - 1] + "…" if room > 1 else head + "\n\n…"
 
     def prepare_now(values: Mapping[str, Any]) -> _Prepared:
         """The plan, in a worker thread (it reads SQLite and may read upstream). Runs again on each elicitation

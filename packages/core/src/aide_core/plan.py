@@ -26,6 +26,8 @@ P = TypeVar("P")
 class Plan(Generic[P]):
     """What one guarded action will do.
 
+    `preview` says what the action will do; its head (up to the first blank line) is always shown whole, so it
+    should say who is reached and what happens, and what follows (a body, details) may be cut to fit a budget.
     `payload` is what the action renders its request from; `content` is its JSON-able description (every field that
     changes what happens: for a mail, recipients, subject, body and a hash of each attachment), which the digest
     covers together with the preview, the recipients and the phone numbers."""
