@@ -97,6 +97,7 @@ def test_bcc_in_reply_to_references_and_attachments_are_rendered_from_the_object
         ("Ann Lee <ann@example.com>", ("Ann Lee", "ann@example.com")),
         ('"Lee, Ann" <ann@example.com>', ("Lee, Ann", "ann@example.com")),
         ("=?utf-8?q?sam=40example.org?= <friend@example.net>", ("=?utf-8?q?sam=40example.org?=", "friend@example.net")),
+        ("<@relay.example:a@example.com>", ("", "a@example.com")),  # an obsolete route is dropped, as RFC 5322 says
     ],
 )
 def test_a_caller_address_is_taken_literally(value: str, expected: tuple[str, str]) -> None:
@@ -115,6 +116,10 @@ def test_a_caller_address_is_taken_literally(value: str, expected: tuple[str, st
         "a@[127.0.0.1]",
         "a@localhost",
         "ä@example.net",
+        "=?utf-8?q?boss?=@example.com",
+        "a%evil.org@example.com",
+        "evil.org!a@example.com",
+        "x" * 121 + " <a@example.com>",
         "friend@example.net\r\nBcc: sam@example.org",
         "friend@example.net\x00",
         "",
@@ -157,3 +162,44 @@ def test_a_line_with_a_control_character_is_refused(text: str) -> None:
 def test_an_unusable_attachment_name_is_refused(name: str) -> None:
     with pytest.raises(InvalidInput):
         MailAttachment(name, "text/plain", b"x")
+
+
+def test_an_address_the_stdlib_would_object_to_is_dropped_from_a_received_header_not_a_crash() -> None:
+    found = received_addresses("=?utf-8?q?a=0Ab?= <=?utf-8?q?boss?=@example.com>, Ann <ann@example.com>")
+    assert [(a.display_name, a.addr_spec) for a in found] == [("Ann", "ann@example.com")]
+    long = received_addresses(f"{'n' * 300} <ann@example.com>")
+    assert [(a.display_name, a.addr_spec) for a in long] == [("n" * 119 + "…", "ann@example.com")]
+
+
+@pytest.mark.parametrize(
+    ("subject", "name"),
+    [
+        ("A" * 997 + "Bcc:evil@x.org", "B" * 120),
+        ("x " * 600, 'Quote " and \\ backslash <sam@example.org>, "'),
+        ("ü" * 400, "ü" * 120),
+    ],
+)
+def test_no_header_line_passes_998_characters_and_the_text_survives(subject: str, name: str) -> None:
+    mail = OutgoingMail(to=(Address(display_name=name, addr_spec="friend@example.net"),), subject=subject, text="x")
+    raw = mail.render()
+    head = raw.split(b"\n\n", 1)[0]
+    assert max(len(line.rstrip(b"\r")) for line in head.split(b"\n")) <= 998
+    received = as_received(mail)
+    assert received["Subject"] == subject
+    assert people(received, "To") == [(name, "friend@example.net")]
+    assert received.get_all("Bcc") is None
+
+
+def test_a_forwarded_message_part_travels_whole_as_a_message() -> None:
+    inner = EmailMessage()
+    inner["Subject"] = "Inner"
+    inner.set_content("inside")
+    mail = OutgoingMail(
+        to=(Address(addr_spec="friend@example.net"),),
+        text="see attached",
+        attachments=(MailAttachment("inner.eml", "message/rfc822", inner.as_bytes()),),
+    )
+    [part] = list(as_received(mail).iter_attachments())
+    assert part.get_content_type() == "message/rfc822"
+    carried = part.get_content()
+    assert carried["Subject"] == "Inner" and carried.get_content() == "inside\n"

@@ -357,3 +357,23 @@ async def test_a_403_for_a_missing_scope_names_the_command_that_grants_it(
     assert result.is_error
     assert "Gmail denied access: Request had insufficient authentication scopes" in text(result)
     assert "Ask the user to run: aide auth google --account work --scopes full" in text(result)
+
+
+@pytest.mark.anyio
+async def test_a_confirmation_for_one_account_does_not_send_from_another(
+    gmail_server: Any, sandbox: SandboxHandle, accounts: AccountStore
+) -> None:
+    signed_in(sandbox, accounts, name="sam", who=SAM)
+    letter = {"to": ["friend@example.net"], "subject": "hello", "body": "text"}
+    sam_sent_before = sandbox.gmail(SAM).users().messages().list(userId="me", q="in:sent").execute()
+    async with gmail_server(confirm="token") as server:
+        first = await server.call("send_email", **letter, account="default")
+        assert first["preview"].startswith(f"Send 'hello' from {ME} to friend@example.net")
+        other = await server.error(
+            "send_email", **letter, account="sam", confirmation_token=first["confirmation_token"]
+        )
+        as_sam = await server.call("send_email", **letter, account="sam")
+    assert "Cannot confirm" in other
+    assert as_sam["preview"].startswith(f"Send 'hello' from {SAM} to friend@example.net")
+    sam_sent = sandbox.gmail(SAM).users().messages().list(userId="me", q="in:sent").execute()
+    assert sam_sent.get("resultSizeEstimate") == sam_sent_before.get("resultSizeEstimate")

@@ -43,8 +43,8 @@ async def test_a_filter_made_through_the_guard_labels_later_mail_until_it_is_del
         asked = await alex.call("manage_filter", **RECEIPTS)
         assert asked["status"] == "confirmation_required"
         assert asked["preview"] == (
-            f"Create a filter: mail matching 'from:{SAM} subject:receipt' gets +['Receipts', 'archive'] -[], "
-            "now and in future"
+            "Create a filter that adds ['Receipts', 'archive'] and removes [], "
+            f"on mail matching 'from:{SAM} subject:receipt', now and in future"
         )
         assert (await alex.call("list_filters"))["filters"] == []  # nothing made before the confirmation
         made = await alex.call("manage_filter", **RECEIPTS, confirmation_token=asked["confirmation_token"])
@@ -104,3 +104,22 @@ async def test_the_filter_tools_are_listed_only_for_grants_whose_calls_would_all
         if "list_filters" in listed:
             assert (await alex.call("list_filters"))["filters"] == []  # and the calls do succeed
     assert names & {"list_filters", "manage_filter"} == listed
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"query": "from:x", "add": ["trash"]},
+        {"query": "from:x", "add": ["SPAM"]},
+        {"query": "from:x\n\n" + " " * 2100, "add": ["trash"]},
+        {"query": "from:x\r\nsubject:y", "add": ["Receipts"]},
+    ],
+)
+async def test_a_filter_never_trashes_or_spams_arriving_mail_and_its_query_is_one_line(
+    gmail_server: Any, sandbox: SandboxHandle, arguments: dict[str, Any]
+) -> None:
+    grant = sandbox.authorized_user(ME, scopes=(MAIL, SETTINGS))
+    async with gmail_server(tier="extended", confirm="token", authorized_user=grant) as server:
+        error = await server.error("manage_filter", **arguments)
+        assert (await server.call("list_filters"))["filters"] == []
+    assert "A filter cannot add" in error or "query contains a control character" in error

@@ -54,10 +54,11 @@ FENCE_INSTRUCTIONS = (
 #: Angle brackets that NFKD leaves as they are but a reader takes for `<`.
 _ANGLES = "\u2039\u2329\u3008\u27e8\u276e\u02c2"
 _SEP = r"[\s_\-]*"
-#: A marker in the normalised view: `<`, up to three other signs (`/`, spaces), then the word with separators anywhere.
-#: `[` may not stand in the gap, so the defanged form (`[/untrusted-content`) never matches again, whatever precedes it.
+#: A marker in the normalised view: `<`, a gap of up to three other signs (`/`, `-`...) and runs of whitespace of
+#: any length, then the word with separators anywhere. `[` may not stand in the gap, so the defanged form
+#: (`[/untrusted-content`) never matches again, whatever precedes it.
 _MARKER = re.compile(
-    r"<(?P<gap>[^\w<>\[]{0,3})" + _SEP.join("untrusted") + _SEP + _SEP.join("content"),
+    r"<(?P<gap>\s*(?:[^\w\s<>\[]\s*){0,3})" + _SEP.join("untrusted") + _SEP + _SEP.join("content"),
     re.IGNORECASE,
 )
 #: Unicode tag characters are invisible yet spell ASCII that a model reads ("ASCII smuggling"): dropped everywhere.

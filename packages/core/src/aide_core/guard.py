@@ -168,6 +168,7 @@ class _Prepared:
 
     plan: Plan[Any] | None = None
     replay: Any = None
+    arguments: Mapping[str, Any] = field(default_factory=dict[str, Any])
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,12 @@ def guarded(
             return head + gap + rest
         return head + gap + rest[: room - 1] + "…" if room > 1 else head + "\n\n…"
 
+    def confirmed_digest(the_guard: Guard, plan: Plan[Any], arguments: Mapping[str, Any]) -> str:
+        """What a confirmation covers: the plan (what will happen) and the call's arguments (which include the
+        account it acts as, and anything else the plan's content might not say)."""
+        both = f"{plan.digest(the_guard.server, tool)}:{the_guard.args_digest(tool, arguments)}"
+        return hashlib.sha256(both.encode()).hexdigest()
+
     def prepare_now(values: Mapping[str, Any]) -> _Prepared:
         """The plan, in a worker thread (it reads SQLite and may read upstream). Runs again on each elicitation
         round: it writes nothing but a refusal."""
@@ -240,7 +247,7 @@ def guarded(
                 the_guard.server, tool, the_guard.args_digest(tool, arguments), "refused", "not in the allowlist"
             )
             raise
-        return _Prepared(plan=plan)
+        return _Prepared(plan=plan, arguments=arguments)
 
     async def prepare(**values: Any) -> _Prepared:
         try:
@@ -269,7 +276,7 @@ def guarded(
             return _Decision("act")
         if mode == "elicit" and _supports_elicitation(ctx):
             plan: Plan[Any] = prepared.plan
-            reference = plan.digest(the_guard.server, tool)[:12]
+            reference = confirmed_digest(the_guard, plan, prepared.arguments)[:12]
             return Elicit(f"{preview_of(the_guard, plan)}\n\nGo ahead? (ref {reference})", Confirmation)
         return _Decision("need_token")
 
@@ -302,7 +309,7 @@ def guarded(
             store.audit(server, tool, digest, "replayed")
             return outcome_type(status="replayed", result=prepared.replay, message=_REPLAYED)
         plan = prepared.plan
-        plan_digest = plan.digest(server, tool)
+        plan_digest = confirmed_digest(the_guard, plan, arguments)
         if decision.kind == "dry_run":
             store.audit(server, tool, digest, "dry_run")
             return outcome_type(

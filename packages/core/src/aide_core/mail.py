@@ -13,12 +13,14 @@ its control characters become spaces, so a hostile header cannot stop the user f
 
 from __future__ import annotations
 
+import email
 import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from email import policy
+from email.charset import Charset
 from email.header import Header, decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -41,12 +43,18 @@ __all__ = [
 ]
 
 #: An addr-spec we send to: a dot-atom local part and a dotted host name, ASCII only. Stricter than RFC 5322 on
-#: purpose (no quoted local parts, no address literals): an address that needs those is one a person should type
-#: into Gmail themselves, not one a model should reach.
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+#: purpose (no quoted local parts, no address literals, no `%` or `!`, which some servers still take as routes to
+#: another host, no encoded-word look-alikes): an address that needs those is one a person should type into Gmail
+#: themselves, not one a model should reach.
+_ATOM = r"[A-Za-z0-9#$&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDR_SPEC = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}@[!-;=?-~]{1,250}>")  # printable ASCII but < and >, around one @
+#: The longest display name sent: encoded as one word (receivers put a space between a name's folded words), it
+#: must fit a header line with its address.
+MAX_NAME = 120
+#: The longest header line RFC 5322 allows, without its CR LF.
+MAX_LINE = 998
 #: A file name's longest form (most file systems allow 255 bytes; mail clients choke on longer).
 MAX_FILENAME = 255
 #: Control characters, line and paragraph separators, and lone surrogates (which no encoding can carry).
@@ -99,12 +107,27 @@ def parse_address(field_name: str, value: str) -> Address:
     # getaddresses, not the headerregistry parser: it leaves encoded words undecoded, which is what literal means.
     parsed = getaddresses([value])
     name, addr = parsed[0] if len(parsed) == 1 else ("", "")
-    if not _ADDR_SPEC.fullmatch(addr):
+    if len(name.strip()) > MAX_NAME:
         raise InvalidInput(
-            f"{field_name}: {value!r} is not one e-mail address.",
+            f"{field_name}: the name in {value[:60]!r}… is longer than {MAX_NAME} characters.", hint="Shorten it."
+        )
+    address = _address_of(name.strip(), addr)
+    if address is None:
+        raise InvalidInput(
+            f"{field_name}: {value[:300]!r} is not one e-mail address.",
             hint="Use name@example.com or 'Name <name@example.com>', one address per list item.",
         )
-    return Address(display_name=name.strip(), addr_spec=addr)
+    return address
+
+
+def _address_of(name: str, addr: str) -> Address | None:
+    """An `Address` when `addr` passes the strict check (and the stdlib takes it), else None."""
+    if not _ADDR_SPEC.fullmatch(addr) or "=?" in addr:
+        return None
+    try:
+        return Address(display_name=name, addr_spec=addr)
+    except ValueError:  # the stdlib's own objections (its header defects are ValueErrors)
+        return None
 
 
 def parse_addresses(field_name: str, values: Iterable[str] | None) -> tuple[Address, ...]:
@@ -125,9 +148,12 @@ def received_addresses(raw: str) -> tuple[Address, ...]:
         # A name that decodes to CR or LF makes the stdlib refuse the whole header: take the structure without
         # decoding, then decode each name on its own.
         found = [(received_text(name), addr) for name, addr in getaddresses([raw])]
-    return tuple(
-        Address(display_name=clean_line(name), addr_spec=addr) for name, addr in found if _ADDR_SPEC.fullmatch(addr)
-    )
+    addresses = (_address_of(_shortened(clean_line(name), MAX_NAME), addr) for name, addr in found)
+    return tuple(address for address in addresses if address is not None)
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def message_ids(raw: str) -> tuple[str, ...]:
@@ -138,7 +164,7 @@ def message_ids(raw: str) -> tuple[str, ...]:
 def safe_filename(name: str) -> str:
     """A file name from outside made safe to carry: one line, no path, at most `MAX_FILENAME` characters."""
     cleaned = clean_line(name).replace("/", "_").replace("\\", "_").replace("=?", "=_").strip() or "attachment"
-    return cleaned if len(cleaned) <= MAX_FILENAME else cleaned[: MAX_FILENAME - 1] + "…"
+    return _shortened(cleaned, MAX_FILENAME)
 
 
 @dataclass(frozen=True)
@@ -188,9 +214,11 @@ class OutgoingMail:
                     f"The {name} contains a lone surrogate, which is not text.", hint="Send valid UTF-8."
                 )
         for address in self.recipients:
-            if not _ADDR_SPEC.fullmatch(address.addr_spec):
+            if _address_of("", address.addr_spec) is None:
                 raise InvalidInput(f"{address.addr_spec!r} is not an e-mail address.")
             check_line("a recipient's name", address.display_name)
+            if len(address.display_name) > MAX_NAME:
+                raise InvalidInput(f"A recipient's name is longer than {MAX_NAME} characters.", hint="Shorten it.")
         for message_id in (*([self.in_reply_to] if self.in_reply_to else []), *self.references):
             if not _MESSAGE_ID.fullmatch(message_id):
                 raise InvalidInput(f"{message_id!r} is not a message id.")
@@ -242,15 +270,26 @@ class OutgoingMail:
             message.add_alternative(self.html, subtype="html")
         for attachment in self.attachments:
             maintype, _, subtype = attachment.type.partition("/")
+            if attachment.type == "message/rfc822":  # a forwarded mail travels as a message, never base64
+                inner = email.message_from_bytes(attachment.data, policy=policy.default)
+                message.add_attachment(inner, filename=attachment.name)  # pyright: ignore[reportArgumentType]
+                continue
+            if maintype == "message":  # other message/* parts carry their bytes as an opaque file
+                maintype, subtype = "application", "octet-stream"
             message.add_attachment(
                 attachment.data, maintype=maintype, subtype=subtype or "octet-stream", filename=attachment.name
             )
-        return message.as_bytes(policy=_AS_WRITTEN)
+        raw = message.as_bytes(policy=_AS_WRITTEN)
+        head = raw.split(b"\n\n", 1)[0]
+        if any(len(line.rstrip(b"\r")) > MAX_LINE for line in head.split(b"\n")):
+            raise AssertionError("a header line over 998 characters: aide_core.mail must fold it")  # a bug of ours
+        return raw
 
 
 def _plain(text: str) -> bool:
-    """Text a receiver reads back unchanged without encoding: ASCII with nothing that looks like an encoded word."""
-    return text.isascii() and "=?" not in text
+    """Text a receiver reads back unchanged without encoding: ASCII with nothing that looks like an encoded word, and
+    no word too long to fold (encoded words fold anywhere, so a long one stays under the 998-character line limit)."""
+    return text.isascii() and "=?" not in text and all(len(word) <= 70 for word in text.split())
 
 
 def _text(text: str, header_name: str) -> str:
@@ -262,6 +301,8 @@ def _text(text: str, header_name: str) -> str:
 def _address(address: Address) -> str:
     if not address.display_name:
         return address.addr_spec
-    if _plain(address.display_name):
-        return formataddr((address.display_name, address.addr_spec))  # quotes a name with specials
-    return f"{Header(address.display_name, 'utf-8').encode(maxlinelen=76)} <{address.addr_spec}>"
+    name = address.display_name
+    if _plain(name) and '"' not in name and "\\" not in name:
+        return formataddr((name, address.addr_spec))  # quotes a name with specials
+    # Encoded rather than quoted with backslashes, which not every receiver unescapes the same way.
+    return f"{Charset('utf-8').header_encode(name)} <{address.addr_spec}>"

@@ -254,7 +254,24 @@ def _filter_preview(
 ) -> str:  # fmt: skip
     if delete_id:
         return f"Delete filter {delete_id}"
-    return f"Create a filter: mail matching '{query}' gets +{add or []} -{remove or []}, now and in future"
+    _check_filter(query, add)
+    # What the filter does comes first, the caller's query last and quoted: the query cannot push the action out.
+    what = f"Create a filter that adds {add or []} and removes {remove or []}"
+    return f"{what}, on mail matching {query!r}, now and in future"
+
+
+def _check_filter(query: str | None, add: list[str] | None) -> None:
+    """A filter is one line of search, and never deletes or buries mail as it arrives: trash and spam are acts on
+    messages the user has seen (trash_emails), not on mail nobody has read yet."""
+    from aide_core.mail import check_line
+
+    check_line("query", query or "")
+    refused = sorted({name.strip().upper() for name in add or []} & {"TRASH", "SPAM"})
+    if refused:
+        raise InvalidInput(
+            f"A filter cannot add {' or '.join(refused)}.",
+            hint="Filters label, archive or mark read; use trash_emails for mail the user has chosen.",
+        )
 
 
 @spec.action(tier="extended", open_world=False, preview=_filter_preview)
@@ -278,6 +295,7 @@ def manage_filter(
     check_query(query)
     add_ids, remove_from_add = label_ids(client, add or [], "add")
     add_from_remove, remove_ids = label_ids(client, remove or [], "remove")
+    _check_filter(query, add_ids + add_from_remove)
     action = {"addLabelIds": add_ids + add_from_remove, "removeLabelIds": remove_ids + remove_from_add}
     made = client.create_filter({"query": query}, action)
     return _filter(made, client.label_names())

@@ -38,7 +38,7 @@ MAX_TOTAL_BYTES = 25 * 1024 * 1024
 #: A Gmail message id (hexadecimal in practice; letters, digits, - and _ allowed), as in '<message id>/<attachment>'.
 _GMAIL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: Characters of the body a preview shows.
-PREVIEW_BODY = 600
+PREVIEW_BODY = 1500
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def draft_mail(client: GmailClient, draft_id: str) -> tuple[Outgoing, str]:
         MailAttachment(
             safe_filename(part.get_filename() or "attachment"),
             part.get_content_type(),
-            part.get_payload(decode=True) or b"",  # type: ignore[arg-type]
+            _part_bytes(part),
         )
         for part in parsed.iter_attachments()
         if isinstance(part, EmailMessage)
@@ -289,23 +289,35 @@ def draft_mail(client: GmailClient, draft_id: str) -> tuple[Outgoing, str]:
     return Outgoing(mail, inner.get("threadId")), str(inner.get("id", ""))
 
 
+def _part_bytes(part: Any) -> bytes:
+    """An attachment's content as bytes; a `message/rfc822` part (a forwarded mail) holds a message, not a payload
+    to decode, so it is carried as the bytes of that message."""
+    if part.get_content_maintype() == "message":
+        inner = part.get_payload()
+        return inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
 def names(addresses: tuple[Address, ...]) -> str:
     return ", ".join(str(a) for a in addresses)
 
 
 def shown(addresses: tuple[Address, ...]) -> str:
-    """Addresses as a preview shows them: names may come from a received mail, so they are defanged (one line, no
-    bidi override that would make the name read as something else)."""
-    from email.headerregistry import Address
+    """Addresses as a preview shows them: the address first, since it is where the mail goes, then the name, which
+    may come from a received mail and say anything ("Boss <boss@corp.example>"); names are defanged (one line, no
+    bidi override that would make them read as something else)."""
+    return ", ".join(
+        f"{a.addr_spec} ({defang_field(a.display_name)})" if a.display_name else a.addr_spec for a in addresses
+    )
 
-    return ", ".join(str(Address(defang_field(a.display_name), addr_spec=a.addr_spec)) for a in addresses)
 
-
-def mail_plan(verb: str, outgoing: Outgoing, *, note: str = "") -> Plan[Outgoing]:
-    """The plan of a send: the mail, who it reaches, and a preview listing every recipient before anything else."""
+def mail_plan(verb: str, outgoing: Outgoing, *, sender: str, note: str = "") -> Plan[Outgoing]:
+    """The plan of a send from `sender` (the account's address): the mail, who it reaches, and a preview saying
+    who sends it and listing every recipient before anything else."""
     mail = require_recipients(outgoing.mail)
     count = f" ({len(mail.recipients)} recipients)" if len(mail.recipients) > 10 else ""
-    lines = [f"{verb} '{defang_field(mail.subject)}'{count} to {shown(mail.to) or '-'}"]
+    lines = [f"{verb} '{defang_field(mail.subject)}' from {sender}{count} to {shown(mail.to) or '-'}"]
     if mail.cc:
         lines.append(f"cc {shown(mail.cc)}")
     if mail.bcc:
@@ -314,11 +326,12 @@ def mail_plan(verb: str, outgoing: Outgoing, *, note: str = "") -> Plan[Outgoing
         files = ", ".join(f"{defang_field(a.name)} ({len(a.data):,} bytes)" for a in mail.attachments)
         lines.append(f"attachments: {files}")
     head = "; ".join(lines) + (f"\n{note}" if note else "")
-    body = mail.text if len(mail.text) <= PREVIEW_BODY else mail.text[: PREVIEW_BODY - 1] + "…"
+    left = len(mail.text) - PREVIEW_BODY
+    body = mail.text if left <= 0 else f"{mail.text[:PREVIEW_BODY]}… ({left:,} more characters not shown)"
     return Plan(
         preview=f"{head}\n\n{body}",
         payload=outgoing,
-        content={"mail": mail.describe(), "thread_id": outgoing.thread_id},
+        content={"from": sender, "mail": mail.describe(), "thread_id": outgoing.thread_id},
         recipients=tuple(a.addr_spec for a in mail.recipients),
     )
 

@@ -119,9 +119,10 @@ def _plan_send(
     attachments: list[str] | None = None,
     account: str | None = None,
 ) -> Plan[Outgoing]:
+    client = client_for(account, "send_email")
     outgoing = compose_mail(
-        client_for(account, "send_email"), to=to, cc=cc, bcc=bcc, subject=subject, body=body,
-        reply_to_id=reply_to_id, forward_id=forward_id, attachments=attachments,
+        client, to=to, cc=cc, bcc=bcc, subject=subject, body=body, reply_to_id=reply_to_id, forward_id=forward_id,
+        attachments=attachments,
     )  # fmt: skip
     note = (
         f"(in reply to message {reply_to_id})"
@@ -130,7 +131,7 @@ def _plan_send(
         if forward_id
         else ""
     )
-    return mail_plan("Send", outgoing, note=note)
+    return mail_plan("Send", outgoing, sender=client.email(), note=note)
 
 
 @spec.action(plan=_plan_send)
@@ -154,11 +155,13 @@ def send_email(
 def _plan_reply(
     id: str, body: str, reply_all: bool = False, attachments: list[str] | None = None, account: str | None = None
 ) -> Plan[Outgoing]:
+    client = client_for(account, "reply")
     outgoing = compose_mail(
-        client_for(account, "reply"), to=None, cc=None, bcc=None, subject=None, body=body, reply_to_id=id,
-        attachments=attachments, reply_all=reply_all,
+        client, to=None, cc=None, bcc=None, subject=None, body=body, reply_to_id=id, attachments=attachments,
+        reply_all=reply_all,
     )  # fmt: skip
-    return mail_plan("Reply all" if reply_all else "Reply", outgoing, note=f"(in reply to message {id})")
+    verb = "Reply all" if reply_all else "Reply"
+    return mail_plan(verb, outgoing, sender=client.email(), note=f"(in reply to message {id})")
 
 
 @spec.action(plan=_plan_reply)
@@ -176,8 +179,9 @@ def reply(
 
 
 def _plan_send_draft(draft_id: str, account: str | None = None) -> Plan[Outgoing]:
-    outgoing, _ = draft_mail(client_for(account, "send_draft"), draft_id)
-    return mail_plan("Send draft", outgoing)
+    client = client_for(account, "send_draft")
+    outgoing, _ = draft_mail(client, draft_id)
+    return mail_plan("Send draft", outgoing, sender=client.email())
 
 
 @spec.action(plan=_plan_send_draft)
