@@ -62,12 +62,13 @@ async def test_a_draft_sent_before_the_line_dropped_goes_out_once_and_is_reporte
 ) -> None:
     async with gmail_server() as server:
         draft = await server.call("draft_email", **SEND, subject="Dropped draft send")
-        fault = sandbox.faults.inject("gmail.users.drafts.send", drop_after=True)
+        fault = sandbox.faults.inject("gmail.users.messages.send", drop_after=True)
         error = await server.error("send_draft", draft_id=draft["draft_id"], idempotency_key="k2")
         again = await server.error("send_draft", draft_id=draft["draft_id"], idempotency_key="k2")
     assert fault.hits == 1
-    assert received(sandbox, "Dropped draft send") == 1 and drafts_with(sandbox, "Dropped draft send") == 0
-    assert "Gmail may have sent the draft before the failure, so the outcome is unknown" in error
+    # The draft stays until the send is known to have happened: nothing is lost while the outcome is unknown.
+    assert received(sandbox, "Dropped draft send") == 1 and drafts_with(sandbox, "Dropped draft send") == 1
+    assert "Gmail may have sent the message before the failure, so the outcome is unknown" in error
     assert "Sent folder" in error
     assert "its outcome is unknown; nothing was done now" in again
 

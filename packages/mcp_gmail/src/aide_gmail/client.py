@@ -12,16 +12,26 @@ One service object per thread: httplib2 is not thread-safe, and sync tools run i
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aide_core.errors import NotFound, PermissionDenied, RequestNotSent, UpstreamError, UpstreamUnreachable
+from aide_core.errors import (
+    AideError,
+    NotFound,
+    PermissionDenied,
+    RequestNotSent,
+    UpstreamError,
+    UpstreamUnreachable,
+)
 from aide_core.google.accounts import GoogleAccount, refresh_failure, service_account_command, sign_in_command
 from aide_core.google.service import action_http, build_service
 
 if TYPE_CHECKING:
     from aide_core.retry import RetryPolicy
+
+logger = logging.getLogger("aide.gmail")
 
 SERVICE = "Gmail"
 ME = "me"
@@ -232,11 +242,19 @@ class GmailClient:
         return self.call(lambda u: u.drafts().list(userId=ME, maxResults=limit, pageToken=page_token))
 
     def send_draft(self, draft_id: str, raw: str, thread_id: str | None) -> dict[str, Any]:
-        """Send the draft with its message replaced by `raw`: what is sent is what was confirmed, even if the draft
-        was edited since it was read."""
-        message: dict[str, Any] = {"raw": raw} | ({"threadId": thread_id} if thread_id else {})
-        body = {"id": draft_id, "message": message}
-        return self.act(lambda u: u.drafts().send(userId=ME, body=body), done="sent the draft", check=_CHECK_SENT)
+        """Send `raw` (the draft as it was read and confirmed) as a message in the draft's thread, then delete the
+        draft, as drafts.send would. Not drafts.send itself: it sends the draft as stored at that moment (its
+        reference says "sends the specified, existing draft"), which may have been edited since the confirmation;
+        messages.send sends exactly these bytes. A draft that cannot be deleted afterwards stays in Drafts, and the
+        send still stands."""
+        sent = self.send(raw, thread_id)
+        try:
+            self.delete_draft(draft_id)
+        except NotFound:
+            pass  # deleted meanwhile: what the user wanted anyway
+        except AideError:
+            logger.warning("Gmail: the draft %s was sent but could not be deleted", draft_id, exc_info=True)
+        return sent
 
     def delete_draft(self, draft_id: str) -> None:
         self.call(lambda u: u.drafts().delete(userId=ME, id=draft_id), item=f"draft {draft_id!r}")
