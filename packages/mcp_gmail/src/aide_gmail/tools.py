@@ -8,7 +8,7 @@ import anyio.from_thread
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from aide_core.errors import InvalidInput
+from aide_core.errors import Conflict, InvalidInput
 from aide_core.fencing import defang_field
 from aide_core.paging import decode_cursor, encode_cursor, take_within_budget
 from aide_core.plan import Plan
@@ -148,8 +148,22 @@ def send_email(
     account: AccountArg = None,
 ) -> Sent:
     """Send a new message (or a forward); the body is Markdown, sent as text and HTML."""
+    return _deliver(plan, account, "send_email")
+
+
+def _deliver(plan: Plan[Outgoing], account: str | None, tool: str, draft_id: str | None = None) -> Sent:
+    """Send the confirmed plan from the account it was planned for (whose address its preview named); with
+    `draft_id`, as that draft."""
+    client = client_for(account, tool)
+    if client.email() != plan.content["from"]:
+        raise Conflict(
+            f"The account now resolves to {client.email()}, not {plan.content['from']} as previewed; nothing was sent.",
+            hint="Call again without confirmation_token for a new preview.",
+        )
     outgoing = plan.payload
-    return sent_result(client_for(account, "send_email").send(outgoing.raw(), outgoing.thread_id), outgoing.mail)
+    if draft_id is not None:
+        return sent_result(client.send_draft(draft_id, outgoing.raw(), outgoing.thread_id), outgoing.mail)
+    return sent_result(client.send(outgoing.raw(), outgoing.thread_id), outgoing.mail)
 
 
 def _plan_reply(
@@ -174,8 +188,7 @@ def reply(
     account: AccountArg = None,
 ) -> Sent:
     """Reply in the message's thread, to its sender (reply_all: and the other recipients)."""
-    outgoing = plan.payload
-    return sent_result(client_for(account, "reply").send(outgoing.raw(), outgoing.thread_id), outgoing.mail)
+    return _deliver(plan, account, "reply")
 
 
 def _plan_send_draft(draft_id: str, account: str | None = None) -> Plan[Outgoing]:
@@ -187,9 +200,7 @@ def _plan_send_draft(draft_id: str, account: str | None = None) -> Plan[Outgoing
 @spec.action(plan=_plan_send_draft)
 def send_draft(plan: Plan[Outgoing], draft_id: str, account: AccountArg = None) -> Sent:
     """Send a saved draft as it is."""
-    outgoing = plan.payload
-    client = client_for(account, "send_draft")
-    return sent_result(client.send_draft(draft_id, outgoing.raw(), outgoing.thread_id), outgoing.mail)
+    return _deliver(plan, account, "send_draft", draft_id)
 
 
 @spec.tool(read_only=False, idempotent=True)
