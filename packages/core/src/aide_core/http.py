@@ -3,7 +3,8 @@ servers in one process, behind a bearer token.
 
 The rules, in the order a request meets them:
 1. every request needs `Authorization: Bearer <token>` (compared in constant time); a missing or wrong token gets
-   401 before anything reaches a server;
+   401 before anything reaches a server; the token's subject is the person the request acts for
+   (see `aide_core.identity`);
 2. the SDK's transport security checks Host and Origin against DNS rebinding (loopback names by default, plus the
    configured `allowed_hosts` / `allowed_origins`);
 3. binding a non-loopback address without a token is refused at start, not discovered later.
@@ -12,24 +13,23 @@ The rules, in the order a request meets them:
 from __future__ import annotations
 
 import contextlib
-import hmac
 import ipaddress
-import json
 import socket
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 
-from mcp.server.auth.middleware.auth_context import auth_context_var
-from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
-from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
+from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
+from mcp.server.auth.provider import TokenVerifier
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aide_core.errors import ConfigError
-from aide_core.identity import DEFAULT_IDENTITY
+from aide_core.identity import DEFAULT_IDENTITY, BearerTokens
 from aide_core.settings import HttpSettings
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -67,56 +67,35 @@ def transport_security(http: HttpSettings) -> TransportSecuritySettings:
 
 
 class BearerAuth:
-    """Pure ASGI middleware (it must not buffer: streamable HTTP and SSE stream their responses).
+    """The SDK's own authentication, in front of every mounted server at once (pure ASGI: it must not buffer, since
+    streamable HTTP and SSE stream their responses).
 
-    `tokens` maps each accepted token to the identity it stands for. The identity is handed to tools the way the
-    SDK hands over an OAuth identity (its auth context: `get_access_token().client_id`), so a server scopes its data
-    by user without knowing which kind of authentication ran (see `aide_core.identity`).
+    The pieces are the SDK's public ones, in the order its `MCPServer(token_verifier=...)` would stack them:
+    Starlette's `AuthenticationMiddleware` with the SDK's `BearerAuthBackend` over a `TokenVerifier` (aide's
+    `BearerTokens`, later an OAuth 2.1 verifier) puts an `AuthenticatedUser` holding the `AccessToken` in the scope;
+    `RequireAuthMiddleware` answers 401 to a request without one; `AuthContextMiddleware` makes the token current,
+    so a tool reads its `subject` through `aide_core.identity.current_user`.
+
+    Why one stack for the whole app rather than `MCPServer(token_verifier=...)` per server: the SDK attaches the
+    authentication middleware to each server's own Starlette app, and `build_app` mounts only those apps' routes
+    (streamable HTTP and SSE of several servers under one app, one lifespan), so per-server authentication would be
+    dropped and every request refused; the SDK also demands `AuthSettings` (an issuer and resource server URL) that
+    static tokens do not have; and servers are built once for stdio and HTTP alike, before any token is known. One
+    stack also answers 401 for a path that names no server, so nobody learns which servers exist. `public_paths`
+    (exact paths) pass unauthenticated.
     """
 
-    def __init__(self, app: ASGIApp, tokens: Mapping[str, str], public_paths: tuple[str, ...] = ()) -> None:
-        self.app = app
-        self.expected = [(token.encode(), token, identity) for token, identity in tokens.items()]
+    def __init__(self, app: ASGIApp, verifier: TokenVerifier, public_paths: tuple[str, ...] = ()) -> None:
+        self.public = app
+        required = RequireAuthMiddleware(AuthContextMiddleware(app), required_scopes=[])
+        self.authenticated = AuthenticationMiddleware(required, backend=BearerAuthBackend(verifier))
         self.public_paths = public_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.public_paths:
-            await self.app(scope, receive, send)
+            await self.public(scope, receive, send)
             return
-        headers: list[tuple[bytes, bytes]] = scope["headers"]
-        header = next((value for name, value in headers if name == b"authorization"), b"")
-        scheme, _, given = header.partition(b" ")
-        if scheme.lower() != b"bearer":  # the scheme is case-insensitive (RFC 9110); the token is not
-            given = b""
-        # Every candidate is compared (no early exit), each in constant time.
-        matches = [
-            (token, identity) for expected, token, identity in self.expected if hmac.compare_digest(given, expected)
-        ]
-        if matches:
-            token, identity = matches[0]
-            user = AuthenticatedUser(AccessToken(token=token, client_id=identity, scopes=[]))
-            scope["user"] = user
-            reset = auth_context_var.set(user)
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                auth_context_var.reset(reset)
-            return
-        body = json.dumps(
-            {"error": "unauthorized", "error_description": "missing or wrong bearer token (see: aide config)"}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"www-authenticate", b'Bearer realm="aide"'),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await self.authenticated(scope, receive, send)
 
 
 @dataclass(frozen=True)
@@ -129,7 +108,7 @@ class Endpoint:
 def build_app(servers: Mapping[str, MCPServer], http: HttpSettings, token: str | None) -> ASGIApp:
     """One ASGI app serving every server at `/<name>/mcp` and `/<name>/sse`; `token=None` means no auth.
 
-    `token` stands for the identity `default`; `http.users` adds one token per named user."""
+    `token` stands for the subject `default`; `http.users` adds one token per named user."""
     security = transport_security(http)
     routes: list[BaseRoute] = []
     for name, server in servers.items():
@@ -147,16 +126,16 @@ def build_app(servers: Mapping[str, MCPServer], http: HttpSettings, token: str |
 
     app: ASGIApp = Starlette(routes=routes, lifespan=lifespan)
     if token is not None:
-        app = BearerAuth(app, bearer_tokens(token, http.users))
+        app = BearerAuth(app, BearerTokens(bearer_tokens(token, http.users)))
     return app
 
 
 def bearer_tokens(token: str, users: Mapping[str, str]) -> dict[str, str]:
-    """Each accepted token and the identity it stands for. Settings already refuse an empty or blank token; this
+    """Each accepted token and the subject it stands for. Settings already refuse an empty or blank token; this
     checks again (a token may come from elsewhere than settings), and refuses one token for two identities, which
     would let one user in as the other."""
     tokens: dict[str, str] = {}
-    for key, identity, value in [("http.token", DEFAULT_IDENTITY, token)] + [
+    for key, subject, value in [("http.token", DEFAULT_IDENTITY, token)] + [
         (f"http.users.{user}", user, value) for user, value in users.items()
     ]:
         if not value.strip():
@@ -165,7 +144,7 @@ def bearer_tokens(token: str, users: Mapping[str, str]) -> dict[str, str]:
             raise ConfigError(
                 f"the same token is already given to '{tokens[value]}'; give each user their own", key=key
             )
-        tokens[value] = identity
+        tokens[value] = subject
     return tokens
 
 
