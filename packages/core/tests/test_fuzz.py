@@ -21,7 +21,7 @@ pytestmark = pytest.mark.anyio
 async def test_no_generated_arguments_crash_or_hang_the_activity_server(settings: AideSettings) -> None:
     store = GuardStore(settings.home / "guard.sqlite3")
     for n in range(3):
-        store.audit("gmail", "send_email", f"digest{n}", "done")
+        store.audit("gmail", "send_email", f"digest{n}", "done", subject="default")
     async with Client(activity.build(settings)) as client:
         page = (await client.call_tool("list_activity", {"limit": 1})).structured_content
         assert page is not None
@@ -67,7 +67,7 @@ async def test_list_activity_refuses_a_forged_cursor_and_reads_a_time_without_of
 ) -> None:
     from aide_core.paging import encode_cursor
 
-    GuardStore(settings.home / "guard.sqlite3").audit("gmail", "send_email", "digest", "done")
+    GuardStore(settings.home / "guard.sqlite3").audit("gmail", "send_email", "digest", "done", subject="default")
     forged = encode_cursor("list_activity", {"before_id": "1 OR 1"}, {"server": None, "since": None})
     async with Client(activity.build(settings)) as client:
         refused = await client.call_tool("list_activity", {"cursor": forged})

@@ -194,7 +194,7 @@ def test_claiming_a_key_is_atomic_across_connections(settings: AideSettings) -> 
     def race() -> None:
         store = GuardStore(path)
         barrier.wait()
-        states.append(store.claim("the-key", "example", "send", "digest", expires_at=None).state)
+        states.append(store.claim("the-key", "example", "send", "digest", subject="ann", expires_at=None).state)
 
     threads = [threading.Thread(target=race) for _ in range(8)]
     for thread in threads:
@@ -212,6 +212,63 @@ async def test_a_replay_survives_a_restart_of_the_server(example_app: ServerSpec
         again = await client.call_tool("send", arguments)
         assert await sent(client) == 0  # a fresh process: its outbox is empty, nothing was sent again
     assert again.structured_content["status"] == "replayed"  # type: ignore[index]
+
+
+#: The guard's schema before subjects (version 2), as an older aide wrote it.
+_VERSION_2 = """
+CREATE TABLE idempotency (key TEXT PRIMARY KEY, server TEXT NOT NULL, tool TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done')), args_digest TEXT NOT NULL DEFAULT '', result TEXT,
+    created_at REAL NOT NULL, expires_at REAL);
+CREATE TABLE confirmations (token TEXT PRIMARY KEY, server TEXT NOT NULL, tool TEXT NOT NULL,
+    args_digest TEXT NOT NULL, expires_at REAL NOT NULL, used_at REAL);
+CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, server TEXT NOT NULL, tool TEXT NOT NULL,
+    args_digest TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT);
+CREATE INDEX audit_by_time ON audit (at);
+PRAGMA user_version = 2;
+"""
+
+
+async def test_a_guard_database_from_before_subjects_is_upgraded_and_its_records_stay_the_main_users(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    """Records written before the guard knew subjects belong to the main user (the stdio user, and the main HTTP
+    token's): a send made before the upgrade still replays for them after it, and they still list it."""
+    import json
+    import sqlite3
+    import time
+
+    from aide_core.activity import spec as activity
+    from aide_core.guard import Guard
+
+    path = settings.home / "guard.sqlite3"
+    settings.home.mkdir(parents=True)
+    arguments = {"to": "ann@example.com", "text": "hello"}
+    guard = Guard("example", ServerSettings(), GuardStore(path))
+    key, _ = guard.idempotency("send", arguments, "k-1")
+    digest = guard.args_digest("send", arguments)
+    with sqlite3.connect(path) as db:
+        db.executescript(_VERSION_2)
+        db.execute(
+            "INSERT INTO idempotency VALUES (?, 'example', 'send', 'done', ?, ?, ?, NULL)",
+            (key, digest, json.dumps({"to": "ann@example.com", "count": 1}), time.time()),
+        )
+        db.execute("INSERT INTO audit VALUES (1, ?, 'example', 'send', ?, 'done', NULL)", (time.time(), digest))
+    db.close()
+
+    async with Client(example_app.build(settings, config=ServerSettings(confirm="never"))) as client:
+        again = await client.call_tool("send", arguments | {"idempotency_key": "k-1"})
+        assert await sent(client) == 0
+    async with Client(activity.build(settings)) as client:
+        listed = (await client.call_tool("list_activity", {})).structured_content
+    assert again.structured_content is not None
+    assert again.structured_content["status"] == "replayed"
+    assert again.structured_content["result"] == {"to": "ann@example.com", "count": 1}
+    assert listed is not None
+    assert [(a["tool"], a["outcome"]) for a in listed["actions"]] == [("send", "replayed"), ("send", "done")]
+    assert {entry.subject for entry in GuardStore(path).audit_entries()} == {"default"}
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    db.close()
 
 
 async def test_concurrent_duplicates_act_once(example_app: ServerSpec[Any], settings: AideSettings) -> None:

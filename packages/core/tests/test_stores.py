@@ -38,7 +38,7 @@ def open_umask() -> Iterator[None]:
 @pytest.mark.usefixtures("open_umask")
 def test_the_guard_database_and_its_wal_files_are_0600_in_a_0700_home(settings: AideSettings) -> None:
     store = GuardStore(settings.home / "guard.sqlite3")
-    store.audit("gmail", "send_email", "digest", "done")
+    store.audit("gmail", "send_email", "digest", "done", subject="default")
     files = sorted(path.name for path in settings.home.iterdir())
     assert mode(settings.home) == 0o700
     assert {name: mode(settings.home / name) for name in files} == dict.fromkeys(files, 0o600)

@@ -2,6 +2,9 @@
 
 "What did you send today?" deserves a straight answer from the record, not from the model's memory. This server is
 read-only and needs no account, so it is also what `aide serve` offers before any other server is configured.
+
+Each caller sees only their own actions: the log is filtered by the caller's subject (`aide_core.identity`), as the
+guard wrote it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from aide_core.guard_store import GuardStore
+from aide_core.identity import current_user
 from aide_core.paging import decode_cursor, encode_cursor
 from aide_core.server import Runtime, ServerSpec
 
@@ -54,7 +58,9 @@ def list_activity(
     binds = {"server": server, "since": since.isoformat() if since else None}
     before = decode_cursor(cursor, "list_activity", binds, fields={"before_id": int})["before_id"] if cursor else None
     since_ts = _epoch_seconds(since) if since else None
-    rows = spec.state().audit_entries(server=server, since=since_ts, before_id=before, limit=limit + 1)
+    rows = spec.state().audit_entries(
+        subject=current_user(), server=server, since=since_ts, before_id=before, limit=limit + 1
+    )
     page = rows[:limit]
     actions = [
         Action(

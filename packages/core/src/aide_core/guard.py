@@ -12,8 +12,12 @@ A tool declared with `ServerSpec.action(...)` is wrapped here. Each call goes th
    second call must carry; `never` acts at once. Either way the confirmation covers the plan's digest: if what the
    call refers to changed since the preview (a draft edited in between), the confirmation does not apply;
 6. the action itself, handed that same plan, with the key held as "pending" so a concurrent duplicate cannot act
-   too, and the outcome written to the audit log (time, server, tool, digest of the arguments, outcome; never the
-   arguments).
+   too, and the outcome written to the audit log (time, subject, server, tool, digest of the arguments, outcome;
+   never the arguments).
+
+Everything the guard keeps belongs to the call's subject, the person it acts for (`aide_core.identity`): the same
+call by two users acts twice, a confirmation token is redeemable only by the user it was issued to, and each user's
+audit log is their own.
 
 Elicitation rides the SDK's `Resolve`/`Elicit` mechanism, so it works on both protocol eras (a standalone
 `elicitation/create` request before 2026-07-28, an `input_required` round after). The plan is a resolver of its own
@@ -51,6 +55,7 @@ from aide_core.errors import (
 )
 from aide_core.fencing import defang
 from aide_core.guard_store import Claim, GuardStore
+from aide_core.identity import current_user
 from aide_core.plan import Plan
 
 if TYPE_CHECKING:
@@ -131,6 +136,12 @@ class Guard:
                     )
 
     # -- keys ---------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def subject() -> str:
+        """Whom this call acts for: its access token's subject over HTTP, `DEFAULT_IDENTITY` over stdio (and for the
+        main HTTP token), so one user's records are the same over both transports."""
+        return current_user()
 
     def args_digest(self, tool: str, arguments: Mapping[str, Any]) -> str:
         canonical = json.dumps([self.server, tool, arguments], sort_keys=True, default=str, separators=(",", ":"))
@@ -232,9 +243,10 @@ def guarded(
         """The plan, in a worker thread (it reads SQLite and may read upstream). Runs again on each elicitation
         round: it writes nothing but a refusal."""
         the_guard = guard()
+        subject = the_guard.subject()
         arguments = arguments_of(values)
         key, _ = the_guard.idempotency(tool, arguments, values.get("idempotency_key"))
-        found = the_guard.store.lookup(key, the_guard.args_digest(tool, arguments))
+        found = the_guard.store.lookup(key, the_guard.args_digest(tool, arguments), subject=subject)
         _raise_for_claim(found, tool)
         if found.state == "done":
             return _Prepared(replay=found.result)
@@ -244,7 +256,12 @@ def guarded(
         except PolicyRefused:
             # The refusal is recorded without the address: the audit log keeps digests, never arguments.
             the_guard.store.audit(
-                the_guard.server, tool, the_guard.args_digest(tool, arguments), "refused", "not in the allowlist"
+                the_guard.server,
+                tool,
+                the_guard.args_digest(tool, arguments),
+                "refused",
+                "not in the allowlist",
+                subject=subject,
             )
             raise
         return _Prepared(plan=plan, arguments=arguments)
@@ -289,6 +306,7 @@ def guarded(
         token: str | None,
         explicit_key: str | None,
         arguments: dict[str, Any],
+        subject: str,
     ) -> Any:
         """Everything up to the action, in a worker thread: an `ActionOutcome` when we stop here, else the
         idempotency key we now hold."""
@@ -302,16 +320,16 @@ def guarded(
         ):
             decision = _Decision("act")
         else:
-            store.audit(server, tool, digest, "declined")
+            store.audit(server, tool, digest, "declined", subject=subject)
             return outcome_type(status="declined", message="The user declined; nothing was done. Do not retry.")
 
         if decision.kind == "replay" or prepared.plan is None:
-            store.audit(server, tool, digest, "replayed")
+            store.audit(server, tool, digest, "replayed", subject=subject)
             return outcome_type(status="replayed", result=prepared.replay, message=_REPLAYED)
         plan = prepared.plan
         plan_digest = confirmed_digest(the_guard, plan, arguments)
         if decision.kind == "dry_run":
-            store.audit(server, tool, digest, "dry_run")
+            store.audit(server, tool, digest, "dry_run", subject=subject)
             return outcome_type(
                 status="dry_run",
                 preview=preview_of(the_guard, plan),
@@ -320,8 +338,8 @@ def guarded(
         if decision.kind == "need_token":
             new_token = secrets.token_urlsafe(12)
             expires_at = the_guard.now() + the_guard.settings.confirmation_ttl_seconds
-            store.issue_token(new_token, server, tool, plan_digest, expires_at=expires_at)
-            store.audit(server, tool, digest, "preview")
+            store.issue_token(new_token, server, tool, plan_digest, subject=subject, expires_at=expires_at)
+            store.audit(server, tool, digest, "preview", subject=subject)
             return outcome_type(
                 status="confirmation_required",
                 preview=preview_of(the_guard, plan),
@@ -331,7 +349,7 @@ def guarded(
             )
 
         if token is not None and the_guard.settings.confirm != "never":
-            problem = store.redeem_token(token, server, tool, plan_digest)
+            problem = store.redeem_token(token, server, tool, plan_digest, subject=subject)
             if problem is not None:
                 raise InvalidInput(
                     f"Cannot confirm: {problem}.",
@@ -339,27 +357,29 @@ def guarded(
                     "with the user.",
                 )
         key, expires_at = the_guard.idempotency(tool, arguments, explicit_key)
-        claim = store.claim(key, server, tool, digest, expires_at=expires_at)
+        claim = store.claim(key, server, tool, digest, subject=subject, expires_at=expires_at)
         _raise_for_claim(claim, tool)
         if claim.state == "done":
-            store.audit(server, tool, digest, "replayed")
+            store.audit(server, tool, digest, "replayed", subject=subject)
             return outcome_type(status="replayed", result=claim.result, message=_REPLAYED)
         return key
 
-    def after_acting(key: str, arguments: dict[str, Any], result: Any, error: BaseException | None) -> None:
+    def after_acting(
+        key: str, arguments: dict[str, Any], result: Any, error: BaseException | None, subject: str
+    ) -> None:
         the_guard = guard()
         store, server = the_guard.store, the_guard.server
         digest = the_guard.args_digest(tool, arguments)
         if error is None:
             dumped = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
-            store.complete(key, dumped, server, tool, digest)
+            store.complete(key, dumped, server, tool, digest, subject=subject)
         elif isinstance(error, Exception) and _did_not_act(error):
-            store.release(key)  # upstream refused the request outright: a retry may act
-            store.audit(server, tool, digest, "failed", type(error).__name__)
+            store.release(key, subject=subject)  # upstream refused the request outright: a retry may act
+            store.audit(server, tool, digest, "failed", type(error).__name__, subject=subject)
         else:
             # Nothing says whether upstream acted (a timeout after the request left, a 5xx, a bug after the call,
             # a cancellation): the key stays pending, so a blind retry with it cannot act a second time.
-            store.audit(server, tool, digest, "failed", f"{type(error).__name__}; outcome unknown")
+            store.audit(server, tool, digest, "failed", f"{type(error).__name__}; outcome unknown", subject=subject)
 
     async def wrapper(**values: Any) -> Any:
         ctx: Context = values.pop("ctx")
@@ -369,8 +389,11 @@ def guarded(
         explicit_key: str | None = values.pop("idempotency_key", None)
         arguments = arguments_of(values)
         try:
+            subject = guard().subject()  # here, in the request's context, once for the whole call
             ready = await anyio.to_thread.run_sync(
-                lambda: _call_bound(bind_runtime, before_acting, (outcome, prepared, token, explicit_key, arguments))
+                lambda: _call_bound(
+                    bind_runtime, before_acting, (outcome, prepared, token, explicit_key, arguments, subject)
+                )
             )
         except Exception as exc:
             raise to_tool_error(exc, tool=tool) from None
@@ -393,7 +416,7 @@ def guarded(
             error = exc
         with anyio.CancelScope(shield=True):  # the record of what happened is written even when cancelled
             try:
-                await anyio.to_thread.run_sync(lambda: after_acting(ready, arguments, result, error))
+                await anyio.to_thread.run_sync(lambda: after_acting(ready, arguments, result, error, subject))
             except Exception as exc:
                 raise to_tool_error(exc, tool=tool) from None
         if error is not None:

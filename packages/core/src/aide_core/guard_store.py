@@ -4,6 +4,10 @@ One file per aide home, shared by every server and process (WAL mode, a short bu
 own connection: tools run in worker threads and a sqlite3 connection may not cross threads, and opening a local
 SQLite file costs microseconds. Every write is one transaction, so a crash leaves either the whole record or none.
 
+Every record belongs to a subject, the person a call acts for (`aide_core.identity.current_user`): a key, a token or
+an audit entry of one subject is invisible to another, so on a shared server Bob's call never replays Ann's result,
+redeems Ann's confirmation token or lists Ann's actions.
+
 Stdlib `sqlite3` rather than sqlite-utils: three fixed tables and a handful of statements need no more.
 """
 
@@ -18,23 +22,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from aide_core.identity import DEFAULT_IDENTITY
 from aide_core.stores import check_schema, connect, is_unusable, unavailable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS idempotency (
-    key TEXT PRIMARY KEY,
+    subject TEXT NOT NULL,
+    key TEXT NOT NULL,
     server TEXT NOT NULL,
     tool TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
     args_digest TEXT NOT NULL DEFAULT '',
     result TEXT,
     created_at REAL NOT NULL,
-    expires_at REAL
+    expires_at REAL,
+    PRIMARY KEY (subject, key)
 );
 CREATE TABLE IF NOT EXISTS confirmations (
     token TEXT PRIMARY KEY,
+    subject TEXT NOT NULL,
     server TEXT NOT NULL,
     tool TEXT NOT NULL,
     args_digest TEXT NOT NULL,
@@ -44,6 +52,7 @@ CREATE TABLE IF NOT EXISTS confirmations (
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at REAL NOT NULL,
+    subject TEXT NOT NULL,
     server TEXT NOT NULL,
     tool TEXT NOT NULL,
     args_digest TEXT NOT NULL,
@@ -51,10 +60,31 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
+CREATE INDEX IF NOT EXISTS audit_by_subject ON audit (subject, id);
 """
 
-#: Upgrades from each older version (the index is the version upgraded from); version 0 is a new file.
-_MIGRATIONS = {1: "ALTER TABLE idempotency ADD COLUMN args_digest TEXT NOT NULL DEFAULT ''"}
+#: Upgrades from each older version (the key is the version upgraded from); version 0 is a new file. Records from
+#: before subjects (version 2) are given to the main token's subject, `DEFAULT_IDENTITY`: it is also the stdio user,
+#: the one who runs the server and owns this file, and the one every call was made for unless `[http.users]` was
+#: set. Their idempotency keys keep their values, so a replay across the upgrade still replays for that user. The
+#: idempotency table is rebuilt because its primary key becomes (subject, key), which SQLite cannot alter in place.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ALTER TABLE idempotency ADD COLUMN args_digest TEXT NOT NULL DEFAULT ''",),
+    2: (
+        """CREATE TABLE idempotency_v3 (
+            subject TEXT NOT NULL, key TEXT NOT NULL, server TEXT NOT NULL, tool TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'done')), args_digest TEXT NOT NULL DEFAULT '',
+            result TEXT, created_at REAL NOT NULL, expires_at REAL, PRIMARY KEY (subject, key))""",
+        f"""INSERT INTO idempotency_v3 (subject, key, server, tool, state, args_digest, result, created_at, expires_at)
+            SELECT '{DEFAULT_IDENTITY}', key, server, tool, state, args_digest, result, created_at, expires_at
+            FROM idempotency""",
+        "DROP TABLE idempotency",
+        "ALTER TABLE idempotency_v3 RENAME TO idempotency",
+        f"ALTER TABLE confirmations ADD COLUMN subject TEXT NOT NULL DEFAULT '{DEFAULT_IDENTITY}'",
+        f"ALTER TABLE audit ADD COLUMN subject TEXT NOT NULL DEFAULT '{DEFAULT_IDENTITY}'",
+        "CREATE INDEX IF NOT EXISTS audit_by_subject ON audit (subject, id)",
+    ),
+}
 
 Outcome = Literal["started", "done", "failed", "declined", "dry_run", "refused", "replayed", "preview"]
 
@@ -63,6 +93,7 @@ Outcome = Literal["started", "done", "failed", "declined", "dry_run", "refused",
 class AuditEntry:
     id: int
     at: float
+    subject: str
     server: str
     tool: str
     args_digest: str
@@ -111,7 +142,8 @@ class GuardStore:
                     connection.execute(statement)
             else:
                 for old in range(version, SCHEMA_VERSION):
-                    connection.execute(_MIGRATIONS[old])
+                    for statement in _MIGRATIONS[old]:
+                        connection.execute(statement)
             connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -132,22 +164,26 @@ class GuardStore:
 
     # -- idempotency ---------------------------------------------------------------------------------------------
 
-    def claim(self, key: str, server: str, tool: str, args_digest: str, *, expires_at: float | None) -> Claim:
-        """Atomically look up `key` and, when it is free (or its record expired), mark it pending for us and write
-        the "started" audit entry in the same transaction: an action never runs without a trace of it."""
+    def claim(
+        self, key: str, server: str, tool: str, args_digest: str, *, subject: str, expires_at: float | None
+    ) -> Claim:
+        """Atomically look up `subject`'s `key` and, when it is free (or its record expired), mark it pending for us
+        and write the "started" audit entry in the same transaction: an action never runs without a trace of it."""
         now = time.time()
         with self._transaction() as db:
             found = db.execute(
-                "SELECT state, result, created_at, expires_at, args_digest FROM idempotency WHERE key = ?", (key,)
+                "SELECT state, result, created_at, expires_at, args_digest FROM idempotency "
+                "WHERE subject = ? AND key = ?",
+                (subject, key),
             ).fetchone()
             if found is not None and (found[3] is None or found[3] > now):
                 return self._claim_of(found, args_digest)
             db.execute(
-                "INSERT OR REPLACE INTO idempotency (key, server, tool, state, args_digest, result, created_at, "
-                "expires_at) VALUES (?, ?, ?, 'pending', ?, NULL, ?, ?)",
-                (key, server, tool, args_digest, now, expires_at),
+                "INSERT OR REPLACE INTO idempotency (subject, key, server, tool, state, args_digest, result, "
+                "created_at, expires_at) VALUES (?, ?, ?, ?, 'pending', ?, NULL, ?, ?)",
+                (subject, key, server, tool, args_digest, now, expires_at),
             )
-            self._audit(db, server, tool, args_digest, "started", None)
+            self._audit(db, subject, server, tool, args_digest, "started", None)
         return Claim("new")
 
     @staticmethod
@@ -159,42 +195,54 @@ class GuardStore:
             return Claim("done", json.loads(result), created_at)
         return Claim("pending", None, created_at)
 
-    def lookup(self, key: str, args_digest: str) -> Claim:
+    def lookup(self, key: str, args_digest: str, *, subject: str) -> Claim:
         """Like `claim` but without taking the key (used before asking the user, so a replay asks nothing)."""
         with self._connect() as db:
             found = db.execute(
-                "SELECT state, result, created_at, expires_at, args_digest FROM idempotency WHERE key = ?", (key,)
+                "SELECT state, result, created_at, expires_at, args_digest FROM idempotency "
+                "WHERE subject = ? AND key = ?",
+                (subject, key),
             ).fetchone()
         if found is None or (found[3] is not None and found[3] <= time.time()):
             return Claim("new")
         return self._claim_of(found, args_digest)
 
-    def complete(self, key: str, result: Any, server: str, tool: str, args_digest: str) -> None:
+    def complete(self, key: str, result: Any, server: str, tool: str, args_digest: str, *, subject: str) -> None:
         """Record the result and the "done" audit entry together."""
         with self._transaction() as db:
-            db.execute("UPDATE idempotency SET state = 'done', result = ? WHERE key = ?", (json.dumps(result), key))
-            self._audit(db, server, tool, args_digest, "done", None)
+            db.execute(
+                "UPDATE idempotency SET state = 'done', result = ? WHERE subject = ? AND key = ?",
+                (json.dumps(result), subject, key),
+            )
+            self._audit(db, subject, server, tool, args_digest, "done", None)
 
-    def release(self, key: str) -> None:
+    def release(self, key: str, *, subject: str) -> None:
         """Forget a pending claim whose action failed cleanly, so that a retry may act."""
         with self._transaction() as db:
-            db.execute("DELETE FROM idempotency WHERE key = ? AND state = 'pending'", (key,))
+            db.execute("DELETE FROM idempotency WHERE subject = ? AND key = ? AND state = 'pending'", (subject, key))
 
     # -- confirmation tokens -------------------------------------------------------------------------------------
 
-    def issue_token(self, token: str, server: str, tool: str, args_digest: str, *, expires_at: float) -> None:
+    def issue_token(
+        self, token: str, server: str, tool: str, args_digest: str, *, subject: str, expires_at: float
+    ) -> None:
+        """Keep `token`, redeemable only by `subject`, for this server, tool and digest."""
         with self._transaction() as db:
             db.execute("DELETE FROM confirmations WHERE expires_at < ?", (time.time(),))
             db.execute(
-                "INSERT INTO confirmations (token, server, tool, args_digest, expires_at) VALUES (?, ?, ?, ?, ?)",
-                (token, server, tool, args_digest, expires_at),
+                "INSERT INTO confirmations (token, subject, server, tool, args_digest, expires_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (token, subject, server, tool, args_digest, expires_at),
             )
 
-    def redeem_token(self, token: str, server: str, tool: str, args_digest: str) -> str | None:
-        """Use `token` up; None on success, else why it cannot be used."""
+    def redeem_token(self, token: str, server: str, tool: str, args_digest: str, *, subject: str) -> str | None:
+        """Use `token` up; None on success, else why it cannot be used. Another subject's token is unknown to this
+        one (and stays usable by its owner): its existence is not revealed."""
         with self._transaction() as db:
             found = db.execute(
-                "SELECT server, tool, args_digest, expires_at, used_at FROM confirmations WHERE token = ?", (token,)
+                "SELECT server, tool, args_digest, expires_at, used_at FROM confirmations "
+                "WHERE token = ? AND subject = ?",
+                (token, subject),
             ).fetchone()
             if found is None or (found[0], found[1]) != (server, tool):
                 return "unknown confirmation token"
@@ -209,25 +257,50 @@ class GuardStore:
 
     # -- audit log -----------------------------------------------------------------------------------------------
 
-    def audit(self, server: str, tool: str, args_digest: str, outcome: Outcome, detail: str | None = None) -> None:
+    def audit(
+        self,
+        server: str,
+        tool: str,
+        args_digest: str,
+        outcome: Outcome,
+        detail: str | None = None,
+        *,
+        subject: str,
+    ) -> None:
         with self._transaction() as db:
-            self._audit(db, server, tool, args_digest, outcome, detail)
+            self._audit(db, subject, server, tool, args_digest, outcome, detail)
 
     @staticmethod
     def _audit(
-        db: sqlite3.Connection, server: str, tool: str, args_digest: str, outcome: Outcome, detail: str | None
+        db: sqlite3.Connection,
+        subject: str,
+        server: str,
+        tool: str,
+        args_digest: str,
+        outcome: Outcome,
+        detail: str | None,
     ) -> None:
         db.execute(
-            "INSERT INTO audit (at, server, tool, args_digest, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            (time.time(), server, tool, args_digest, outcome, detail),
+            "INSERT INTO audit (at, subject, server, tool, args_digest, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (time.time(), subject, server, tool, args_digest, outcome, detail),
         )
 
     def audit_entries(
-        self, *, server: str | None = None, since: float | None = None, before_id: int | None = None, limit: int = 50
+        self,
+        *,
+        subject: str | None = None,
+        server: str | None = None,
+        since: float | None = None,
+        before_id: int | None = None,
+        limit: int = 50,
     ) -> list[AuditEntry]:
-        """Newest first. `before_id` continues a listing."""
+        """Newest first; only `subject`'s entries when given (a tool always gives it; every subject's entries are for
+        the owner of the file, reading it outside any call). `before_id` continues a listing."""
         clauses: list[str] = []
         params: list[Any] = []
+        if subject is not None:
+            clauses.append("subject = ?")
+            params.append(subject)
         if server:
             clauses.append("server = ?")
             params.append(server)
@@ -240,7 +313,7 @@ class GuardStore:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT id, at, server, tool, args_digest, outcome, detail FROM audit "
+                "SELECT id, at, subject, server, tool, args_digest, outcome, detail FROM audit "
                 f"{where} ORDER BY id DESC LIMIT ?",
                 (*params, limit),
             ).fetchall()
