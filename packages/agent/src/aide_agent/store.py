@@ -2,6 +2,10 @@
 
 One row per conversation and one per message (the message as JSON: the format is ours, not a provider's, so a
 conversation can be resumed with another model). A connection per call keeps the store safe to use from any thread.
+
+Every conversation belongs to a user (the subject of `aide_core.identity`: over HTTP the access token's, else the
+configured user), and a store is one user's view of the file: another user's conversations are not listed, read,
+resumed, added to or deleted through it, as if they did not exist.
 """
 
 from __future__ import annotations
@@ -15,8 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aide_agent.messages import Message
-from aide_core.stores import connect, is_unusable, unavailable
+from aide_core.identity import DEFAULT_IDENTITY
+from aide_core.stores import check_schema, connect, is_unusable, unavailable
 
+SCHEMA_VERSION = 2
+
+#: Version 1, the schema before users (a file without a version is either new or of version 1: both are created
+#: alike, `IF NOT EXISTS`).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', model TEXT NOT NULL DEFAULT '',
@@ -27,6 +36,16 @@ CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (conversation_id, seq)
 );
 """
+
+#: Upgrades from each older version (the key is the version upgraded from). Conversations from before users were the
+#: one local user's: they become `DEFAULT_IDENTITY`'s, the user `aide chat` runs as.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    0: tuple(filter(str.strip, _SCHEMA.split(";"))),
+    1: (
+        f"ALTER TABLE conversations ADD COLUMN user TEXT NOT NULL DEFAULT '{DEFAULT_IDENTITY}'",
+        "CREATE INDEX IF NOT EXISTS conversations_by_user ON conversations (user, updated_at)",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -40,10 +59,36 @@ class ConversationInfo:
 
 
 class ConversationStore:
-    def __init__(self, path: str | Path) -> None:
+    """`user`'s conversations in the SQLite file `path` (one file holds every user's)."""
+
+    def __init__(self, path: str | Path, *, user: str = DEFAULT_IDENTITY) -> None:
         self.path = Path(path)
-        with self._db() as db:
-            db.executescript(_SCHEMA)
+        self.user = user
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring the file to `SCHEMA_VERSION` in one immediate transaction (so two processes opening an old file do
+        not both upgrade it); refuse a file from a newer aide."""
+        db = connect(self.path, what="conversation")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                check_schema(version, SCHEMA_VERSION, self.path, "conversation")
+                for old in range(version, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[old]:
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if not is_unusable(exc):
+                raise
+            raise unavailable(self.path, "conversation", exc) from None
+        finally:
+            db.close()
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -66,16 +111,19 @@ class ConversationStore:
         now = time.time()
         with self._db() as db:
             db.execute(
-                "INSERT INTO conversations (id, title, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                (conversation_id, title, model, now, now),
+                "INSERT INTO conversations (id, user, title, model, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (conversation_id, self.user, title, model, now, now),
             )
         return conversation_id
 
     def append(self, conversation_id: str, messages: list[Message]) -> None:
-        """Add messages at the end; the first user message becomes the title when there is none."""
+        """Add messages at the end; the first user message becomes the title when there is none. A conversation
+        this user does not have is a `KeyError`."""
         if not messages:
             return
         with self._db() as db:
+            if not self._owns(db, conversation_id):
+                raise KeyError(f"no conversation {conversation_id!r}")
             (last,) = db.execute(
                 "SELECT COALESCE(MAX(seq), -1) FROM messages WHERE conversation_id = ?", (conversation_id,)
             ).fetchone()
@@ -96,7 +144,9 @@ class ConversationStore:
     def messages(self, conversation_id: str) -> list[Message]:
         with self._db() as db:
             rows = db.execute(
-                "SELECT body FROM messages WHERE conversation_id = ? ORDER BY seq", (conversation_id,)
+                "SELECT m.body FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+                "WHERE m.conversation_id = ? AND c.user = ? ORDER BY m.seq",
+                (conversation_id, self.user),
             ).fetchall()
         return [Message.model_validate_json(body) for (body,) in rows]
 
@@ -106,16 +156,22 @@ class ConversationStore:
             rows = db.execute(
                 "SELECT c.id, c.title, c.model, c.created_at, c.updated_at, "
                 "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) "
-                "FROM conversations c ORDER BY c.updated_at DESC LIMIT ?",
-                (limit,),
+                "FROM conversations c WHERE c.user = ? ORDER BY c.updated_at DESC LIMIT ?",
+                (self.user, limit),
             ).fetchall()
         return [ConversationInfo(*row) for row in rows]
 
     def exists(self, conversation_id: str) -> bool:
         with self._db() as db:
-            return db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is not None
+            return self._owns(db, conversation_id)
 
     def delete(self, conversation_id: str) -> bool:
         with self._db() as db:
-            deleted = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,)).rowcount
+            deleted = db.execute(
+                "DELETE FROM conversations WHERE id = ? AND user = ?", (conversation_id, self.user)
+            ).rowcount
         return deleted > 0
+
+    def _owns(self, db: sqlite3.Connection, conversation_id: str) -> bool:
+        found = db.execute("SELECT 1 FROM conversations WHERE id = ? AND user = ?", (conversation_id, self.user))
+        return found.fetchone() is not None
