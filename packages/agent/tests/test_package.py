@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import aide_agent
 
@@ -28,3 +30,11 @@ def test_the_agent_imports_no_server_package_it_talks_mcp_only() -> None:
 
 def test_prompts_are_package_data_not_code() -> None:
     assert {p.stem for p in (SOURCE / "prompts").glob("*.md")} == {"system", "context", "extract", "summarise"}
+
+
+def test_importing_the_package_does_no_work(fresh_import: Callable[[str], dict[str, Any]]) -> None:
+    report = fresh_import("aide_agent")
+    assert report["all"] == aide_agent.__all__
+    assert report["missing"] == []
+    assert report["threads"] == []
+    assert report["files"] == []

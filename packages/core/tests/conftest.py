@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,3 +19,22 @@ def example_app() -> Any:
     from example_server import app
 
     return app
+
+
+@pytest.fixture
+def aide_logging() -> Iterator[Callable[[str], None]]:
+    """`configure_logging` as aide's entry points call it, with the process's logging put back afterwards (the root's
+    handlers and level, the record factory, and the levels `configure_logging` sets on named loggers)."""
+    from aide_core import logs
+
+    root = logging.getLogger()
+    handlers, level, factory = list(root.handlers), root.level, logging.getLogRecordFactory()
+    named = {name: logging.getLogger(name).level for name in (*logs._CHATTY, *logs._CONTENT)}
+    try:
+        yield logs.configure_logging
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        logging.setLogRecordFactory(factory)
+        for name, named_level in named.items():
+            logging.getLogger(name).setLevel(named_level)

@@ -8,7 +8,7 @@ import os
 import secrets
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
@@ -325,12 +325,13 @@ def test_secrets_never_appear_in_debug_logs(
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    aide_logging: Callable[[str], None],
 ) -> None:
     root = logging.getLogger()
-    # A fresh aide handler bound to this test's captured stderr, removed again by monkeypatch afterwards.
+    # A fresh aide handler bound to this test's captured stderr; aide_logging puts the process's logging back after.
     monkeypatch.setattr(root, "handlers", [h for h in root.handlers if not getattr(h, "_aide", False)])
     previous_level = root.level
-    logs.configure_logging("DEBUG")
+    aide_logging("DEBUG")
     # caplog's handler formats with pytest's own formatter; give it aide's, as every aide handler has.
     caplog.handler.setFormatter(logs.RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
     caplog.set_level(logging.DEBUG)

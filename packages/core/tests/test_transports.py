@@ -7,7 +7,7 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -192,12 +192,17 @@ def test_binding_a_public_address_without_auth_is_refused() -> None:
 
 
 async def test_at_debug_no_transport_logs_message_contents(
-    example_app, settings: AideSettings, caplog: pytest.LogCaptureFixture
+    example_app,
+    settings: AideSettings,
+    caplog: pytest.LogCaptureFixture,
+    aide_logging: Callable[[str], None],
 ) -> None:
     """What a tool is sent and answers (a mail body, a memory, a confirmation token) never reaches a log record, over
-    either transport, even at DEBUG; the requests themselves are still logged."""
+    either transport, even at DEBUG, once logging is configured as `aide serve` configures it; the requests themselves
+    are still logged."""
     from example_server import ExampleSettings
 
+    aide_logging("DEBUG")
     caplog.set_level(logging.DEBUG)
     settings = settings.model_copy(update={"log_level": "DEBUG"})
     body = "Private-body-4b1d: the results are in"

@@ -5,7 +5,13 @@
     async with Assistant(servers=[aide_server("memory")], model="openai:gpt-4o-mini") as assistant:
         print((await assistant.run("What do I like for breakfast?")).text)
 
-Tests use `ScriptedModel` (`aide_agent.testing`) instead of a real model.
+Tests use `ScriptedModel` (`aide_agent.providers.scripted`) instead of a real model.
+
+The names below are the public API. Public modules, where they are defined: `assistant`, `servers`, `messages`,
+`events`, `approval`, `store`, `usage` and `providers` (`providers.scripted`, `providers.openai`,
+`providers.anthropic`, and the interface in `providers.base`). The others (`cli`, `context`, `memory`, `names`,
+`schema`, `toolbox`) are implementation. Importing the package does no work: no files, no threads, no logging
+configuration (`aide chat`, the command, configures logging; the library never does).
 """
 
 from aide_agent.approval import ApprovalCallback, ApprovalRequest

@@ -226,10 +226,12 @@ def chat(
     delete: Annotated[str | None, typer.Option("--delete", help="Delete a saved conversation and exit.")] = None,
 ) -> None:
     """Chat with an assistant made of aide's servers (and any other MCP servers)."""
+    from aide_core.logs import configure_logging
     from aide_core.settings import load_settings
 
     err = Console(stderr=True)
     settings = load_settings()
+    configure_logging(settings.log_level)  # a command: the one place the agent may configure logging
     store = ConversationStore(settings.home / "conversations.sqlite3")
     if list_ or delete:
         _manage(store, delete, err)

@@ -2,6 +2,9 @@
 
 `python -m aide_core.launch NAME` or a server's own script (`aide-gmail`, which calls `run_spec`). The full `aide`
 command line (typer, rich, uvicorn) is not imported on this path, so a stdio server starts as fast as the SDK allows.
+
+`run_spec` is an entry point, so it configures logging (`aide_core.logs.configure_logging`: stderr only, since stdout
+is the protocol stream, and secrets masked) before it builds the server; building one never does.
 """
 
 from __future__ import annotations

@@ -1,11 +1,19 @@
 """Logging that never touches stdout and never prints a secret.
 
-stdout is the protocol stream of a stdio server: one stray line corrupts it. So every handler aide installs writes
-to stderr, and `configure_logging` runs before the MCP SDK's own `basicConfig` (which then does nothing).
+stdout is the protocol stream of a stdio server: one stray line corrupts it. So the handler aide installs writes to
+stderr, and `configure_logging` runs before any server is built.
+
+A library does not configure its host: importing any aide package, or building a server with `ServerSpec.build()`,
+leaves the root logger, its handlers and the log record factory as they were (aide's modules only log to named
+`aide.*` loggers). Only aide's own entry points call `configure_logging`: the `aide` command (`aide serve`, `aide
+chat`, ...) and the stdio launcher (`python -m aide_core.launch`, `aide-gmail`, ...). An application that embeds aide
+configures logging itself, and can call `configure_logging` to get what those entry points get.
 
 Secrets are masked by value, not by guessing at field names: whatever handles a secret (the credential store, the
-HTTP token, an OAuth flow) calls `register_secret`, and a filter on the handler replaces each registered value in
-every formatted record, including third-party debug lines that print an Authorization header.
+HTTP token, an OAuth flow) calls `register_secret` (which only remembers the value; it configures nothing), and once
+`configure_logging` has run, a record factory and the handler's formatter replace each registered value in every
+record, including third-party debug lines that print an Authorization header. `redact` masks a string explicitly,
+for text that leaves the process other than through logging (an upstream error shown to a model).
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Callable
+from typing import Any
 
 _MASK = "[secret]"
 _MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words
@@ -59,25 +69,25 @@ class RedactingFormatter(logging.Formatter):
         return _secrets.redact(super().format(record))
 
 
-_base_factory = logging.getLogRecordFactory()
+class _RedactingFactory:
+    """Masks secrets when a record is made, so every handler (pytest's caplog, another one the application added)
+    gets the masked text; the formatter masks again what is only formatted later (tracebacks). Wraps whatever factory
+    was installed when `configure_logging` ran."""
 
+    def __init__(self, base: Callable[..., logging.LogRecord]) -> None:
+        self.base = base
 
-def _redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
-    """Masks secrets when a record is made, so every handler (pytest's caplog, a host's own) gets the masked text;
-    the formatter masks again what is only formatted later (tracebacks)."""
-    record = _base_factory(*args, **kwargs)  # type: ignore[arg-type]
-    if _secrets.active:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed call: leave it to logging's own "--- Logging error ---" report
-            return record
-        masked = _secrets.redact(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-    return record
-
-
-logging.setLogRecordFactory(_redacting_factory)
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.base(*args, **kwargs)
+        if _secrets.active:
+            try:
+                message = record.getMessage()
+            except Exception:  # a malformed call: leave it to logging's own "--- Logging error ---" report
+                return record
+            masked = _secrets.redact(message)
+            if masked != message:
+                record.msg, record.args = masked, None
+        return record
 
 
 #: Third-party loggers that are chatty at DEBUG but say nothing a user of aide needs.
@@ -91,7 +101,10 @@ _CONTENT = ("mcp", "client", "sse_starlette")
 
 def configure_logging(level: str = "INFO") -> None:
     """Send all logging to stderr with secrets masked, and no message contents at any level. Safe to call more than
-    once."""
+    once. For entry points only (the `aide` command, the stdio launcher, an application's own `main`): it changes
+    the whole process's logging, which a library must never do."""
+    if not isinstance(logging.getLogRecordFactory(), _RedactingFactory):
+        logging.setLogRecordFactory(_RedactingFactory(logging.getLogRecordFactory()))
     root = logging.getLogger()
     if not any(getattr(handler, "_aide", False) for handler in root.handlers):
         handler = logging.StreamHandler(sys.stderr)

@@ -26,12 +26,13 @@ on first use.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import inspect
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar, cast
@@ -43,7 +44,6 @@ from aide_core.errors import to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
 from aide_core.guard import ActionSpec, Guard, guarded
 from aide_core.guard_store import GuardStore
-from aide_core.logs import configure_logging
 from aide_core.plan import Plan
 from aide_core.settings import AideSettings, ServerSettings, load_settings, server_settings
 
@@ -312,14 +312,12 @@ class ServerSpec(Generic[StateT]):
         """An `MCPServer` for this configuration. Settings are read from the environment and file when omitted;
         `config` replaces the server's own table (tests and library users configure a server in code)."""
         runtime = runtime or self.make_runtime(settings, config)
-        configure_logging(runtime.settings.log_level)  # before MCPServer's own basicConfig, which then does nothing
         config = runtime.config
         instructions = self.instructions
         if self.untrusted_content:
             instructions = f"{instructions}\n\n{FENCE_INSTRUCTIONS}".strip()
-        server = MCPServer(
-            self.name, title=self.title, instructions=instructions, version=self.version, log_level=_log_level(runtime)
-        )
+        with _host_logging_untouched():
+            server = MCPServer(self.name, title=self.title, instructions=instructions, version=self.version)
 
         def bind() -> None:
             _current.set(runtime)
@@ -400,8 +398,27 @@ def _strip_titles(node: Any) -> None:
             _strip_titles(value)
 
 
-def _log_level(runtime: Runtime[Any]) -> Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]:
-    return runtime.settings.log_level
+@contextlib.contextmanager
+def _host_logging_untouched() -> Generator[None]:
+    """Keep `MCPServer(...)` from configuring the logging of the process that builds it.
+
+    The SDK's constructor calls `logging.basicConfig(level=log_level, handlers=[RichHandler(...)])` whatever its
+    arguments (not passing `log_level` only means "INFO"), which would give an application that merely builds an aide
+    server a root handler and a root level. `basicConfig` is documented to do nothing when the root logger already has
+    a handler, so for the length of the constructor the root logger gets one that does nothing, and loses it again
+    right after: the root's handlers and level end as they began. Where logging is configured (aide's entry points,
+    `aide_core.logs.configure_logging`), the root already has a handler and this changes nothing.
+
+    `log_level` is not passed to `MCPServer` either: besides `basicConfig` the SDK only reads it in its own
+    `run_sse_async` / `run_streamable_http_async`, which aide does not use (`aide serve` runs its own app).
+    """
+    root = logging.getLogger()
+    placeholder = logging.NullHandler()
+    root.addHandler(placeholder)
+    try:
+        yield
+    finally:
+        root.removeHandler(placeholder)
 
 
 def _with_errors(fn: Callable[..., Any], name: str, bind: Callable[[], None], *, resource: bool = False) -> Any:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from aide_core.logs import configure_logging
 from aide_core.settings import load_settings, server_settings
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ def _state(user: str | None, namespace: str | None) -> MemoryState:
     from aide_memory.server import MemorySettings, MemoryState, spec
 
     settings = load_settings()
+    configure_logging(settings.log_level)  # a command: an entry point, which may configure logging
     config = server_settings(settings, "memory", MemorySettings)
     updates = {k: v for k, v in (("user", user), ("namespace", namespace)) if v is not None}
     runtime = spec.make_runtime(settings, config.model_copy(update=updates))

@@ -2,6 +2,10 @@
 (`aide sandbox`, `aide memory`, `aide chat`, `aide auth`) through the `aide.commands` entry-point group.
 
 Every command turns `ConfigError` into one line on stderr and exit code 2, never a traceback.
+
+`main` is an entry point, so it configures logging (stderr only, secrets masked: `aide_core.logs`) before any
+command runs; commands that read the settings set the configured level (`cli.common.settings_or_exit`). Importing
+this package configures nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from aide_core.cli import inspect as inspect_commands
 from aide_core.cli import serve as serve_commands
 from aide_core.cli.common import console_err
 from aide_core.errors import AideError, ConfigError
+from aide_core.logs import configure_logging
 
 app = typer.Typer(
     name="aide",
@@ -45,6 +50,7 @@ def _add_plugins() -> None:
 
 
 def main() -> None:
+    configure_logging()
     _add_plugins()
     try:
         app()
