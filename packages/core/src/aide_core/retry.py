@@ -77,9 +77,9 @@ DEFAULT_POLICY = RetryPolicy()
 class NotSent(ConnectionError):
     """A transport could not connect, so the request provably never left: nothing can have happened upstream.
 
-    Transports raise it (see `aide_core.google.transport`) where only they can tell a failure to connect from a
-    failure after the request was written: both surface as connection errors, but only this one lets the guard
-    release an action's idempotency key."""
+    Transports raise it (a server's single-attempt transport for actions, say) where only they can tell a failure
+    to connect from a failure after the request was written: both surface as connection errors, but only this one
+    lets the guard release an action's idempotency key."""
 
 
 @dataclass(frozen=True)
