@@ -119,16 +119,24 @@ class GoogleClient:
         # Imported at the first call: the retry policy's tenacity costs ~20 ms of every server start.
         from aide_core.retry import call_with_retry
         from aide_core.upstream import from_exception
+        from aide_google.errors import GOOGLE_ERRORS
 
         name = self.api.name
         try:
-            return call_with_retry(attempt, service=name, idempotent=idempotent, policy=self.policy, sleep=self.sleep)
+            return call_with_retry(
+                attempt,
+                service=name,
+                idempotent=idempotent,
+                policy=self.policy,
+                sleep=self.sleep,
+                profile=GOOGLE_ERRORS,
+            )
         except Exception as exc:
             scopes: Any = getattr(self.credentials, "scopes", None)
             refused = refresh_failure(exc, name, self.signed_in, scopes)
             if refused is not None:
                 raise refused from None
-            mapped = from_exception(name, exc)
+            mapped = from_exception(name, exc, GOOGLE_ERRORS)
             if mapped is None:
                 raise
             if isinstance(mapped, PermissionDenied) and "denied access" in mapped.message:
