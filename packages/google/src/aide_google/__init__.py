@@ -10,6 +10,8 @@ tools without loading them.
                     of a refused refresh
     resolve.py      `GoogleAccounts`: which account a call uses, and one client per account
     client.py       `GoogleClient`: per-thread services, `call` (retried) and `act` (once), errors mapped
+    errors.py       `GOOGLE_ERRORS`: how Google's error bodies name a rate limit or a used-up quota (core's
+                    `ErrorProfile`)
     service.py      `build_service`: a googleapiclient service from the bundled discovery document
     transport.py    `SingleAttemptHttp`: the httplib2 transport that sends an action once
     signin.py       `sign_in`: installed-app flow with PKCE on a loopback port; service-account delegation
