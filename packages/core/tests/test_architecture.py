@@ -21,7 +21,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 SERVERS = frozenset({"aide_gmail", "aide_calendar", "aide_notion", "aide_twilio", "aide_memory"})
-PACKAGES = frozenset({"aide_core", "aide_agent", "aide_sandbox", *SERVERS})
+#: Libraries servers may build on, besides aide_core.
+LIBRARIES = frozenset({"aide_google"})
+PACKAGES = frozenset({"aide_core", "aide_agent", "aide_sandbox", *LIBRARIES, *SERVERS})
 
 
 def imports_in(source: str, filename: str = "<source>") -> set[str]:
@@ -94,11 +96,16 @@ def test_core_imports_no_package_built_on_it() -> None:
 
 @pytest.mark.parametrize("server", sorted(SERVERS))
 def test_a_server_imports_no_other_server_the_agent_or_the_sandbox(server: str) -> None:
-    assert offending(server, PACKAGES - {server, "aide_core"}) == {}
+    assert offending(server, PACKAGES - {server, "aide_core", *LIBRARIES}) == {}
+
+
+@pytest.mark.parametrize("library", sorted(LIBRARIES))
+def test_a_library_imports_no_server_the_agent_or_the_sandbox(library: str) -> None:
+    assert offending(library, PACKAGES - {library, "aide_core"}) == {}
 
 
 def test_the_agent_imports_no_server_it_talks_mcp_only() -> None:
-    assert offending("aide_agent", SERVERS | {"aide_sandbox"}) == {}
+    assert offending("aide_agent", SERVERS | LIBRARIES | {"aide_sandbox"}) == {}
 
 
 def test_only_the_sandbox_itself_imports_the_sandbox_among_product_code() -> None:

@@ -6,9 +6,10 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
 import httpx
 import pytest
@@ -32,6 +33,7 @@ from aide_core.retry import (
     classify,
     parse_retry_after,
 )
+from aide_core.upstream import ErrorProfile, ParsedError
 
 pytestmark = pytest.mark.anyio
 
@@ -242,21 +244,34 @@ def test_a_400_is_not_retried(server: ScriptedServer, client: httpx.Client) -> N
     assert sleep.waits == []
 
 
-def google_403(reason: str) -> Reply:
-    body = {"error": {"code": 403, "message": reason, "errors": [{"reason": reason, "domain": "usageLimits"}]}}
-    return status(403, body=body)
+def fault_403(why: str) -> Reply:
+    return status(403, body={"fault": why})
 
 
-def test_a_google_403_rate_limit_is_retried_but_a_missing_scope_is_not(
+def faults(data: Mapping[str, Any]) -> ParsedError | None:
+    """A made-up upstream whose error bodies read `{"fault": reason}`."""
+    return ParsedError(reasons=frozenset({str(data["fault"])})) if "fault" in data else None
+
+
+SLOW_DOWN = ErrorProfile(faults, rate_limit_reasons=frozenset({"slow_down"}))
+
+
+def test_a_403_that_the_upstreams_profile_calls_a_rate_limit_is_retried_but_a_refusal_is_not(
     server: ScriptedServer, client: httpx.Client
 ) -> None:
-    server.reply(google_403("userRateLimitExceeded"), OK)
-    assert call_with_retry(lambda: fetch(client, server.url), service="Gmail", idempotent=True, sleep=RecordingSleep())
+    def call() -> object:
+        sleep = RecordingSleep()
+        return call_with_retry(
+            lambda: fetch(client, server.url), service="Shout", idempotent=True, sleep=sleep, profile=SLOW_DOWN
+        )
+
+    server.reply(fault_403("slow_down"), OK)
+    assert call()
     assert len(server.requests) == 2
 
-    server.reply(google_403("insufficientPermissions"), OK)
+    server.reply(fault_403("forbidden"), OK)
     with pytest.raises(httpx.HTTPStatusError):
-        call_with_retry(lambda: fetch(client, server.url), service="Gmail", idempotent=True, sleep=RecordingSleep())
+        call()
     assert len(server.requests) == 3
 
 
@@ -312,10 +327,9 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
 def test_classify_reads_status_and_retry_after_from_each_client_by_duck_typing() -> None:
     google = GoogleHttpError(Httplib2Response(429, {"retry-after": "3"}), b"{}")
     assert classify(google) == Failure(429, 3.0, False)
-    google_rate = GoogleHttpError(
-        Httplib2Response(403, {}), json.dumps({"error": {"errors": [{"reason": "rateLimitExceeded"}]}}).encode()
-    )
-    assert classify(google_rate) == Failure(403, None, False, rate_limited=True)
+    slowed = GoogleHttpError(Httplib2Response(403, {}), json.dumps({"fault": "slow_down"}).encode())
+    assert classify(slowed, SLOW_DOWN) == Failure(403, None, False, rate_limited=True)
+    assert classify(slowed) == Failure(403, None, False)
     notion = NotionAPIResponseError(503, {"Retry-After": "4"}, "{}")
     assert classify(notion) == Failure(503, 4.0, False)
     twilio = TwilioRestException(400, "/Accounts/AC123/Messages.json", "Unable to create record", 21211)

@@ -1,11 +1,14 @@
 """Upstream error bodies and client exceptions become AideErrors a model can act on.
 
-The bodies are the ones in /work/shared/reference/wire-formats.md (1.7 Google, 2.4 Notion, 3.5 Twilio).
+The bodies are the ones in /work/shared/reference/wire-formats.md (2.4 Notion, 3.5 Twilio); Google's are read by
+aide_google's `ErrorProfile` and tested there.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 import pytest
@@ -31,12 +34,22 @@ from aide_core.errors import (
 )
 from aide_core.logs import register_secret
 from aide_core.retry import NotSent
-from aide_core.upstream import from_exception, upstream_error
+from aide_core.upstream import ErrorProfile, ParsedError, from_exception, upstream_error
 
 
-def google(code: int, message: str, reason: str, status: str = "") -> bytes:
-    errors = [{"message": message, "domain": "global", "reason": reason}]
-    return json.dumps({"error": {"code": code, "message": message, "errors": errors, "status": status}}).encode()
+def shouting(data: Mapping[str, Any]) -> ParsedError | None:
+    """A made-up upstream whose errors read `{"fault": {"text", "why"}}`."""
+    fault = data.get("fault")
+    if not isinstance(fault, dict):
+        return None
+    return ParsedError(message=fault.get("text"), reasons=frozenset({str(fault.get("why"))}))
+
+
+SHOUTING = ErrorProfile(shouting, rate_limit_reasons=frozenset({"slow_down"}), quota_reasons=frozenset({"spent"}))
+
+
+def fault(text: str, why: str) -> bytes:
+    return json.dumps({"fault": {"text": text, "why": why}}).encode()
 
 
 def notion(status: int, code: str, message: str) -> str:
@@ -55,23 +68,6 @@ def twilio(status: int, code: int, message: str) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("service", "status", "body", "expected", "upstream_message"),
     [
-        ("Gmail", 404, google(404, "Requested entity was not found.", "notFound", "NOT_FOUND"), NotFound,
-         "Requested entity was not found"),
-        ("Gmail", 400, google(400, "Invalid label id", "invalid", "INVALID_ARGUMENT"), InvalidInput,
-         "Invalid label id"),
-        ("Gmail", 401, google(401, "Invalid Credentials", "authError", "UNAUTHENTICATED"), PermissionDenied,
-         "Invalid Credentials"),
-        ("Gmail", 403, google(403, "Insufficient Permission", "insufficientPermissions"), PermissionDenied,
-         "Insufficient Permission"),
-        ("Gmail", 403, google(403, "User-rate limit exceeded.", "userRateLimitExceeded"), RateLimited,
-         "User-rate limit exceeded"),
-        ("Calendar", 409, google(409, "The requested identifier already exists.", "duplicate"), Conflict,
-         "The requested identifier already exists"),
-        ("Calendar", 412, google(412, "Precondition Failed", "conditionNotMet"), Conflict, "Precondition Failed"),
-        ("Calendar", 410, google(410, "Sync token is no longer valid.", "fullSyncRequired"), NotFound,
-         "Sync token is no longer valid"),
-        ("Calendar", 503, google(503, "The service is currently unavailable.", "backendError"), UpstreamError,
-         "The service is currently unavailable"),
         ("Notion", 404, notion(404, "object_not_found", "Could not find page with ID: p404."), NotFound,
          "Could not find page with ID: p404"),
         ("Notion", 400, notion(400, "validation_error", "body.parent should be defined."), InvalidInput,
@@ -108,7 +104,7 @@ def test_each_upstream_error_body_maps_to_the_right_class_and_quotes_the_upstrea
 
 
 def test_a_401_says_the_sign_in_expired_and_to_sign_in_again() -> None:
-    error = upstream_error("Gmail", 401, google(401, "Invalid Credentials", "authError"))
+    error = upstream_error("Notion", 401, notion(401, "unauthorized", "API token is invalid."))
     assert isinstance(error, PermissionDenied)
     assert error.hint is not None and "expired or was revoked" in error.hint and "sign in" in error.hint
 
@@ -127,16 +123,25 @@ def test_a_recipient_who_replied_stop_is_a_policy_refusal() -> None:
 
 
 def test_rate_limits_carry_the_wait_upstream_asked_for() -> None:
-    error = upstream_error("Gmail", 429, google(429, "Rate Limit Exceeded", "rateLimitExceeded"), retry_after=12)
+    error = upstream_error("Notion", 429, notion(429, "rate_limited", "Rate Limit Exceeded"), retry_after=12)
     assert isinstance(error, RateLimited) and error.retry_after == 12
     assert "retry in 12 s" in str(error)
 
 
-def test_a_google_rpc_style_rate_limit_reason_is_a_rate_limit() -> None:
-    body = {"error": {"code": 403, "message": "Quota hit.", "status": "RESOURCE_EXHAUSTED",
-                      "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                                   "reason": "RATE_LIMIT_EXCEEDED"}]}}  # fmt: skip
-    assert isinstance(upstream_error("Calendar", 403, body), RateLimited)
+def test_an_error_profile_reads_its_upstreams_own_shape_and_reasons() -> None:
+    denied = upstream_error("Shout", 403, fault("You may not.", "forbidden"), profile=SHOUTING)
+    assert isinstance(denied, PermissionDenied) and "You may not" in str(denied)
+    slowed = upstream_error("Shout", 403, fault("Slow down.", "slow_down"), profile=SHOUTING)
+    assert isinstance(slowed, RateLimited) and "Slow down" in str(slowed)
+    spent = upstream_error("Shout", 403, fault("No more today.", "spent"), profile=SHOUTING)
+    assert type(spent) is UpstreamError and spent.hint is not None and "quota" in spent.hint
+    # without the profile the body is not understood: the status alone speaks, and nothing counts as a rate limit
+    plain = upstream_error("Shout", 403, fault("Slow down.", "slow_down"))
+    assert isinstance(plain, PermissionDenied) and "HTTP 403 Forbidden" in str(plain)
+    # an OAuth token endpoint's error is read whatever the profile
+    body = {"error": "invalid_grant", "error_description": "Bad grant."}
+    oauth = upstream_error("Shout", 400, body, profile=SHOUTING)
+    assert isinstance(oauth, InvalidInput) and "Bad grant" in str(oauth)
 
 
 def test_a_non_json_body_falls_back_to_the_status_and_is_never_quoted() -> None:
@@ -161,14 +166,15 @@ def test_long_messages_are_clipped_and_registered_secrets_masked() -> None:
     assert len(text) < 600
 
 
-def test_from_exception_reads_a_googleapiclient_http_error() -> None:
+def test_from_exception_reads_an_httplib2_clients_http_error_with_the_upstreams_profile() -> None:
     exc = GoogleHttpError(
         Httplib2Response(403, {"retry-after": "5", "authorization": "Bearer ya29.secret"}),
-        google(403, "Rate Limit Exceeded", "rateLimitExceeded"),
+        fault("Slow down.", "slow_down"),
     )
-    error = from_exception("Gmail", exc)
+    error = from_exception("Shout", exc, SHOUTING)
     assert isinstance(error, RateLimited) and error.retry_after == 5
     assert "ya29" not in str(error)
+    assert isinstance(from_exception("Shout", exc), PermissionDenied)
 
 
 def test_from_exception_reads_a_notion_api_response_error() -> None:
@@ -197,7 +203,7 @@ def test_from_exception_reads_a_real_httpx_status_error() -> None:
     response = httpx.Response(
         429,
         headers={"Retry-After": "7"},
-        content=google(429, "Too many requests.", "rateLimitExceeded"),
+        content=json.dumps({"message": "Too many requests."}).encode(),
         request=request,
     )
     with pytest.raises(httpx.HTTPStatusError) as raised:

@@ -18,10 +18,10 @@ from oauthlib.oauth2.rfc6749.errors import MismatchingStateError
 from typer.testing import CliRunner
 
 from aide_core.credentials import open_credentials
-from aide_core.google.accounts import AccountStore, stored_credentials
-from aide_core.google.scopes import SCOPES, Level
-from aide_core.google.signin import add_service_account, sign_in
 from aide_core.settings import AideSettings
+from aide_google.accounts import AccountStore, stored_credentials
+from aide_google.scopes import sign_in_scopes
+from aide_google.signin import add_service_account, sign_in
 from aide_sandbox.app import SandboxHandle
 from aide_sandbox.testing import ME, SAM
 
@@ -59,7 +59,7 @@ def oauth_config(sandbox: SandboxHandle) -> dict[str, Any]:
 
 
 def signed_in(
-    sandbox: SandboxHandle, accounts: AccountStore, name: str = "work", level: Level = "send", who: str = ME
+    sandbox: SandboxHandle, accounts: AccountStore, name: str = "work", level: str = "send", who: str = ME
 ) -> list[str]:
     open_url, opened = browser()
     sign_in(
@@ -175,7 +175,7 @@ async def test_before_any_sign_in_the_default_tier_is_listed_and_calls_say_how_t
     ],
 )
 async def test_only_the_tools_an_accounts_sign_in_allows_are_listed(
-    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any], level: Level, expected: list[str]
+    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any], level: str, expected: list[str]
 ) -> None:
     signed_in(sandbox, accounts, level=level)
     async with Client(server()) as client:
@@ -274,7 +274,7 @@ def test_a_service_account_with_delegation_is_stored_and_acts_as_its_subject(
 
 
 def test_aide_auth_lists_and_removes_accounts(sandbox: SandboxHandle, accounts: AccountStore) -> None:
-    from aide_core.google.cli import app
+    from aide_google.cli import app
 
     signed_in(sandbox, accounts, name="personal", who=SAM, level="readonly")
     runner = CliRunner()
@@ -306,7 +306,7 @@ async def test_aide_auth_google_signs_in_through_the_loopback_redirect_then_list
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from aide_core.google.cli import app
+    from aide_google.cli import app
 
     client_file = tmp_path / "client_secret.json"
     client_file.write_text(json.dumps(oauth_config(sandbox)))
@@ -321,7 +321,7 @@ async def test_aide_auth_google_signs_in_through_the_loopback_redirect_then_list
     assert f"Signed in account 'work' ({ME}) at level organize" in " ".join(signed.stdout.split())
     query = parse_qs(urlsplit(system_browser.opened[0]).query)
     assert query["access_type"] == ["offline"] and query["code_challenge_method"] == ["S256"]
-    assert query["login_hint"] == [ME] and set(query["scope"][0].split()) == set(SCOPES["organize"])
+    assert query["login_hint"] == [ME] and set(query["scope"][0].split()) == set(sign_in_scopes("organize"))
 
     stored = accounts.get("work")
     assert stored is not None and stored.level == "organize" and stored.email == ME
@@ -335,7 +335,7 @@ async def test_aide_auth_google_signs_in_through_the_loopback_redirect_then_list
     listed = runner.invoke(app, ["list"])
     assert listed.exit_code == 0, listed.output
     assert len(listed.stdout.splitlines()) == 1
-    assert listed.stdout.split() == ["work", ME, "organize", *SCOPES["organize"]]
+    assert listed.stdout.split() == ["work", ME, "organize", *sign_in_scopes("organize")]
 
     removed = runner.invoke(app, ["logout", "--account", "work"])
     assert removed.exit_code == 0 and "Removed account 'work'" in removed.stdout

@@ -14,10 +14,10 @@ from mcp import Client
 from typer.testing import CliRunner
 
 from aide_core.credentials import open_credentials
-from aide_core.google.accounts import AccountStore
-from aide_core.google.scopes import SCOPES
-from aide_core.google.signin import add_service_account
 from aide_core.settings import AideSettings
+from aide_google.accounts import AccountStore
+from aide_google.scopes import sign_in_scopes
+from aide_google.signin import add_service_account
 from aide_sandbox.app import SandboxHandle
 from aide_sandbox.testing import ME, SAM
 
@@ -42,7 +42,7 @@ def text(result: Any) -> str:
 
 
 def register(runner: CliRunner, key_file: Path, *extra: str, subject: str = SAM) -> Any:
-    from aide_core.google.cli import app
+    from aide_google.cli import app
 
     return runner.invoke(
         app, ["google", "--account", "company", "--service-account", str(key_file), "--subject", subject, *extra]
@@ -64,7 +64,7 @@ async def test_a_service_account_registered_with_aide_auth_google_searches_and_r
     assert f"Registered account 'company': {robot} acting as {SAM} at level organize" in said
     stored = accounts.get("company")
     assert stored is not None and stored.kind == "service_account" and stored.email == SAM
-    assert stored.scopes == list(SCOPES["organize"])
+    assert stored.scopes == list(sign_in_scopes("organize"))
     private_key = sandbox.service_account_info()["private_key"]
     assert private_key.splitlines()[1].encode() not in (settings.home / "secrets" / "credentials.enc").read_bytes()
 
@@ -114,7 +114,7 @@ async def test_a_key_whose_delegation_is_refused_answers_with_what_the_admin_mus
     said = text(refused)
     assert f"its client id {client_id} is not authorized by domain-wide delegation" in said
     assert f"so it cannot act as {SAM}" in said
-    gmail_scopes = [s for s in SCOPES["send"] if "/gmail." in s]
+    gmail_scopes = [s for s in sign_in_scopes("send") if "/gmail." in s]
     assert f"authorize client id {client_id} with exactly these scopes" in said
     assert ",".join(gmail_scopes) in said and "calendar" not in said  # only what Gmail asks for
     assert "Domain-wide delegation" in said
@@ -193,7 +193,7 @@ def test_aide_auth_google_refuses_a_service_account_without_a_subject_or_with_a_
     accounts: AccountStore, key_file: Path, tmp_path: Path
 ) -> None:
     from aide_core.errors import ConfigError
-    from aide_core.google.cli import app
+    from aide_google.cli import app
 
     runner = CliRunner()
     no_subject = runner.invoke(app, ["google", "--service-account", str(key_file)])

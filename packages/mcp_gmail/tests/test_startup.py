@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from aide_core.google.accounts import INDEX
-from aide_core.google.scopes import SCOPES
+from aide_google.accounts import INDEX
+from aide_google.scopes import sign_in_scopes
 
 #: The Google client libraries, HTML and Markdown conversion, the keyring probe and the retry library: each is
 #: needed only once a tool is called; the test-only fuzz libraries, never. (`cryptography` is not listed: the SDK
@@ -63,7 +63,7 @@ def test_starting_with_a_signed_in_account_lists_its_tools_without_loading_the_h
     home = tmp_path / "home"
     (home / "secrets").mkdir(parents=True)
     (home / INDEX).parent.mkdir()
-    entry = {"type": "authorized_user", "level": "readonly", "scopes": list(SCOPES["readonly"])}
+    entry = {"type": "authorized_user", "level": "readonly", "scopes": list(sign_in_scopes("readonly"))}
     (home / INDEX).write_text(json.dumps({"work": entry}))
     (tmp_path / "config.toml").write_text(f'credential_backend = "{backend}"\n')
     started = start(home, tmp_path)

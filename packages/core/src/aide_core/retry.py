@@ -5,14 +5,14 @@ both sync and async code, takes an injectable `sleep` (so tests never really sle
 backoff (`wait_random_exponential`). What aide adds on top:
 
 - `classify`: recognises, by duck typing and without importing them, the errors of the clients aide uses
-  (httpx / httpx2, requests, googleapiclient, httplib2's unknown host, notion-client, twilio, and builtin
+  (httpx / httpx2, requests, httplib2-based API clients and httplib2's unknown host, notion-client, twilio, and builtin
   connection/timeout errors), so the core needs none of those libraries installed; and it tells a failure to
   connect (`not_sent`: the request never left) from a failure after the request may have reached upstream, because
   only the first proves that an action did not act;
-- what is retried: 429, 5xx, connection and timeout errors, and Google's 403 `rateLimitExceeded` /
-  `userRateLimitExceeded` (googleapiclient's own rule); nothing else;
-- `Retry-After` (seconds or HTTP-date) is honoured as a lower bound for the wait, which neither googleapiclient
-  nor twilio do;
+- what is retried: 429, 5xx, connection and timeout errors, and a 403 whose body names a rate limit by the
+  upstream's `ErrorProfile` (see `aide_core.upstream`); nothing else;
+- `Retry-After` (seconds or HTTP-date) is honoured as a lower bound for the wait, which not every official client
+  does;
 - a total time budget: when upstream asks us to wait longer than what is left of it, we give up at once with
   `RateLimited` (which tells the model how long to wait) instead of sleeping through the tool call;
 - a non-idempotent call (send, create) is never retried unless it carries an idempotency key, because a 5xx or a
@@ -22,13 +22,12 @@ After the last attempt the last exception is re-raised unchanged; `aide_core.ups
 into a message for the model.
 
 The official clients retry on their own too (notion-client twice by default); servers that wrap them in
-`call_with_retry` should switch that off (`notion_client.Client(..., retry=False)`, googleapiclient's default
-`num_retries=0`) so that attempts do not multiply.
+`call_with_retry` should switch that off (`notion_client.Client(..., retry=False)`, `num_retries=0` for clients
+built on discovery documents) so that attempts do not multiply.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -36,20 +35,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, NoReturn, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar, cast
 
 import anyio
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, wait_random_exponential
 
 from aide_core.errors import AideError, RateLimited
 
+if TYPE_CHECKING:
+    from aide_core.upstream import ErrorProfile
+
 T = TypeVar("T")
 
 logger = logging.getLogger("aide.retry")
-
-#: googleapiclient retries a 403 only for these `errors[0].reason` values; so do we. `RATE_LIMIT_EXCEEDED` is the
-#: same reason in the newer google.rpc `ErrorInfo` form.
-GOOGLE_RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"})
 
 # Transport errors of httpx/httpx2 that retrying cannot fix (a bad URL scheme, a request we built wrongly).
 _HTTPX_NOT_TRANSIENT = frozenset({"UnsupportedProtocol", "LocalProtocolError"})
@@ -77,9 +75,9 @@ DEFAULT_POLICY = RetryPolicy()
 class NotSent(ConnectionError):
     """A transport could not connect, so the request provably never left: nothing can have happened upstream.
 
-    Transports raise it (see `aide_core.google.transport`) where only they can tell a failure to connect from a
-    failure after the request was written: both surface as connection errors, but only this one lets the guard
-    release an action's idempotency key."""
+    Transports raise it (a server's single-attempt transport for actions, say) where only they can tell a failure
+    to connect from a failure after the request was written: both surface as connection errors, but only this one
+    lets the guard release an action's idempotency key."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +86,9 @@ class Failure:
 
     `status` is the HTTP status (None for a connection failure), `retry_after` the wait upstream asked for in
     seconds, `connection` whether the call failed before an answer (refused, reset, timed out), `rate_limited`
-    whether the body names a rate limit although the status does not say so (Google's 403), `not_sent` whether
-    the connection failed before the request could leave (refused, unknown host, connect timeout).
+    whether the body names a rate limit although the status does not say so (a 403, by the upstream's
+    `ErrorProfile`), `not_sent` whether the connection failed before the request could leave (refused, unknown
+    host, connect timeout).
     """
 
     status: int | None
@@ -160,7 +159,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 
 def response_body(exc: BaseException) -> bytes | str | None:
-    """The error body an exception carries: httpx/requests `.response.content`, googleapiclient `.content`,
+    """The error body an exception carries: httpx/requests `.response.content`, httplib2-based clients `.content`,
     notion-client `.body`. None when there is none (twilio keeps only parsed fields)."""
     response = getattr(exc, "response", None)
     if response is not None:
@@ -176,28 +175,16 @@ def response_body(exc: BaseException) -> bytes | str | None:
     return None
 
 
-def _google_rate_limited(body: bytes | str | None) -> bool:
-    if not body:
-        return False
-    try:
-        data: Any = json.loads(body)
-        error: Any = data["error"]
-        entries: list[Any] = [*(error.get("errors") or []), *(error.get("details") or [])]
-        return any(entry.get("reason") in GOOGLE_RATE_LIMIT_REASONS for entry in entries)
-    except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or not Google's shape
-        return False
-
-
-def classify(exc: BaseException) -> Failure | None:
+def classify(exc: BaseException, profile: ErrorProfile | None = None) -> Failure | None:
     """What `exc` says about an upstream call, or None when it is not an upstream failure (a bug, a bad argument,
-    or an `AideError`, which is already final)."""
+    or an `AideError`, which is already final); `profile` tells which bodies name a rate limit."""
     if isinstance(exc, AideError):
         return None
 
     status: int | None = None
     headers: object = None
     response = getattr(exc, "response", None)  # httpx / httpx2 HTTPStatusError, requests HTTPError
-    resp = getattr(exc, "resp", None)  # googleapiclient HttpError: an httplib2 Response (a dict with .status)
+    resp = getattr(exc, "resp", None)  # httplib2-based clients' HttpError: an httplib2 Response (a dict with .status)
     if response is not None and _status(getattr(response, "status_code", None)) is not None:
         status, headers = _status(response.status_code), getattr(response, "headers", None)
     elif resp is not None and _status(getattr(resp, "status", None)) is not None:
@@ -206,7 +193,7 @@ def classify(exc: BaseException) -> Failure | None:
         status, headers = _status(getattr(exc, "status", None)), getattr(exc, "headers", None)
 
     if status is not None:
-        rate_limited = status == 403 and _google_rate_limited(response_body(exc))
+        rate_limited = status == 403 and profile is not None and profile.rate_limited(response_body(exc))
         return Failure(status, parse_retry_after(_header(headers, "Retry-After")), False, rate_limited)
 
     # Failures to connect, which only a connect can raise: the request never left.
@@ -244,9 +231,10 @@ class _Hooks(TypedDict):
 class _Controller:
     """The tenacity hooks for one call: wait, stop, log and give up, sharing what the stop decided."""
 
-    def __init__(self, service: str, policy: RetryPolicy) -> None:
+    def __init__(self, service: str, policy: RetryPolicy, profile: ErrorProfile | None) -> None:
         self.service = service
         self.policy = policy
+        self.profile = profile
         self.jitter = wait_random_exponential(multiplier=policy.initial_backoff, max=policy.max_backoff)
         self.too_long: float | None = None  # set when a Retry-After does not fit in the budget
 
@@ -262,12 +250,12 @@ class _Controller:
         return self.policy.max_total_seconds - spent
 
     def retryable(self, exc: BaseException) -> bool:
-        failure = classify(exc)
+        failure = classify(exc, self.profile)
         return failure is not None and failure.retryable
 
     def wait(self, rs: RetryCallState) -> float:
         """Full-jitter exponential backoff, capped by the budget, but never shorter than a Retry-After."""
-        failure = classify(self._exception(rs))
+        failure = classify(self._exception(rs), self.profile)
         backoff = min(self.jitter(rs), max(0.0, self._remaining(rs)))
         retry_after = failure.retry_after if failure is not None else None
         return backoff if retry_after is None else max(retry_after, backoff)
@@ -285,7 +273,7 @@ class _Controller:
 
     def log(self, rs: RetryCallState) -> None:
         exc = self._exception(rs)
-        failure = classify(exc)
+        failure = classify(exc, self.profile)
         what = f"HTTP {failure.status}" if failure is not None and failure.status else type(exc).__name__
         logger.info(
             "%s call failed with %s (attempt %d of %d); retrying in %.2f s",
@@ -326,16 +314,18 @@ def call_with_retry(
     idempotency_key: str | None = None,
     policy: RetryPolicy = DEFAULT_POLICY,
     sleep: Callable[[float], None] = time.sleep,
+    profile: ErrorProfile | None = None,
 ) -> T:
     """Call `fn` and retry it under `policy` while it fails in a way worth retrying.
 
     `idempotent=False` (a send, a create) means `fn` runs once, unless `idempotency_key` is given: that says the
     caller sends the same key with every attempt so upstream drops duplicates (the key itself is not used here).
-    `service` is the user-facing name ("Gmail") used in logs and in `RateLimited`.
+    `service` is the user-facing name ("Gmail") used in logs and in `RateLimited`; `profile` tells which error
+    bodies name a rate limit.
     """
     if not _may_retry(idempotent, idempotency_key):
         return fn()
-    retrying = Retrying(sleep=sleep, **_Controller(service, policy).hooks())
+    retrying = Retrying(sleep=sleep, **_Controller(service, policy, profile).hooks())
     return retrying(fn)
 
 
@@ -347,6 +337,7 @@ async def acall_with_retry(
     idempotency_key: str | None = None,
     policy: RetryPolicy = DEFAULT_POLICY,
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    profile: ErrorProfile | None = None,
 ) -> T:
     """`call_with_retry` for a coroutine function; `fn` is called anew for each attempt."""
     if not _may_retry(idempotent, idempotency_key):
@@ -355,5 +346,5 @@ async def acall_with_retry(
     async def attempt() -> T:  # tenacity only awaits what a coroutine *function* returns
         return await fn()
 
-    retrying = AsyncRetrying(sleep=sleep, **_Controller(service, policy).hooks())
+    retrying = AsyncRetrying(sleep=sleep, **_Controller(service, policy, profile).hooks())
     return await retrying(attempt)

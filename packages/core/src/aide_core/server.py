@@ -3,7 +3,7 @@
 A server package declares its tools on a module-level `ServerSpec` (no settings, no I/O at import), and `build()`
 turns the declaration into an `MCPServer` for one configuration:
 
-    app = ServerSpec("gmail", instructions="...", configure_command="aide auth google", state=GmailState)
+    app = ServerSpec("gmail", instructions="...", settings_model=GmailSettings, state=GmailState)
 
     @app.tool()
     def search_emails(query: str, limit: int = 20) -> SearchResult:

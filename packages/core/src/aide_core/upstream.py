@@ -2,10 +2,11 @@
 
 `upstream_error` reads the error bodies of the services aide talks to:
 
-- Google (Gmail, Calendar): `{"error": {"code", "message", "errors": [{"reason"}], "status"}}`, also the
-  google.rpc form whose `details` carry the reason, and the OAuth form `{"error", "error_description"}`;
+- the OAuth form `{"error", "error_description"}` (RFC 6749's token endpoint errors);
 - Notion: `{"object": "error", "status", "code", "message"}`;
 - Twilio: `{"code", "message", "more_info", "status"}` and the RFC 9457 form `{type, title, status, code, detail}`;
+- any other shape through the `ErrorProfile` the package that talks to that upstream declares and passes in (its
+  parser, and the reasons that mean a rate limit or a used-up quota);
 
 and falls back to the HTTP status alone for anything else (an HTML error page is never quoted). `from_exception`
 pulls status, body and Retry-After out of the client libraries' exceptions by duck typing (see `aide_core.retry`).
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, cast
@@ -36,20 +37,43 @@ from aide_core.errors import (
     UpstreamUnreachable,
 )
 from aide_core.logs import redact
-from aide_core.retry import GOOGLE_RATE_LIMIT_REASONS, classify, response_body
+from aide_core.retry import classify, response_body
 
 _MAX_DETAIL = 300
 _TWILIO_OPTED_OUT = "21610"
 _TWILIO_TOO_MANY_REQUESTS = "20429"
-_GOOGLE_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 
 
 @dataclass(frozen=True)
-class _Parsed:
+class ParsedError:
+    """What an error body says."""
+
     message: str | None = None
     code: str | None = None  # the upstream's own error code, as text: Notion "object_not_found", Twilio "21211"
     status: int | None = None  # the status the body states, used when the caller has none
-    reasons: frozenset[str] = frozenset()  # Google `errors[].reason` / `details[].reason`
+    reasons: frozenset[str] = frozenset()  # machine-readable reasons, for an `ErrorProfile`'s reason sets
+
+
+@dataclass(frozen=True)
+class ErrorProfile:
+    """What one upstream's error bodies say beyond their HTTP status, declared by the package that talks to it.
+
+    `parse` reads the upstream's body shape (None: not its shape, read the body as core does); a body whose reasons
+    meet `rate_limit_reasons` is a rate limit whatever its status (and a 403 that says so is retried), one whose
+    reasons meet `quota_reasons` a used-up quota that retrying soon will not cure."""
+
+    parse: Callable[[Mapping[str, Any]], ParsedError | None]
+    rate_limit_reasons: frozenset[str] = frozenset()
+    quota_reasons: frozenset[str] = frozenset()
+
+    def reasons(self, body: bytes | str | Mapping[str, Any] | None) -> frozenset[str]:
+        data = _as_mapping(body)
+        parsed = self.parse(data) if data is not None else None
+        return parsed.reasons if parsed is not None else frozenset()
+
+    def rate_limited(self, body: bytes | str | Mapping[str, Any] | None) -> bool:
+        """Whether `body` names a rate limit."""
+        return bool(self.reasons(body) & self.rate_limit_reasons)
 
 
 def _text(value: object) -> str | None:
@@ -76,28 +100,19 @@ def _as_mapping(body: bytes | str | Mapping[str, Any] | None) -> Mapping[str, An
     return cast("dict[str, Any]", data) if isinstance(data, dict) else None
 
 
-def _parse(body: bytes | str | Mapping[str, Any] | None) -> _Parsed:
+def _parse(body: bytes | str | Mapping[str, Any] | None, profile: ErrorProfile | None) -> ParsedError:
     data = _as_mapping(body)
     if data is None:
-        return _Parsed()
+        return ParsedError()
+    if profile is not None and (parsed := profile.parse(data)) is not None:
+        return parsed
     error: Any = data.get("error")
-    if isinstance(error, Mapping):  # Google
-        google = cast("Mapping[str, Any]", error)
-        entries: list[Any] = [*(google.get("errors") or []), *(google.get("details") or [])]
-        reasons = frozenset(
-            reason
-            for entry in entries
-            if isinstance(entry, Mapping)
-            for reason in [_text(cast("Mapping[str, Any]", entry).get("reason"))]
-            if reason is not None
-        )
-        return _Parsed(_text(google.get("message")), _text(google.get("status")), _int(google.get("code")), reasons)
     if isinstance(error, str):  # OAuth token endpoint
-        return _Parsed(_text(data.get("error_description")) or error, error)
+        return ParsedError(_text(data.get("error_description")) or error, error)
     # Notion ({"object": "error", ...}), Twilio classic ({"code", "message", ...}), Twilio RFC 9457 ({"type",
     # "title", "detail", ...}) and anything shaped like them.
     message = _text(data.get("message")) or _text(data.get("detail")) or _text(data.get("title"))
-    return _Parsed(message, _code(data.get("code")), _int(data.get("status")))
+    return ParsedError(message, _code(data.get("code")), _int(data.get("status")))
 
 
 def _clip(text: str) -> str:
@@ -120,9 +135,13 @@ def upstream_error(
     body: bytes | str | Mapping[str, Any] | None,
     *,
     retry_after: float | None = None,
+    profile: ErrorProfile | None = None,
 ) -> AideError:
-    """The `AideError` for an upstream error answer: `status` is the HTTP status, `body` the error body as sent."""
-    parsed = _parse(body)
+    """The `AideError` for an upstream error answer: `status` is the HTTP status, `body` the error body as sent,
+    `profile` how to read the upstream's own body shape."""
+    parsed = _parse(body, profile)
+    rate_limit_reasons = profile.rate_limit_reasons if profile is not None else frozenset[str]()
+    quota_reasons = profile.quota_reasons if profile is not None else frozenset[str]()
     status = status if status is not None else parsed.status
     detail = _clip(parsed.message) if parsed.message else _phrase(status)
 
@@ -133,11 +152,11 @@ def upstream_error(
         )
     if (
         status == 429
-        or parsed.reasons & GOOGLE_RATE_LIMIT_REASONS
+        or parsed.reasons & rate_limit_reasons
         or parsed.code in ("rate_limited", _TWILIO_TOO_MANY_REQUESTS)
     ):
         return RateLimited(service, retry_after, detail=detail)
-    if parsed.reasons & _GOOGLE_QUOTA_REASONS:
+    if parsed.reasons & quota_reasons:
         return UpstreamError(
             service,
             status,
@@ -197,20 +216,25 @@ def _twilio_fields(exc: BaseException) -> dict[str, Any] | None:
     return None
 
 
-def from_exception(service: str, exc: BaseException) -> AideError | None:
-    """The `AideError` for an exception raised by an upstream client, or None when it is not an upstream failure.
+def from_exception(service: str, exc: BaseException, profile: ErrorProfile | None = None) -> AideError | None:
+    """The `AideError` for an exception raised by an upstream client, or None when it is not an upstream failure;
+    `profile` reads the upstream's own body shape.
 
-    An `AideError` is returned as it is. Knows httpx/httpx2, requests, googleapiclient, notion-client and twilio
-    errors and builtin connection/timeout errors (see `aide_core.retry.classify`).
+    An `AideError` is returned as it is. Knows httpx/httpx2, requests, httplib2-based API clients, notion-client and
+    twilio errors and builtin connection/timeout errors (see `aide_core.retry.classify`).
     """
     if isinstance(exc, AideError):
         return exc
-    failure = classify(exc)
+    failure = classify(exc, profile)
     if failure is None:
         return None
     if failure.connection:
         return RequestNotSent(service) if failure.not_sent else UpstreamUnreachable(service)
     body = response_body(exc)
     return upstream_error(
-        service, failure.status, body if body is not None else _twilio_fields(exc), retry_after=failure.retry_after
+        service,
+        failure.status,
+        body if body is not None else _twilio_fields(exc),
+        retry_after=failure.retry_after,
+        profile=profile,
     )

@@ -1,39 +1,26 @@
-"""The Gmail API for one account: google-api-python-client calls under aide's retry policy, errors mapped to
-`AideError`s.
+"""The Gmail API for one account: the calls the tools make, on `aide_google.client.GoogleClient` (which runs them
+under aide's retry policy, sends actions once on a connection of their own, and maps errors to `AideError`s).
 
-Reads and label changes are retried (429, 5xx, connection errors, Retry-After honoured); sends and creations
-(`act`) are never retried, because a 5xx or a broken connection does not tell whether the message went out. They
-also bypass the service's kept-alive connections: each goes out once on a new connection (`action_http`), so that
-neither httplib2's silent repeat nor a connection the server closed while the user read a confirmation can send a
-message twice or fail it. When the outcome is unknown the error says so, and where to look.
-
-One service object per thread: httplib2 is not thread-safe, and sync tools run in worker threads.
+Reads and label changes go through `call` (retried); sends and creations through `act`, never retried: when the
+outcome is unknown the error says so, and where to look.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aide_core.errors import (
-    AideError,
-    NotFound,
-    PermissionDenied,
-    RequestNotSent,
-    UpstreamError,
-    UpstreamUnreachable,
-)
-from aide_core.google.accounts import GoogleAccount, refresh_failure, service_account_command, sign_in_command
-from aide_core.google.service import action_http, build_service
+from aide_core.errors import AideError, NotFound
+from aide_gmail.scopes import GMAIL
+from aide_google.accounts import GoogleAccount
+from aide_google.client import GoogleClient
 
 if TYPE_CHECKING:
     from aide_core.retry import RetryPolicy
 
 logger = logging.getLogger("aide.gmail")
 
-SERVICE = "Gmail"
 ME = "me"
 _BATCH = 50
 #: What a listing row needs: headers and the part tree with file names, no body data (where `fields` is honoured).
@@ -45,15 +32,9 @@ _ROW_FIELDS = (
 _CHECK_SENT = "look for it in the Sent folder (search_emails with query 'in:sent' and its subject)"
 
 
-def _outcome_unknown(error: UpstreamError) -> bool:
-    """Whether an action's failure leaves open that Gmail carried it out: no answer after the request may have
-    left, or a 5xx (a refusal, 4xx or 429, and a failure to connect say it did not)."""
-    if isinstance(error, UpstreamUnreachable):
-        return not isinstance(error, RequestNotSent)
-    return error.status is None or error.status >= 500
+class GmailClient(GoogleClient):
+    """Requests are built on the `users()` resource (`call(lambda u: u.messages().list(userId=ME))`)."""
 
-
-class GmailClient:
     def __init__(
         self,
         account: GoogleAccount,
@@ -63,93 +44,12 @@ class GmailClient:
         policy: RetryPolicy,
         sleep: Callable[[float], None],
     ) -> None:
-        self.signed_in = account
-        self.account = account.name
-        self.credentials = credentials
-        self.root_url = root_url
-        self.policy = policy
-        self.sleep = sleep
-        self._local = threading.local()
+        super().__init__(GMAIL, account, credentials, root_url=root_url, policy=policy, sleep=sleep)
         self._email: str | None = None
         self._labels: dict[str, str] | None = None
-        self._services: list[Any] = []
-        self._lock = threading.Lock()
 
-    def service(self) -> Any:
-        service = getattr(self._local, "service", None)
-        if service is None:
-            service = build_service("gmail", "v1", self.credentials, root_url=self.root_url)
-            self._local.service = service
-            with self._lock:
-                self._services.append(service)
-        return service
-
-    def close(self) -> None:
-        """Close every connection this client opened (one per thread that used it)."""
-        with self._lock:
-            services, self._services = self._services, []
-        for service in services:
-            service.close()
-
-    def call(self, request: Callable[[Any], Any], *, item: str | None = None) -> Any:
-        """`request(users_resource)` builds an idempotent request; it is executed under the retry policy. `item`
-        ("message 18c…") names what the request reads, so that a 404 says which id does not exist."""
-        try:
-            return self._run(lambda: request(self.service().users()).execute(), idempotent=True)
-        except NotFound as missing:
-            if item is None:
-                raise
-            raise NotFound(f"Gmail has no {item[:150]}.", hint=missing.hint) from None
-
-    def act(self, request: Callable[[Any], Any], *, done: str, check: str) -> Any:
-        """`request(users_resource)` builds a request that must not take effect twice (a send, a create); it is
-        executed once, on a connection of its own. When it fails in a way that does not tell whether Gmail carried
-        it out, the error says that Gmail may have `done` it ("sent the message") and how to `check`."""
-
-        def attempt() -> Any:
-            http = action_http(self.credentials)
-            try:
-                return request(self.service().users()).execute(http=http)
-            finally:
-                http.close()
-
-        try:
-            return self._run(attempt, idempotent=False)
-        except UpstreamError as error:
-            if _outcome_unknown(error):
-                error.hint = (
-                    f"Gmail may have {done} before the failure, so the outcome is unknown. Do not repeat the call "
-                    f"blindly: first {check}."
-                )
-            raise
-
-    def _run(self, attempt: Callable[[], Any], *, idempotent: bool) -> Any:
-        # Imported at the first call: the retry policy's tenacity costs ~20 ms of every server start.
-        from aide_core.retry import call_with_retry
-        from aide_core.upstream import from_exception
-
-        try:
-            return call_with_retry(
-                attempt, service=SERVICE, idempotent=idempotent, policy=self.policy, sleep=self.sleep
-            )
-        except Exception as exc:
-            scopes = getattr(self.credentials, "scopes", None)
-            refused = refresh_failure(exc, SERVICE, self.signed_in, scopes)
-            if refused is not None:
-                raise refused from None
-            mapped = from_exception(SERVICE, exc)
-            if mapped is None:
-                raise
-            if isinstance(mapped, PermissionDenied) and "denied access" in mapped.message:
-                again = (
-                    service_account_command(self.account, self.signed_in.email, "full")
-                    if self.signed_in.kind == "service_account"
-                    else sign_in_command(self.account, "full")
-                )
-                mapped.hint = (
-                    f"The account '{self.account}' was not granted the scope this needs. Ask the user to run: {again}"
-                )
-            raise mapped from None
+    def root(self, service: Any) -> Any:
+        return service.users()
 
     # -- reading ----------------------------------------------------------------------------------------------------
     def email(self) -> str:

@@ -25,9 +25,11 @@ from aide_gmail.models import (
     Trashed,
 )
 from aide_gmail.outgoing import Outgoing, attachment_bytes, draft_mail, draft_result, listed_attachment, uploads
+from aide_gmail.scopes import requires
 
 
 @spec.tool(tier="extended")
+@requires("readonly", "drafts.list", "drafts.get")
 def list_drafts(
     limit: Annotated[int, Field(ge=1, le=100)] = 20, cursor: Cursor = None, account: AccountArg = None
 ) -> Drafts:
@@ -56,6 +58,7 @@ def list_drafts(
 
 
 @spec.tool(tier="extended", read_only=False, idempotent=True)
+@requires("compose", "drafts.update")
 def update_draft(
     draft_id: str,
     to: Addresses = None,
@@ -92,6 +95,7 @@ def update_draft(
 
 
 @spec.action(tier="extended", open_world=False, preview=lambda draft_id, **_: f"Delete draft {draft_id}")
+@requires("compose", "drafts.delete")
 def delete_draft(draft_id: str, account: AccountArg = None) -> Draft:
     """Delete a draft for good."""
     client = client_for(account, "delete_draft")
@@ -108,6 +112,7 @@ def delete_draft(draft_id: str, account: AccountArg = None) -> Draft:
 
 
 @spec.tool(tier="extended")
+@requires("readonly", "labels.list")
 def list_labels(account: AccountArg = None) -> Labels:
     """List the mailbox's labels (system and user)."""
     labels = client_for(account, "list_labels").labels()
@@ -115,6 +120,7 @@ def list_labels(account: AccountArg = None) -> Labels:
 
 
 @spec.tool(tier="extended", read_only=False, idempotent=False)
+@requires("organize", "labels.create", "labels.patch", "labels.delete")
 def manage_label(
     name: str,
     new_name: Annotated[str | None, Field(description="Rename to this.")] = None,
@@ -136,6 +142,7 @@ def manage_label(
 
 
 @spec.tool(tier="extended", read_only=False, idempotent=True)
+@requires("readonly", "messages.attachments.get")
 def get_attachment(
     message_id: str,
     attachment_id: str,
@@ -178,6 +185,7 @@ def _file_name(name: str, limit: int = 200) -> str:
 
 
 @spec.tool(tier="extended", read_only=False, idempotent=True, open_world=False)
+@requires("organize", "messages.untrash")
 def untrash_emails(
     ids: Annotated[list[str], Field(min_length=1, max_length=500)], account: AccountArg = None
 ) -> Trashed:
@@ -187,6 +195,7 @@ def untrash_emails(
 
 
 @spec.tool(tier="extended")
+@requires("readonly", "history.list")
 def history_since(
     history_id: Annotated[str, Field(description="history_id of a previous call, or of a read message.")],
     cursor: Cursor = None,
@@ -241,6 +250,7 @@ def _filter(raw: dict[str, Any], names: dict[str, str]) -> Filter:
 
 
 @spec.tool(tier="extended")
+@requires("readonly", "settings.filters.list", "labels.list")
 def list_filters(account: AccountArg = None) -> Filters:
     """List the mailbox's filters: what they match and which labels they change."""
     client = client_for(account, "list_filters")
@@ -275,6 +285,7 @@ def _check_filter(query: str | None, add: list[str] | None) -> None:
 
 
 @spec.action(tier="extended", open_world=False, preview=_filter_preview)
+@requires("full", "settings.filters.create", "settings.filters.delete", "settings.filters.list", "labels.list")
 def manage_filter(
     query: Annotated[str | None, Field(description="Gmail search the filter matches.")] = None,
     add: list[str] | None = None,

@@ -2,9 +2,9 @@
 
 Kept thin, one concern a module: the declaration and shared helpers `app.py`, the default tier `tools.py`, the
 extended tier `extended.py`, outgoing mail `outgoing.py` and `compose.py`, reading `reading.py`, `message.py` and
-`text.py`, the API `client.py`, accounts and settings `state.py`, the output models `models.py`. Sends, replies,
-sent drafts, trash and filter changes go through the side-effect guard; mail bodies come back fenced as untrusted
-content.
+`text.py`, the API `client.py`, accounts and settings `state.py`, the levels and what each tool needs `scopes.py`,
+the output models `models.py`. Sends, replies, sent drafts, trash and filter changes go through the side-effect
+guard; mail bodies come back fenced as untrusted content.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from aide_gmail import extended, tools
 from aide_gmail.app import client_for, current_state, spec
 from aide_gmail.models import Account
 from aide_gmail.outgoing import attachment_bytes
+from aide_gmail.scopes import GMAIL
 from aide_gmail.state import GmailState
 
 __all__ = ["extended", "main", "spec", "tools"]
@@ -24,7 +25,7 @@ __all__ = ["extended", "main", "spec", "tools"]
 @spec.resource("gmail://accounts", name="accounts", description="The signed-in accounts and their scopes.")
 def accounts() -> str:
     found = [
-        Account(name=a.name, email=a.email, level=a.level, scopes=a.scopes).model_dump()
+        Account(name=a.name, email=a.email, level=GMAIL.level(a.level), scopes=a.scopes).model_dump()
         for a in current_state().accounts()
     ]
     return json.dumps({"default": current_state().config.account, "accounts": found}, indent=1)
@@ -43,9 +44,9 @@ def attachment(account: str, message_id: str, attachment_id: str) -> bytes:
 
 @spec.configure_check
 def _signed_in(runtime: Any) -> str | None:
-    from aide_gmail.state import known_accounts
+    from aide_gmail.state import listed_accounts
 
-    return None if known_accounts(runtime, listing=True) else "aide auth google"
+    return None if listed_accounts(runtime) else "aide auth google"
 
 
 @spec.reachability_check

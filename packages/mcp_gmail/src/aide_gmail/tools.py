@@ -28,12 +28,14 @@ from aide_gmail.app import (
 )
 from aide_gmail.models import Draft, Email, Labelled, SearchResult, Sent, Thread, Trashed
 from aide_gmail.outgoing import Outgoing, compose_mail, draft_mail, draft_result, mail_plan, sent_result
+from aide_gmail.scopes import requires
 
 #: Messages per batchModify request (the API's maximum); larger sets report progress after each batch.
 LABEL_BATCH = 1000
 
 
 @spec.tool()
+@requires("readonly", "messages.list", "messages.get")
 def search_emails(
     query: Annotated[str, Field(description="Gmail search, e.g. 'from:ann is:unread newer_than:7d'.")] = "",
     limit: Annotated[int, Field(ge=1, le=100)] = 20,
@@ -62,6 +64,7 @@ def search_emails(
 
 
 @spec.tool()
+@requires("readonly", "messages.get")
 def read_email(
     id: str,
     max_chars: MaxChars = None,
@@ -76,6 +79,7 @@ def read_email(
 
 
 @spec.tool()
+@requires("readonly", "threads.get")
 def read_thread(
     thread_id: str, max_chars: MaxChars = None, cursor: Cursor = None, account: AccountArg = None
 ) -> Thread:
@@ -86,6 +90,7 @@ def read_thread(
 
 
 @spec.tool(read_only=False, idempotent=False)
+@requires("compose", "drafts.create", "messages.get")
 def draft_email(
     to: Addresses = None,
     cc: Addresses = None,
@@ -135,6 +140,7 @@ def _plan_send(
 
 
 @spec.action(plan=_plan_send)
+@requires("send", "messages.send", "messages.get", "getProfile")
 def send_email(
     plan: Plan[Outgoing],
     to: Addresses = None,
@@ -179,6 +185,7 @@ def _plan_reply(
 
 
 @spec.action(plan=_plan_reply)
+@requires("send", "messages.get", "messages.send", "getProfile")
 def reply(
     plan: Plan[Outgoing],
     id: str,
@@ -198,12 +205,14 @@ def _plan_send_draft(draft_id: str, account: str | None = None) -> Plan[Outgoing
 
 
 @spec.action(plan=_plan_send_draft)
+@requires("send", "drafts.get", "messages.send", "drafts.delete", "getProfile")
 def send_draft(plan: Plan[Outgoing], draft_id: str, account: AccountArg = None) -> Sent:
     """Send a saved draft as it is."""
     return _deliver(plan, account, "send_draft", draft_id)
 
 
 @spec.tool(read_only=False, idempotent=True)
+@requires("organize", "messages.batchModify", "labels.list")
 def label_emails(
     ids: Annotated[list[str] | None, Field(max_length=1000)] = None,
     query: Annotated[str | None, Field(description="Instead of ids: every message matching this search.")] = None,
@@ -263,6 +272,7 @@ def _trash_preview(ids: list[str], spam: bool = False, account: str | None = Non
 
 
 @spec.action(preview=_trash_preview, destructive=True, open_world=False)
+@requires("organize", "messages.trash", "messages.batchModify", "messages.get")
 def trash_emails(
     ids: Annotated[list[str], Field(min_length=1, max_length=500)],
     spam: Annotated[bool, Field(description="Mark as spam instead (out of the inbox, into Spam).")] = False,

@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from aide_core.credentials import CredentialStore, open_credentials
 from aide_core.errors import AideError, InvalidInput, NotConfigured, PermissionDenied
-from aide_core.google.scopes import LEVELS, Level
 from aide_core.stores import private_dir
 
 if TYPE_CHECKING:
@@ -56,7 +55,7 @@ _LISTED = ("type", "level", "scopes")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
-def sign_in_command(account: str | None = None, level: Level | None = None) -> str:
+def sign_in_command(account: str | None = None, level: str | None = None) -> str:
     parts = ["aide auth google"]
     if account and account != "default":
         parts.append(f"--account {account}")
@@ -95,12 +94,10 @@ class GoogleAccount:
         return str(value) if value else None
 
     @property
-    def level(self) -> Level:
+    def level(self) -> str | None:
+        """The level the account was signed in at, as stored (a server reads it with `GoogleApi.level`)."""
         value = self.data.get("level")
-        for level in LEVELS:
-            if value == level:
-                return level
-        return "full"
+        return value if isinstance(value, str) and value else None
 
     @property
     def has_refresh_token(self) -> bool:
@@ -321,7 +318,7 @@ def refresh_failure(
 DELEGATION_PAGE = "admin.google.com > Security > Access and data control > API controls > Domain-wide delegation"
 
 
-def service_account_command(account: str, subject: str | None, level: Level | None = None) -> str:
+def service_account_command(account: str, subject: str | None, level: str | None = None) -> str:
     """The command that registers a service account key (again) for `account`."""
     parts = ["aide auth google"]
     if account != "default":

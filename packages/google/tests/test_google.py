@@ -1,4 +1,4 @@
-"""aide_core.google without a network: the OAuth client's sources, levels and scopes, stored accounts."""
+"""aide_google without a network: the OAuth client's sources, levels and scopes, stored accounts."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from aide_core.credentials import CredentialStore, open_credentials
-from aide_core.errors import ConfigError, InvalidInput
-from aide_core.google.accounts import (
+from aide_core.errors import ConfigError, InvalidInput, PermissionDenied
+from aide_core.settings import AideSettings
+from aide_google.accounts import (
     INDEX,
     AccountStore,
     GoogleAccount,
@@ -20,12 +21,43 @@ from aide_core.google.accounts import (
     service_account_command,
     sign_in_command,
 )
-from aide_core.google.scopes import SCOPES, _bundled_document, method_scopes, scopes_allow, tool_allowed
-from aide_core.google.service import discovery_document
-from aide_core.google.signin import client_config
-from aide_core.settings import AideSettings
+from aide_google.permissions import Permissions
+from aide_google.resolve import offered
+from aide_google.scopes import (
+    GoogleApi,
+    _bundled_document,
+    default_level,
+    method_scopes,
+    scopes_allow,
+    sign_in_levels,
+    sign_in_scopes,
+)
+from aide_google.service import discovery_document
+from aide_google.signin import client_config, level_scopes
 
 G = "https://www.googleapis.com/auth/"
+#: Two APIs as servers declare them (the library's tests import no server).
+MAIL = GoogleApi(
+    name="Gmail",
+    api="gmail",
+    version="v1",
+    levels={
+        "readonly": (G + "gmail.readonly",),
+        "organize": (G + "gmail.modify", G + "gmail.labels"),
+        "send": (G + "gmail.modify", G + "gmail.labels", G + "gmail.send"),
+        "full": ("https://mail.google.com/", G + "gmail.settings.basic"),
+    },
+    prefixes=("https://mail.google.com/", G + "gmail."),
+    default_level="send",
+)
+CALENDAR = GoogleApi(
+    name="Calendar",
+    api="calendar",
+    version="v3",
+    levels={"readonly": (G + "calendar.readonly",), "send": (G + "calendar.events",), "full": (G + "calendar",)},
+    prefixes=(G + "calendar",),
+)
+SEND = sign_in_scopes("send", [MAIL, CALENDAR])
 
 
 def test_the_oauth_client_comes_from_a_client_secret_file(tmp_path: Path) -> None:
@@ -56,11 +88,62 @@ def test_scopes_allow_a_method_when_any_of_its_scopes_is_granted() -> None:
     assert not scopes_allow(["https://mail.google.com/"], "gmail", "v1", ["gmail.users.settings.filters.create"])
 
 
+def account(level: str | None, scopes: tuple[str, ...] | list[str], kind: str = "authorized_user") -> GoogleAccount:
+    return GoogleAccount("work", {"type": kind, "scopes": list(scopes)} | ({"level": level} if level else {}))
+
+
 def test_a_tool_needs_both_the_level_and_the_scopes() -> None:
-    send = ("gmail", "v1", ["gmail.users.messages.send"])
-    assert tool_allowed(SCOPES["send"], "send", "send", *send)
-    assert not tool_allowed(SCOPES["organize"], "organize", "send", *send)  # gmail.modify would let it through
-    assert not tool_allowed([G + "gmail.readonly"], "full", "send", *send)
+    permissions = Permissions(MAIL)
+    permissions.declare("send_email", "send", "users.messages.send")
+    assert permissions.allows(account("send", MAIL.levels["send"]), "send_email")
+    # gmail.modify would let it through: the level does not
+    assert not permissions.allows(account("organize", MAIL.levels["organize"]), "send_email")
+    assert not permissions.allows(account("full", [G + "gmail.readonly"]), "send_email")
+    assert permissions.allows(account(None, MAIL.levels["send"]), "send_email")  # no level stored: the highest
+
+
+def test_a_tool_that_declares_no_requirement_is_allowed_to_no_account() -> None:
+    permissions = Permissions(MAIL)
+    permissions.declare("read_email", "readonly", "users.messages.get")
+    everything = account("full", [*MAIL.levels["full"], *MAIL.levels["send"]])
+    assert permissions.undeclared(["read_email", "new_tool"]) == ["new_tool"]
+    assert not permissions.allows(everything, "new_tool")
+    with pytest.raises(PermissionDenied, match="declares no permission requirement"):
+        permissions.check(everything, "new_tool")
+
+
+def test_before_any_sign_in_only_tools_that_declare_a_requirement_are_listed() -> None:
+    permissions = Permissions(MAIL)
+    permissions.declare("read_email", "readonly", "users.messages.get")
+    assert offered(permissions, [], "read_email") and not offered(permissions, [], "new_tool")
+    reader = account("readonly", MAIL.levels["readonly"])
+    assert offered(permissions, [reader], "read_email") and not offered(permissions, [reader], "new_tool")
+
+
+def test_a_refused_tool_names_the_sign_in_at_the_level_it_needs() -> None:
+    permissions = Permissions(MAIL)
+    permissions.declare("send_email", "send", "users.messages.send")
+    with pytest.raises(PermissionDenied) as refused:
+        permissions.check(account("readonly", MAIL.levels["readonly"]), "send_email")
+    assert refused.value.hint == "Ask the user to run: aide auth google --account work --scopes send"
+
+
+def test_a_requirement_names_a_level_of_its_api_and_is_declared_once() -> None:
+    permissions = Permissions(MAIL)
+    with pytest.raises(ValueError, match="'compose' is not a level"):
+        permissions.require("compose", "users.drafts.create")
+    permissions.declare("list_labels", "readonly")
+    with pytest.raises(ValueError, match="twice"):
+        permissions.declare("list_labels", "readonly")
+
+
+def test_one_sign_in_asks_for_every_apis_scopes_at_its_level() -> None:
+    assert SEND == (G + "gmail.modify", G + "gmail.labels", G + "gmail.send", G + "calendar.events")
+    assert sign_in_levels([MAIL, CALENDAR]) == ["readonly", "organize", "send", "full"]
+    assert sign_in_scopes("organize", [MAIL, CALENDAR]) == MAIL.levels["organize"]  # Calendar has no such level
+    assert default_level([CALENDAR, MAIL]) == "send" and default_level([CALENDAR]) == "full"
+    with pytest.raises(ConfigError, match="no installed Google server knows the level 'compose'"):
+        level_scopes("compose", [MAIL, CALENDAR])
 
 
 def test_accounts_are_stored_by_name_and_refreshed_tokens_written_back(settings: AideSettings) -> None:
@@ -154,10 +237,10 @@ def test_the_scope_table_reads_the_very_document_googleapiclient_bundles(api: st
 
 
 def test_a_server_asks_a_service_account_only_for_its_own_apis_scopes() -> None:
-    account = GoogleAccount("company", {"type": "service_account", "scopes": list(SCOPES["send"])})
-    gmail = api_scopes(account, ("https://mail.google.com/", G + "gmail."))
-    assert gmail == [s for s in SCOPES["send"] if "/gmail." in s] and all("calendar" not in s for s in gmail)
-    assert api_scopes(account, (G + "drive",)) == list(SCOPES["send"])  # nothing matches: all of them
+    company = GoogleAccount("company", {"type": "service_account", "scopes": list(SEND)})
+    gmail = api_scopes(company, MAIL.prefixes)
+    assert gmail == [s for s in SEND if "/gmail." in s] and all("calendar" not in s for s in gmail)
+    assert api_scopes(company, (G + "drive",)) == list(SEND)  # nothing matches: all of them
 
 
 def test_the_command_that_registers_a_service_account_key_again() -> None:

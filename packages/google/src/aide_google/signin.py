@@ -15,14 +15,14 @@ from __future__ import annotations
 import json
 import os
 import webbrowser
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 from aide_core.errors import AideError, ConfigError
-from aide_core.google.accounts import AccountStore, GoogleAccount, check_account_name
-from aide_core.google.scopes import API_SCOPES, SCOPES, Level
+from aide_google.accounts import AccountStore, GoogleAccount, check_account_name
+from aide_google.scopes import GoogleApi, default_level, registered_apis, sign_in_levels, sign_in_scopes
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -79,15 +79,26 @@ class _Opener(webbrowser.BaseBrowser):
         return True
 
 
+def level_scopes(level: str, apis: Iterable[GoogleApi] | None = None) -> list[str]:
+    """The scopes a sign-in at `level` asks for, from the installed Google servers' APIs (default: the registered)."""
+    known = registered_apis() if apis is None else list(apis)
+    scopes = list(sign_in_scopes(level, known)) if level else []
+    if not scopes:
+        levels = ", ".join(sign_in_levels(known)) or "none: no Google server is installed"
+        raise ConfigError(f"no installed Google server knows the level {level!r} (levels: {levels})")
+    return scopes
+
+
 def sign_in(
     accounts: AccountStore,
     *,
     account: str = "default",
-    level: Level = "send",
+    level: str | None = None,
     config: dict[str, Any],
     open_url: Callable[[str], None] | None = None,
     login_hint: str | None = None,
     timeout_seconds: float | None = 300,
+    apis: Iterable[GoogleApi] | None = None,
 ) -> GoogleAccount:
     """Run the flow and store the account; returns it. `open_url` replaces the system browser (it is called with
     the authorization URL while the loopback server waits for the redirect)."""
@@ -99,7 +110,9 @@ def sign_in(
         # a local OAuth endpoint (aide's sandbox) speaks plain HTTP; oauthlib refuses that unless told
         os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
     previous = accounts.get(account)
-    scopes = list(SCOPES[level])
+    known = registered_apis() if apis is None else list(apis)
+    level = level or default_level(known) or ""
+    scopes = level_scopes(level, known)
     flow: Any = InstalledAppFlow.from_client_config(config, scopes=scopes)  # pyright: ignore[reportUnknownMemberType]
     extra: dict[str, str] = {"access_type": "offline", "include_granted_scopes": "true"}
     if previous is None or not previous.has_refresh_token:
@@ -148,14 +161,17 @@ def add_service_account(
     account: str,
     key_file: Path,
     subject: str,
-    level: Level = "compose",
+    level: str | None = None,
     check: bool = False,
     warn: Callable[[str], None] | None = None,
+    apis: Iterable[GoogleApi] | None = None,
 ) -> GoogleAccount:
     """Store a service account key to act, by domain-wide delegation, as `subject`. With `check`, tokens are minted
     first (see `check_service_account`): a key whose delegation is refused for every API is not stored (the
     `AideError` raised says what to fix); one refused for some APIs is stored, and `warn` is told what to fix."""
     check_account_name(account)
+    known = registered_apis() if apis is None else list(apis)
+    level = level or default_level(known) or ""
     try:
         info: Any = json.loads(key_file.read_text())
     except (OSError, ValueError) as exc:
@@ -168,32 +184,34 @@ def add_service_account(
         "type": "service_account",
         "info": info,
         "subject": subject,
-        "scopes": list(SCOPES[level]),
+        "scopes": level_scopes(level, known),
         "level": level,
         "email": subject,
     }
     stored = GoogleAccount(account, data)
     if check:
         warn = warn or (lambda _: None)
-        for warning in check_service_account(stored, source=str(key_file)):
+        for warning in check_service_account(stored, source=str(key_file), apis=known):
             warn(warning)
     accounts.save(stored)
     return stored
 
 
-def check_service_account(account: GoogleAccount, *, source: str = "the key") -> list[str]:
+def check_service_account(
+    account: GoogleAccount, *, source: str = "the key", apis: Iterable[GoogleApi] | None = None
+) -> list[str]:
     """Mint a token for a service account as its subject, one API at a time (as the servers do): when Google
     refuses every API, its refusal becomes the `AideError` that says what to fix; when it refuses only some, what
     to fix for those comes back as warnings (the others work). An unreachable token endpoint is a `ConfigError`."""
     import google_auth_httplib2  # pyright: ignore[reportMissingTypeStubs]
     import httplib2  # pyright: ignore[reportMissingTypeStubs]
 
-    from aide_core.google.accounts import refresh_failure, service_account_credentials
+    from aide_google.accounts import refresh_failure, service_account_credentials
 
     families = {
-        api: found
-        for api, prefixes in API_SCOPES.items()
-        if (found := [s for s in account.scopes if s.startswith(prefixes)])
+        api.name: found
+        for api in (registered_apis() if apis is None else apis)
+        if (found := [s for s in account.scopes if s.startswith(api.prefixes)])
     }
     rest = [s for s in account.scopes if not any(s in found for found in families.values())]
     if rest or not families:

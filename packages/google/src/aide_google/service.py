@@ -6,7 +6,7 @@ it, from the same bundled document against Google. Either way there is no discov
 
 Reads go through the service's own http (httplib2 with kept-alive connections); an action that must not happen
 twice is executed with `action_http` instead (`request.execute(http=action_http(credentials))`), which never repeats
-a request and never writes to a connection that may have gone stale (see `aide_core.google.transport`).
+a request and never writes to a connection that may have gone stale (see `aide_google.transport`).
 """
 
 from __future__ import annotations
@@ -58,6 +58,6 @@ def action_http(credentials: BaseCredentials, *, timeout: float = TIMEOUT) -> An
 
     Its requests go out once, each on a new connection (`SingleAttemptHttp`). google-auth's `AuthorizedHttp` still
     sends a request again after a 401 and a token refresh: a 401 means the request was refused, so nothing acted."""
-    from aide_core.google.transport import SingleAttemptHttp
+    from aide_google.transport import SingleAttemptHttp
 
     return _lib("google_auth_httplib2").AuthorizedHttp(credentials, http=SingleAttemptHttp(timeout=int(timeout)))

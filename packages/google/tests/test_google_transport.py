@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httplib2
 import pytest
 
-from aide_core.google.transport import SingleAttemptHttp
 from aide_core.retry import NotSent
+from aide_google.transport import SingleAttemptHttp
 
 
 class Upstream:

@@ -10,7 +10,6 @@ import typer
 from aide_core.cli.common import console, console_err, settings_or_exit
 from aide_core.credentials import open_credentials
 from aide_core.errors import AideError, ConfigError
-from aide_core.google.scopes import Level
 
 app = typer.Typer(name="auth", help="Sign in to the services aide talks to.", no_args_is_help=True)
 
@@ -20,7 +19,10 @@ def google(
     account: Annotated[str, typer.Option("--account", help="A name for this account, e.g. work or personal.")] = (
         "default"
     ),
-    scopes: Annotated[Level, typer.Option("--scopes", help="What aide may do: readonly ... full.")] = "send",
+    scopes: Annotated[
+        str | None,
+        typer.Option("--scopes", help="What aide may do: a level of the installed Google servers (readonly ... full)."),
+    ] = None,
     client_secrets: Annotated[
         Path | None, typer.Option("--client-secrets", help="A desktop-app client_secret.json.")
     ] = None,
@@ -36,10 +38,16 @@ def google(
         bool, typer.Option("--no-check", help="With --service-account: store the key without minting a token.")
     ] = False,
 ) -> None:
-    """Sign a Google account in for Gmail and Calendar; its tokens are kept encrypted and refreshed."""
-    from aide_core.google.accounts import AccountStore
-    from aide_core.google.signin import add_service_account, client_config, sign_in
+    """Sign a Google account in for the installed Google servers; its tokens are kept encrypted and refreshed."""
+    from aide_google.accounts import AccountStore
+    from aide_google.scopes import default_level, registered_apis, sign_in_levels
+    from aide_google.signin import add_service_account, client_config, sign_in
 
+    apis = registered_apis()
+    level = scopes or default_level(apis)
+    if level is None or level not in sign_in_levels(apis):
+        known = ", ".join(sign_in_levels(apis)) or "none: no Google server is installed"
+        raise typer.BadParameter(f"{level!r} is not a level of the installed Google servers ({known})")
     settings = settings_or_exit()
     accounts = AccountStore(open_credentials(settings))
     if service_account is not None:
@@ -51,9 +59,10 @@ def google(
                 account=account,
                 key_file=service_account,
                 subject=subject,
-                level=scopes,
+                level=level,
                 check=not no_check,
                 warn=lambda text: console_err.print(f"warning: {text}", markup=False, highlight=False),
+                apis=apis,
             )
         except AideError as exc:
             if isinstance(exc, ConfigError):
@@ -69,10 +78,11 @@ def google(
         stored = sign_in(
             accounts,
             account=account,
-            level=scopes,
+            level=level,
             config=client_config(client_secrets),
             open_url=opener,
             login_hint=login_hint,
+            apis=apis,
         )
     if stored.kind == "service_account":
         robot = stored.data["info"].get("client_email", "the service account")
@@ -88,17 +98,17 @@ def google(
 @app.command("list")
 def list_accounts() -> None:
     """The signed-in Google accounts and their scopes."""
-    from aide_core.google.accounts import AccountStore
+    from aide_google.accounts import AccountStore
 
     accounts = AccountStore(open_credentials(settings_or_exit()))
     for stored in accounts.all():
-        console.print(f"{stored.name}\t{stored.email or '-'}\t{stored.level}\t{' '.join(stored.scopes)}")
+        console.print(f"{stored.name}\t{stored.email or '-'}\t{stored.level or '-'}\t{' '.join(stored.scopes)}")
 
 
 @app.command("logout")
 def logout(account: Annotated[str, typer.Option("--account")] = "default") -> None:
     """Forget a Google account's tokens."""
-    from aide_core.google.accounts import AccountStore
+    from aide_google.accounts import AccountStore
 
     AccountStore(open_credentials(settings_or_exit())).delete(account)
     console.print(f"Removed account '{account}'.")

@@ -1,0 +1,16 @@
+"""The package's shape: it names its public API in `__all__`, and importing it does no work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def test_the_package_names_its_public_api_and_importing_it_does_no_work(
+    fresh_import: Callable[[str], dict[str, Any]],
+) -> None:
+    report = fresh_import("aide_google")
+    assert report["all"] == []
+    assert report["missing"] == []
+    assert report["threads"] == []
+    assert report["files"] == []
