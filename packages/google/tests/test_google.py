@@ -13,6 +13,7 @@ from aide_core.errors import ConfigError, InvalidInput, PermissionDenied
 from aide_core.settings import AideSettings
 from aide_google.accounts import (
     INDEX,
+    USERS,
     AccountStore,
     GoogleAccount,
     api_scopes,
@@ -20,6 +21,8 @@ from aide_google.accounts import (
     refresh_failure,
     service_account_command,
     sign_in_command,
+    stored_credentials,
+    user_key,
 )
 from aide_google.permissions import Permissions
 from aide_google.resolve import offered
@@ -166,6 +169,59 @@ def test_account_names_are_checked_and_the_sign_in_command_names_them(settings: 
         accounts.save(GoogleAccount("Work Mail", {}))
     assert sign_in_command() == "aide auth google"
     assert sign_in_command("work", "send") == "aide auth google --account work --scopes send"
+
+
+def test_each_users_accounts_are_apart_and_the_configured_users_keep_the_layout_they_had(
+    settings: AideSettings,
+) -> None:
+    store = open_credentials(settings)
+    store.set("google.work", json.dumps({"token": "legacy", "level": "send"}))  # signed in before users existed
+    ann = AccountStore(store, user="ann")
+    ann.save(GoogleAccount("work", {"token": "ann-t", "level": "readonly"}))
+    ann.save(GoogleAccount("home", {"token": "ann-h", "level": "send"}))
+    mine, bob = AccountStore(store), AccountStore(store, user="bob")
+    assert mine.names() == ["work"] and sorted(ann.names()) == ["home", "work"] and bob.names() == []
+    legacy, anns = mine.get("work"), ann.get("work")
+    assert legacy is not None and legacy.data["token"] == "legacy" and legacy.user == "default"
+    assert anns is not None and anns.data["token"] == "ann-t" and anns.user == "ann"
+    assert bob.get("work") is None and bob.all() == [] and bob.listed() == []
+    assert "google@ann.work" in store.names()
+    assert sorted(json.loads((settings.home / USERS / "ann" / "accounts.json").read_text())) == ["home", "work"]
+    assert [a.name for a in mine.listed()] == ["work"]  # the configured user's index is where it was
+    ann.delete("work")
+    assert mine.get("work") is not None and ann.names() == ["home"]
+
+
+def test_a_refreshed_token_is_written_back_to_its_own_users_account_only(settings: AideSettings) -> None:
+    store = open_credentials(settings)
+    mine, ann = AccountStore(store), AccountStore(store, user="ann")
+    mine.save(GoogleAccount("default", {"type": "authorized_user", "token": "mine"}))
+    ann.save(GoogleAccount("default", {"type": "authorized_user", "token": "anns"}))
+    ann.update_token("default", "anns-2", None, None)
+    assert (mine.get("default") or GoogleAccount("?", {})).data["token"] == "mine"
+    assert (ann.get("default") or GoogleAccount("?", {})).data["token"] == "anns-2"
+    with pytest.raises(ValueError, match="not in 'default'"):
+        stored_credentials(mine, ann.get("default") or GoogleAccount("?", {}))
+
+
+def test_a_user_name_unsafe_in_file_and_secret_names_is_replaced_by_a_digest(settings: AideSettings) -> None:
+    odd = "../../etc/passwd"
+    key = user_key(odd)
+    assert key.startswith("~") and "/" not in key and key == user_key(odd) and key != user_key("../../etc/group")
+    assert user_key("ann@example.com") == "ann@example.com"
+    accounts = AccountStore(open_credentials(settings), user=odd)
+    accounts.save(GoogleAccount("work", {"token": "t"}))
+    assert (settings.home / USERS / key / "accounts.json").is_file()
+    assert accounts.names() == ["work"] and AccountStore(accounts.store).names() == []
+
+
+def test_the_sign_in_command_names_the_user_when_it_is_not_the_configured_one() -> None:
+    assert sign_in_command(user="default") == "aide auth google"
+    assert sign_in_command("work", "send", "ann") == "aide auth google --user ann --account work --scopes send"
+    assert sign_in_command(user="a b") == "aide auth google --user 'a b'"
+    assert service_account_command("work", "a@b.c", None, "ann") == (
+        "aide auth google --user ann --account work --service-account KEY.json --subject a@b.c"
+    )
 
 
 def unopened() -> CredentialStore:

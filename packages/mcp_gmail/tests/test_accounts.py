@@ -1,24 +1,30 @@
 """Google sign-in against the sandbox's OAuth endpoint, tokens kept and refreshed in the credential store, several
-accounts, and tools listed by what an account's sign-in allows."""
+accounts, tools listed by what an account's sign-in allows, and accounts kept per person on a shared HTTP server."""
 
 from __future__ import annotations
 
 import json
 import threading
 import webbrowser
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+import anyio
 import httpx
+import httpx2
 import pytest
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from oauthlib.oauth2.rfc6749.errors import MismatchingStateError
 from typer.testing import CliRunner
 
 from aide_core.credentials import open_credentials
+from aide_core.http import bind_socket, build_app, serve
 from aide_core.settings import AideSettings
+from aide_core.testing import ToolClient
 from aide_google.accounts import AccountStore, stored_credentials
 from aide_google.scopes import sign_in_scopes
 from aide_google.signin import add_service_account, sign_in
@@ -377,3 +383,100 @@ async def test_a_confirmation_for_one_account_does_not_send_from_another(
     assert as_sam["preview"].startswith(f"Send 'hello' from {SAM} to friend@example.net")
     sam_sent = sandbox.gmail(SAM).users().messages().list(userId="me", q="in:sent").execute()
     assert sam_sent.get("resultSizeEstimate") == sam_sent_before.get("resultSizeEstimate")
+
+
+# -- per person, over HTTP -----------------------------------------------------------------------------------------
+TOKENS = {"ann": "ann-token", "bob": "bob-token"}
+LETTER = {"to": ["friend@example.net"], "subject": "hello", "body": "text"}
+
+
+@asynccontextmanager
+async def ann_and_bob(settings: AideSettings, gmail: Any) -> AsyncIterator[str]:
+    """`gmail` served over streamable HTTP, Ann and Bob each with a token of their own; yields the server's URL."""
+    http = settings.http.model_copy(update={"users": TOKENS})
+    sock = bind_socket("127.0.0.1", 0)
+    async with anyio.create_task_group() as group:
+        group.start_soon(serve, build_app({"gmail": gmail}, http, "main-token"), sock)
+        try:
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}/gmail/mcp"
+        finally:
+            group.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def connected(url: str, token: str) -> AsyncIterator[ToolClient]:
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"})
+    async with http, Client(streamable_http_client(url, http_client=http)) as client:
+        yield ToolClient(client)
+
+
+async def listed_accounts(client: ToolClient) -> list[tuple[str, str | None]]:
+    (content,) = (await client.client.read_resource("gmail://accounts")).contents
+    listing = json.loads(getattr(content, "text", ""))
+    return [(account["name"], account["email"]) for account in listing["accounts"]]
+
+
+@pytest.mark.anyio
+async def test_over_http_anns_account_serves_only_ann_and_bob_is_told_to_sign_in_himself(
+    sandbox: SandboxHandle, accounts: AccountStore, settings: AideSettings, server: Callable[..., Any]
+) -> None:
+    signed_in(sandbox, AccountStore(accounts.store, user="ann"), name="default", who=ME)
+    async with ann_and_bob(settings, server(confirm="token")) as url:
+        async with connected(url, TOKENS["ann"]) as ann:
+            anns = await listed_accounts(ann)
+            preview = await ann.call("send_email", **LETTER)
+        async with connected(url, TOKENS["bob"]) as bob:
+            bobs = await listed_accounts(bob)
+            refused = await bob.error("send_email", **LETTER)
+            named = await bob.error("search_emails", query="x", account=ME)
+        async with connected(url, "main-token") as main:
+            mains = await listed_accounts(main)
+            unsigned = await main.error("search_emails", query="x")
+    assert anns == [("default", ME)] and bobs == [] and mains == []
+    assert preview["preview"].startswith(f"Send 'hello' from {ME} to friend@example.net")
+    assert "Gmail has no signed-in account. Ask the user to run: aide auth google --user bob" in refused
+    assert "aide auth google --user bob" in named and ME not in named
+    assert "Ask the user to run: aide auth google" in unsigned and "--user" not in unsigned
+
+
+@pytest.mark.anyio
+async def test_over_http_ann_and_bob_each_use_their_own_default_account_through_one_server(
+    sandbox: SandboxHandle, accounts: AccountStore, settings: AideSettings, server: Callable[..., Any]
+) -> None:
+    signed_in(sandbox, AccountStore(accounts.store, user="ann"), name="default", who=ME)
+    signed_in(sandbox, AccountStore(accounts.store, user="bob"), name="default", who=SAM)
+    previews: dict[str, list[str]] = {}
+    async with ann_and_bob(settings, server(confirm="token")) as url:
+        for _ in range(2):  # the second round reuses each user's kept client
+            for user in ("ann", "bob"):
+                async with connected(url, TOKENS[user]) as client:
+                    preview = (await client.call("send_email", **LETTER))["preview"]
+                    previews.setdefault(user, []).append(preview.split(" to ")[0])
+                    assert await listed_accounts(client) == [("default", ME if user == "ann" else SAM)]
+    assert previews == {"ann": [f"Send 'hello' from {ME}"] * 2, "bob": [f"Send 'hello' from {SAM}"] * 2}
+    assert accounts.names() == []  # the configured user signed nothing in
+
+
+def test_aide_auth_signs_lists_and_logs_out_a_named_users_accounts_apart(
+    sandbox: SandboxHandle, accounts: AccountStore, settings: AideSettings, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from aide_google.cli import app
+
+    client_file = tmp_path / "client_secret.json"
+    client_file.write_text(json.dumps(oauth_config(sandbox)))
+    system_browser = FollowingBrowser()
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: system_browser)
+    signed_in(sandbox, accounts, name="work", who=ME)
+    runner = CliRunner()
+    signed = runner.invoke(
+        app, ["google", "--user", "ann", "--scopes", "readonly", "--client-secrets", str(client_file), "--email", SAM]
+    )
+    assert signed.exit_code == 0, signed.output
+    anns = runner.invoke(app, ["list", "--user", "ann"])
+    assert anns.stdout.split()[:3] == ["default", SAM, "readonly"]
+    assert runner.invoke(app, ["list"]).stdout.split()[:2] == ["work", ME]
+    assert runner.invoke(app, ["list", "--user", "bob"]).stdout == ""
+    removed = runner.invoke(app, ["logout", "--user", "ann"])
+    assert removed.exit_code == 0, removed.output
+    assert AccountStore(accounts.store, user="ann").names() == [] and accounts.names() == ["work"]

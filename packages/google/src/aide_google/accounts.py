@@ -22,11 +22,18 @@ Which accounts exist, at which level and with which scopes (nothing secret: no t
 (`AccountStore.listed`) at start-up without opening the credential store: probing for an OS keyring costs ~170 ms
 and decrypting the file backend needs `cryptography`. Calls still read the store itself, which remains the truth and
 rewrites the index whenever the two differ.
+
+Accounts belong to a person, the subject a call acts for (`aide_core.identity.current_user`): on a shared HTTP server
+each person signs in their own and never sees or uses another's. The configured user (`DEFAULT_IDENTITY`, what stdio
+and the main HTTP token act for) keeps the layout above, so what was signed in before is theirs; any other user's
+secrets are named `google@<user>.<account>` and their index is `<home>/google/users/<user>/accounts.json` (a user name
+that is not safe in a file or secret name is replaced by a digest of it, `user_key`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -40,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from aide_core.credentials import CredentialStore, open_credentials
 from aide_core.errors import AideError, InvalidInput, NotConfigured, PermissionDenied
+from aide_core.identity import DEFAULT_IDENTITY
 from aide_core.stores import private_dir
 
 if TYPE_CHECKING:
@@ -48,15 +56,36 @@ if TYPE_CHECKING:
     from aide_core.settings import AideSettings
 
 PREFIX = "google."
-#: The non-secret list of accounts, relative to the aide home.
+#: The non-secret list of the configured user's accounts, relative to the aide home.
 INDEX = Path("google") / "accounts.json"
+#: Where other users' indexes live, relative to the aide home: `<USERS>/<user_key>/accounts.json`.
+USERS = Path("google") / "users"
 #: The keys of an account's data that the index keeps.
 _LISTED = ("type", "level", "scopes")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+#: A user name used as it is in secret and file names; any other is replaced by a digest.
+_SAFE_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
 
 
-def sign_in_command(account: str | None = None, level: str | None = None) -> str:
+def user_key(user: str) -> str:
+    """`user` as it appears in secret and file names: itself when it is safe there, else `~` and a digest of it (a
+    token's subject may be any string)."""
+    if _SAFE_USER.match(user):
+        return user
+    return "~" + hashlib.sha256(user.encode()).hexdigest()[:32]
+
+
+def user_option(user: str | None) -> str | None:
+    """The `--user` option a command needs for `user` (none for the configured user)."""
+    if not user or user == DEFAULT_IDENTITY:
+        return None
+    return f"--user {user}" if _SAFE_USER.match(user) else f"--user '{user}'"
+
+
+def sign_in_command(account: str | None = None, level: str | None = None, user: str | None = None) -> str:
     parts = ["aide auth google"]
+    if option := user_option(user):
+        parts.append(option)
     if account and account != "default":
         parts.append(f"--account {account}")
     if level:
@@ -75,10 +104,11 @@ def check_account_name(name: str) -> str:
 
 @dataclass
 class GoogleAccount:
-    """One signed-in account as stored (the secrets stay in `data`; `__repr__` never shows them)."""
+    """One signed-in account of `user` as stored (the secrets stay in `data`; `__repr__` never shows them)."""
 
     name: str
     data: dict[str, Any] = field(repr=False)
+    user: str = DEFAULT_IDENTITY
 
     @property
     def kind(self) -> Literal["authorized_user", "service_account"]:
@@ -105,9 +135,15 @@ class GoogleAccount:
 
 
 class AccountStore:
-    """The Google accounts in one credential store, which is opened on first need (`lazy`) or given."""
+    """One user's Google accounts in a credential store, which is opened on first need (`lazy`) or given."""
 
-    def __init__(self, store: CredentialStore | Callable[[], CredentialStore], home: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: CredentialStore | Callable[[], CredentialStore],
+        home: Path | None = None,
+        *,
+        user: str = DEFAULT_IDENTITY,
+    ) -> None:
         if isinstance(store, CredentialStore):
             self._store: CredentialStore | None = store
             self._open: Callable[[], CredentialStore] = lambda: store
@@ -117,12 +153,16 @@ class AccountStore:
         if home is None:
             raise ValueError("AccountStore needs the aide home when the credential store is opened lazily")
         self.home = home
+        self.user = user
+        default = user == DEFAULT_IDENTITY
+        self.prefix = PREFIX if default else f"google@{user_key(user)}."
+        self.index = home / (INDEX if default else USERS / user_key(user) / "accounts.json")
         self._lock = threading.Lock()
 
     @classmethod
-    def lazy(cls, settings: AideSettings) -> AccountStore:
-        """The store the settings configure, opened only when a secret is needed."""
-        return cls(lambda: open_credentials(settings), settings.home)
+    def lazy(cls, settings: AideSettings, user: str = DEFAULT_IDENTITY) -> AccountStore:
+        """`user`'s accounts in the store the settings configure, opened only when a secret is needed."""
+        return cls(lambda: open_credentials(settings), settings.home, user=user)
 
     @property
     def store(self) -> CredentialStore:
@@ -131,13 +171,17 @@ class AccountStore:
         return self._store
 
     def names(self) -> list[str]:
-        return [name[len(PREFIX) :] for name in self.store.names() if name.startswith(PREFIX)]
+        """This user's account names (another user's secrets never match: account names hold no `.` or `@`)."""
+        found = (name[len(self.prefix) :] for name in self.store.names() if name.startswith(self.prefix))
+        return [name for name in found if _NAME.match(name)]
 
     def get(self, name: str) -> GoogleAccount | None:
-        raw = self.store.get(PREFIX + name)
+        if not _NAME.match(name):
+            return None
+        raw = self.store.get(self.prefix + name)
         if raw is None:
             return None
-        return GoogleAccount(name, cast(dict[str, Any], json.loads(raw)))
+        return GoogleAccount(name, cast(dict[str, Any], json.loads(raw)), self.user)
 
     def all(self) -> list[GoogleAccount]:
         return self._all(index_if_empty=False)  # a home that holds nothing yet is left untouched
@@ -151,17 +195,21 @@ class AccountStore:
             if not (self.home / "secrets").is_dir():
                 return []
             # indexed even when empty, so that a store holding only other secrets is not opened at every start
-            return [GoogleAccount(a.name, _index_entries([a])[a.name]) for a in self._all(index_if_empty=True)]
-        return [GoogleAccount(name, dict(data)) for name, data in sorted(entries.items())]
+            return [
+                GoogleAccount(a.name, _index_entries([a])[a.name], self.user) for a in self._all(index_if_empty=True)
+            ]
+        return [GoogleAccount(name, dict(data), self.user) for name, data in sorted(entries.items())]
 
     def save(self, account: GoogleAccount) -> None:
         check_account_name(account.name)
         with self._lock:
-            self.store.set(PREFIX + account.name, json.dumps(account.data, sort_keys=True))
+            self.store.set(self.prefix + account.name, json.dumps(account.data, sort_keys=True))
+        account.user = self.user
         self.all()
 
     def delete(self, name: str) -> None:
-        self.store.delete(PREFIX + name)
+        check_account_name(name)
+        self.store.delete(self.prefix + name)
         self.all()
 
     def update_token(self, name: str, token: str, expiry: datetime | None, refresh_token: str | None) -> None:
@@ -174,7 +222,7 @@ class AccountStore:
             account.data["expiry"] = _iso(expiry)
             if refresh_token:
                 account.data["refresh_token"] = refresh_token
-            self.store.set(PREFIX + name, json.dumps(account.data, sort_keys=True))
+            self.store.set(self.prefix + name, json.dumps(account.data, sort_keys=True))
 
     # -- the index ----------------------------------------------------------------------------------------------
     def _all(self, *, index_if_empty: bool) -> list[GoogleAccount]:
@@ -188,7 +236,7 @@ class AccountStore:
     def _read_index(self) -> dict[str, dict[str, Any]] | None:
         """None when missing or unreadable (then the store is read instead)."""
         try:
-            parsed: object = json.loads((self.home / INDEX).read_text(encoding="utf-8"))
+            parsed: object = json.loads(self.index.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(parsed, dict):
@@ -199,9 +247,10 @@ class AccountStore:
         return cast(dict[str, dict[str, Any]], entries)
 
     def _write_index(self, accounts: list[GoogleAccount]) -> None:
-        path = self.home / INDEX
-        private_dir(self.home)
-        private_dir(path.parent)
+        path = self.index
+        for folder in reversed(path.parents):
+            if folder == self.home or self.home in folder.parents:
+                private_dir(folder)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".accounts-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -286,6 +335,9 @@ def stored_credentials(
     if account.kind == "service_account":
         return service_account_credentials(account.data, scopes)
 
+    if account.user != accounts.user:
+        raise ValueError(f"account {account.name!r} of user {account.user!r} is not in {accounts.user!r}'s store")
+
     def persist(token: str, expiry: datetime | None, refresh_token: str | None) -> None:
         accounts.update_token(account.name, token, expiry, refresh_token)
 
@@ -301,6 +353,7 @@ def refresh_failure(
     if type(exc).__name__ != "RefreshError" or not type(exc).__module__.startswith("google.auth"):
         return None
     text = str(exc)
+    user = account.user if isinstance(account, GoogleAccount) else None
     if isinstance(account, GoogleAccount):
         if account.kind == "service_account":
             return _service_account_failure(text, service, account, list(scopes or account.scopes))
@@ -311,16 +364,20 @@ def refresh_failure(
         reason = f"sign-in for account '{account}' does not cover the scopes needed"
     else:
         reason = f"sign-in for account '{account}' could not be refreshed"
-    return NotConfigured(service, sign_in_command(account), reason=reason)
+    return NotConfigured(service, sign_in_command(account, user=user), reason=reason)
 
 
 #: Where a Workspace admin authorizes a client id for domain-wide delegation.
 DELEGATION_PAGE = "admin.google.com > Security > Access and data control > API controls > Domain-wide delegation"
 
 
-def service_account_command(account: str, subject: str | None, level: str | None = None) -> str:
-    """The command that registers a service account key (again) for `account`."""
+def service_account_command(
+    account: str, subject: str | None, level: str | None = None, user: str | None = None
+) -> str:
+    """The command that registers a service account key (again) for `user`'s `account`."""
     parts = ["aide auth google"]
+    if option := user_option(user):
+        parts.append(option)
     if account != "default":
         parts.append(f"--account {account}")
     parts.append(f"--service-account KEY.json --subject {subject or 'ADDRESS'}")
@@ -335,7 +392,7 @@ def _service_account_failure(text: str, service: str, account: GoogleAccount, sc
     robot = str(info.get("client_email") or "the service account")
     client_id = str(info.get("client_id") or "?")
     subject = account.email
-    again = service_account_command(account.name, subject, account.level)
+    again = service_account_command(account.name, subject, account.level, account.user)
     whose = f"account '{account.name}'" + ("" if service == "Google" else f", for {service}")
     if "unauthorized_client" in text or "access_denied" in text:
         return PermissionDenied(
@@ -343,7 +400,7 @@ def _service_account_failure(text: str, service: str, account: GoogleAccount, sc
             f"domain-wide delegation for the scopes it asks for, so it cannot act as {subject}.",
             hint=f"Ask a Workspace admin to authorize client id {client_id} with exactly these scopes "
             f"({DELEGATION_PAGE}): {','.join(scopes)}. Or, if the admin authorized fewer scopes, register the key at a "
-            "level they cover: " + service_account_command(account.name, subject, "readonly"),
+            "level they cover: " + service_account_command(account.name, subject, "readonly", account.user),
         )
     if "Invalid email or User ID" in text:
         return NotConfigured(

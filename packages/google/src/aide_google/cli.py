@@ -1,4 +1,8 @@
-"""`aide auth google`: sign a Google account in (or add a service account), list and remove accounts."""
+"""`aide auth google`: sign a Google account in (or add a service account), list and remove accounts.
+
+Accounts are per person: `--user NAME` (a name of `[http.users]`, or the subject of their access token) signs in,
+lists or removes that person's accounts; without it, the configured user's (whom stdio and the main token act for).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,14 @@ import typer
 from aide_core.cli.common import console, console_err, settings_or_exit
 from aide_core.credentials import open_credentials
 from aide_core.errors import AideError, ConfigError
+from aide_core.identity import DEFAULT_IDENTITY
 
 app = typer.Typer(name="auth", help="Sign in to the services aide talks to.", no_args_is_help=True)
+
+User = Annotated[
+    str,
+    typer.Option("--user", help="Whose accounts: a user of [http.users] (default: the configured user)."),
+]
 
 
 @app.command("google")
@@ -37,6 +47,7 @@ def google(
     no_check: Annotated[
         bool, typer.Option("--no-check", help="With --service-account: store the key without minting a token.")
     ] = False,
+    user: User = DEFAULT_IDENTITY,
 ) -> None:
     """Sign a Google account in for the installed Google servers; its tokens are kept encrypted and refreshed."""
     from aide_google.accounts import AccountStore
@@ -49,7 +60,7 @@ def google(
         known = ", ".join(sign_in_levels(apis)) or "none: no Google server is installed"
         raise typer.BadParameter(f"{level!r} is not a level of the installed Google servers ({known})")
     settings = settings_or_exit()
-    accounts = AccountStore(open_credentials(settings))
+    accounts = AccountStore(open_credentials(settings), user=user)
     if service_account is not None:
         if not subject:
             raise typer.BadParameter("--service-account needs --subject (the user to act as)")
@@ -96,19 +107,19 @@ def google(
 
 
 @app.command("list")
-def list_accounts() -> None:
+def list_accounts(user: User = DEFAULT_IDENTITY) -> None:
     """The signed-in Google accounts and their scopes."""
     from aide_google.accounts import AccountStore
 
-    accounts = AccountStore(open_credentials(settings_or_exit()))
+    accounts = AccountStore(open_credentials(settings_or_exit()), user=user)
     for stored in accounts.all():
         console.print(f"{stored.name}\t{stored.email or '-'}\t{stored.level or '-'}\t{' '.join(stored.scopes)}")
 
 
 @app.command("logout")
-def logout(account: Annotated[str, typer.Option("--account")] = "default") -> None:
+def logout(account: Annotated[str, typer.Option("--account")] = "default", user: User = DEFAULT_IDENTITY) -> None:
     """Forget a Google account's tokens."""
     from aide_google.accounts import AccountStore
 
-    AccountStore(open_credentials(settings_or_exit())).delete(account)
+    AccountStore(open_credentials(settings_or_exit()), user=user).delete(account)
     console.print(f"Removed account '{account}'.")

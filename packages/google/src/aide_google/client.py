@@ -142,9 +142,9 @@ class GoogleClient:
             if isinstance(mapped, PermissionDenied) and "denied access" in mapped.message:
                 top = self.api.level_names[-1]
                 again = (
-                    service_account_command(self.account, self.signed_in.email, top)
+                    service_account_command(self.account, self.signed_in.email, top, self.signed_in.user)
                     if self.signed_in.kind == "service_account"
-                    else sign_in_command(self.account, top)
+                    else sign_in_command(self.account, top, self.signed_in.user)
                 )
                 mapped.hint = (
                     f"The account '{self.account}' was not granted the scope this needs. Ask the user to run: {again}"

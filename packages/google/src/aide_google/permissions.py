@@ -92,5 +92,5 @@ class Permissions:
         level = need.level if self.api.rank(need.level) >= self.api.rank(have) else have
         raise PermissionDenied(
             f"The account '{account.name}' is not signed in with the access {tool} needs.",
-            hint=f"Ask the user to run: {sign_in_command(account.name, level)}",
+            hint=f"Ask the user to run: {sign_in_command(account.name, level, account.user)}",
         )

@@ -5,6 +5,9 @@ Accounts come from the credential store (`aide auth google`), plus the `authoriz
 the settings (`aide serve --sandbox`), named by the `account` setting ("default"). A tool call names an account by
 name or address, or leaves it out when there is one account or a default (`aide_google.resolve`); the account must
 be allowed the tool by the requirement the tool declares (`aide_gmail.scopes`).
+
+Accounts are per person (`aide_google.resolve`): a caller over HTTP sees, lists and uses only the accounts they
+signed in (`aide auth google --user NAME`); the settings' account is the configured user's.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from pydantic import Field
 
+from aide_core.identity import current_user
 from aide_core.server import Runtime
 from aide_core.settings import ServerSettings
 from aide_gmail.client import GmailClient
@@ -45,11 +49,11 @@ def extra_account(config: GmailSettings) -> GoogleAccount | None:
 
 
 def listed_accounts(runtime: Runtime[Any]) -> list[GoogleAccount]:
-    """The signed-in accounts' names, levels and scopes, read without opening the credential store (what tool
-    listing and the configure check need, at start-up)."""
+    """The caller's signed-in accounts' names, levels and scopes, read without opening the credential store (what
+    tool listing and the configure check need, at start-up)."""
     config = runtime.config
     assert isinstance(config, GmailSettings)
-    return known_accounts(AccountStore.lazy(runtime.settings), extra_account(config), listing=True)
+    return known_accounts(AccountStore.lazy(runtime.settings, current_user()), extra_account(config), listing=True)
 
 
 def visible(runtime: Runtime[Any], tool: str) -> bool:
@@ -83,6 +87,7 @@ class GmailState:
 
     # -- accounts ---------------------------------------------------------------------------------------------------
     def accounts(self) -> list[GoogleAccount]:
+        """The caller's accounts."""
         return self.google.all()
 
     def resolve(self, name: str | None) -> GoogleAccount:
