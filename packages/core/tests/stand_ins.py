@@ -21,21 +21,12 @@ class GoogleHttpError(Exception):
         self.content = content
 
 
-class NotionAPIResponseError(Exception):
-    """notion_client.APIResponseError / UnknownHTTPResponseError: `.status`, `.headers`, the raw `.body` text, and
-    the `.code` notion-client parses from the body."""
+class StatusBodyError(Exception):
+    """A client exception with `.status`, `.headers` and the raw `.body` text (as some API clients raise)."""
 
-    def __init__(self, status: int, headers: dict[str, str], body: str, *, code: str = "object_not_found") -> None:
-        super().__init__("notion")
-        self.status, self.headers, self.body, self.code = status, headers, body, code
-
-
-class NotionRequestTimeoutError(Exception):
-    """notion_client.errors.RequestTimeoutError."""
-
-
-NotionRequestTimeoutError.__module__ = "notion_client.errors"
-NotionRequestTimeoutError.__name__ = "RequestTimeoutError"
+    def __init__(self, status: int, headers: dict[str, str], body: str) -> None:
+        super().__init__("status")
+        self.status, self.headers, self.body = status, headers, body
 
 
 class RequestsConnectionError(OSError):
@@ -54,18 +45,9 @@ RequestsConnectTimeout.__module__ = "requests.exceptions"
 RequestsConnectTimeout.__name__ = "ConnectTimeout"
 
 
-class TwilioRestException(Exception):
-    """twilio.base.exceptions.TwilioRestException: parsed fields only, no body, no headers."""
+class FieldsOnlyError(Exception):
+    """A client exception that keeps no body, only parsed fields: `.status`, `.msg` and `.code`, no headers."""
 
-    def __init__(self, status: int, uri: str, msg: str, code: int) -> None:
+    def __init__(self, status: int, msg: str, code: int) -> None:
         super().__init__(msg)
-        self.status, self.uri, self.msg, self.code, self.method, self.details = status, uri, msg, code, "POST", None
-
-
-class TwilioServiceException(Exception):
-    """twilio 9.x TwilioServiceException, raised for RFC 9457 bodies."""
-
-    def __init__(self, status: int, code: int, title: str, detail: str) -> None:
-        super().__init__(title)
-        self.type, self.title, self.status, self.code, self.detail = "about:blank", title, status, code, detail
-        self.instance, self.errors = None, None
+        self.status, self.msg, self.code = status, msg, code

@@ -14,13 +14,12 @@ from typing import Any
 import httpx
 import pytest
 from stand_ins import (
+    FieldsOnlyError,
     GoogleHttpError,
     Httplib2Response,
-    NotionAPIResponseError,
-    NotionRequestTimeoutError,
     RequestsConnectionError,
     RequestsConnectTimeout,
-    TwilioRestException,
+    StatusBodyError,
 )
 
 from aide_core.errors import RateLimited
@@ -127,7 +126,7 @@ def test_two_503s_then_a_200_succeed_on_the_third_request(server: ScriptedServer
     server.reply(status(503), status(503), OK)
     sleep = RecordingSleep()
 
-    assert call_with_retry(lambda: fetch(client, server.url), service="Notion", idempotent=True, sleep=sleep) == {
+    assert call_with_retry(lambda: fetch(client, server.url), service="Calendar", idempotent=True, sleep=sleep) == {
         "ok": True
     }
     assert len(server.requests) == 3
@@ -141,7 +140,7 @@ def test_a_non_idempotent_call_without_a_key_is_sent_once_even_on_503(
     sleep = RecordingSleep()
 
     with pytest.raises(httpx.HTTPStatusError) as raised:
-        call_with_retry(lambda: fetch(client, server.url, "POST"), service="Twilio", idempotent=False, sleep=sleep)
+        call_with_retry(lambda: fetch(client, server.url, "POST"), service="Calendar", idempotent=False, sleep=sleep)
 
     assert raised.value.response.status_code == 503
     assert server.requests == ["POST /"]
@@ -154,7 +153,7 @@ def test_a_non_idempotent_call_with_an_idempotency_key_is_retried(server: Script
 
     result = call_with_retry(
         lambda: fetch(client, server.url, "POST"),
-        service="Twilio",
+        service="Calendar",
         idempotent=False,
         idempotency_key="send-42",
         sleep=sleep,
@@ -195,10 +194,10 @@ def test_a_retry_after_beyond_the_time_budget_raises_rate_limited_at_once_withou
     sleep = RecordingSleep()
 
     with pytest.raises(RateLimited) as raised:
-        call_with_retry(lambda: fetch(client, server.url), service="Notion", idempotent=True, sleep=sleep)
+        call_with_retry(lambda: fetch(client, server.url), service="Calendar", idempotent=True, sleep=sleep)
 
     assert raised.value.retry_after == 60
-    assert "Notion" in str(raised.value) and "retry in 60 s" in str(raised.value)
+    assert "Calendar" in str(raised.value) and "retry in 60 s" in str(raised.value)
     assert isinstance(raised.value.__cause__, httpx.HTTPStatusError)
     assert len(server.requests) == 1
     assert sleep.waits == []
@@ -306,7 +305,7 @@ async def test_the_async_variant_retries_a_503_then_succeeds(server: ScriptedSer
             response.raise_for_status()
             return response.json()
 
-        result = await acall_with_retry(attempt, service="Notion", idempotent=True, sleep=sleep)
+        result = await acall_with_retry(attempt, service="Calendar", idempotent=True, sleep=sleep)
 
     assert result == {"ok": True}
     assert len(server.requests) == 2
@@ -330,10 +329,10 @@ def test_classify_reads_status_and_retry_after_from_each_client_by_duck_typing()
     slowed = GoogleHttpError(Httplib2Response(403, {}), json.dumps({"fault": "slow_down"}).encode())
     assert classify(slowed, SLOW_DOWN) == Failure(403, None, False, rate_limited=True)
     assert classify(slowed) == Failure(403, None, False)
-    notion = NotionAPIResponseError(503, {"Retry-After": "4"}, "{}")
-    assert classify(notion) == Failure(503, 4.0, False)
-    twilio = TwilioRestException(400, "/Accounts/AC123/Messages.json", "Unable to create record", 21211)
-    assert classify(twilio) == Failure(400, None, False)
+    with_headers = StatusBodyError(503, {"Retry-After": "4"}, "{}")
+    assert classify(with_headers) == Failure(503, 4.0, False)
+    fields_only = FieldsOnlyError(400, "Unable to create record", 21211)
+    assert classify(fields_only) == Failure(400, None, False)
 
 
 def test_classify_treats_connection_and_timeout_errors_as_connection_failures() -> None:
@@ -345,10 +344,23 @@ def test_classify_treats_connection_and_timeout_errors_as_connection_failures() 
         httpx.ReadTimeout("slow"),
         httpx.ConnectError("refused"),
         RequestsConnectionError(),
-        NotionRequestTimeoutError(),
     ):
         failure = classify(exc)
         assert failure is not None and failure.connection and failure.retryable, exc
+
+
+class SlowClientTimeout(Exception):
+    """An upstream client's own timeout error, which only its profile names."""
+
+
+SlowClientTimeout.__module__ = "slow_client.errors"
+
+
+def test_classify_treats_the_timeouts_a_profile_names_as_connection_failures_only_under_that_profile() -> None:
+    profile = ErrorProfile(faults, timeouts=frozenset({"slow_client.SlowClientTimeout"}))
+    failure = classify(SlowClientTimeout(), profile)
+    assert failure is not None and failure.connection and failure.retryable and not failure.not_sent
+    assert classify(SlowClientTimeout()) is None and classify(SlowClientTimeout(), SLOW_DOWN) is None
 
 
 def test_classify_tells_a_failure_to_connect_from_one_after_the_request_may_have_left() -> None:

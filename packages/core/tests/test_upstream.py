@@ -1,7 +1,8 @@
 """Upstream error bodies and client exceptions become AideErrors a model can act on.
 
-The bodies are the ones in /work/shared/reference/wire-formats.md (2.4 Notion, 3.5 Twilio); Google's are read by
-aide_google's `ErrorProfile` and tested there.
+Core reads only standard shapes (OAuth's, `{"message", ...}`, RFC 9457's) and whatever an `ErrorProfile` declares,
+here a made-up upstream's; each real upstream's profile is tested in the package that declares it (aide_google,
+aide_notion, aide_twilio).
 """
 
 from __future__ import annotations
@@ -12,13 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from stand_ins import (
-    GoogleHttpError,
-    Httplib2Response,
-    NotionAPIResponseError,
-    TwilioRestException,
-    TwilioServiceException,
-)
+from stand_ins import FieldsOnlyError, GoogleHttpError, Httplib2Response, StatusBodyError
 
 from aide_core.errors import (
     AideError,
@@ -52,43 +47,27 @@ def fault(text: str, why: str) -> bytes:
     return json.dumps({"fault": {"text": text, "why": why}}).encode()
 
 
-def notion(status: int, code: str, message: str) -> str:
-    return json.dumps({"object": "error", "status": status, "code": code, "message": message, "request_id": "r"})
-
-
-def twilio(status: int, code: int, message: str) -> dict[str, object]:
-    return {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
+def plain(status: int, code: str, message: str) -> str:
+    """The common `{"message", "code", "status"}` shape."""
+    return json.dumps({"status": status, "code": code, "message": message})
 
 
 @pytest.mark.parametrize(
     ("service", "status", "body", "expected", "upstream_message"),
     [
-        ("Notion", 404, notion(404, "object_not_found", "Could not find page with ID: p404."), NotFound,
-         "Could not find page with ID: p404"),
-        ("Notion", 400, notion(400, "validation_error", "body.parent should be defined."), InvalidInput,
+        ("Example", 404, plain(404, "not_found", "Could not find page p404."), NotFound, "Could not find page p404"),
+        ("Example", 400, plain(400, "invalid", "body.parent should be defined."), InvalidInput,
          "body.parent should be defined"),
-        ("Notion", 401, notion(401, "unauthorized", "API token is invalid."), PermissionDenied,
+        ("Example", 401, plain(401, "unauthorized", "API token is invalid."), PermissionDenied,
          "API token is invalid"),
-        ("Notion", 403, notion(403, "restricted_resource", "Insufficient permissions."), PermissionDenied,
+        ("Example", 403, plain(403, "restricted", "Insufficient permissions."), PermissionDenied,
          "Insufficient permissions"),
-        ("Notion", 409, notion(409, "conflict_error", "Conflict occurred while saving."), Conflict,
+        ("Example", 409, plain(409, "conflict", "Conflict occurred while saving."), Conflict,
          "Conflict occurred while saving"),
-        ("Notion", 429, notion(429, "rate_limited", "You have been rate limited."), RateLimited,
-         "You have been rate limited"),
-        ("Notion", 502, notion(502, "internal_server_error", "Unexpected error."), UpstreamError, "Unexpected error"),
-        ("Twilio", 400, twilio(400, 21211, "Invalid 'To' Phone Number: +1555BAD"), InvalidInput,
-         "Invalid 'To' Phone Number: +1555BAD"),
-        ("Twilio", 401, twilio(401, 20003, "Authenticate"), PermissionDenied, "Authenticate"),
-        ("Twilio", 404, twilio(404, 20404, "The requested resource was not found"), NotFound,
-         "The requested resource was not found"),
-        ("Twilio", 429, twilio(429, 20429, "Too Many Requests"), RateLimited, "Too Many Requests"),
-        ("Twilio", 400, {"type": "https://www.twilio.com/docs/errors/21212", "title": "Invalid From Number",
-                         "status": 400, "code": 21212, "detail": "The 'From' number +1000 is not valid."},
+        ("Example", 429, plain(429, "slow", "You have been rate limited."), RateLimited, "You have been rate limited"),
+        ("Example", 502, plain(502, "internal", "Unexpected error."), UpstreamError, "Unexpected error"),
+        ("Example", 400, {"type": "https://example.com/errors/21212", "title": "Invalid From Number",
+                          "status": 400, "code": 21212, "detail": "The 'From' number +1000 is not valid."},
          InvalidInput, "The 'From' number +1000 is not valid"),
     ],
 )  # fmt: skip
@@ -104,26 +83,30 @@ def test_each_upstream_error_body_maps_to_the_right_class_and_quotes_the_upstrea
 
 
 def test_a_401_says_the_sign_in_expired_and_to_sign_in_again() -> None:
-    error = upstream_error("Notion", 401, notion(401, "unauthorized", "API token is invalid."))
+    error = upstream_error("Example", 401, plain(401, "unauthorized", "API token is invalid."))
     assert isinstance(error, PermissionDenied)
     assert error.hint is not None and "expired or was revoked" in error.hint and "sign in" in error.hint
 
 
 def test_a_5xx_says_the_problem_is_on_the_service_side_and_to_retry_later() -> None:
-    error = upstream_error("Notion", 500, notion(500, "internal_server_error", "Oops."))
+    error = upstream_error("Example", 500, plain(500, "internal", "Oops."))
     assert isinstance(error, UpstreamError) and error.status == 500
-    assert error.hint is not None and "Notion's side" in error.hint and "retry later" in error.hint
+    assert error.hint is not None and "Example's side" in error.hint and "retry later" in error.hint
 
 
-def test_a_recipient_who_replied_stop_is_a_policy_refusal() -> None:
-    body = twilio(400, 21610, "Attempt to send to unsubscribed recipient")
-    error = upstream_error("Twilio", 400, body)
-    assert isinstance(error, PolicyRefused)
-    assert "replied STOP" in str(error) and "Do not retry" in str(error)
+def refuse_banned(service: str, parsed: ParsedError) -> AideError | None:
+    return PolicyRefused(f"{service} will not: banned.", hint="Do not retry.") if parsed.code == "banned" else None
+
+
+def test_a_profiles_refusal_speaks_before_the_status_and_only_under_that_profile() -> None:
+    profile = ErrorProfile(shouting, refusal=refuse_banned)
+    error = upstream_error("Shout", 400, plain(400, "banned", "No."), profile=profile)
+    assert isinstance(error, PolicyRefused) and "Shout will not: banned" in str(error)
+    assert isinstance(upstream_error("Shout", 400, plain(400, "banned", "No.")), InvalidInput)
 
 
 def test_rate_limits_carry_the_wait_upstream_asked_for() -> None:
-    error = upstream_error("Notion", 429, notion(429, "rate_limited", "Rate Limit Exceeded"), retry_after=12)
+    error = upstream_error("Example", 429, plain(429, "slow", "Rate Limit Exceeded"), retry_after=12)
     assert isinstance(error, RateLimited) and error.retry_after == 12
     assert "retry in 12 s" in str(error)
 
@@ -150,18 +133,18 @@ def test_a_non_json_body_falls_back_to_the_status_and_is_never_quoted() -> None:
     assert "HTTP 502 Bad Gateway" in str(error)
     assert "<html" not in str(error)
 
-    assert isinstance(upstream_error("Notion", 404, "not json"), NotFound)
-    assert isinstance(upstream_error("Twilio", 400, None), InvalidInput)
+    assert isinstance(upstream_error("Example", 404, "not json"), NotFound)
+    assert isinstance(upstream_error("Example", 400, None), InvalidInput)
 
 
 def test_the_status_in_the_body_is_used_when_the_caller_has_none() -> None:
-    assert isinstance(upstream_error("Notion", None, notion(404, "object_not_found", "Gone.")), NotFound)
+    assert isinstance(upstream_error("Example", None, plain(404, "not_found", "Gone.")), NotFound)
 
 
 def test_long_messages_are_clipped_and_registered_secrets_masked() -> None:
     register_secret("sk-test-upstream-0123456789")
     message = "token sk-test-upstream-0123456789 was rejected; " + "x" * 1000
-    text = str(upstream_error("Notion", 400, notion(400, "validation_error", message)))
+    text = str(upstream_error("Example", 400, plain(400, "invalid", message)))
     assert "sk-test-upstream" not in text
     assert len(text) < 600
 
@@ -177,25 +160,22 @@ def test_from_exception_reads_an_httplib2_clients_http_error_with_the_upstreams_
     assert isinstance(from_exception("Shout", exc), PermissionDenied)
 
 
-def test_from_exception_reads_a_notion_api_response_error() -> None:
-    body = notion(404, "object_not_found", "Could not find page with ID: p404.")
-    error = from_exception("Notion", NotionAPIResponseError(404, {"Authorization": "Bearer secret_abc"}, body))
+def test_from_exception_reads_the_raw_body_of_an_exception_with_a_status() -> None:
+    body = plain(404, "not_found", "Could not find page p404.")
+    error = from_exception("Example", StatusBodyError(404, {"Authorization": "Bearer secret_abc"}, body))
     assert isinstance(error, NotFound)
-    assert "Could not find page with ID: p404" in str(error) and "secret_abc" not in str(error)
+    assert "Could not find page p404" in str(error) and "secret_abc" not in str(error)
 
 
-def test_from_exception_reads_twilio_exceptions() -> None:
-    uri = "/Accounts/AC123/Messages.json"
-    stop = TwilioRestException(400, uri, "Unable to create record: Attempt to send to unsubscribed recipient", 21610)
-    assert isinstance(from_exception("Twilio", stop), PolicyRefused)
+def test_from_exception_reads_an_exception_that_keeps_no_body_through_the_profiles_fields() -> None:
+    def fields(exc: BaseException) -> Mapping[str, Any] | None:
+        return {"message": exc.msg, "code": str(exc.code)} if isinstance(exc, FieldsOnlyError) else None
 
-    invalid = TwilioRestException(400, uri, "Unable to create record: Invalid 'To' Phone Number: +1555BAD", 21211)
-    error = from_exception("Twilio", invalid)
+    exc = FieldsOnlyError(400, "Invalid 'To' Phone Number: +1555BAD", 21211)
+    error = from_exception("Shout", exc, ErrorProfile(shouting, fields=fields))
     assert isinstance(error, InvalidInput) and "Invalid 'To' Phone Number: +1555BAD" in str(error)
-
-    service = TwilioServiceException(400, 21212, "Invalid From Number", "The 'From' number +1000 is not valid.")
-    error = from_exception("Twilio", service)
-    assert isinstance(error, InvalidInput) and "+1000 is not valid" in str(error)
+    bare = from_exception("Shout", exc)
+    assert isinstance(bare, InvalidInput) and "HTTP 400 Bad Request" in str(bare)
 
 
 def test_from_exception_reads_a_real_httpx_status_error() -> None:

@@ -1,12 +1,13 @@
-"""One retry policy for every upstream call (Gmail, Calendar, Notion, Twilio, and whatever comes next).
+"""One retry policy for every upstream call, whichever service it goes to.
 
 Why tenacity: it is a small, well-tested retry engine that already runs the attempt / wait / stop / sleep loop for
 both sync and async code, takes an injectable `sleep` (so tests never really sleep) and has full-jitter exponential
 backoff (`wait_random_exponential`). What aide adds on top:
 
 - `classify`: recognises, by duck typing and without importing them, the errors of the clients aide uses
-  (httpx / httpx2, requests, httplib2-based API clients and httplib2's unknown host, notion-client, twilio, and builtin
-  connection/timeout errors), so the core needs none of those libraries installed; and it tells a failure to
+  (httpx / httpx2, requests, httplib2-based API clients and httplib2's unknown host, exceptions that carry a
+  `.status`, and builtin connection/timeout errors, plus the timeouts an upstream's `ErrorProfile` names), so the core
+  needs none of those libraries installed; and it tells a failure to
   connect (`not_sent`: the request never left) from a failure after the request may have reached upstream, because
   only the first proves that an action did not act;
 - what is retried: 429, 5xx, connection and timeout errors, and a 403 whose body names a rate limit by the
@@ -21,9 +22,8 @@ backoff (`wait_random_exponential`). What aide adds on top:
 After the last attempt the last exception is re-raised unchanged; `aide_core.upstream.from_exception` turns it
 into a message for the model.
 
-The official clients retry on their own too (notion-client twice by default); servers that wrap them in
-`call_with_retry` should switch that off (`notion_client.Client(..., retry=False)`, `num_retries=0` for clients
-built on discovery documents) so that attempts do not multiply.
+Some official clients retry on their own too; servers that wrap them in `call_with_retry` should switch that off
+(`num_retries=0` for clients built on discovery documents, and the like) so that attempts do not multiply.
 """
 
 from __future__ import annotations
@@ -119,6 +119,11 @@ def _class_names(exc: BaseException, package: frozenset[str]) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__ if cls.__module__.split(".", 1)[0] in package}
 
 
+def _qualified_names(exc: BaseException) -> set[str]:
+    """`package.ClassName` for each class in `exc`'s MRO (the top-level package only: clients move classes around)."""
+    return {f"{cls.__module__.split('.', 1)[0]}.{cls.__name__}" for cls in type(exc).__mro__}
+
+
 def _header(headers: object, name: str) -> str | None:
     """A header from httpx `Headers`, requests' `CaseInsensitiveDict`, httplib2's lowercase-keyed dict, or a dict."""
     if headers is None:
@@ -160,7 +165,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 def response_body(exc: BaseException) -> bytes | str | None:
     """The error body an exception carries: httpx/requests `.response.content`, httplib2-based clients `.content`,
-    notion-client `.body`. None when there is none (twilio keeps only parsed fields)."""
+    other clients `.body`. None when there is none (some clients keep only parsed fields: see
+    `ErrorProfile.fields`)."""
     response = getattr(exc, "response", None)
     if response is not None:
         try:
@@ -189,7 +195,7 @@ def classify(exc: BaseException, profile: ErrorProfile | None = None) -> Failure
         status, headers = _status(response.status_code), getattr(response, "headers", None)
     elif resp is not None and _status(getattr(resp, "status", None)) is not None:
         status, headers = _status(resp.status), resp
-    elif _status(getattr(exc, "status", None)) is not None:  # notion-client (with .headers), twilio (without)
+    elif _status(getattr(exc, "status", None)) is not None:  # other clients: `.status`, perhaps `.headers`
         status, headers = _status(getattr(exc, "status", None)), getattr(exc, "headers", None)
 
     if status is not None:
@@ -209,7 +215,7 @@ def classify(exc: BaseException, profile: ErrorProfile | None = None) -> Failure
     requests_names = _class_names(exc, frozenset({"requests"}))
     if requests_names & {"ConnectionError", "Timeout"}:
         return Failure(None, None, True, not_sent="ConnectTimeout" in requests_names)
-    if "RequestTimeoutError" in _class_names(exc, frozenset({"notion_client"})):
+    if profile is not None and profile.timeouts & _qualified_names(exc):
         return Failure(None, None, True)
     return None
 

@@ -1,12 +1,12 @@
 """Upstream API errors as `AideError`s whose messages say what was wrong and what to do next.
 
-`upstream_error` reads the error bodies of the services aide talks to:
+Core names no upstream: the package that talks to one declares how its errors read, as an `ErrorProfile` (its body
+parser, the reasons that mean a rate limit or a used-up quota, its client's own timeouts, the fields of exceptions
+that keep no body, and the refusals only its own codes tell) and passes it in. Without one, `upstream_error` reads
+only standard shapes:
 
 - the OAuth form `{"error", "error_description"}` (RFC 6749's token endpoint errors);
-- Notion: `{"object": "error", "status", "code", "message"}`;
-- Twilio: `{"code", "message", "more_info", "status"}` and the RFC 9457 form `{type, title, status, code, detail}`;
-- any other shape through the `ErrorProfile` the package that talks to that upstream declares and passes in (its
-  parser, and the reasons that mean a rate limit or a used-up quota);
+- a JSON object with a `message`, or RFC 9457's `{type, title, status, detail}`, and a `code` and `status` beside;
 
 and falls back to the HTTP status alone for anything else (an HTML error page is never quoted). `from_exception`
 pulls status, body and Retry-After out of the client libraries' exceptions by duck typing (see `aide_core.retry`).
@@ -30,7 +30,6 @@ from aide_core.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
-    PolicyRefused,
     RateLimited,
     RequestNotSent,
     UpstreamError,
@@ -40,8 +39,6 @@ from aide_core.logs import redact
 from aide_core.retry import classify, response_body
 
 _MAX_DETAIL = 300
-_TWILIO_OPTED_OUT = "21610"
-_TWILIO_TOO_MANY_REQUESTS = "20429"
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ class ParsedError:
     """What an error body says."""
 
     message: str | None = None
-    code: str | None = None  # the upstream's own error code, as text: Notion "object_not_found", Twilio "21211"
+    code: str | None = None  # the upstream's own error code, as text ("object_not_found", "21211")
     status: int | None = None  # the status the body states, used when the caller has none
     reasons: frozenset[str] = frozenset()  # machine-readable reasons, for an `ErrorProfile`'s reason sets
 
@@ -60,11 +57,18 @@ class ErrorProfile:
 
     `parse` reads the upstream's body shape (None: not its shape, read the body as core does); a body whose reasons
     meet `rate_limit_reasons` is a rate limit whatever its status (and a 403 that says so is retried), one whose
-    reasons meet `quota_reasons` a used-up quota that retrying soon will not cure."""
+    reasons meet `quota_reasons` a used-up quota that retrying soon will not cure. `timeouts` names the upstream
+    client's own timeout errors (`"package.ClassName"`, matched along the exception's classes): no answer, retried
+    like a builtin timeout. `fields` gives the body an exception implies when its client keeps none (only parsed
+    attributes). `refusal(service, parsed)` returns the error for what only the upstream's own codes tell (a
+    recipient who opted out), before the status is read."""
 
     parse: Callable[[Mapping[str, Any]], ParsedError | None]
     rate_limit_reasons: frozenset[str] = frozenset()
     quota_reasons: frozenset[str] = frozenset()
+    timeouts: frozenset[str] = frozenset()
+    fields: Callable[[BaseException], Mapping[str, Any] | None] | None = None
+    refusal: Callable[[str, ParsedError], AideError | None] | None = None
 
     def reasons(self, body: bytes | str | Mapping[str, Any] | None) -> frozenset[str]:
         data = _as_mapping(body)
@@ -109,8 +113,7 @@ def _parse(body: bytes | str | Mapping[str, Any] | None, profile: ErrorProfile |
     error: Any = data.get("error")
     if isinstance(error, str):  # OAuth token endpoint
         return ParsedError(_text(data.get("error_description")) or error, error)
-    # Notion ({"object": "error", ...}), Twilio classic ({"code", "message", ...}), Twilio RFC 9457 ({"type",
-    # "title", "detail", ...}) and anything shaped like them.
+    # {"message", "code", "status"} as many APIs answer, and RFC 9457 problem details ({"type", "title", "detail"})
     message = _text(data.get("message")) or _text(data.get("detail")) or _text(data.get("title"))
     return ParsedError(message, _code(data.get("code")), _int(data.get("status")))
 
@@ -145,16 +148,9 @@ def upstream_error(
     status = status if status is not None else parsed.status
     detail = _clip(parsed.message) if parsed.message else _phrase(status)
 
-    if parsed.code == _TWILIO_OPTED_OUT:
-        return PolicyRefused(
-            f"{service} refused to send: the recipient replied STOP and has opted out of messages from this number.",
-            hint="Do not retry or send to this number again; only the recipient can opt back in, by texting START.",
-        )
-    if (
-        status == 429
-        or parsed.reasons & rate_limit_reasons
-        or parsed.code in ("rate_limited", _TWILIO_TOO_MANY_REQUESTS)
-    ):
+    if profile is not None and profile.refusal is not None and (refused := profile.refusal(service, parsed)):
+        return refused
+    if status == 429 or parsed.reasons & rate_limit_reasons:
         return RateLimited(service, retry_after, detail=detail)
     if parsed.reasons & quota_reasons:
         return UpstreamError(
@@ -206,22 +202,12 @@ def upstream_error(
     return UpstreamError(service, status, detail)
 
 
-def _twilio_fields(exc: BaseException) -> dict[str, Any] | None:
-    """twilio keeps no raw body: `TwilioRestException` has `.msg`/`.code`, `TwilioServiceException` `.title`."""
-    title, msg = getattr(exc, "title", None), getattr(exc, "msg", None)
-    if isinstance(title, str):
-        return {"title": title, "detail": getattr(exc, "detail", None), "code": getattr(exc, "code", None)}
-    if isinstance(msg, str):
-        return {"message": msg, "code": getattr(exc, "code", None)}
-    return None
-
-
 def from_exception(service: str, exc: BaseException, profile: ErrorProfile | None = None) -> AideError | None:
     """The `AideError` for an exception raised by an upstream client, or None when it is not an upstream failure;
-    `profile` reads the upstream's own body shape.
+    `profile` reads the upstream's own body shape (and, for a client that keeps no body, its exception's fields).
 
-    An `AideError` is returned as it is. Knows httpx/httpx2, requests, httplib2-based API clients, notion-client and
-    twilio errors and builtin connection/timeout errors (see `aide_core.retry.classify`).
+    An `AideError` is returned as it is. Knows httpx/httpx2, requests and httplib2-based API clients, exceptions that
+    carry a `.status`, and builtin connection/timeout errors (see `aide_core.retry.classify`).
     """
     if isinstance(exc, AideError):
         return exc
@@ -230,11 +216,13 @@ def from_exception(service: str, exc: BaseException, profile: ErrorProfile | Non
         return None
     if failure.connection:
         return RequestNotSent(service) if failure.not_sent else UpstreamUnreachable(service)
-    body = response_body(exc)
+    body: bytes | str | Mapping[str, Any] | None = response_body(exc)
+    if body is None and profile is not None and profile.fields is not None:
+        body = profile.fields(exc)
     return upstream_error(
         service,
         failure.status,
-        body if body is not None else _twilio_fields(exc),
+        body,
         retry_after=failure.retry_after,
         profile=profile,
     )

@@ -2,7 +2,8 @@
 
 Placeholder package: the issue that builds it has not landed yet, so `aide` reports it as "not available yet".
 
-It has no public names and no modules yet.
+It has no public names yet. `errors` holds Notion's `ErrorProfile` (core reads no Notion error body), loaded by
+the server to come at its first call.
 """
 
 __all__: list[str] = []
