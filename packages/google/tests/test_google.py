@@ -198,10 +198,11 @@ def test_a_refreshed_token_is_written_back_to_its_own_users_account_only(setting
     mine.save(GoogleAccount("default", {"type": "authorized_user", "token": "mine"}))
     ann.save(GoogleAccount("default", {"type": "authorized_user", "token": "anns"}))
     ann.update_token("default", "anns-2", None, None)
-    assert (mine.get("default") or GoogleAccount("?", {})).data["token"] == "mine"
-    assert (ann.get("default") or GoogleAccount("?", {})).data["token"] == "anns-2"
+    mines, anns = mine.get("default"), ann.get("default")
+    assert mines is not None and mines.data["token"] == "mine"
+    assert anns is not None and anns.data["token"] == "anns-2"
     with pytest.raises(ValueError, match="not in 'default'"):
-        stored_credentials(mine, ann.get("default") or GoogleAccount("?", {}))
+        stored_credentials(mine, anns)  # a client is never made from one user's account with another's store
 
 
 def test_a_user_name_unsafe_in_file_and_secret_names_is_replaced_by_a_digest(settings: AideSettings) -> None:

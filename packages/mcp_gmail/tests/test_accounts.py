@@ -473,10 +473,11 @@ def test_aide_auth_signs_lists_and_logs_out_a_named_users_accounts_apart(
         app, ["google", "--user", "ann", "--scopes", "readonly", "--client-secrets", str(client_file), "--email", SAM]
     )
     assert signed.exit_code == 0, signed.output
+    assert f"Signed in account 'default' ({SAM}) for user 'ann' at level readonly" in " ".join(signed.stdout.split())
     anns = runner.invoke(app, ["list", "--user", "ann"])
     assert anns.stdout.split()[:3] == ["default", SAM, "readonly"]
     assert runner.invoke(app, ["list"]).stdout.split()[:2] == ["work", ME]
     assert runner.invoke(app, ["list", "--user", "bob"]).stdout == ""
     removed = runner.invoke(app, ["logout", "--user", "ann"])
-    assert removed.exit_code == 0, removed.output
+    assert removed.exit_code == 0 and "Removed account 'default' of user 'ann'." in removed.stdout
     assert AccountStore(accounts.store, user="ann").names() == [] and accounts.names() == ["work"]

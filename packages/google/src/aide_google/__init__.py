@@ -6,9 +6,9 @@ tools without loading them.
     scopes.py       `GoogleApi`: an API's levels and scopes; which scopes each API method accepts; the registry
                     (`aide.google.apis` entry points) that one sign-in asks every installed server's scopes from
     permissions.py  `Permissions`: each tool's declared level and API methods, closed by default
-    accounts.py     accounts kept in the credential store; credentials that write refreshed tokens back; the errors
-                    of a refused refresh
-    resolve.py      `GoogleAccounts`: which account a call uses, and one client per account
+    accounts.py     each person's accounts kept in the credential store; credentials that write refreshed tokens
+                    back; the errors of a refused refresh
+    resolve.py      `GoogleAccounts`: which of the caller's accounts a call uses, and one client per user and account
     client.py       `GoogleClient`: per-thread services, `call` (retried) and `act` (once), errors mapped
     errors.py       `GOOGLE_ERRORS`: how Google's error bodies name a rate limit or a used-up quota (core's
                     `ErrorProfile`)

@@ -95,15 +95,16 @@ def google(
             login_hint=login_hint,
             apis=apis,
         )
+    whose = "" if user == DEFAULT_IDENTITY else f" for user '{user}'"
     if stored.kind == "service_account":
         robot = stored.data["info"].get("client_email", "the service account")
         console.print(
-            f"Registered account '{stored.name}': {robot} acting as {stored.email} at level {stored.level}; "
+            f"Registered account '{stored.name}'{whose}: {robot} acting as {stored.email} at level {stored.level}; "
             "restart running servers."
         )
         return
     who = f" ({stored.email})" if stored.email else ""
-    console.print(f"Signed in account '{stored.name}'{who} at level {stored.level}; restart running servers.")
+    console.print(f"Signed in account '{stored.name}'{who}{whose} at level {stored.level}; restart running servers.")
 
 
 @app.command("list")
@@ -122,4 +123,5 @@ def logout(account: Annotated[str, typer.Option("--account")] = "default", user:
     from aide_google.accounts import AccountStore
 
     AccountStore(open_credentials(settings_or_exit()), user=user).delete(account)
-    console.print(f"Removed account '{account}'.")
+    whose = "" if user == DEFAULT_IDENTITY else f" of user '{user}'"
+    console.print(f"Removed account '{account}'{whose}.")

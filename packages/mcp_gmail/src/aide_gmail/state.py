@@ -50,7 +50,7 @@ def extra_account(config: GmailSettings) -> GoogleAccount | None:
 
 def listed_accounts(runtime: Runtime[Any]) -> list[GoogleAccount]:
     """The caller's signed-in accounts' names, levels and scopes, read without opening the credential store (what
-    tool listing and the configure check need, at start-up)."""
+    tool listing and the configure check need, at start-up: there, with no caller yet, the configured user's)."""
     config = runtime.config
     assert isinstance(config, GmailSettings)
     return known_accounts(AccountStore.lazy(runtime.settings, current_user()), extra_account(config), listing=True)
