@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar, cast
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 
 from aide_core.errors import to_tool_error
@@ -316,12 +317,11 @@ class ServerSpec(Generic[StateT]):
         instructions = self.instructions
         if self.untrusted_content:
             instructions = f"{instructions}\n\n{FENCE_INSTRUCTIONS}".strip()
-        with _host_logging_untouched():
-            server = MCPServer(self.name, title=self.title, instructions=instructions, version=self.version)
 
         def bind() -> None:
             _current.set(runtime)
 
+        tools: list[Tool] = []
         for decl in self._tools:
             if decl.tier == "extended" and config.tier != "extended":
                 continue
@@ -334,28 +334,31 @@ class ServerSpec(Generic[StateT]):
                 fn = guarded(decl.fn, tool=name, spec=decl.action, guard=lambda: runtime.guard, bind_runtime=bind)
             else:
                 fn = _with_errors(decl.fn, name, bind)
-            server.add_tool(
+            tools.append(_compact(Tool.from_function(
                 fn,
                 name=name,
                 title=decl.title,
                 description=decl.description,
                 annotations=decl.annotations,
                 structured_output=True,
+            )))  # fmt: skip
+        with _host_logging_untouched():
+            server = MCPServer(
+                self.name, title=self.title, instructions=instructions, version=self.version, tools=tools
             )
-            _compact_input_schema(server, name)
 
         for res in self._resources:
             server.resource(res.uri, **res.kwargs)(_with_errors(res.fn, res.uri, bind, resource=True))
         return server
 
 
-def _compact_input_schema(server: MCPServer, name: str) -> None:
-    """Drop the `title` pydantic puts on every property ("Query" for `query`): it repeats the name, and a model reads
-    every input schema on every turn. Arguments are still validated by the SDK's model, not by this schema."""
-    tool = server._tool_manager.get_tool(name)  # pyright: ignore[reportPrivateUsage]  # no public handle exists
-    if tool is not None:
-        _strip_titles(tool.parameters)
-        _drop_null_options(tool.parameters)
+def _compact(tool: Tool) -> Tool:
+    """`tool` with the `title` pydantic puts on every property ("Query" for `query`) dropped: it repeats the name, and
+    a model reads every input schema on every turn. Done on the `Tool` before it is registered (`MCPServer(tools=)`),
+    so no SDK internals are touched. Arguments are still validated by the SDK's model, not by this schema."""
+    _strip_titles(tool.parameters)
+    _drop_null_options(tool.parameters)
+    return tool
 
 
 def _drop_null_options(schema: dict[str, Any]) -> None:
