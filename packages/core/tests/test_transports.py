@@ -168,6 +168,36 @@ async def test_a_missing_or_wrong_token_gets_401_and_never_reaches_a_tool(
     assert GuardStore(settings.home / "guard.sqlite3").audit_entries() == []
 
 
+def signature(body: bytes, secret: str = "hook-secret") -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def test_a_declared_route_checks_its_own_signature_instead_of_the_bearer_token(
+    example_app, settings: AideSettings
+) -> None:
+    body = b'{"id": "m1"}'
+    accept = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    async with running(example_app, settings, "s3cret-token") as base, httpx2.AsyncClient() as http:
+        signed = await http.post(f"{base}/hooks/delivery", content=body, headers={"X-Signature": signature(body)})
+        forged = await http.post(f"{base}/hooks/delivery", content=body, headers={"X-Signature": signature(b"x")})
+        unsigned = await http.post(f"{base}/hooks/delivery", content=body)
+        wrong_secret = await http.post(
+            f"{base}/hooks/delivery", content=body, headers={"X-Signature": signature(body, "guess")}
+        )
+        bearer_only = await http.post(
+            f"{base}/hooks/delivery", content=body, headers={"Authorization": "Bearer s3cret-token"}
+        )
+        mcp_without_bearer = await http.post(f"{base}/mcp", json=listing, headers=accept)
+        neighbour = await http.post(f"{base}/hooks/other", content=body, headers={"X-Signature": signature(body)})
+    assert (signed.status_code, signed.json()) == (200, {"count": 1})
+    assert [r.status_code for r in (forged, unsigned, wrong_secret, bearer_only)] == [401, 401, 401, 401]
+    assert mcp_without_bearer.status_code == 401 and neighbour.status_code == 401
+
+
 async def test_a_foreign_origin_is_rejected_even_with_the_token(example_app, settings: AideSettings) -> None:
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     headers = {

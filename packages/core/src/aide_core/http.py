@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aide_core.errors import ConfigError
 from aide_core.identity import DEFAULT_IDENTITY, BearerTokens
+from aide_core.server import AideServer
 from aide_core.settings import HttpSettings
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -108,13 +109,21 @@ class Endpoint:
 def build_app(servers: Mapping[str, MCPServer], http: HttpSettings, token: str | None) -> ASGIApp:
     """One ASGI app serving every server at `/<name>/mcp` and `/<name>/sse`; `token=None` means no auth.
 
+    A server's declared routes (`ServerSpec.route`) are served at `/<name><path>` and check their own credentials:
+    the bearer token lets exactly those paths through.
+
     `token` stands for the subject `default`; `http.users` adds one token per named user."""
     security = transport_security(http)
     routes: list[BaseRoute] = []
+    public: list[str] = []
     for name, server in servers.items():
         streamable = server.streamable_http_app(streamable_http_path="/mcp", transport_security=security)
         sse = server.sse_app(sse_path="/sse", message_path="/messages/", transport_security=security)
-        routes.append(Mount(f"/{name}", routes=[*streamable.routes, *sse.routes]))
+        # Both apps carry the server's custom routes (the same objects): mount them once.
+        extra = [route for route in sse.routes if route not in streamable.routes]
+        routes.append(Mount(f"/{name}", routes=[*streamable.routes, *extra]))
+        if isinstance(server, AideServer):
+            public.extend(f"/{name}{path}" for path in server.public_paths)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncGenerator[None]:
@@ -126,7 +135,7 @@ def build_app(servers: Mapping[str, MCPServer], http: HttpSettings, token: str |
 
     app: ASGIApp = Starlette(routes=routes, lifespan=lifespan)
     if token is not None:
-        app = BearerAuth(app, BearerTokens(bearer_tokens(token, http.users)))
+        app = BearerAuth(app, BearerTokens(bearer_tokens(token, http.users)), public_paths=tuple(public))
     return app
 
 

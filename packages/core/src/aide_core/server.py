@@ -32,10 +32,10 @@ import functools
 import inspect
 import logging
 import threading
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
@@ -47,6 +47,10 @@ from aide_core.guard import ActionSpec, Guard, guarded
 from aide_core.guard_store import GuardStore
 from aide_core.plan import Plan
 from aide_core.settings import AideSettings, ServerSettings, load_settings, server_settings
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 StateT = TypeVar("StateT")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,6 +124,24 @@ class Runtime(Generic[StateT]):
 
 _current: contextvars.ContextVar[Runtime[Any]] = contextvars.ContextVar("aide_runtime")
 
+RouteHandler = Callable[["Request", Runtime[Any]], Awaitable["Response"]]
+RouteAuth = Callable[["Request", Runtime[Any]], "bool | Awaitable[bool]"]
+
+
+@dataclass(frozen=True)
+class _RouteDecl:
+    path: str
+    fn: RouteHandler
+    methods: tuple[str, ...]
+    auth: RouteAuth
+
+
+class AideServer(MCPServer[Any]):
+    """The `MCPServer` that `ServerSpec.build()` returns: the SDK's server, plus what `aide serve` needs to know
+    about it (`public_paths`: the routes that check their own credentials, so the bearer token does not apply)."""
+
+    public_paths: tuple[str, ...] = ()
+
 
 class ServerSpec(Generic[StateT]):
     """The declaration of one aide server. See the module docstring."""
@@ -149,6 +171,7 @@ class ServerSpec(Generic[StateT]):
         self._configure_checks: list[Callable[[Runtime[StateT]], str | None]] = []
         self._reachability: Callable[[Runtime[StateT]], str] | None = None
         self._visibility: Callable[[Runtime[StateT], str], bool] | None = None
+        self._routes: list[_RouteDecl] = []
 
     # -- declaring ----------------------------------------------------------------------------------------------
 
@@ -226,6 +249,27 @@ class ServerSpec(Generic[StateT]):
 
         def register(fn: F) -> F:
             self._resources.append(_ResourceDecl(fn, uri, kwargs))
+            return fn
+
+        return register
+
+    def route(
+        self, path: str, *, methods: Iterable[str] = ("POST",), auth: Callable[[Request, Runtime[StateT]], Any]
+    ) -> Callable[[Callable[[Request, Runtime[StateT]], Awaitable[Response]]], Any]:
+        """Declare an HTTP endpoint (a webhook, an OAuth redirect) that `aide serve` serves at `/<server><path>`.
+
+        The route is not behind the bearer token that guards the MCP endpoint: whoever calls a webhook does not hold
+        it. It is behind `auth(request, runtime)` instead, which returns (or awaits to) True to let the request in,
+        for example after checking a signature header against a secret in the server's settings; False, or an
+        exception, answers 401 without reaching the handler. The handler `fn(request, runtime)` returns a Starlette
+        `Response`. `path` is exact (no `{parameters}`): the bearer check lets exactly these paths through."""
+        if not path.startswith("/") or "{" in path:
+            raise ValueError(f"a route path is exact and starts with '/': {path!r}")
+
+        def register(
+            fn: Callable[[Request, Runtime[StateT]], Awaitable[Response]],
+        ) -> Callable[[Request, Runtime[StateT]], Awaitable[Response]]:
+            self._routes.append(_RouteDecl(path, cast(RouteHandler, fn), tuple(methods), cast(RouteAuth, auth)))
             return fn
 
         return register
@@ -309,7 +353,7 @@ class ServerSpec(Generic[StateT]):
         *,
         config: ServerSettings | None = None,
         runtime: Runtime[StateT] | None = None,
-    ) -> MCPServer:
+    ) -> AideServer:
         """An `MCPServer` for this configuration. Settings are read from the environment and file when omitted;
         `config` replaces the server's own table (tests and library users configure a server in code)."""
         runtime = runtime or self.make_runtime(settings, config)
@@ -343,13 +387,38 @@ class ServerSpec(Generic[StateT]):
                 structured_output=True,
             )))  # fmt: skip
         with _host_logging_untouched():
-            server = MCPServer(
+            server = AideServer(
                 self.name, title=self.title, instructions=instructions, version=self.version, tools=tools
             )
 
+        for route in self._routes:
+            server.custom_route(route.path, methods=list(route.methods))(_route_endpoint(route, runtime, bind))
+        server.public_paths = tuple(route.path for route in self._routes)
         for res in self._resources:
             server.resource(res.uri, **res.kwargs)(_with_errors(res.fn, res.uri, bind, resource=True))
         return server
+
+
+def _route_endpoint(
+    route: _RouteDecl, runtime: Runtime[Any], bind: Callable[[], None]
+) -> Callable[[Request], Awaitable[Response]]:
+    """The Starlette endpoint for a declared route: its own `auth` first (failing closed), then the handler."""
+    from starlette.responses import Response
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            allowed = route.auth(request, runtime)
+            if inspect.isawaitable(allowed):
+                allowed = await allowed
+        except Exception:
+            logger.warning("%s: the auth check of %s failed; refusing", runtime.name, route.path, exc_info=True)
+            allowed = False
+        if allowed is not True:
+            return Response(status_code=401)
+        bind()
+        return await route.fn(request, runtime)
+
+    return endpoint
 
 
 def _compact(tool: Tool) -> Tool:
