@@ -32,11 +32,13 @@ import functools
 import inspect
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Generator, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
+import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
@@ -98,6 +100,8 @@ class Runtime(Generic[StateT]):
         self._factory = factory
         self._state: StateT | None = None
         self._lock = threading.Lock()
+        #: What the spec's lifespan yielded, while it runs (None when the spec declares none or it is not running).
+        self.lifespan_state: Any = None
 
     @property
     def home(self) -> Path:
@@ -157,6 +161,7 @@ class ServerSpec(Generic[StateT]):
         state: Callable[[Runtime[StateT]], StateT] | None = None,
         configure_command: str | None = None,
         untrusted_content: bool = True,
+        lifespan: Callable[[Runtime[StateT]], AbstractAsyncContextManager[Any]] | None = None,
     ) -> None:
         self.name = name
         self.title = title
@@ -166,6 +171,7 @@ class ServerSpec(Generic[StateT]):
         self.state_factory = state
         self.configure_command = configure_command
         self.untrusted_content = untrusted_content
+        self.lifespan = lifespan
         self._tools: list[_ToolDecl] = []
         self._resources: list[_ResourceDecl] = []
         self._configure_checks: list[Callable[[Runtime[StateT]], str | None]] = []
@@ -388,7 +394,12 @@ class ServerSpec(Generic[StateT]):
             )))  # fmt: skip
         with _host_logging_untouched():
             server = AideServer(
-                self.name, title=self.title, instructions=instructions, version=self.version, tools=tools
+                self.name,
+                title=self.title,
+                instructions=instructions,
+                version=self.version,
+                tools=tools,
+                lifespan=_SharedLifespan(self.lifespan, runtime) if self.lifespan else None,
             )
 
         for route in self._routes:
@@ -397,6 +408,42 @@ class ServerSpec(Generic[StateT]):
         for res in self._resources:
             server.resource(res.uri, **res.kwargs)(_with_errors(res.fn, res.uri, bind, resource=True))
         return server
+
+
+class _SharedLifespan:
+    """The spec's lifespan, entered once for a server however many times the SDK enters the server's lifespan.
+
+    The SDK enters it once per run of the streamable-HTTP session manager (`aide serve`), once per stdio run, and
+    once per connection on the paths that run a connection on their own (an SSE client, an in-process `Client`).
+    Clients, connections and pools are for the whole server: the first entry enters the spec's lifespan, later
+    ones share what it yielded, and the last one out exits it. What it yields is the request context's
+    `lifespan_context` (a tool's `ctx: Context`) and `runtime.lifespan_state`."""
+
+    def __init__(self, factory: Callable[[Runtime[Any]], AbstractAsyncContextManager[Any]], runtime: Runtime[Any]):
+        self._factory = factory
+        self._runtime = runtime
+        self._entered: AbstractAsyncContextManager[Any] | None = None
+        self._users = 0
+        self._lock = anyio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, _server: Any) -> AsyncGenerator[Any]:
+        async with self._lock:
+            if self._users == 0:
+                entered = self._factory(self._runtime)
+                self._runtime.lifespan_state = await entered.__aenter__()
+                self._entered = entered
+            self._users += 1
+        try:
+            yield self._runtime.lifespan_state
+        finally:
+            with anyio.CancelScope(shield=True):
+                async with self._lock:
+                    self._users -= 1
+                    if self._users == 0 and self._entered is not None:
+                        entered, self._entered = self._entered, None
+                        self._runtime.lifespan_state = None
+                        await entered.__aexit__(None, None, None)
 
 
 def _route_endpoint(
