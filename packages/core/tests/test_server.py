@@ -151,3 +151,40 @@ async def test_aide_serve_enters_every_mounted_servers_lifespan_once_and_exits_i
     async with app.router.lifespan_context(app):
         assert sorted(events) == ["enter other", "enter pooled"]
     assert sorted(events) == ["enter other", "enter pooled", "exit other", "exit pooled"]
+
+
+def gated_spec(allowed: set[str]) -> ServerSpec[Any]:
+    """A server that lists a tool only while its name is in `allowed` (no change stamp: checked at every request)."""
+    spec = ServerSpec[Any]("gated")
+    spec.tool_visibility(lambda _runtime, name: name in allowed)
+
+    @spec.tool()
+    def always() -> str:
+        """Always there."""
+        return "ok"
+
+    @spec.tool()
+    def later() -> str:
+        """There once allowed."""
+        return "later"
+
+    return spec
+
+
+async def test_a_2025_client_is_sent_tools_list_changed_when_the_visible_tools_change(settings: AideSettings) -> None:
+    allowed = {"always"}
+    received: list[Any] = []
+
+    async def on_message(message: Any) -> None:
+        received.append(message)
+
+    server = gated_spec(allowed).build(settings)
+    async with Client(server, mode="legacy", message_handler=on_message) as client:
+        before = [tool.name for tool in (await client.list_tools()).tools]
+        hidden = await client.call_tool("later", {})
+        allowed.add("later")
+        after = [tool.name for tool in (await client.list_tools()).tools]
+        shown = await client.call_tool("later", {})
+    assert (before, after) == (["always"], ["always", "later"])
+    assert hidden.is_error and shown.structured_content == {"result": "later"}
+    assert [type(m).__name__ for m in received] == ["ToolListChangedNotification"]

@@ -32,16 +32,20 @@ import functools
 import inspect
 import logging
 import threading
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Hashable, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
 import anyio
-from mcp.server.mcpserver import MCPServer
+import anyio.to_thread
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
-from mcp.types import ToolAnnotations
+from mcp.server.subscriptions import InMemorySubscriptionBus
+from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
+from mcp.types import Tool as MCPTool
 
 from aide_core.errors import to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
@@ -49,6 +53,7 @@ from aide_core.guard import ActionSpec, Guard, guarded
 from aide_core.guard_store import GuardStore
 from aide_core.plan import Plan
 from aide_core.settings import AideSettings, ServerSettings, load_settings, server_settings
+from aide_core.visibility import ListChanged, ToolVisibility
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -145,6 +150,22 @@ class AideServer(MCPServer[Any]):
     about it (`public_paths`: the routes that check their own credentials, so the bearer token does not apply)."""
 
     public_paths: tuple[str, ...] = ()
+    #: The tools listed right now, when the spec declares `tool_visibility` (else every registered tool).
+    visibility: ToolVisibility | None = None
+
+    async def list_tools(self) -> list[MCPTool]:
+        tools = await super().list_tools()
+        if self.visibility is None:
+            return tools
+        listed = await anyio.to_thread.run_sync(self.visibility.current)
+        return [tool for tool in tools if tool.name in listed]
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        if self.visibility is not None and name not in await anyio.to_thread.run_sync(self.visibility.current):
+            raise ToolError(f"Unknown tool: {name}")  # as for a tool never registered: it is not listed
+        return await super().call_tool(name, arguments, context)
 
 
 class ServerSpec(Generic[StateT]):
@@ -177,6 +198,7 @@ class ServerSpec(Generic[StateT]):
         self._configure_checks: list[Callable[[Runtime[StateT]], str | None]] = []
         self._reachability: Callable[[Runtime[StateT]], str] | None = None
         self._visibility: Callable[[Runtime[StateT], str], bool] | None = None
+        self._visibility_changes: Callable[[Runtime[StateT]], Hashable] | None = None
         self._routes: list[_RouteDecl] = []
 
     # -- declaring ----------------------------------------------------------------------------------------------
@@ -287,11 +309,21 @@ class ServerSpec(Generic[StateT]):
         self._configure_checks.append(check)
         return check
 
-    def tool_visibility(self, check: Callable[[Runtime[StateT], str], bool]) -> Callable[[Runtime[StateT], str], bool]:
+    def tool_visibility(
+        self,
+        check: Callable[[Runtime[StateT], str], bool],
+        *,
+        changes: Callable[[Runtime[StateT]], Hashable] | None = None,
+    ) -> Callable[[Runtime[StateT], str], bool]:
         """Declare which tools this configuration lists, beyond tiers and the read-only switch: `check(runtime,
-        tool_name)` runs once per tool at build (for example: only the tools the signed-in account's scopes allow).
-        A check that fails lists the tool, so a broken check never hides a server's tools."""
+        tool_name)` for each tool (for example: only the tools the signed-in account's scopes allow). A check that
+        fails lists the tool, so a broken check never hides a server's tools.
+
+        The answer may change while the server runs (a sign-in): the checks run again whenever `changes(runtime)`
+        returns a new stamp (make it cheap: a file's `stat`), or before every request when `changes` is not given,
+        and when the listed set changed clients are sent `tools/list_changed` (`aide_core.visibility`)."""
         self._visibility = check
+        self._visibility_changes = changes
         return check
 
     def _visible(self, runtime: Runtime[StateT], name: str) -> bool:
@@ -377,8 +409,6 @@ class ServerSpec(Generic[StateT]):
                 continue
             if config.read_only and not decl.annotations.read_only_hint:
                 continue
-            if not self._visible(runtime, decl.name):
-                continue
             name = decl.name
             if decl.action is not None:
                 fn = guarded(decl.fn, tool=name, spec=decl.action, guard=lambda: runtime.guard, bind_runtime=bind)
@@ -392,6 +422,15 @@ class ServerSpec(Generic[StateT]):
                 annotations=decl.annotations,
                 structured_output=True,
             )))  # fmt: skip
+        visibility: ToolVisibility | None = None
+        if self._visibility is not None:
+            changes = self._visibility_changes
+            visibility = ToolVisibility(
+                [tool.name for tool in tools],
+                functools.partial(self._visible, runtime),
+                None if changes is None else functools.partial(changes, runtime),
+            )
+        bus = InMemorySubscriptionBus()
         with _host_logging_untouched():
             server = AideServer(
                 self.name,
@@ -400,7 +439,10 @@ class ServerSpec(Generic[StateT]):
                 version=self.version,
                 tools=tools,
                 lifespan=_SharedLifespan(self.lifespan, runtime) if self.lifespan else None,
+                subscriptions=bus,
+                middleware=[] if visibility is None else [ListChanged(visibility, bus)],
             )
+        server.visibility = visibility
 
         for route in self._routes:
             server.custom_route(route.path, methods=list(route.methods))(_route_endpoint(route, runtime, bind))
