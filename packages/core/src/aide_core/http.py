@@ -4,7 +4,8 @@ servers in one process, behind a bearer token.
 The rules, in the order a request meets them:
 1. every request needs `Authorization: Bearer <token>` (compared in constant time); a missing or wrong token gets
    401 before anything reaches a server; the token's subject is the person the request acts for
-   (see `aide_core.identity`);
+   (see `aide_core.identity`); the exception is a server's declared routes (`ServerSpec.route`, a webhook), which
+   check their own credentials instead;
 2. the SDK's transport security checks Host and Origin against DNS rebinding (loopback names by default, plus the
    configured `allowed_hosts` / `allowed_origins`);
 3. binding a non-loopback address without a token is refused at start, not discovered later.
@@ -127,7 +128,8 @@ def build_app(servers: Mapping[str, MCPServer], http: HttpSettings, token: str |
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncGenerator[None]:
-        # Mounted apps' own lifespans do not run; each streamable-HTTP session manager needs its task group.
+        # Mounted apps' own lifespans do not run; each streamable-HTTP session manager needs its task group, and its
+        # run() enters its server's lifespan (a spec's `lifespan=`: shared clients), once for the whole app.
         async with contextlib.AsyncExitStack() as stack:
             for server in servers.values():
                 await stack.enter_async_context(server.session_manager.run())

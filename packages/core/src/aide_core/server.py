@@ -18,6 +18,13 @@ errors turned into `ToolError`s a model can act on (unexpected ones with a trace
 actions, the read-only switch (write tools are not even listed), tiers, and the untrusted-content note in the
 instructions. Declaring the hints is the author's job: `tool()` defaults to read-only, `action()` to destructive.
 
+The SDK's extension points, through the declaration and the SDK's public API only (no private attribute of
+`MCPServer`): `lifespan=` for clients and connections shared by the whole server (`aide_core.lifespan`);
+`route()` for HTTP endpoints with their own auth, such as a webhook (`aide_core.routes`); `tool_visibility()` for
+a tool list that follows what the configuration allows while the server runs, with `tools/list_changed` sent when
+it changes (`aide_core.visibility`). Input schemas are compacted before the tools are registered
+(`aide_core.schemas`).
+
 `app.state()` returns the server's service object (an API client, a store) for the current call. It is built on
 first use, not at start, so that a server without credentials still starts, lists its tools, and answers each call
 with the command that configures it (the state factory raises `NotConfigured`), and so that heavy imports happen
@@ -32,7 +39,7 @@ import functools
 import inspect
 import logging
 import threading
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +58,10 @@ from aide_core.errors import to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
 from aide_core.guard import ActionSpec, Guard, guarded
 from aide_core.guard_store import GuardStore
+from aide_core.lifespan import SharedLifespan
 from aide_core.plan import Plan
+from aide_core.routes import RouteAuth, RouteDecl, RouteHandler, route_endpoint
+from aide_core.schemas import compact
 from aide_core.settings import AideSettings, ServerSettings, load_settings, server_settings
 from aide_core.visibility import ListChanged, ToolVisibility
 
@@ -133,17 +143,6 @@ class Runtime(Generic[StateT]):
 
 _current: contextvars.ContextVar[Runtime[Any]] = contextvars.ContextVar("aide_runtime")
 
-RouteHandler = Callable[["Request", Runtime[Any]], Awaitable["Response"]]
-RouteAuth = Callable[["Request", Runtime[Any]], "bool | Awaitable[bool]"]
-
-
-@dataclass(frozen=True)
-class _RouteDecl:
-    path: str
-    fn: RouteHandler
-    methods: tuple[str, ...]
-    auth: RouteAuth
-
 
 class AideServer(MCPServer[Any]):
     """The `MCPServer` that `ServerSpec.build()` returns: the SDK's server, plus what `aide serve` needs to know
@@ -199,7 +198,7 @@ class ServerSpec(Generic[StateT]):
         self._reachability: Callable[[Runtime[StateT]], str] | None = None
         self._visibility: Callable[[Runtime[StateT], str], bool] | None = None
         self._visibility_changes: Callable[[Runtime[StateT]], Hashable] | None = None
-        self._routes: list[_RouteDecl] = []
+        self._routes: list[RouteDecl] = []
 
     # -- declaring ----------------------------------------------------------------------------------------------
 
@@ -297,7 +296,7 @@ class ServerSpec(Generic[StateT]):
         def register(
             fn: Callable[[Request, Runtime[StateT]], Awaitable[Response]],
         ) -> Callable[[Request, Runtime[StateT]], Awaitable[Response]]:
-            self._routes.append(_RouteDecl(path, cast(RouteHandler, fn), tuple(methods), cast(RouteAuth, auth)))
+            self._routes.append(RouteDecl(path, cast(RouteHandler, fn), tuple(methods), cast(RouteAuth, auth)))
             return fn
 
         return register
@@ -414,7 +413,7 @@ class ServerSpec(Generic[StateT]):
                 fn = guarded(decl.fn, tool=name, spec=decl.action, guard=lambda: runtime.guard, bind_runtime=bind)
             else:
                 fn = _with_errors(decl.fn, name, bind)
-            tools.append(_compact(Tool.from_function(
+            tools.append(compact(Tool.from_function(
                 fn,
                 name=name,
                 title=decl.title,
@@ -438,125 +437,18 @@ class ServerSpec(Generic[StateT]):
                 instructions=instructions,
                 version=self.version,
                 tools=tools,
-                lifespan=_SharedLifespan(self.lifespan, runtime) if self.lifespan else None,
+                lifespan=SharedLifespan(self.lifespan, runtime) if self.lifespan else None,
                 subscriptions=bus,
                 middleware=[] if visibility is None else [ListChanged(visibility, bus)],
             )
         server.visibility = visibility
 
         for route in self._routes:
-            server.custom_route(route.path, methods=list(route.methods))(_route_endpoint(route, runtime, bind))
+            server.custom_route(route.path, methods=list(route.methods))(route_endpoint(route, runtime, bind))
         server.public_paths = tuple(route.path for route in self._routes)
         for res in self._resources:
             server.resource(res.uri, **res.kwargs)(_with_errors(res.fn, res.uri, bind, resource=True))
         return server
-
-
-class _SharedLifespan:
-    """The spec's lifespan, entered once for a server however many times the SDK enters the server's lifespan.
-
-    The SDK enters it once per run of the streamable-HTTP session manager (`aide serve`), once per stdio run, and
-    once per connection on the paths that run a connection on their own (an SSE client, an in-process `Client`).
-    Clients, connections and pools are for the whole server: the first entry enters the spec's lifespan, later
-    ones share what it yielded, and the last one out exits it. What it yields is the request context's
-    `lifespan_context` (a tool's `ctx: Context`) and `runtime.lifespan_state`."""
-
-    def __init__(self, factory: Callable[[Runtime[Any]], AbstractAsyncContextManager[Any]], runtime: Runtime[Any]):
-        self._factory = factory
-        self._runtime = runtime
-        self._entered: AbstractAsyncContextManager[Any] | None = None
-        self._users = 0
-        self._lock = anyio.Lock()
-
-    @contextlib.asynccontextmanager
-    async def __call__(self, _server: Any) -> AsyncGenerator[Any]:
-        async with self._lock:
-            if self._users == 0:
-                entered = self._factory(self._runtime)
-                self._runtime.lifespan_state = await entered.__aenter__()
-                self._entered = entered
-            self._users += 1
-        try:
-            yield self._runtime.lifespan_state
-        finally:
-            with anyio.CancelScope(shield=True):
-                async with self._lock:
-                    self._users -= 1
-                    if self._users == 0 and self._entered is not None:
-                        entered, self._entered = self._entered, None
-                        self._runtime.lifespan_state = None
-                        await entered.__aexit__(None, None, None)
-
-
-def _route_endpoint(
-    route: _RouteDecl, runtime: Runtime[Any], bind: Callable[[], None]
-) -> Callable[[Request], Awaitable[Response]]:
-    """The Starlette endpoint for a declared route: its own `auth` first (failing closed), then the handler."""
-    from starlette.responses import Response
-
-    async def endpoint(request: Request) -> Response:
-        try:
-            allowed = route.auth(request, runtime)
-            if inspect.isawaitable(allowed):
-                allowed = await allowed
-        except Exception:
-            logger.warning("%s: the auth check of %s failed; refusing", runtime.name, route.path, exc_info=True)
-            allowed = False
-        if allowed is not True:
-            return Response(status_code=401)
-        bind()
-        return await route.fn(request, runtime)
-
-    return endpoint
-
-
-def _compact(tool: Tool) -> Tool:
-    """`tool` with the `title` pydantic puts on every property ("Query" for `query`) dropped: it repeats the name, and
-    a model reads every input schema on every turn. Done on the `Tool` before it is registered (`MCPServer(tools=)`),
-    so no SDK internals are touched. Arguments are still validated by the SDK's model, not by this schema."""
-    _strip_titles(tool.parameters)
-    _drop_null_options(tool.parameters)
-    return tool
-
-
-def _drop_null_options(schema: dict[str, Any]) -> None:
-    """An optional argument `x: T | None = None` becomes `{...T}` instead of `{"anyOf": [T, {"type": "null"}],
-    "default": null}`: leaving it out already means None, and the shorter form is what a model reads each turn."""
-    properties = schema.get("properties")
-    if not isinstance(properties, dict):
-        return
-    for name, value in cast(dict[str, Any], properties).items():
-        if not isinstance(value, dict):
-            continue
-        prop = cast(dict[str, Any], value)
-        options = prop.get("anyOf")
-        if not isinstance(options, list) or "default" not in prop or prop["default"] is not None:
-            continue
-        kept = [o for o in cast(list[Any], options) if o != {"type": "null"}]
-        if len(kept) != 1 or len(cast(list[Any], options)) != 2 or not isinstance(kept[0], dict):
-            continue
-        merged = dict(cast(dict[str, Any], kept[0]))
-        merged.update({k: v for k, v in prop.items() if k not in ("anyOf", "default")})
-        properties[name] = merged
-
-
-def _strip_titles(node: Any) -> None:
-    """Remove `title` from a schema and its sub-schemas (a property *named* title is kept: it lives in the
-    `properties` mapping, whose keys are names, not schema keywords)."""
-    if isinstance(node, list):
-        for item in cast(list[Any], node):
-            _strip_titles(item)
-        return
-    if not isinstance(node, dict):
-        return
-    schema = cast(dict[str, Any], node)
-    schema.pop("title", None)
-    for key, value in schema.items():
-        if key in ("properties", "$defs", "patternProperties") and isinstance(value, dict):
-            for sub in cast(dict[str, Any], value).values():
-                _strip_titles(sub)
-        else:
-            _strip_titles(value)
 
 
 @contextlib.contextmanager
