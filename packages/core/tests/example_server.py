@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import sys
+from collections.abc import Awaitable
 
 from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from aide_core.errors import InvalidInput, NotConfigured
 from aide_core.server import Runtime, ServerSpec
@@ -16,6 +21,7 @@ logger = logging.getLogger("aide.example")
 
 class ExampleSettings(ServerSettings):
     require_credentials: bool = False
+    webhook_secret: str = "hook-secret"
 
 
 class Outbox:
@@ -88,6 +94,25 @@ def text(number: str) -> Sent:
     outbox = app.state()
     outbox.sent.append(number)
     return Sent(to=number, count=len(outbox.sent))
+
+
+def signed(request: Request, runtime: Runtime[Outbox]) -> Awaitable[bool]:
+    """A webhook's own auth: an HMAC-SHA256 of the body with the configured secret, in `X-Signature`."""
+
+    async def check() -> bool:
+        assert isinstance(runtime.config, ExampleSettings)
+        expected = hmac.new(runtime.config.webhook_secret.encode(), await request.body(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, request.headers.get("x-signature", ""))
+
+    return check()
+
+
+@app.route("/hooks/delivery", auth=signed)
+async def delivery(request: Request, runtime: Runtime[Outbox]) -> Response:
+    """An upstream tells the server a message was delivered: it lands in the outbox (a stand-in for a store)."""
+    outbox = runtime.state()
+    outbox.sent.append(f"delivered: {(await request.body()).decode()}")
+    return JSONResponse({"count": len(outbox.sent)})
 
 
 if __name__ == "__main__":

@@ -118,3 +118,19 @@ def test_only_the_sandbox_itself_imports_the_sandbox_among_product_code() -> Non
 def test_the_sandbox_imports_no_server_or_agent() -> None:
     """It emulates the upstream APIs with their official clients: it must not lean on the code it is there to test."""
     assert offending("aide_sandbox", SERVERS | {"aide_agent"}) == {}
+
+
+#: What `MCPServer` keeps private; the SDK's extension points (constructor arguments, `custom_route`, `list_tools`,
+#: middleware) are the ways in, so an SDK upgrade cannot silently break a server.
+SDK_PRIVATES = frozenset({"_tool_manager", "_resource_manager", "_prompt_manager", "_lowlevel_server",
+                          "_custom_starlette_routes", "_subscriptions"})  # fmt: skip
+
+
+def test_core_reaches_no_private_attribute_of_the_sdk() -> None:
+    reached = {
+        f"{path}:{node.lineno}"
+        for path in sorted((ROOT / "packages/core/src").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.Attribute) and node.attr in SDK_PRIVATES
+    }
+    assert reached == set()

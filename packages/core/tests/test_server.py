@@ -3,13 +3,16 @@ tiers, and the untrusted-content note."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
 from mcp import Client
+from mcp.server.mcpserver import Context
 
-from aide_core.server import ServerSpec
+from aide_core.server import Runtime, ServerSpec
 from aide_core.settings import AideSettings, ServerSettings
 
 pytestmark = pytest.mark.anyio
@@ -101,3 +104,87 @@ def test_a_destructive_tool_cannot_be_declared_outside_the_guard() -> None:
         def delete_everything() -> dict[str, int]:
             """Delete everything."""
             return {}
+
+
+def pool_spec(events: list[str]) -> ServerSpec[Any]:
+    """A server whose lifespan opens a shared "pool" (records entry and exit) that a tool reads through its Context."""
+
+    @contextlib.asynccontextmanager
+    async def pool(runtime: Runtime[Any]) -> AsyncGenerator[dict[str, str]]:
+        events.append(f"enter {runtime.name}")
+        yield {"pool": f"pool of {runtime.name}"}
+        events.append(f"exit {runtime.name}")
+
+    spec = ServerSpec[Any]("pooled", lifespan=pool)
+
+    @spec.tool()
+    def which_pool(ctx: Context) -> str:
+        """Name the shared pool."""
+        return ctx.request_context.lifespan_context["pool"]
+
+    return spec
+
+
+async def test_the_lifespan_is_entered_once_for_a_server_and_its_state_reaches_a_tool(settings: AideSettings) -> None:
+    events: list[str] = []
+    server = pool_spec(events).build(settings)
+    async with Client(server) as first, Client(server) as second:
+        one = await first.call_tool("which_pool", {})
+        two = await second.call_tool("which_pool", {})
+        assert events == ["enter pooled"]
+    assert one.structured_content == two.structured_content == {"result": "pool of pooled"}
+    assert events == ["enter pooled", "exit pooled"]
+
+
+async def test_aide_serve_enters_every_mounted_servers_lifespan_once_and_exits_it_at_shutdown(
+    settings: AideSettings,
+) -> None:
+    from starlette.applications import Starlette
+
+    from aide_core.http import build_app
+
+    events: list[str] = []
+    spec = pool_spec(events)
+    other = ServerSpec[Any]("other", lifespan=pool_spec(events).lifespan)
+    app = build_app({"pooled": spec.build(settings), "other": other.build(settings)}, settings.http, None)
+    assert isinstance(app, Starlette)
+    async with app.router.lifespan_context(app):
+        assert sorted(events) == ["enter other", "enter pooled"]
+    assert sorted(events) == ["enter other", "enter pooled", "exit other", "exit pooled"]
+
+
+def gated_spec(allowed: set[str]) -> ServerSpec[Any]:
+    """A server that lists a tool only while its name is in `allowed` (no change stamp: checked at every request)."""
+    spec = ServerSpec[Any]("gated")
+    spec.tool_visibility(lambda _runtime, name: name in allowed)
+
+    @spec.tool()
+    def always() -> str:
+        """Always there."""
+        return "ok"
+
+    @spec.tool()
+    def later() -> str:
+        """There once allowed."""
+        return "later"
+
+    return spec
+
+
+async def test_a_2025_client_is_sent_tools_list_changed_when_the_visible_tools_change(settings: AideSettings) -> None:
+    allowed = {"always"}
+    received: list[Any] = []
+
+    async def on_message(message: Any) -> None:
+        received.append(message)
+
+    server = gated_spec(allowed).build(settings)
+    async with Client(server, mode="legacy", message_handler=on_message) as client:
+        before = [tool.name for tool in (await client.list_tools()).tools]
+        hidden = await client.call_tool("later", {})
+        allowed.add("later")
+        after = [tool.name for tool in (await client.list_tools()).tools]
+        shown = await client.call_tool("later", {})
+    assert (before, after) == (["always"], ["always", "later"])
+    assert hidden.is_error and shown.structured_content == {"result": "later"}
+    assert [type(m).__name__ for m in received] == ["ToolListChangedNotification"]

@@ -92,13 +92,13 @@ def exchange(proc: subprocess.Popen[str], requests: list[dict[str, object]]) -> 
 @asynccontextmanager
 async def running(app_spec, settings: AideSettings, token: str | None) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     """Serve the example server over HTTP on a free loopback port; yields the base URL."""
-    servers = {"example": app_spec.build(settings)}
+    servers = {app_spec.name: app_spec.build(settings)}
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     async with anyio.create_task_group() as group:
         group.start_soon(serve, build_app(servers, settings.http, token), sock)
         try:
-            yield f"http://127.0.0.1:{port}/example"
+            yield f"http://127.0.0.1:{port}/{app_spec.name}"
         finally:
             group.cancel_scope.cancel()
 
@@ -166,6 +166,67 @@ async def test_a_missing_or_wrong_token_gets_401_and_never_reaches_a_tool(
     from aide_core.guard_store import GuardStore
 
     assert GuardStore(settings.home / "guard.sqlite3").audit_entries() == []
+
+
+def signature(body: bytes, secret: str = "hook-secret") -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def test_a_declared_route_checks_its_own_signature_instead_of_the_bearer_token(
+    example_app, settings: AideSettings
+) -> None:
+    body = b'{"id": "m1"}'
+    accept = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+    listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    async with running(example_app, settings, "s3cret-token") as base, httpx2.AsyncClient() as http:
+        signed = await http.post(f"{base}/hooks/delivery", content=body, headers={"X-Signature": signature(body)})
+        forged = await http.post(f"{base}/hooks/delivery", content=body, headers={"X-Signature": signature(b"x")})
+        unsigned = await http.post(f"{base}/hooks/delivery", content=body)
+        wrong_secret = await http.post(
+            f"{base}/hooks/delivery", content=body, headers={"X-Signature": signature(body, "guess")}
+        )
+        bearer_only = await http.post(
+            f"{base}/hooks/delivery", content=body, headers={"Authorization": "Bearer s3cret-token"}
+        )
+        mcp_without_bearer = await http.post(f"{base}/mcp", json=listing, headers=accept)
+        neighbour = await http.post(f"{base}/hooks/other", content=body, headers={"X-Signature": signature(body)})
+    assert (signed.status_code, signed.json()) == (200, {"count": 1})
+    assert [r.status_code for r in (forged, unsigned, wrong_secret, bearer_only)] == [401, 401, 401, 401]
+    assert mcp_without_bearer.status_code == 401 and neighbour.status_code == 401
+
+
+async def test_a_servers_lifespan_is_entered_once_for_streamable_http_and_sse_connections_alike(
+    settings: AideSettings,
+) -> None:
+    from aide_core.server import Runtime, ServerSpec
+
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def pool(runtime: Runtime[Any]) -> AsyncIterator[str]:
+        events.append("enter")
+        yield f"pool of {runtime.name}"
+        events.append("exit")
+
+    spec = ServerSpec[Any]("pooled", lifespan=pool)
+
+    @spec.tool()
+    def which_pool() -> str:
+        """Name the shared pool."""
+        return str(spec.runtime().lifespan_state)
+
+    async with running(spec, settings, "s3cret-token") as base:
+        http = httpx2.AsyncClient(headers={"Authorization": "Bearer s3cret-token"})
+        async with http, Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client:
+            over_http = await client.call_tool("which_pool", {})
+        transport = sse_client(f"{base}/sse", headers={"Authorization": "Bearer s3cret-token"})
+        async with Client(transport, mode="legacy") as client:
+            over_sse = await client.call_tool("which_pool", {})
+        assert events == ["enter"]
+    assert over_http.structured_content == over_sse.structured_content == {"result": "pool of pooled"}
 
 
 async def test_a_foreign_origin_is_rejected_even_with_the_token(example_app, settings: AideSettings) -> None:

@@ -18,6 +18,7 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.client.subscriptions import ToolsListChanged
 from oauthlib.oauth2.rfc6749.errors import MismatchingStateError
 from typer.testing import CliRunner
 
@@ -187,6 +188,24 @@ async def test_only_the_tools_an_accounts_sign_in_allows_are_listed(
     async with Client(server()) as client:
         names = [tool.name for tool in (await client.list_tools()).tools]
     assert names == expected
+
+
+@pytest.mark.anyio
+async def test_signing_in_while_the_server_runs_changes_its_tools_and_tells_the_client(
+    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any]
+) -> None:
+    async with Client(server()) as client, client.listen(tools_list_changed=True) as changes:
+        before = [tool.name for tool in (await client.list_tools()).tools]
+        await anyio.to_thread.run_sync(lambda: signed_in(sandbox, accounts, level="readonly"))
+        after = [tool.name for tool in (await client.list_tools()).tools]
+        with anyio.fail_after(5):
+            event = await anext(aiter(changes))
+        unlisted = await client.call_tool("send_email", {"to": [SAM], "subject": "s", "body": "b"})
+        unchanged = [tool.name for tool in (await client.list_tools()).tools]
+    assert before == DEFAULT_TIER
+    assert after == unchanged == ["search_emails", "read_email", "read_thread"]
+    assert isinstance(event, ToolsListChanged)
+    assert unlisted.is_error and "Unknown tool: send_email" in text(unlisted)
 
 
 @pytest.mark.anyio

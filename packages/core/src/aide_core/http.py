@@ -4,7 +4,8 @@ servers in one process, behind a bearer token.
 The rules, in the order a request meets them:
 1. every request needs `Authorization: Bearer <token>` (compared in constant time); a missing or wrong token gets
    401 before anything reaches a server; the token's subject is the person the request acts for
-   (see `aide_core.identity`);
+   (see `aide_core.identity`); the exception is a server's declared routes (`ServerSpec.route`, a webhook), which
+   check their own credentials instead;
 2. the SDK's transport security checks Host and Origin against DNS rebinding (loopback names by default, plus the
    configured `allowed_hosts` / `allowed_origins`);
 3. binding a non-loopback address without a token is refused at start, not discovered later.
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aide_core.errors import ConfigError
 from aide_core.identity import DEFAULT_IDENTITY, BearerTokens
+from aide_core.server import AideServer
 from aide_core.settings import HttpSettings
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
@@ -108,17 +110,26 @@ class Endpoint:
 def build_app(servers: Mapping[str, MCPServer], http: HttpSettings, token: str | None) -> ASGIApp:
     """One ASGI app serving every server at `/<name>/mcp` and `/<name>/sse`; `token=None` means no auth.
 
+    A server's declared routes (`ServerSpec.route`) are served at `/<name><path>` and check their own credentials:
+    the bearer token lets exactly those paths through.
+
     `token` stands for the subject `default`; `http.users` adds one token per named user."""
     security = transport_security(http)
     routes: list[BaseRoute] = []
+    public: list[str] = []
     for name, server in servers.items():
         streamable = server.streamable_http_app(streamable_http_path="/mcp", transport_security=security)
         sse = server.sse_app(sse_path="/sse", message_path="/messages/", transport_security=security)
-        routes.append(Mount(f"/{name}", routes=[*streamable.routes, *sse.routes]))
+        # Both apps carry the server's custom routes (the same objects): mount them once.
+        extra = [route for route in sse.routes if route not in streamable.routes]
+        routes.append(Mount(f"/{name}", routes=[*streamable.routes, *extra]))
+        if isinstance(server, AideServer):
+            public.extend(f"/{name}{path}" for path in server.public_paths)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncGenerator[None]:
-        # Mounted apps' own lifespans do not run; each streamable-HTTP session manager needs its task group.
+        # Mounted apps' own lifespans do not run; each streamable-HTTP session manager needs its task group, and its
+        # run() enters its server's lifespan (a spec's `lifespan=`: shared clients), once for the whole app.
         async with contextlib.AsyncExitStack() as stack:
             for server in servers.values():
                 await stack.enter_async_context(server.session_manager.run())
@@ -126,7 +137,7 @@ def build_app(servers: Mapping[str, MCPServer], http: HttpSettings, token: str |
 
     app: ASGIApp = Starlette(routes=routes, lifespan=lifespan)
     if token is not None:
-        app = BearerAuth(app, BearerTokens(bearer_tokens(token, http.users)))
+        app = BearerAuth(app, BearerTokens(bearer_tokens(token, http.users)), public_paths=tuple(public))
     return app
 
 

@@ -18,6 +18,13 @@ errors turned into `ToolError`s a model can act on (unexpected ones with a trace
 actions, the read-only switch (write tools are not even listed), tiers, and the untrusted-content note in the
 instructions. Declaring the hints is the author's job: `tool()` defaults to read-only, `action()` to destructive.
 
+The SDK's extension points, through the declaration and the SDK's public API only (no private attribute of
+`MCPServer`): `lifespan=` for clients and connections shared by the whole server (`aide_core.lifespan`);
+`route()` for HTTP endpoints with their own auth, such as a webhook (`aide_core.routes`); `tool_visibility()` for
+a tool list that follows what the configuration allows while the server runs, with `tools/list_changed` sent when
+it changes (`aide_core.visibility`). Input schemas are compacted before the tools are registered
+(`aide_core.schemas`).
+
 `app.state()` returns the server's service object (an API client, a store) for the current call. It is built on
 first use, not at start, so that a server without credentials still starts, lists its tools, and answers each call
 with the command that configures it (the state factory raises `NotConfigured`), and so that heavy imports happen
@@ -32,20 +39,35 @@ import functools
 import inspect
 import logging
 import threading
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, cast
 
-from mcp.server.mcpserver import MCPServer
-from mcp.types import ToolAnnotations
+import anyio
+import anyio.to_thread
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.subscriptions import InMemorySubscriptionBus
+from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
+from mcp.types import Tool as MCPTool
 
 from aide_core.errors import to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
 from aide_core.guard import ActionSpec, Guard, guarded
 from aide_core.guard_store import GuardStore
+from aide_core.lifespan import SharedLifespan
 from aide_core.plan import Plan
+from aide_core.routes import RouteAuth, RouteDecl, RouteHandler, route_endpoint
+from aide_core.schemas import compact
 from aide_core.settings import AideSettings, ServerSettings, load_settings, server_settings
+from aide_core.visibility import ListChanged, ToolVisibility
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 StateT = TypeVar("StateT")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,6 +115,8 @@ class Runtime(Generic[StateT]):
         self._factory = factory
         self._state: StateT | None = None
         self._lock = threading.Lock()
+        #: What the spec's lifespan yielded, while it runs (None when the spec declares none or it is not running).
+        self.lifespan_state: Any = None
 
     @property
     def home(self) -> Path:
@@ -120,6 +144,29 @@ class Runtime(Generic[StateT]):
 _current: contextvars.ContextVar[Runtime[Any]] = contextvars.ContextVar("aide_runtime")
 
 
+class AideServer(MCPServer[Any]):
+    """The `MCPServer` that `ServerSpec.build()` returns: the SDK's server, plus what `aide serve` needs to know
+    about it (`public_paths`: the routes that check their own credentials, so the bearer token does not apply)."""
+
+    public_paths: tuple[str, ...] = ()
+    #: The tools listed right now, when the spec declares `tool_visibility` (else every registered tool).
+    visibility: ToolVisibility | None = None
+
+    async def list_tools(self) -> list[MCPTool]:
+        tools = await super().list_tools()
+        if self.visibility is None:
+            return tools
+        listed = await anyio.to_thread.run_sync(self.visibility.current)
+        return [tool for tool in tools if tool.name in listed]
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        if self.visibility is not None and name not in await anyio.to_thread.run_sync(self.visibility.current):
+            raise ToolError(f"Unknown tool: {name}")  # as for a tool never registered: it is not listed
+        return await super().call_tool(name, arguments, context)
+
+
 class ServerSpec(Generic[StateT]):
     """The declaration of one aide server. See the module docstring."""
 
@@ -134,6 +181,7 @@ class ServerSpec(Generic[StateT]):
         state: Callable[[Runtime[StateT]], StateT] | None = None,
         configure_command: str | None = None,
         untrusted_content: bool = True,
+        lifespan: Callable[[Runtime[StateT]], AbstractAsyncContextManager[Any]] | None = None,
     ) -> None:
         self.name = name
         self.title = title
@@ -143,11 +191,14 @@ class ServerSpec(Generic[StateT]):
         self.state_factory = state
         self.configure_command = configure_command
         self.untrusted_content = untrusted_content
+        self.lifespan = lifespan
         self._tools: list[_ToolDecl] = []
         self._resources: list[_ResourceDecl] = []
         self._configure_checks: list[Callable[[Runtime[StateT]], str | None]] = []
         self._reachability: Callable[[Runtime[StateT]], str] | None = None
         self._visibility: Callable[[Runtime[StateT], str], bool] | None = None
+        self._visibility_changes: Callable[[Runtime[StateT]], Hashable] | None = None
+        self._routes: list[RouteDecl] = []
 
     # -- declaring ----------------------------------------------------------------------------------------------
 
@@ -229,6 +280,27 @@ class ServerSpec(Generic[StateT]):
 
         return register
 
+    def route(
+        self, path: str, *, methods: Iterable[str] = ("POST",), auth: Callable[[Request, Runtime[StateT]], Any]
+    ) -> Callable[[Callable[[Request, Runtime[StateT]], Awaitable[Response]]], Any]:
+        """Declare an HTTP endpoint (a webhook, an OAuth redirect) that `aide serve` serves at `/<server><path>`.
+
+        The route is not behind the bearer token that guards the MCP endpoint: whoever calls a webhook does not hold
+        it. It is behind `auth(request, runtime)` instead, which returns (or awaits to) True to let the request in,
+        for example after checking a signature header against a secret in the server's settings; False, or an
+        exception, answers 401 without reaching the handler. The handler `fn(request, runtime)` returns a Starlette
+        `Response`. `path` is exact (no `{parameters}`): the bearer check lets exactly these paths through."""
+        if not path.startswith("/") or "{" in path:
+            raise ValueError(f"a route path is exact and starts with '/': {path!r}")
+
+        def register(
+            fn: Callable[[Request, Runtime[StateT]], Awaitable[Response]],
+        ) -> Callable[[Request, Runtime[StateT]], Awaitable[Response]]:
+            self._routes.append(RouteDecl(path, cast(RouteHandler, fn), tuple(methods), cast(RouteAuth, auth)))
+            return fn
+
+        return register
+
     def configure_check(
         self, check: Callable[[Runtime[StateT]], str | None]
     ) -> Callable[[Runtime[StateT]], str | None]:
@@ -236,11 +308,21 @@ class ServerSpec(Generic[StateT]):
         self._configure_checks.append(check)
         return check
 
-    def tool_visibility(self, check: Callable[[Runtime[StateT], str], bool]) -> Callable[[Runtime[StateT], str], bool]:
+    def tool_visibility(
+        self,
+        check: Callable[[Runtime[StateT], str], bool],
+        *,
+        changes: Callable[[Runtime[StateT]], Hashable] | None = None,
+    ) -> Callable[[Runtime[StateT], str], bool]:
         """Declare which tools this configuration lists, beyond tiers and the read-only switch: `check(runtime,
-        tool_name)` runs once per tool at build (for example: only the tools the signed-in account's scopes allow).
-        A check that fails lists the tool, so a broken check never hides a server's tools."""
+        tool_name)` for each tool (for example: only the tools the signed-in account's scopes allow). A check that
+        fails lists the tool, so a broken check never hides a server's tools.
+
+        The answer may change while the server runs (a sign-in): the checks run again whenever `changes(runtime)`
+        returns a new stamp (make it cheap: a file's `stat`), or before every request when `changes` is not given,
+        and when the listed set changed clients are sent `tools/list_changed` (`aide_core.visibility`)."""
         self._visibility = check
+        self._visibility_changes = changes
         return check
 
     def _visible(self, runtime: Runtime[StateT], name: str) -> bool:
@@ -308,7 +390,7 @@ class ServerSpec(Generic[StateT]):
         *,
         config: ServerSettings | None = None,
         runtime: Runtime[StateT] | None = None,
-    ) -> MCPServer:
+    ) -> AideServer:
         """An `MCPServer` for this configuration. Settings are read from the environment and file when omitted;
         `config` replaces the server's own table (tests and library users configure a server in code)."""
         runtime = runtime or self.make_runtime(settings, config)
@@ -316,86 +398,57 @@ class ServerSpec(Generic[StateT]):
         instructions = self.instructions
         if self.untrusted_content:
             instructions = f"{instructions}\n\n{FENCE_INSTRUCTIONS}".strip()
-        with _host_logging_untouched():
-            server = MCPServer(self.name, title=self.title, instructions=instructions, version=self.version)
 
         def bind() -> None:
             _current.set(runtime)
 
+        tools: list[Tool] = []
         for decl in self._tools:
             if decl.tier == "extended" and config.tier != "extended":
                 continue
             if config.read_only and not decl.annotations.read_only_hint:
-                continue
-            if not self._visible(runtime, decl.name):
                 continue
             name = decl.name
             if decl.action is not None:
                 fn = guarded(decl.fn, tool=name, spec=decl.action, guard=lambda: runtime.guard, bind_runtime=bind)
             else:
                 fn = _with_errors(decl.fn, name, bind)
-            server.add_tool(
+            tools.append(compact(Tool.from_function(
                 fn,
                 name=name,
                 title=decl.title,
                 description=decl.description,
                 annotations=decl.annotations,
                 structured_output=True,
+            )))  # fmt: skip
+        visibility: ToolVisibility | None = None
+        if self._visibility is not None:
+            changes = self._visibility_changes
+            visibility = ToolVisibility(
+                [tool.name for tool in tools],
+                functools.partial(self._visible, runtime),
+                None if changes is None else functools.partial(changes, runtime),
             )
-            _compact_input_schema(server, name)
+        bus = InMemorySubscriptionBus()
+        with _host_logging_untouched():
+            server = AideServer(
+                self.name,
+                title=self.title,
+                instructions=instructions,
+                version=self.version,
+                tools=tools,
+                lifespan=SharedLifespan(self.lifespan, runtime) if self.lifespan else None,
+                subscriptions=bus,
+                middleware=[] if visibility is None else [ListChanged(visibility, bus)],
+            )
+        server.visibility = visibility
 
+        for route in self._routes:
+            server.custom_route(route.path, methods=list(route.methods))(route_endpoint(route, runtime, bind))
+        server.public_paths = tuple(route.path for route in self._routes)
         for res in self._resources:
             server.resource(res.uri, **res.kwargs)(_with_errors(res.fn, res.uri, bind, resource=True))
         return server
-
-
-def _compact_input_schema(server: MCPServer, name: str) -> None:
-    """Drop the `title` pydantic puts on every property ("Query" for `query`): it repeats the name, and a model reads
-    every input schema on every turn. Arguments are still validated by the SDK's model, not by this schema."""
-    tool = server._tool_manager.get_tool(name)  # pyright: ignore[reportPrivateUsage]  # no public handle exists
-    if tool is not None:
-        _strip_titles(tool.parameters)
-        _drop_null_options(tool.parameters)
-
-
-def _drop_null_options(schema: dict[str, Any]) -> None:
-    """An optional argument `x: T | None = None` becomes `{...T}` instead of `{"anyOf": [T, {"type": "null"}],
-    "default": null}`: leaving it out already means None, and the shorter form is what a model reads each turn."""
-    properties = schema.get("properties")
-    if not isinstance(properties, dict):
-        return
-    for name, value in cast(dict[str, Any], properties).items():
-        if not isinstance(value, dict):
-            continue
-        prop = cast(dict[str, Any], value)
-        options = prop.get("anyOf")
-        if not isinstance(options, list) or "default" not in prop or prop["default"] is not None:
-            continue
-        kept = [o for o in cast(list[Any], options) if o != {"type": "null"}]
-        if len(kept) != 1 or len(cast(list[Any], options)) != 2 or not isinstance(kept[0], dict):
-            continue
-        merged = dict(cast(dict[str, Any], kept[0]))
-        merged.update({k: v for k, v in prop.items() if k not in ("anyOf", "default")})
-        properties[name] = merged
-
-
-def _strip_titles(node: Any) -> None:
-    """Remove `title` from a schema and its sub-schemas (a property *named* title is kept: it lives in the
-    `properties` mapping, whose keys are names, not schema keywords)."""
-    if isinstance(node, list):
-        for item in cast(list[Any], node):
-            _strip_titles(item)
-        return
-    if not isinstance(node, dict):
-        return
-    schema = cast(dict[str, Any], node)
-    schema.pop("title", None)
-    for key, value in schema.items():
-        if key in ("properties", "$defs", "patternProperties") and isinstance(value, dict):
-            for sub in cast(dict[str, Any], value).values():
-                _strip_titles(sub)
-        else:
-            _strip_titles(value)
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from pydantic import Field
 from aide_core.errors import InvalidInput
 from aide_core.server import ServerSpec
 from aide_gmail.client import GmailClient
-from aide_gmail.state import GmailSettings, GmailState, visible
+from aide_gmail.state import GmailSettings, GmailState, accounts_stamp, visible
 
 spec = ServerSpec[GmailState](
     "gmail",
@@ -26,7 +26,7 @@ spec = ServerSpec[GmailState](
     state=GmailState,
     configure_command="aide auth google",
 )
-spec.tool_visibility(visible)
+spec.tool_visibility(visible, changes=accounts_stamp)
 
 AccountArg = str | None
 Addresses = list[str] | None

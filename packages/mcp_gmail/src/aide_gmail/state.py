@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from aide_core.server import Runtime
 from aide_core.settings import ServerSettings
 from aide_gmail.client import GmailClient
 from aide_gmail.scopes import PERMISSIONS
-from aide_google.accounts import AccountStore, GoogleAccount
+from aide_google.accounts import INDEX, AccountStore, GoogleAccount
 from aide_google.resolve import GoogleAccounts, known_accounts, offered, settings_account
 
 
@@ -60,6 +61,17 @@ def visible(runtime: Runtime[Any], tool: str) -> bool:
     """Before any sign-in every tool is listed (calls answer with the sign-in command); after, only the tools some
     account's scopes and level allow; never a tool that declares no requirement."""
     return offered(PERMISSIONS, listed_accounts(runtime), tool)
+
+
+def accounts_stamp(runtime: Runtime[Any]) -> Hashable:
+    """What moves when an account signs in, out, or is granted other scopes: the account index, which every save
+    and delete rewrites (a new file, so a new inode even within one mtime tick). Cheap enough to check before
+    every request, so a running server lists the new account's tools at once (`ServerSpec.tool_visibility`)."""
+    try:
+        stat = (runtime.settings.home / INDEX).stat()
+    except OSError:
+        return (runtime.settings.home / "secrets").is_dir()  # no index yet: whether a store was ever written
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 class GmailState:
