@@ -100,7 +100,13 @@ def test_list_settings_from_the_environment_take_json_or_commas(monkeypatch: pyt
     monkeypatch.setenv("AIDE_GMAIL__ALLOW_RECIPIENTS", "me@example.com, you@example.com")
     monkeypatch.setenv("AIDE_GMAIL__ALLOW_DOMAINS", '["example.org"]')
     monkeypatch.setenv("AIDE_GMAIL__DRY_RUN", "true")
-    gmail = load_settings().server("gmail")
+    from aide_core.policy import EmailAllowlist
+    from aide_core.settings import ServerSettings, server_settings
+
+    class Mailish(ServerSettings, EmailAllowlist):
+        pass
+
+    gmail = server_settings(load_settings(), "gmail", Mailish)
     assert gmail.allow_recipients == ["me@example.com", "you@example.com"]
     assert gmail.allow_domains == ["example.org"] and gmail.dry_run is True
 

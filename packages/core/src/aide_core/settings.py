@@ -41,11 +41,6 @@ class ServerSettings(BaseModel):
     confirm: ConfirmMode = Field(default="elicit", description="How side effects are confirmed.")
     dry_run: bool = Field(default=False, description="Side-effect tools only preview what they would do.")
     read_only: bool = Field(default=False, description="Hide every tool that acts on the world.")
-    allow_recipients: list[str] = Field(default_factory=list, description="Only these e-mail addresses may be sent to.")
-    allow_domains: list[str] = Field(
-        default_factory=list, description="Only addresses in these domains may be sent to."
-    )
-    allow_phone_numbers: list[str] = Field(default_factory=list, description="Only these numbers may be texted.")
     idempotency_window_seconds: float = Field(
         default=3600,
         gt=0,
