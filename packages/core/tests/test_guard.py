@@ -441,7 +441,7 @@ async def test_a_policy_the_server_declares_runs_on_each_plan_and_may_refuse_it(
     assert done.structured_content["status"] == "done"  # type: ignore[index]
     assert deleted == ["notes"]
     entries = GuardStore(settings.home / "guard.sqlite3").audit_entries()
-    assert [(e.outcome, e.detail) for e in reversed(entries)][0] == ("refused", "policy keep_the_archive")
+    assert (entries[-1].outcome, entries[-1].detail) == ("refused", "policy keep_the_archive")
 
 
 def test_an_allowlist_policy_needs_its_settings_on_the_server() -> None:
