@@ -198,7 +198,7 @@ class ServerSpec(Generic[StateT]):
     ) -> Callable[[F], F]:
         """Declare a tool that sends, deletes, invites or otherwise acts on the world: it runs through the guard.
 
-        `plan(**arguments)` resolves what the call will do into a `Plan` (payload, recipients, preview) that the
+        `plan(**arguments)` resolves what the call will do into a `Plan` (payload, whom it reaches, preview) that the
         guard checks, previews and has confirmed, and that the tool body receives through a parameter annotated
         `Plan[...]` to act on. The simple form instead: `preview(**arguments)` says in one line what the call will
         do; `reaches` maps a kind (`"email"`, `"phone"`, ...) to a function returning what the call reaches, which
