@@ -23,7 +23,7 @@ def gmail_table(sandbox: SandboxHandle) -> dict[str, Any]:
 
 def pointed_at(sandbox: SandboxHandle, settings: AideSettings) -> AideSettings:
     """In-process servers: the settings object, updated."""
-    return settings.model_copy(update={"gmail": settings.gmail | gmail_table(sandbox)})
+    return settings.with_tables(gmail=settings.table("gmail") | gmail_table(sandbox))
 
 
 def write_config(sandbox: SandboxHandle, path: Path) -> None:

@@ -137,7 +137,7 @@ def test_a_claude_desktop_file_gives_stdio_and_url_servers(tmp_path: Path) -> No
 
 
 def test_an_aide_server_takes_its_trust_from_settings_and_its_tier_to_the_child(settings: AideSettings) -> None:
-    trusted = settings.model_copy(update={"memory": {"trusted": True}})
+    trusted = settings.with_tables(memory={"trusted": True})
     assert aide_server("memory", settings=trusted).trusted
     assert not aide_server("memory", settings=settings).trusted
     spawned = aide_server("memory", over_stdio=True, settings=settings, tier="extended")

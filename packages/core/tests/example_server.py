@@ -13,13 +13,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from aide_core.errors import InvalidInput, NotConfigured
+from aide_core.policy import EMAIL, PHONE, EmailAllowlist, PhoneAllowlist, email_allowlist, phone_allowlist
 from aide_core.server import Runtime, ServerSpec
 from aide_core.settings import ServerSettings
 
 logger = logging.getLogger("aide.example")
 
 
-class ExampleSettings(ServerSettings):
+class ExampleSettings(ServerSettings, EmailAllowlist, PhoneAllowlist):
     require_credentials: bool = False
     webhook_secret: str = "hook-secret"
 
@@ -39,6 +40,7 @@ app = ServerSpec[Outbox](
     state=Outbox,
     configure_command="aide auth example",
     settings_model=ExampleSettings,
+    policies=[email_allowlist, phone_allowlist],
 )
 
 
@@ -80,7 +82,7 @@ def outbox_size() -> Sent:
     return Sent(to="", count=len(app.state().sent))
 
 
-@app.action(preview=lambda to, text: f"Send {text!r} to {to}", recipients=lambda to, text: [to])
+@app.action(preview=lambda to, text: f"Send {text!r} to {to}", reaches={EMAIL: lambda to, text: [to]})
 def send(to: str, text: str) -> Sent:
     """Send a message."""
     outbox = app.state()
@@ -88,7 +90,7 @@ def send(to: str, text: str) -> Sent:
     return Sent(to=to, count=len(outbox.sent))
 
 
-@app.action(preview=lambda number: f"Text {number}", phone_numbers=lambda number: [number], tier="extended")
+@app.action(preview=lambda number: f"Text {number}", reaches={PHONE: lambda number: [number]}, tier="extended")
 def text(number: str) -> Sent:
     """Send an SMS."""
     outbox = app.state()

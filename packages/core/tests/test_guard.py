@@ -11,9 +11,10 @@ import pytest
 from mcp import Client
 from mcp.types import ElicitResult
 
-from aide_core.errors import InvalidInput, RequestNotSent, UpstreamUnreachable
+from aide_core.errors import InvalidInput, PolicyRefused, RequestNotSent, UpstreamUnreachable
 from aide_core.guard_store import GuardStore
 from aide_core.plan import Plan
+from aide_core.policy import EMAIL, EmailAllowlist, email_allowlist
 from aide_core.server import ServerSpec
 from aide_core.settings import AideSettings, ServerSettings
 
@@ -291,7 +292,9 @@ async def test_concurrent_duplicates_act_once(example_app: ServerSpec[Any], sett
 async def test_the_recipient_allowlist_refuses_other_addresses(
     example_app: ServerSpec[Any], settings: AideSettings
 ) -> None:
-    config = ServerSettings(confirm="never", allow_recipients=["ann@example.com"], allow_domains=["corp.example"])
+    from example_server import ExampleSettings
+
+    config = ExampleSettings(confirm="never", allow_recipients=["ann@example.com"], allow_domains=["corp.example"])
     async with Client(example_app.build(settings, config=config)) as client:
         refused = await client.call_tool("send", {"to": "Eve <eve@evil.example>", "text": "hi"})
         by_address = await client.call_tool("send", {"to": "ANN@example.com", "text": "hi"})
@@ -307,7 +310,9 @@ async def test_the_recipient_allowlist_refuses_other_addresses(
 async def test_the_phone_allowlist_compares_numbers_in_international_form(
     example_app: ServerSpec[Any], settings: AideSettings
 ) -> None:
-    config = ServerSettings(confirm="never", tier="extended", allow_phone_numbers=["+1 (415) 555-0100"])
+    from example_server import ExampleSettings
+
+    config = ExampleSettings(confirm="never", tier="extended", allow_phone_numbers=["+1 (415) 555-0100"])
     async with Client(example_app.build(settings, config=config)) as client:
         allowed = await client.call_tool("text", {"number": "+14155550100"})
         refused = await client.call_tool("text", {"number": "+14155550199"})
@@ -412,16 +417,54 @@ async def test_guarded_tools_advertise_their_annotations_and_output_schema(
     assert echo.annotations is not None and echo.annotations.read_only_hint is True
 
 
+async def test_a_policy_the_server_declares_runs_on_each_plan_and_may_refuse_it(settings: AideSettings) -> None:
+    deleted: list[str] = []
+
+    def keep_the_archive(config: ServerSettings, plan: Plan[Any]) -> None:
+        if "archive" in plan.reaches.get("page", ()):
+            raise PolicyRefused("The archive page may not be deleted.", hint="Pick another page.")
+
+    spec = ServerSpec[None]("pages", policies=[keep_the_archive])
+
+    @spec.action(preview=lambda page: f"Delete {page}", reaches={"page": lambda page: [page]})
+    def delete_page(page: str) -> dict[str, str]:
+        """Delete a page."""
+        deleted.append(page)
+        return {"deleted": page}
+
+    async with Client(spec.build(settings, config=ServerSettings(confirm="never"))) as client:
+        refused = await client.call_tool("delete_page", {"page": "archive"})
+        done = await client.call_tool("delete_page", {"page": "notes"})
+    assert refused.is_error and refused.content[0].text == (  # type: ignore[union-attr]
+        "Error executing tool delete_page: The archive page may not be deleted. Pick another page."
+    )
+    assert done.structured_content["status"] == "done"  # type: ignore[index]
+    assert deleted == ["notes"]
+    entries = GuardStore(settings.home / "guard.sqlite3").audit_entries()
+    assert (entries[-1].outcome, entries[-1].detail) == ("refused", "policy keep_the_archive")
+
+
+def test_an_allowlist_policy_needs_its_settings_on_the_server() -> None:
+    with pytest.raises(TypeError, match="include EmailAllowlist"):
+        email_allowlist(ServerSettings(), Plan(preview="", payload=None, reaches={EMAIL: ("ann@example.com",)}))
+
+
+class NotesSettings(ServerSettings, EmailAllowlist):
+    pass
+
+
 def planned_server() -> tuple[ServerSpec[dict[str, str]], list[Plan[str]]]:
     """A server whose action sends a stored note: the plan reads the note (which may change between calls)."""
-    spec = ServerSpec[dict[str, str]]("notes", state=lambda runtime: {"n1": "first text"})
+    spec = ServerSpec[dict[str, str]](
+        "notes", state=lambda runtime: {"n1": "first text"}, settings_model=NotesSettings, policies=[email_allowlist]
+    )
     acted: list[Plan[str]] = []
 
     def plan_share(note_id: str, to: str) -> Plan[str]:
         text = spec.state().get(note_id)
         if text is None:
             raise InvalidInput(f"No note {note_id}.")
-        return Plan(preview=f"Share {text!r} with {to}", payload=text, content={"text": text}, recipients=(to,))
+        return Plan(preview=f"Share {text!r} with {to}", payload=text, content={"text": text}, reaches={EMAIL: (to,)})
 
     @spec.action(plan=plan_share)
     def share(plan: Plan[str], note_id: str, to: str) -> dict[str, str]:
@@ -467,7 +510,7 @@ async def test_the_plan_is_what_the_allowlist_checks_and_the_body_never_runs_whe
     settings: AideSettings,
 ) -> None:
     spec, acted = planned_server()
-    config = ServerSettings(confirm="never", allow_domains=["example.org"])
+    config = NotesSettings(confirm="never", allow_domains=["example.org"])
     async with Client(spec.build(settings, config=config)) as client:
         refused = await client.call_tool("share", {"note_id": "n1", "to": "ann@example.com"})
         missing = await client.call_tool("share", {"note_id": "n9", "to": "ann@example.org"})

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
+from pydantic import Field
 
+from aide_core import registry
 from aide_core.errors import ConfigError
-from aide_core.settings import load_settings
+from aide_core.server import ServerSpec
+from aide_core.settings import ServerSettings, load_settings
 
 
 def write_config(text: str) -> Path:
@@ -58,7 +62,7 @@ def test_a_bad_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_an_unknown_key_and_broken_toml_are_reported_not_ignored() -> None:
     write_config("[gmail]\nconfirm = 'token'\n[htpp]\nport = 1\n")
-    with pytest.raises(ConfigError, match=r"setting .htpp..*unknown setting"):
+    with pytest.raises(ConfigError, match=r"setting .htpp..*no installed server has this name"):
         load_settings()
     path = write_config("[gmail\n")
     with pytest.raises(ConfigError, match="not valid TOML") as caught:
@@ -100,7 +104,13 @@ def test_list_settings_from_the_environment_take_json_or_commas(monkeypatch: pyt
     monkeypatch.setenv("AIDE_GMAIL__ALLOW_RECIPIENTS", "me@example.com, you@example.com")
     monkeypatch.setenv("AIDE_GMAIL__ALLOW_DOMAINS", '["example.org"]')
     monkeypatch.setenv("AIDE_GMAIL__DRY_RUN", "true")
-    gmail = load_settings().server("gmail")
+    from aide_core.policy import EmailAllowlist
+    from aide_core.settings import ServerSettings, server_settings
+
+    class Mailish(ServerSettings, EmailAllowlist):
+        pass
+
+    gmail = server_settings(load_settings(), "gmail", Mailish)
     assert gmail.allow_recipients == ["me@example.com", "you@example.com"]
     assert gmail.allow_domains == ["example.org"] and gmail.dry_run is True
 
@@ -114,4 +124,71 @@ def test_a_server_validates_its_own_keys_with_its_own_model() -> None:
     write_config('[memory]\nuser = "ann"\nconfirm = "token"\n')
     settings = load_settings()
     assert server_settings(settings, "memory", Memoryish).user == "ann"
-    assert settings.server("memory").confirm == "token"  # the shared view ignores keys it does not know
+    assert settings.server("memory").confirm == "token"
+
+
+class NotesSettings(ServerSettings):
+    notebook: str = "inbox"
+    tags: list[str] = Field(default_factory=list)
+
+
+notes_spec = ServerSpec[None]("notes", settings_model=NotesSettings)
+
+
+@pytest.fixture
+def notes_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `notes` server registered as if a package of its own declared the entry point."""
+    point = EntryPoint("notes", f"{__name__}:notes_spec", "aide.servers")
+    real = registry.server_points
+    monkeypatch.setattr(registry, "server_points", lambda: [*real(), point])
+
+
+def test_a_server_from_another_package_gets_its_table_validated_by_its_own_model(
+    notes_installed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config('[notes]\nnotebook = "work"\nconfirm = "token"\n')
+    monkeypatch.setenv("AIDE_NOTES__TAGS", "a,b")
+    settings = load_settings()
+    notes = settings.server("notes")
+    assert isinstance(notes, NotesSettings)
+    assert (notes.notebook, notes.tags, notes.confirm) == ("work", ["a", "b"], "token")
+    path = write_config('[notes]\nnotebok = "work"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.key == "notes.notebok" and str(path) in str(caught.value)
+
+
+def test_a_table_no_installed_server_owns_is_refused_naming_the_installed_ones(
+    notes_installed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_config('[nots]\nnotebook = "work"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.key == "nots" and caught.value.source == str(path)
+    assert str(caught.value).endswith(f"(installed: {', '.join(registry.installed())})")
+    assert "notes" in registry.installed() and "gmail" in registry.installed()
+    write_config("")
+    monkeypatch.setenv("AIDE_NOTS__NOTEBOOK", "work")
+    with pytest.raises(ConfigError, match="environment variables AIDE_NOTS__"):
+        load_settings()
+
+
+def test_the_command_line_refuses_a_table_no_server_owns_in_one_line(aide_env: Path) -> None:
+    import os
+
+    path = write_config("[nots]\nnotebook = 'work'\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "aide_core.cli", "doctor"], capture_output=True, text=True, env=dict(os.environ)
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"aide: invalid setting 'nots' in {path}: no installed server has this name")
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_server_not_available_yet_may_have_a_table_of_the_shared_keys() -> None:
+    assert registry.load_one("calendar").status == "not available yet"
+    write_config("[calendar]\nconfirm = 'token'\n")
+    assert load_settings().server("calendar").confirm == "token"
+    write_config("[calendar]\ncalendar_id = 'work'\n")
+    with pytest.raises(ConfigError, match=r"'calendar\.calendar_id'.*unknown setting"):
+        load_settings()

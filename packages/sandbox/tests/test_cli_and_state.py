@@ -111,19 +111,20 @@ def test_the_entry_point_points_every_server_at_a_running_emulator(settings: Aid
     [point] = entry_points(group="aide.sandbox")
     updated: AideSettings = point.load()(settings)
     try:
-        table = updated.gmail
+        table = updated.table("gmail")
         assert updated.server("gmail").base_url == table["base_url"]
         gmail = build_service("gmail", "v1", table["base_url"], credentials(table["authorized_user"]))
         assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == ME
         gmail.close()
-        cal = updated.calendar
+        cal = updated.table("calendar")
         calendar = build_service("calendar", "v3", cal["base_url"], credentials(cal["authorized_user"]))
         assert calendar.calendarList().get(calendarId="primary").execute()["id"] == ME
         calendar.close()
-        with notion_client.Client(auth=updated.notion["token"], base_url=updated.notion["base_url"]) as notion:
+        pages = updated.table("notion")
+        with notion_client.Client(auth=pages["token"], base_url=pages["base_url"]) as notion:
             me: Any = notion.users.me()
             assert me["bot"]["workspace_name"] == "Rivera Home"
-        sms = updated.twilio
+        sms = updated.table("twilio")
         twilio = TwilioClient(sms["account_sid"], sms["auth_token"])
         twilio.api.base_url = sms["base_url"]
         assert twilio.messages.create(to="+14155552671", from_=sms["from_number"], body="hi").status == "queued"

@@ -9,7 +9,8 @@ Public modules, for server packages and applications:
 - `server`: `ServerSpec` (declare a server, `build()` an `MCPServer`) and `Runtime`
 - `settings`: `AideSettings`, `ServerSettings`, `load_settings`
 - `errors`: the `AideError` hierarchy and how each becomes a model-facing `ToolError`
-- `guard`, `plan`: the side-effect guard and the plan of one guarded action
+- `guard`, `plan`, `policy`: the side-effect guard, the plan of one guarded action, and the policies a server
+  declares for the guard to run on each plan (the e-mail and phone allowlists, with their settings)
 - `paging`, `fencing`, `mail`: cursors and output budgets, untrusted-content fences, outgoing mail
 - `retry`, `upstream`, `http`: the retry policy, upstream API errors, serving over HTTP
 - `credentials`, `identity`, `stores`: secrets, the calling identity, opening aide's SQLite files

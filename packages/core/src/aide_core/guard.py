@@ -5,7 +5,8 @@ A tool declared with `ServerSpec.action(...)` is wrapped here. Each call goes th
 1. idempotency: a key per call (the caller's `idempotency_key`, or a digest of the arguments valid for
    `idempotency_window_seconds`); a key that already acted replays its first result instead of acting twice;
 2. the plan (`aide_core.plan`): what the call will do, resolved once from its arguments and anything they refer to;
-3. policy: the plan's recipients and phone numbers against the allowlists (refused with `PolicyRefused`);
+3. policy: the policies the server declared (`aide_core.policy`, such as the allowlists of whom a plan reaches)
+   run on the plan; any may refuse it with `PolicyRefused`;
 4. dry-run: only the plan's preview comes back;
 5. confirmation, by the server's `confirm` setting: `elicit` asks the user through MCP elicitation when the client
    supports it and falls back to `token` when it does not; `token` returns the preview and a one-time token that a
@@ -34,9 +35,8 @@ import secrets
 import time
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 import anyio.to_thread
@@ -59,6 +59,7 @@ from aide_core.identity import current_user
 from aide_core.plan import Plan
 
 if TYPE_CHECKING:
+    from aide_core.policy import Policy
     from aide_core.settings import ServerSettings
 
 R = TypeVar("R")
@@ -83,13 +84,12 @@ class Confirmation(BaseModel):
 @dataclass(frozen=True)
 class ActionSpec:
     """How a server declared one side-effect tool: either `plan(**arguments)` building the whole `Plan`, or the
-    simple form (a `preview` line and the `recipients` / `phone_numbers` it reaches) from which the guard builds one
-    whose content is the arguments themselves."""
+    simple form (a `preview` line and what it `reaches`, by kind: `{"email": lambda to, **_: [to]}`) from which the
+    guard builds one whose content is the arguments themselves."""
 
     plan: Callable[..., Plan[Any]] | None = None
     preview: Callable[..., str] | None = None
-    recipients: Callable[..., Iterable[str]] | None = None
-    phone_numbers: Callable[..., Iterable[str]] | None = None
+    reaches: Mapping[str, Callable[..., Iterable[str]]] = field(default_factory=dict[str, Callable[..., Iterable[str]]])
     destructive: bool = True
 
     def make_plan(self, tool: str, arguments: Mapping[str, Any]) -> Plan[Any]:
@@ -99,41 +99,20 @@ class ActionSpec:
             preview=self.preview(**arguments) if self.preview else _default_preview(tool, arguments),
             payload=None,
             content=json.loads(json.dumps(dict(arguments), sort_keys=True, default=str)),
-            recipients=tuple(self.recipients(**arguments)) if self.recipients else (),
-            phone_numbers=tuple(self.phone_numbers(**arguments)) if self.phone_numbers else (),
+            reaches={kind: tuple(reached(**arguments)) for kind, reached in self.reaches.items()},
         )
 
 
 @dataclass
 class Guard:
-    """One server's guard: its policy settings and the shared SQLite store."""
+    """One server's guard: its settings, the policies it declared (run on every plan), and the shared SQLite
+    store."""
 
     server: str
     settings: ServerSettings
     store: GuardStore
     now: Callable[[], float] = field(default=time.time)
-
-    # -- policy -------------------------------------------------------------------------------------------------
-
-    def check_policy(self, plan: Plan[Any]) -> None:
-        if self.settings.allow_recipients or self.settings.allow_domains:
-            allowed = {address.lower() for address in self.settings.allow_recipients}
-            domains = {domain.lower().lstrip("@") for domain in self.settings.allow_domains}
-            for _, address in getaddresses(list(plan.recipients)):
-                address = address.lower()
-                if address not in allowed and address.rpartition("@")[2] not in domains:
-                    raise PolicyRefused(
-                        f"Sending to {address} is not allowed by this server's allowlist.",
-                        hint="Tell the user; only they can change the allowlist in aide's configuration.",
-                    )
-        if self.settings.allow_phone_numbers:
-            allowed_numbers = {_e164(number) for number in self.settings.allow_phone_numbers}
-            for number in plan.phone_numbers:
-                if _e164(number) not in allowed_numbers:
-                    raise PolicyRefused(
-                        f"Texting {number} is not allowed by this server's allowlist.",
-                        hint="Tell the user; only they can change the allowlist in aide's configuration.",
-                    )
+    policies: Sequence[Policy] = ()
 
     # -- keys ---------------------------------------------------------------------------------------------------
 
@@ -152,17 +131,6 @@ class Guard:
         if explicit:
             return hashlib.sha256(f"{self.server}\0{tool}\0{explicit}".encode()).hexdigest(), None
         return "derived:" + self.args_digest(tool, arguments), self.now() + self.settings.idempotency_window_seconds
-
-
-def _e164(number: str) -> str:
-    """Phone numbers compared in E.164 form, so "+1 (415) 555-0100" matches "+14155550100"."""
-    import phonenumbers  # a large table: loaded only when a phone allowlist is in use
-
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        raise InvalidInput(f"{number!r} is not a phone number in international form (+<country code>…).") from None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _default_preview(tool: str, arguments: Mapping[str, Any]) -> str:
@@ -251,19 +219,20 @@ def guarded(
         if found.state == "done":
             return _Prepared(replay=found.result)
         plan = spec.make_plan(tool, arguments)
-        try:
-            the_guard.check_policy(plan)
-        except PolicyRefused:
-            # The refusal is recorded without the address: the audit log keeps digests, never arguments.
-            the_guard.store.audit(
-                the_guard.server,
-                tool,
-                the_guard.args_digest(tool, arguments),
-                "refused",
-                "not in the allowlist",
-                subject=subject,
-            )
-            raise
+        for policy in the_guard.policies:
+            try:
+                policy(the_guard.settings, plan)
+            except PolicyRefused:
+                # The refusal is recorded without whom it would reach: the audit log keeps digests, never arguments.
+                the_guard.store.audit(
+                    the_guard.server,
+                    tool,
+                    the_guard.args_digest(tool, arguments),
+                    "refused",
+                    f"policy {getattr(policy, '__name__', type(policy).__name__)}",
+                    subject=subject,
+                )
+                raise
         return _Prepared(plan=plan, arguments=arguments)
 
     async def prepare(**values: Any) -> _Prepared:

@@ -22,7 +22,7 @@ def run_spec(spec: ServerSpec[Any]) -> int:
     from aide_core.settings import load_settings
 
     try:
-        settings = load_settings()
+        settings = load_settings(check_tables=False)  # its own table is checked as it builds; others' cost nothing
         configure_logging(settings.log_level)
         server = spec.build(settings)
     except ConfigError as exc:

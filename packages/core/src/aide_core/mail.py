@@ -28,6 +28,7 @@ from email.utils import formataddr, getaddresses
 
 from aide_core.errors import InvalidInput
 from aide_core.plan import Plan
+from aide_core.policy import EMAIL
 
 __all__ = [
     "MailAttachment",
@@ -250,7 +251,7 @@ class OutgoingMail:
             preview=preview,
             payload=self,
             content=self.describe(),
-            recipients=tuple(a.addr_spec for a in self.recipients),
+            reaches={EMAIL: tuple(a.addr_spec for a in self.recipients)},
         )
 
     def render(self) -> bytes:

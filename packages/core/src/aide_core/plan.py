@@ -3,17 +3,18 @@ is exactly what is then carried out.
 
 A server declares how to plan an action (`ServerSpec.action(plan=...)`): from the call's arguments and anything they
 refer to (a message to reply to, a draft to send), it builds a `Plan` holding the structured payload the action will
-render from (a mail, an SMS, an invitation), who it reaches, and a preview for the user. The guard then checks the
-plan's recipients and phone numbers against the allowlists, shows its preview, binds a confirmation to its digest,
-and hands that same plan to the tool body, which renders the upstream request from it and from nothing else. If what
-a call refers to changes between the preview and the confirmed call (a draft edited in between), the new plan has
-another digest and the confirmation no longer applies.
+render from (a mail, an SMS, an invitation), whom it reaches, and a preview for the user. The guard then runs the
+server's policies on the plan (`aide_core.policy`, such as the allowlists of whom it reaches), shows its preview,
+binds a confirmation to its digest, and hands that same plan to the tool body, which renders the upstream request
+from it and from nothing else. If what a call refers to changes between the preview and the confirmed call (a draft
+edited in between), the new plan has another digest and the confirmation no longer applies.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -30,13 +31,14 @@ class Plan(Generic[P]):
     should say who is reached and what happens, and what follows (a body, details) may be cut to fit a budget.
     `payload` is what the action renders its request from; `content` is its JSON-able description (every field that
     changes what happens: for a mail, recipients, subject, body and a hash of each attachment), which the digest
-    covers together with the preview, the recipients and the phone numbers."""
+    covers together with the preview and the reach. `reaches` says whom or what the action reaches, by kind
+    (`{"email": ("ann@example.com",)}`, `{"phone": (...)}`, or a kind of the server's own): the server's policies
+    read it."""
 
     preview: str
     payload: P
     content: Any = None
-    recipients: tuple[str, ...] = ()
-    phone_numbers: tuple[str, ...] = ()
+    reaches: Mapping[str, tuple[str, ...]] = field(default_factory=dict[str, tuple[str, ...]])
     _digest: dict[tuple[str, str], str] = field(default_factory=dict[tuple[str, str], str], compare=False, repr=False)
 
     def digest(self, server: str, tool: str) -> str:
@@ -44,7 +46,7 @@ class Plan(Generic[P]):
         key = (server, tool)
         if key not in self._digest:
             canonical = json.dumps(
-                [server, tool, self.preview, list(self.recipients), list(self.phone_numbers), self.content],
+                [server, tool, self.preview, {kind: list(items) for kind, items in self.reaches.items()}, self.content],
                 sort_keys=True,
                 default=str,
                 separators=(",", ":"),

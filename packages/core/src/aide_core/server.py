@@ -10,7 +10,7 @@ turns the declaration into an `MCPServer` for one configuration:
         \"\"\"Search mail with Gmail's query syntax.\"\"\"
         return app.state().search(query, limit)
 
-    @app.action(preview=lambda to, subject, **_: f"Send '{subject}' to {to}", recipients=lambda to, **_: [to])
+    @app.action(preview=lambda to, subject, **_: f"Send '{subject}' to {to}", reaches={"email": lambda to, **_: [to]})
     def send_email(to: str, subject: str, body: str) -> SentEmail: ...
 
 What `build()` applies to every tool, so no server repeats it: `ToolAnnotations` (every hint set explicitly),
@@ -39,7 +39,7 @@ import functools
 import inspect
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +60,7 @@ from aide_core.guard import ActionSpec, Guard, guarded
 from aide_core.guard_store import GuardStore
 from aide_core.lifespan import SharedLifespan
 from aide_core.plan import Plan
+from aide_core.policy import Policy
 from aide_core.routes import RouteAuth, RouteDecl, RouteHandler, route_endpoint
 from aide_core.schemas import compact
 from aide_core.settings import AideSettings, ServerSettings, load_settings, server_settings
@@ -107,11 +108,12 @@ class Runtime(Generic[StateT]):
         settings: AideSettings,
         config: ServerSettings,
         factory: Callable[[Runtime[StateT]], StateT] | None,
+        policies: Sequence[Policy] = (),
     ) -> None:
         self.name = name
         self.settings = settings
         self.config = config
-        self.guard = Guard(name, config, GuardStore(settings.home / "guard.sqlite3"))
+        self.guard = Guard(name, config, GuardStore(settings.home / "guard.sqlite3"), policies=policies)
         self._factory = factory
         self._state: StateT | None = None
         self._lock = threading.Lock()
@@ -182,6 +184,7 @@ class ServerSpec(Generic[StateT]):
         configure_command: str | None = None,
         untrusted_content: bool = True,
         lifespan: Callable[[Runtime[StateT]], AbstractAsyncContextManager[Any]] | None = None,
+        policies: Sequence[Policy] = (),
     ) -> None:
         self.name = name
         self.title = title
@@ -192,6 +195,7 @@ class ServerSpec(Generic[StateT]):
         self.configure_command = configure_command
         self.untrusted_content = untrusted_content
         self.lifespan = lifespan
+        self.policies = tuple(policies)  # run by the guard on every action's plan (`aide_core.policy`)
         self._tools: list[_ToolDecl] = []
         self._resources: list[_ResourceDecl] = []
         self._configure_checks: list[Callable[[Runtime[StateT]], str | None]] = []
@@ -236,8 +240,7 @@ class ServerSpec(Generic[StateT]):
         *,
         plan: Callable[..., Plan[Any]] | None = None,
         preview: Callable[..., str] | None = None,
-        recipients: Callable[..., Iterable[str]] | None = None,
-        phone_numbers: Callable[..., Iterable[str]] | None = None,
+        reaches: Mapping[str, Callable[..., Iterable[str]]] | None = None,
         destructive: bool = True,
         open_world: bool = True,
         tier: Tier = "default",
@@ -246,14 +249,14 @@ class ServerSpec(Generic[StateT]):
     ) -> Callable[[F], F]:
         """Declare a tool that sends, deletes, invites or otherwise acts on the world: it runs through the guard.
 
-        `plan(**arguments)` resolves what the call will do into a `Plan` (payload, recipients, preview) that the
+        `plan(**arguments)` resolves what the call will do into a `Plan` (payload, whom it reaches, preview) that the
         guard checks, previews and has confirmed, and that the tool body receives through a parameter annotated
         `Plan[...]` to act on. The simple form instead: `preview(**arguments)` says in one line what the call will
-        do; `recipients` / `phone_numbers` return the addresses and numbers it reaches, checked against the
-        allowlists.
+        do; `reaches` maps a kind (`"email"`, `"phone"`, ...) to a function returning what the call reaches, which
+        the server's policies check.
         """
-        if plan is not None and (preview or recipients or phone_numbers):
-            raise TypeError("give plan=, or preview=/recipients=/phone_numbers=, not both")
+        if plan is not None and (preview or reaches):
+            raise TypeError("give plan=, or preview=/reaches=, not both")
         annotations = ToolAnnotations(
             title=title,
             read_only_hint=False,
@@ -261,9 +264,7 @@ class ServerSpec(Generic[StateT]):
             idempotent_hint=False,
             open_world_hint=open_world,
         )
-        spec = ActionSpec(
-            plan=plan, preview=preview, recipients=recipients, phone_numbers=phone_numbers, destructive=destructive
-        )
+        spec = ActionSpec(plan=plan, preview=preview, reaches=dict(reaches or {}), destructive=destructive)
 
         def register(fn: F) -> F:
             self._tools.append(_ToolDecl(fn, annotations, tier, spec, title, name or fn.__name__))
@@ -381,8 +382,11 @@ class ServerSpec(Generic[StateT]):
         self, settings: AideSettings | None = None, config: ServerSettings | None = None
     ) -> Runtime[StateT]:
         settings = settings or load_settings()
-        config = config or server_settings(settings, self.name, self.settings_model)
-        return Runtime(self.name, settings, config, self.state_factory)
+        if config is None:
+            config = server_settings(settings, self.name, self.settings_model)
+        elif not isinstance(config, self.settings_model):  # a config given in code is read with this server's model
+            config = self.settings_model.model_validate(config.model_dump(exclude_unset=True))
+        return Runtime(self.name, settings, config, self.state_factory, self.policies)
 
     def build(
         self,

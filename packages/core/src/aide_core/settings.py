@@ -1,8 +1,10 @@
 """Settings: `AIDE_*` environment variables over a TOML file over defaults.
 
-The file is `$XDG_CONFIG_HOME/aide/config.toml` (or `AIDE_CONFIG`). Top-level keys are global; a table per server
-(`[gmail]`, `[memory]`, ...) holds that server's settings, and `[http]` the HTTP transport's. Nested environment
-variables use a double underscore: `AIDE_GMAIL__CONFIRM=token`, `AIDE_HTTP__PORT=9000`.
+The file is `$XDG_CONFIG_HOME/aide/config.toml` (or `AIDE_CONFIG`). Top-level keys are global and `[http]` holds the
+HTTP transport's settings: those are core's (`AideSettings`). Any other table is a server's (`[gmail]`, `[memory]`,
+...): core names no server, so it finds the installed server of that name (`aide_core.registry`) and validates the
+table with that server's settings model; a table no installed server owns is an error naming the installed ones.
+Nested environment variables use a double underscore: `AIDE_GMAIL__CONFIRM=token`, `AIDE_HTTP__PORT=9000`.
 
 Data lives under `$XDG_DATA_HOME/aide/` unless `AIDE_HOME` says otherwise.
 
@@ -27,13 +29,11 @@ from aide_core.errors import ConfigError
 ConfirmMode = Literal["elicit", "token", "never"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
-#: The servers aide ships (or will ship). Each has a table in the config file and `AIDE_<NAME>__*` variables.
-SERVER_NAMES: tuple[str, ...] = ("gmail", "calendar", "notion", "twilio", "memory", "activity")
-
 
 class ServerSettings(BaseModel):
     """What every server understands. A server subclasses this for its own keys; any other key is an error (a
-    misspelt `allow_recipents` must not silently switch an allowlist off)."""
+    misspelt `allow_recipents` must not silently switch an allowlist off). Keys some servers share come as mixins
+    with the policy that reads them (`aide_core.policy.EmailAllowlist`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -41,11 +41,6 @@ class ServerSettings(BaseModel):
     confirm: ConfirmMode = Field(default="elicit", description="How side effects are confirmed.")
     dry_run: bool = Field(default=False, description="Side-effect tools only preview what they would do.")
     read_only: bool = Field(default=False, description="Hide every tool that acts on the world.")
-    allow_recipients: list[str] = Field(default_factory=list, description="Only these e-mail addresses may be sent to.")
-    allow_domains: list[str] = Field(
-        default_factory=list, description="Only addresses in these domains may be sent to."
-    )
-    allow_phone_numbers: list[str] = Field(default_factory=list, description="Only these numbers may be texted.")
     idempotency_window_seconds: float = Field(
         default=3600,
         gt=0,
@@ -105,19 +100,13 @@ class AideSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AIDE_", env_nested_delimiter="__", extra="forbid")
 
     _config_file: Path | None = PrivateAttr(None)
+    # The servers' tables, raw: each is validated by its server's own settings model (`server_settings`).
+    _tables: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict[str, dict[str, Any]])
 
     home: Path = Field(default_factory=default_home)
     log_level: LogLevel = "INFO"
     credential_backend: Literal["auto", "keyring", "file"] = "auto"
     http: HttpSettings = Field(default_factory=HttpSettings)
-    # A server's table is kept raw here and validated by that server's own settings model (`server_settings`),
-    # which knows its extra keys; the common keys can be read without it (`server`).
-    gmail: dict[str, Any] = Field(default_factory=dict)
-    calendar: dict[str, Any] = Field(default_factory=dict)
-    notion: dict[str, Any] = Field(default_factory=dict)
-    twilio: dict[str, Any] = Field(default_factory=dict)
-    memory: dict[str, Any] = Field(default_factory=dict)
-    activity: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
     def settings_customise_sources(
@@ -132,13 +121,26 @@ class AideSettings(BaseSettings):
         return (env_settings, init_settings)
 
     def table(self, name: str) -> dict[str, Any]:
-        value = getattr(self, name, None)
-        return cast(dict[str, Any], value) if isinstance(value, dict) else {}
+        """The `[name]` table as written (file and environment merged), not validated."""
+        return dict(self._tables.get(name, {}))
+
+    @property
+    def table_names(self) -> list[str]:
+        return list(self._tables)
+
+    def with_tables(self, **tables: dict[str, Any]) -> AideSettings:
+        """A copy with these servers' tables replaced (settings made in code, as the sandbox makes them: unlike the
+        file's, these are validated only when their server is built)."""
+        copy = self.model_copy()
+        copy._tables = self._tables | tables
+        return copy
 
     def server(self, name: str) -> ServerSettings:
-        """The keys every server shares (a server's own keys are validated by `server_settings`)."""
-        common = {k: v for k, v in self.table(name).items() if k in ServerSettings.model_fields}
-        return server_settings(self, name, ServerSettings, common)
+        """The `[name]` table validated by the installed server's own model (the shared keys alone when no server
+        of that name loads)."""
+        from aide_core.registry import settings_model  # the registry imports servers, which import this module
+
+        return server_settings(self, name, settings_model(name) or ServerSettings)
 
     @property
     def config_file(self) -> Path:
@@ -158,20 +160,82 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
 
 
-def load_settings(config_file: Path | None = None) -> AideSettings:
-    """Read the environment and the config file; raise `ConfigError` naming the first bad key and its source."""
+def load_settings(config_file: Path | None = None, *, check_tables: bool = True) -> AideSettings:
+    """Read the environment and the config file; raise `ConfigError` naming the first bad key and its source.
+
+    Every server table must belong to an installed server. With `check_tables` (the default) each is also validated
+    by its server's model now, which imports those servers' declarations; a process that serves one server passes
+    False, so others' tables cost it nothing, and its own is validated when it builds."""
     path = config_file or default_config_file()
     values = read_config_file(path)
+    tables: dict[str, dict[str, Any]] = {
+        name: cast(dict[str, Any], value)
+        for name, value in values.items()
+        if name not in _CORE_KEYS and isinstance(value, dict)
+    }
+    core = {key: value for key, value in values.items() if key not in tables}
     try:
-        settings = AideSettings(**values)
+        settings = AideSettings(**core)
     except ValidationError as exc:
         raise _config_error(exc, values, path) from None
     except SettingsError as exc:  # an environment value pydantic-settings could not even parse
         raise ConfigError(str(exc), source="the environment") from None
+    for name, table in _environment_tables().items():
+        tables[name] = _merged(tables.get(name, {}), table)
     settings._config_file = path  # pyright: ignore[reportPrivateUsage]  # set once, by the only constructor
-    for name in SERVER_NAMES:
-        settings.server(name)  # the shared keys of every table are checked now; a server checks its own at build
+    settings._tables = tables  # pyright: ignore[reportPrivateUsage]
+    _check_owners(settings, values, path, validate=check_tables)
     return settings
+
+
+_CORE_KEYS = frozenset(AideSettings.model_fields)
+
+
+def _environment_tables() -> dict[str, dict[str, Any]]:
+    """`AIDE_<NAME>__<KEY>[__<KEY>...]` variables whose NAME is not one of core's keys, as tables (names lower-case,
+    as pydantic-settings reads core's own variables)."""
+    tables: dict[str, dict[str, Any]] = {}
+    for variable, value in os.environ.items():
+        upper = variable.upper()
+        if not upper.startswith("AIDE_") or "__" not in upper:
+            continue
+        name, *keys = upper.removeprefix("AIDE_").lower().split("__")
+        if not name or name in _CORE_KEYS or not all(keys):
+            continue
+        node = tables.setdefault(name, {})
+        for key in keys[:-1]:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                child = node[key] = {}
+            node = cast(dict[str, Any], child)
+        node[keys[-1]] = value
+    return tables
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        below = merged.get(key)
+        if isinstance(value, dict) and isinstance(below, dict):
+            merged[key] = _merged(cast(dict[str, Any], below), cast(dict[str, Any], value))
+        else:
+            merged[key] = value
+    return merged
+
+
+def _check_owners(settings: AideSettings, file_values: dict[str, Any], path: Path, *, validate: bool) -> None:
+    from aide_core.registry import installed, settings_model  # the registry imports servers, which import this
+
+    names = installed()
+    for name in settings.table_names:
+        if name not in names:
+            source = str(path) if name in file_values else f"environment variables AIDE_{name.upper()}__*"
+            raise ConfigError(
+                f"no installed server has this name (installed: {', '.join(names) or 'none'})", key=name, source=source
+            )
+        model = settings_model(name) if validate else None
+        if model is not None:
+            server_settings(settings, name, model)
 
 
 SettingsT = TypeVar("SettingsT", bound=ServerSettings)

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field
 
 from aide_core.errors import InvalidInput
+from aide_core.policy import email_allowlist
 from aide_core.server import ServerSpec
 from aide_gmail.client import GmailClient
 from aide_gmail.state import GmailSettings, GmailState, accounts_stamp, visible
@@ -25,6 +26,7 @@ spec = ServerSpec[GmailState](
     settings_model=GmailSettings,
     state=GmailState,
     configure_command="aide auth google",
+    policies=[email_allowlist],
 )
 spec.tool_visibility(visible, changes=accounts_stamp)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aide_core.errors import InvalidInput, NotFound
 from aide_core.fencing import defang_field
 from aide_core.plan import Plan
+from aide_core.policy import EMAIL
 from aide_gmail import compose, reading
 from aide_gmail import message as msg
 from aide_gmail.app import current_state
@@ -332,7 +333,7 @@ def mail_plan(verb: str, outgoing: Outgoing, *, sender: str, note: str = "") -> 
         preview=f"{head}\n\n{body}",
         payload=outgoing,
         content={"from": sender, "mail": mail.describe(), "thread_id": outgoing.thread_id},
-        recipients=tuple(a.addr_spec for a in mail.recipients),
+        reaches={EMAIL: tuple(a.addr_spec for a in mail.recipients)},
     )
 
 

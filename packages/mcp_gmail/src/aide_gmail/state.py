@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import Field
 
 from aide_core.identity import current_user
+from aide_core.policy import EmailAllowlist
 from aide_core.server import Runtime
 from aide_core.settings import ServerSettings
 from aide_gmail.client import GmailClient
@@ -30,7 +31,7 @@ from aide_google.accounts import INDEX, AccountStore, GoogleAccount
 from aide_google.resolve import GoogleAccounts, known_accounts, offered, settings_account
 
 
-class GmailSettings(ServerSettings):
+class GmailSettings(ServerSettings, EmailAllowlist):
     account: str = Field(default="default", description="The account used when a call names none.")
     authorized_user: dict[str, Any] | None = Field(
         default=None, description="Credentials given in settings (the sandbox), as Google's authorized-user keys."

@@ -28,8 +28,10 @@ def start_for_settings(settings: AideSettings) -> AideSettings:
     handle = start(settings.home / "sandbox", refresh_stale=True)
     _RUNNING.append(handle)
     sys.stderr.write(f"sandbox: emulators on {handle.base_url} (state in {settings.home / 'sandbox'})\n")
-    gmail = settings.gmail | {"base_url": handle.urls["gmail"], "authorized_user": handle.authorized_user()}
-    calendar = settings.calendar | {"base_url": handle.urls["calendar"], "authorized_user": handle.authorized_user()}
-    notion = settings.notion | {"base_url": handle.urls["notion"], "token": handle.notion_token()}
-    twilio = settings.twilio | {"base_url": handle.urls["twilio"]} | handle.twilio_credentials()
-    return settings.model_copy(update={"gmail": gmail, "calendar": calendar, "notion": notion, "twilio": twilio})
+    google = {"authorized_user": handle.authorized_user()}
+    return settings.with_tables(
+        gmail=settings.table("gmail") | {"base_url": handle.urls["gmail"]} | google,
+        calendar=settings.table("calendar") | {"base_url": handle.urls["calendar"]} | google,
+        notion=settings.table("notion") | {"base_url": handle.urls["notion"], "token": handle.notion_token()},
+        twilio=settings.table("twilio") | {"base_url": handle.urls["twilio"]} | handle.twilio_credentials(),
+    )

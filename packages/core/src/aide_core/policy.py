@@ -1,0 +1,98 @@
+"""Policies: checks a server declares on its `ServerSpec` and the guard runs on every plan before anything happens.
+
+A policy is a callable given the server's settings and the `Plan` of one action; it raises `PolicyRefused` to stop
+the action, or returns. The guard records a refusal in the audit log (without the plan's content) and the model
+reads the refusal's message.
+
+What a plan reaches is kept by kind in `Plan.reaches` (`EMAIL`: addresses, `PHONE`: numbers, or any kind a server
+names, such as page ids): a policy reads the kinds it knows and ignores the rest. Core ships the two allowlists
+more than one server needs, each as a settings mixin (the keys users write in the server's table) and a policy:
+
+    class GmailSettings(ServerSettings, EmailAllowlist): ...
+
+    spec = ServerSpec("gmail", settings_model=GmailSettings, policies=[email_allowlist])
+"""
+
+from __future__ import annotations
+
+from email.utils import getaddresses
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aide_core.errors import InvalidInput, PolicyRefused
+from aide_core.plan import Plan
+
+__all__ = ["EMAIL", "PHONE", "EmailAllowlist", "PhoneAllowlist", "Policy", "email_allowlist", "phone_allowlist"]
+
+#: The kinds of reach core's policies read from `Plan.reaches`.
+EMAIL = "email"
+PHONE = "phone"
+
+_ONLY_THE_USER = "Tell the user; only they can change the allowlist in aide's configuration."
+
+
+class Policy(Protocol):
+    """Given the server's settings and a plan: raise `PolicyRefused` to refuse it, return to let it through."""
+
+    def __call__(self, settings: Any, plan: Plan[Any], /) -> None: ...
+
+
+class EmailAllowlist(BaseModel):
+    """Settings of a server that sends mail or invitations: when either list is set, only those are reached."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_recipients: list[str] = Field(default_factory=list, description="Only these e-mail addresses may be sent to.")
+    allow_domains: list[str] = Field(
+        default_factory=list, description="Only addresses in these domains may be sent to."
+    )
+
+
+class PhoneAllowlist(BaseModel):
+    """Settings of a server that texts or calls: when set, only these numbers (compared in E.164 form) are reached."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_phone_numbers: list[str] = Field(default_factory=list, description="Only these numbers may be texted.")
+
+
+def _settings_of(settings: Any, mixin: type[BaseModel], policy: str) -> Any:
+    if not isinstance(settings, mixin):
+        raise TypeError(f"the {policy} policy needs the server's settings model to include {mixin.__name__}")
+    return settings
+
+
+def email_allowlist(settings: Any, plan: Plan[Any], /) -> None:
+    """Refuse a plan that reaches an address outside `allow_recipients` and `allow_domains` (when either is set)."""
+    config: EmailAllowlist = _settings_of(settings, EmailAllowlist, "email_allowlist")
+    if not (config.allow_recipients or config.allow_domains):
+        return
+    allowed = {address.lower() for address in config.allow_recipients}
+    domains = {domain.lower().lstrip("@") for domain in config.allow_domains}
+    for _, address in getaddresses(list(plan.reaches.get(EMAIL, ()))):
+        address = address.lower()
+        if address not in allowed and address.rpartition("@")[2] not in domains:
+            raise PolicyRefused(f"Sending to {address} is not allowed by this server's allowlist.", hint=_ONLY_THE_USER)
+
+
+def phone_allowlist(settings: Any, plan: Plan[Any], /) -> None:
+    """Refuse a plan that reaches a number outside `allow_phone_numbers` (when it is set)."""
+    config: PhoneAllowlist = _settings_of(settings, PhoneAllowlist, "phone_allowlist")
+    if not config.allow_phone_numbers:
+        return
+    allowed = {_e164(number) for number in config.allow_phone_numbers}
+    for number in plan.reaches.get(PHONE, ()):
+        if _e164(number) not in allowed:
+            raise PolicyRefused(f"Texting {number} is not allowed by this server's allowlist.", hint=_ONLY_THE_USER)
+
+
+def _e164(number: str) -> str:
+    """Phone numbers compared in E.164 form, so "+1 (415) 555-0100" matches "+14155550100"."""
+    import phonenumbers  # a large table: loaded only when a phone allowlist is in use
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(f"{number!r} is not a phone number in international form (+<country code>…).") from None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
