@@ -7,45 +7,20 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-import anyio
-import httpx2
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 from mcp.server.mcpserver import MCPServer
-from starlette.types import ASGIApp
 
 from aide_core.activity import spec as activity
-from aide_core.http import BearerAuth, bind_socket, build_app, serve
+from aide_core.http import BearerAuth, build_app
 from aide_core.server import ServerSpec
 from aide_core.settings import AideSettings, ConfirmMode
-from aide_core.testing import ToolClient
+from aide_core.testing import connected, serving
 
 pytestmark = pytest.mark.anyio
 
 TOKENS = {"ann": "ann-token", "bob": "bob-token"}
 SEND = {"to": "carol@example.com", "text": "lunch at noon?"}
-
-
-@asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
-    """Serve `app` on a free loopback port; yields the base URL."""
-    sock = bind_socket("127.0.0.1", 0)
-    async with anyio.create_task_group() as group:
-        group.start_soon(serve, app, sock)
-        try:
-            yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-        finally:
-            group.cancel_scope.cancel()
-
-
-@asynccontextmanager
-async def connected(url: str, token: str) -> AsyncIterator[ToolClient]:
-    """A client of the server at `url` (streamable HTTP), authenticated with `token`."""
-    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"})
-    async with http, Client(streamable_http_client(url, http_client=http)) as client:
-        yield ToolClient(client)
 
 
 def example_and_activity(

@@ -14,18 +14,16 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import anyio
 import httpx
-import httpx2
 import pytest
 from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 from mcp.client.subscriptions import ToolsListChanged
 from oauthlib.oauth2.rfc6749.errors import MismatchingStateError
 from typer.testing import CliRunner
 
 from aide_core.credentials import open_credentials
-from aide_core.http import bind_socket, build_app, serve
+from aide_core.http import build_app
 from aide_core.settings import AideSettings
-from aide_core.testing import ToolClient
+from aide_core.testing import ToolClient, connected, serving
 from aide_google.accounts import AccountStore, stored_credentials
 from aide_google.scopes import sign_in_scopes
 from aide_google.signin import add_service_account, sign_in
@@ -413,20 +411,8 @@ LETTER = {"to": ["friend@example.net"], "subject": "hello", "body": "text"}
 async def ann_and_bob(settings: AideSettings, gmail: Any) -> AsyncIterator[str]:
     """`gmail` served over streamable HTTP, Ann and Bob each with a token of their own; yields the server's URL."""
     http = settings.http.model_copy(update={"users": TOKENS})
-    sock = bind_socket("127.0.0.1", 0)
-    async with anyio.create_task_group() as group:
-        group.start_soon(serve, build_app({"gmail": gmail}, http, "main-token"), sock)
-        try:
-            yield f"http://127.0.0.1:{sock.getsockname()[1]}/gmail/mcp"
-        finally:
-            group.cancel_scope.cancel()
-
-
-@asynccontextmanager
-async def connected(url: str, token: str) -> AsyncIterator[ToolClient]:
-    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"})
-    async with http, Client(streamable_http_client(url, http_client=http)) as client:
-        yield ToolClient(client)
+    async with serving(build_app({"gmail": gmail}, http, "main-token")) as base:
+        yield f"{base}/gmail/mcp"
 
 
 async def listed_accounts(client: ToolClient) -> list[tuple[str, str | None]]:

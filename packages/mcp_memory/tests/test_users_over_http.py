@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import anyio
-import httpx2
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 
-from aide_core.http import bind_socket, build_app, serve
+from aide_core.http import build_app
 from aide_core.settings import AideSettings
-from aide_core.testing import ToolClient
+from aide_core.testing import ToolClient, connected, serving
 from aide_memory.server import MemorySettings, spec
 
 pytestmark = pytest.mark.anyio
@@ -26,20 +22,8 @@ async def memory_over_http(settings: AideSettings) -> AsyncIterator[str]:
     """One memory server for the main token and Ann's and Bob's; yields its URL."""
     settings = settings.model_copy(update={"http": settings.http.model_copy(update={"users": TOKENS})})
     server = spec.build(settings, config=MemorySettings(confirm="never", user="owner"))
-    sock = bind_socket("127.0.0.1", 0)
-    async with anyio.create_task_group() as group:
-        group.start_soon(serve, build_app({"memory": server}, settings.http, "main-token"), sock)
-        try:
-            yield f"http://127.0.0.1:{sock.getsockname()[1]}/memory/mcp"
-        finally:
-            group.cancel_scope.cancel()
-
-
-@asynccontextmanager
-async def as_user(url: str, token: str) -> AsyncIterator[ToolClient]:
-    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"})
-    async with http, Client(streamable_http_client(url, http_client=http)) as client:
-        yield ToolClient(client)
+    async with serving(build_app({"memory": server}, settings.http, "main-token")) as base:
+        yield f"{base}/memory/mcp"
 
 
 async def remember(memory: ToolClient, content: str) -> str:
@@ -52,15 +36,15 @@ async def recall(memory: ToolClient, query: str) -> list[str]:
 
 async def test_ann_and_bob_over_http_never_see_or_forget_each_others_memories(settings: AideSettings) -> None:
     async with memory_over_http(settings) as url:
-        async with as_user(url, TOKENS["ann"]) as ann:
+        async with connected(url, TOKENS["ann"]) as ann:
             secret = await remember(ann, "Ann's surprise party is on Friday")
-        async with as_user(url, TOKENS["bob"]) as bob:
+        async with connected(url, TOKENS["bob"]) as bob:
             own = await remember(bob, "Ann's surprise party is on Friday")  # the same words: a memory of his own
             bob_recalls = await recall(bob, "surprise party Friday")
             refused = await bob.error("forget", ids=[secret])
-        async with as_user(url, "main-token") as owner:
+        async with connected(url, "main-token") as owner:
             owner_recalls = await recall(owner, "surprise party Friday")
-        async with as_user(url, TOKENS["ann"]) as ann:
+        async with connected(url, TOKENS["ann"]) as ann:
             ann_recalls = await recall(ann, "surprise party Friday")
     assert own != secret
     assert bob_recalls == [own]

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 from mcp import Client
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 
 class ToolClient:
@@ -43,6 +47,33 @@ class ToolClient:
 
     async def tools(self) -> list[str]:
         return [tool.name for tool in (await self.client.list_tools()).tools]
+
+
+@asynccontextmanager
+async def serving(app: ASGIApp) -> AsyncGenerator[str]:
+    """Serve an ASGI app (`aide_core.http.build_app(...)`) with uvicorn on a free loopback port, as `aide serve`
+    does; yields the base URL, and stops the server on exit."""
+    from aide_core.http import bind_socket, serve
+
+    sock = bind_socket("127.0.0.1", 0)
+    async with anyio.create_task_group() as group:
+        group.start_soon(serve, app, sock)
+        try:
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        finally:
+            group.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def connected(url: str, token: str) -> AsyncGenerator[ToolClient]:
+    """A `ToolClient` of the server at `url` over streamable HTTP, authenticated as the holder of `token`: how tests
+    put two people on one server."""
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"})
+    async with http, Client(streamable_http_client(url, http_client=http)) as client:
+        yield ToolClient(client)
 
 
 # -- schema-driven fuzzing ------------------------------------------------------------------------------------------
