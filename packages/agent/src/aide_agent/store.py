@@ -20,7 +20,7 @@ from pathlib import Path
 
 from aide_agent.messages import Message
 from aide_core.identity import DEFAULT_IDENTITY
-from aide_core.stores import check_schema, connect, is_unusable, unavailable
+from aide_core.stores import connect, is_unusable, migrate, unavailable
 
 SCHEMA_VERSION = 2
 
@@ -71,18 +71,7 @@ class ConversationStore:
         not both upgrade it); refuse a file from a newer aide."""
         db = connect(self.path, what="conversation")
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                check_schema(version, SCHEMA_VERSION, self.path, "conversation")
-                for old in range(version, SCHEMA_VERSION):
-                    for statement in _MIGRATIONS[old]:
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+            migrate(db, self.path, "conversation", SCHEMA_VERSION, _MIGRATIONS)
         except sqlite3.DatabaseError as exc:
             if not is_unusable(exc):
                 raise

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from aide_core.identity import DEFAULT_IDENTITY
-from aide_core.stores import check_schema, connect, is_unusable, unavailable
+from aide_core.stores import connect, is_unusable, migrate, unavailable
 
 SCHEMA_VERSION = 3
 
@@ -68,6 +68,9 @@ CREATE INDEX IF NOT EXISTS audit_by_subject ON audit (subject, id);
 #: the one who runs the server and owns this file, and the one every call was made for unless `[http.users]` was
 #: set. Their idempotency keys keep their values, so a replay across the upgrade still replays for that user. The
 #: idempotency table is rebuilt because its primary key becomes (subject, key), which SQLite cannot alter in place.
+#: A new file gets the latest schema at once.
+_INITIAL = tuple(filter(str.strip, _SCHEMA.split(";")))
+
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE idempotency ADD COLUMN args_digest TEXT NOT NULL DEFAULT ''",),
     2: (
@@ -132,23 +135,7 @@ class GuardStore:
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
-            check_schema(version, SCHEMA_VERSION, self.path, "guard")
-            if version == 0:
-                # Statement by statement: executescript would COMMIT first and split this transaction.
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    connection.execute(statement)
-            else:
-                for old in range(version, SCHEMA_VERSION):
-                    for statement in _MIGRATIONS[old]:
-                        connection.execute(statement)
-            connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+        migrate(connection, self.path, "guard", SCHEMA_VERSION, _MIGRATIONS, initial=_INITIAL)
         self._ready = True
 
     @contextmanager

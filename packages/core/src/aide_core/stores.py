@@ -16,6 +16,7 @@ import contextlib
 import os
 import sqlite3
 import stat
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aide_core.errors import StoreUnavailable
@@ -118,3 +119,33 @@ def check_schema(version: int, supported: int, path: Path, what: str, program: s
             path=str(path),
             hint=f"The user must upgrade {program}.",
         )
+
+
+def migrate(
+    connection: sqlite3.Connection,
+    path: Path,
+    what: str,
+    latest: int,
+    migrations: Mapping[int, Sequence[str]],
+    *,
+    initial: Sequence[str] | None = None,
+    program: str = "aide",
+) -> None:
+    """Bring the store on `connection` (opened with autocommit) to schema `latest` in one immediate transaction, so
+    two processes opening an old file never both upgrade it: `migrations[n]` are the statements that take schema n to
+    n + 1; a new file (version 0) runs `initial`, the latest schema at once, when given. A file written by a newer
+    program is refused (`check_schema`). The guard and conversation stores open this way; a PostgreSQL backend
+    would keep the same numbered migrations."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        check_schema(version, latest, path, what, program)
+        steps = [initial] if version == 0 and initial is not None else [migrations[n] for n in range(version, latest)]
+        for statements in steps:
+            for statement in statements:  # one by one: executescript would COMMIT first and split this transaction
+                connection.execute(statement)
+        connection.execute(f"PRAGMA user_version={latest}")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
