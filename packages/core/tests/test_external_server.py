@@ -1,6 +1,6 @@
 """A server package from outside the workspace gets everything a ServerSpec declares, with no edit to core.
 
-`fixtures/aide_notes` is a package of its own (its pyproject names an `aide.servers` and an `aide.commands` entry
+`fixtures/aide_notes` is a package of its own (its pyproject names an `aide.servers` and an `aide.auth` entry
 point) and no workspace member: this test process cannot import it. Each test "installs" it for child processes only,
 the way an installer does it for `importlib.metadata`: a `.dist-info` folder whose `entry_points.txt` is generated
 from the fixture's own pyproject, on the children's PYTHONPATH next to the fixture's `src`. That takes milliseconds
@@ -167,7 +167,7 @@ def test_over_http_its_route_checks_the_secret_its_auth_command_stored_and_mcp_n
     accept = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
     with httpx2.Client(timeout=10) as http:
         before_auth = http.post(f"{served}/hook", content=body, headers={"X-Signature": signature(body, "s3")})
-        signed_in = aide(notes_env, "notes", "auth", "--secret", "s3")
+        signed_in = aide(notes_env, "auth", "notes", "--secret", "s3")
         signed = http.post(f"{served}/hook", content=body, headers={"X-Signature": signature(body, "s3")})
         forged = http.post(f"{served}/hook", content=body, headers={"X-Signature": signature(body, "guess")})
         bearer_only = http.post(f"{served}/hook", content=body, headers={"Authorization": f"Bearer {TOKEN}"})
@@ -198,3 +198,12 @@ async def test_aide_agent_composes_it_through_the_launcher_and_reads_its_tool_re
         result = await assistant.run("what is on my shelf?")
     assert "notes__share_note" in {spec.name for spec in model.requests[0][1]}
     assert json.loads(result.text) == {"shelf": "desk", "notes": []}
+
+
+def test_its_sign_in_joins_aide_auth_beside_googles_and_replaces_neither(notes_env: dict[str, str]) -> None:
+    listed = aide(notes_env, "auth", "--help")
+    assert listed.returncode == 0, listed.stderr
+    commands = {
+        line.split()[1] for line in listed.stdout.splitlines() if line.startswith("│ ") and len(line.split()) > 2
+    }
+    assert {"google", "list", "logout", "notes"} <= commands

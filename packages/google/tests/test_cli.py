@@ -9,9 +9,10 @@ from importlib.metadata import entry_points
 from aide_google.scopes import GoogleApi, registered_apis
 
 
-def test_the_auth_command_is_the_google_librarys_entry_point() -> None:
-    (auth,) = [point for point in entry_points(group="aide.commands") if point.name == "auth"]
-    assert auth.value == "aide_google.cli:app"
+def test_the_google_sign_in_joins_core_s_auth_group_through_an_entry_point() -> None:
+    (google,) = [point for point in entry_points(group="aide.auth") if point.name == "google"]
+    assert google.value == "aide_google.cli:app"
+    assert [point.name for point in entry_points(group="aide.commands") if point.name == "auth"] == []
 
 
 def test_aide_auth_google_answers_help_through_the_entry_point() -> None:

@@ -1,5 +1,7 @@
 """The `aide` command: serve, tools, call, config, doctor; other packages add their own sub-commands
-(`aide sandbox`, `aide memory`, `aide chat`, `aide auth`) through the `aide.commands` entry-point group.
+(`aide sandbox`, `aide memory`, `aide chat`) through the `aide.commands` entry-point group, and their sign-in
+commands under `aide auth` through the `aide.auth` group (`aide auth google` from aide_google, `aide auth <name>`
+from any server's package): core owns the `auth` group so that two packages' sign-ins never replace each other.
 
 Every command turns `ConfigError` into one line on stderr and exit code 2, never a traceback.
 
@@ -11,7 +13,9 @@ this package configures nothing.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from importlib.metadata import entry_points
+from typing import Any
 
 import typer
 
@@ -34,19 +38,35 @@ app.command("tools")(inspect_commands.tools)
 app.command("call", context_settings={"allow_extra_args": False})(inspect_commands.call)
 app.add_typer(config_commands.config_app, name="config")
 app.command("doctor")(config_commands.doctor)
+auth_app = typer.Typer(name="auth", help="Sign in to the services aide talks to.", no_args_is_help=True)
 
 
 def _add_plugins() -> None:
     for point in entry_points(group="aide.commands"):
-        try:
-            sub = point.load()
-        except Exception as exc:  # a broken plug-in must not take the command line down
-            console_err.print(f"[yellow]aide: command '{point.name}' is unavailable ({type(exc).__name__}: {exc})")
-            continue
+        sub = _load(point.name, point.load)
         if isinstance(sub, typer.Typer):
             app.add_typer(sub, name=point.name)
-        else:
+        elif sub is not None:
             app.command(point.name)(sub)
+    for point in entry_points(group="aide.auth"):
+        sub = _load(f"auth {point.name}", point.load)
+        if isinstance(sub, typer.Typer):
+            # A package's sign-in group joins `aide auth` command by command (aide_google brings `google`, `list`
+            # and `logout`), so `aide auth google` stays one word however many packages sign in.
+            auth_app.registered_commands.extend(sub.registered_commands)
+            auth_app.registered_groups.extend(sub.registered_groups)
+        elif sub is not None:
+            auth_app.command(point.name)(sub)
+    if auth_app.registered_commands or auth_app.registered_groups:
+        app.add_typer(auth_app, name="auth")
+
+
+def _load(name: str, load: Callable[[], Any]) -> Any:
+    try:
+        return load()
+    except Exception as exc:  # a broken plug-in must not take the command line down
+        console_err.print(f"[yellow]aide: command '{name}' is unavailable ({type(exc).__name__}: {exc})")
+        return None
 
 
 def main() -> None:
