@@ -17,6 +17,7 @@ from aide_core.plan import Plan
 from aide_core.policy import EMAIL, EmailAllowlist, email_allowlist
 from aide_core.server import ServerSpec
 from aide_core.settings import AideSettings, ServerSettings
+from aide_core.testing import Answers
 
 pytestmark = pytest.mark.anyio
 
@@ -29,18 +30,6 @@ def audit(settings: AideSettings) -> list[str]:
 async def sent(client: Client) -> int:
     result = await client.call_tool("outbox_size", {})
     return result.structured_content["count"]  # type: ignore[index]
-
-
-class Answers:
-    """An elicitation callback that answers as scripted and remembers what it was asked."""
-
-    def __init__(self, *answers: ElicitResult) -> None:
-        self.answers = list(answers)
-        self.questions: list[str] = []
-
-    async def __call__(self, context: Any, params: Any) -> ElicitResult:
-        self.questions.append(params.message)
-        return self.answers.pop(0)
 
 
 async def test_elicit_mode_asks_the_user_with_a_preview_and_acts_once_they_accept(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from mcp.types import ElicitResult
 
+from aide_core.testing import Answers
 from aide_sandbox.app import SandboxHandle
 from aide_sandbox.testing import ME, PDF, SAM, mail, raw, unb64
 
@@ -35,16 +36,6 @@ def message_of(gmail: Any, message_id: str) -> tuple[dict[str, Any], EmailMessag
     parsed = email.message_from_bytes(unb64(data["raw"]), policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return data, parsed
-
-
-class Answers:
-    def __init__(self, *answers: ElicitResult) -> None:
-        self.answers = list(answers)
-        self.questions: list[str] = []
-
-    async def __call__(self, context: Any, params: Any) -> ElicitResult:
-        self.questions.append(params.message)
-        return self.answers.pop(0)
 
 
 async def test_a_draft_carries_the_markdown_as_text_and_html_alternatives(gmail_server: Any, gmail: Any) -> None:

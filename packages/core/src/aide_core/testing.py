@@ -49,6 +49,19 @@ class ToolClient:
         return [tool.name for tool in (await self.client.list_tools()).tools]
 
 
+class Answers:
+    """An elicitation callback for `mcp.Client(elicitation_callback=...)` that answers the guard's confirmations as
+    scripted (`ElicitResult`s, in order) and remembers each question, so a test can assert what the user was shown."""
+
+    def __init__(self, *answers: Any) -> None:
+        self.answers = list(answers)
+        self.questions: list[str] = []
+
+    async def __call__(self, context: Any, params: Any) -> Any:
+        self.questions.append(params.message)
+        return self.answers.pop(0)
+
+
 @asynccontextmanager
 async def serving(app: ASGIApp) -> AsyncGenerator[str]:
     """Serve an ASGI app (`aide_core.http.build_app(...)`) with uvicorn on a free loopback port, as `aide serve`

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aide_core.errors import NotFound, PermissionDenied, RequestNotSent, UpstreamError, UpstreamUnreachable
 from aide_google.accounts import GoogleAccount, refresh_failure, service_account_command, sign_in_command
@@ -36,11 +36,13 @@ def outcome_unknown(error: UpstreamError) -> bool:
 
 class GoogleClient:
     """The calls of one account to one `GoogleApi`; `credentials` are google-auth credentials, `root_url` another
-    API root (the sandbox), `sleep` what waits between retries (injectable, so tests never sleep)."""
+    API root (the sandbox), `sleep` what waits between retries (injectable, so tests never sleep). A server's
+    client subclasses it naming its `api`."""
+
+    api: ClassVar[GoogleApi]
 
     def __init__(
         self,
-        api: GoogleApi,
         account: GoogleAccount,
         credentials: Any,
         *,
@@ -48,7 +50,6 @@ class GoogleClient:
         policy: RetryPolicy,
         sleep: Callable[[float], None],
     ) -> None:
-        self.api = api
         self.signed_in = account
         self.account = account.name
         self.credentials = credentials

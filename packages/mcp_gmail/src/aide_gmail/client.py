@@ -8,16 +8,14 @@ outcome is unknown the error says so, and where to look.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aide_core.errors import AideError, NotFound
 from aide_gmail.scopes import GMAIL
-from aide_google.accounts import GoogleAccount
 from aide_google.client import GoogleClient
 
 if TYPE_CHECKING:
-    from aide_core.retry import RetryPolicy
+    pass
 
 logger = logging.getLogger("aide.gmail")
 
@@ -35,18 +33,10 @@ _CHECK_SENT = "look for it in the Sent folder (search_emails with query 'in:sent
 class GmailClient(GoogleClient):
     """Requests are built on the `users()` resource (`call(lambda u: u.messages().list(userId=ME))`)."""
 
-    def __init__(
-        self,
-        account: GoogleAccount,
-        credentials: Any,
-        *,
-        root_url: str | None,
-        policy: RetryPolicy,
-        sleep: Callable[[float], None],
-    ) -> None:
-        super().__init__(GMAIL, account, credentials, root_url=root_url, policy=policy, sleep=sleep)
-        self._email: str | None = None
-        self._labels: dict[str, str] | None = None
+    api = GMAIL
+    #: Read once per client, at the first call that needs them.
+    _email: str | None = None
+    _labels: dict[str, str] | None = None
 
     def root(self, service: Any) -> Any:
         return service.users()
