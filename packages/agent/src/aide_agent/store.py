@@ -69,25 +69,25 @@ class ConversationStore:
     def _migrate(self) -> None:
         """Bring the file to `SCHEMA_VERSION` in one immediate transaction (so two processes opening an old file do
         not both upgrade it); refuse a file from a newer aide."""
-        db = connect(self.path, what="conversation")
-        try:
+        with self._opened(autocommit=True) as db:
             migrate(db, self.path, "conversation", SCHEMA_VERSION, _MIGRATIONS)
-        except sqlite3.DatabaseError as exc:
-            if not is_unusable(exc):
-                raise
-            raise unavailable(self.path, "conversation", exc) from None
-        finally:
-            db.close()
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        """A connection to the private file (0600 in a 0700 folder: conversations are the user's own words); a
-        damaged, unreadable or locked file is a `StoreUnavailable` naming it, which `aide chat` says in one line."""
-        db = connect(self.path, what="conversation", autocommit=False)
-        try:
+        """A connection to the private file (0600 in a 0700 folder: conversations are the user's own words), in a
+        transaction committed on exit."""
+        with self._opened(autocommit=False) as db:
             db.execute("PRAGMA foreign_keys = ON")
             with db:
                 yield db
+
+    @contextmanager
+    def _opened(self, *, autocommit: bool) -> Iterator[sqlite3.Connection]:
+        """A damaged, unreadable or locked file is a `StoreUnavailable` naming it, which `aide chat` says in one
+        line."""
+        db = connect(self.path, what="conversation", autocommit=autocommit)
+        try:
+            yield db
         except sqlite3.DatabaseError as exc:
             if not is_unusable(exc):
                 raise
