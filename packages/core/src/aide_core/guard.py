@@ -258,7 +258,7 @@ def guarded(
         if the_guard.settings.dry_run:
             return _Decision("dry_run")
         mode = the_guard.settings.confirm
-        if mode == "never" or confirmation_token:
+        if mode == "never" or confirmation_token or not prepared.plan.confirm:
             return _Decision("act")
         if mode == "elicit" and _supports_elicitation(ctx):
             plan: Plan[Any] = prepared.plan
