@@ -61,6 +61,7 @@ from aide_core.errors import AideError, to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
 from aide_core.guard import ActionSpec, Guard, guarded
 from aide_core.guard_store import GuardStore
+from aide_core.identity import current_user
 from aide_core.lifespan import SharedLifespan
 from aide_core.plan import Plan
 from aide_core.policy import Policy
@@ -475,6 +476,7 @@ class ServerSpec(Generic[StateT]):
                 [tool.name for tool in tools],
                 functools.partial(self._visible, runtime),
                 None if changes is None else functools.partial(changes, runtime),
+                who=current_user,
             )
         bus = InMemorySubscriptionBus()
         with _host_logging_untouched():
