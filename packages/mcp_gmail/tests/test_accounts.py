@@ -469,6 +469,7 @@ async def test_over_http_each_person_is_listed_the_tools_their_own_accounts_allo
     signed_in(sandbox, AccountStore(accounts.store, user="ann"), name="default", who=ME, level="readonly")
     signed_in(sandbox, AccountStore(accounts.store, user="bob"), name="default", who=SAM, level="send")
     listed: dict[str, list[str]] = {}
+    refused = ""
     async with ann_and_bob(settings, server(confirm="token")) as url:
         for _ in range(2):  # the second round is answered from each caller's kept set
             for user in ("ann", "bob"):
