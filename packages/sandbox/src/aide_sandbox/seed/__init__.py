@@ -22,6 +22,7 @@ def seed_all(sandbox: Sandbox) -> None:
     from aide_sandbox.seed.gmail import seed_mailbox
     from aide_sandbox.seed.mail import seed_anchor
     from aide_sandbox.seed.notion import seed_notion
+    from aide_sandbox.seed.tasks import seed_tasks
     from aide_sandbox.seed.twilio import seed_twilio
 
     sandbox.tokens.register_client()
@@ -38,5 +39,6 @@ def seed_all(sandbox: Sandbox) -> None:
     for account in ACCOUNTS:
         seed_mailbox(sandbox.mailboxes, account, anchor)
     seed_calendars(sandbox.calendars)
+    seed_tasks(sandbox.tasks)
     seed_notion(sandbox.notion)
     seed_twilio(sandbox.messaging)
