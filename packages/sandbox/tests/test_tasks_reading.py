@@ -201,3 +201,11 @@ def test_a_batch_answers_each_request(google_tasks: Any) -> None:
     batch.add(google_tasks.tasklists().get(tasklist="alex-home"), request_id="list")
     batch.execute()
     assert answers == {"task": "Book Lisbon flights", "missing": 404, "list": "Home"}
+
+
+def test_faults_reach_the_tasks_client(sandbox: SandboxHandle, google_tasks: Any) -> None:
+    sandbox.faults.inject("tasks.tasks.list", status=429, retry_after=2)
+    with pytest.raises(HttpError) as limited:
+        google_tasks.tasks().list(tasklist="@default").execute()
+    assert limited.value.status_code == 429 and limited.value.resp["retry-after"] == "2"
+    assert listed(google_tasks, "alex-home") == ["alexTask06"]

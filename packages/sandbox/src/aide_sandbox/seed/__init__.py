@@ -3,7 +3,7 @@
 Mail is dated relative to the day the sandbox is seeded (by its clock; `seed.mail.seed_anchor`), so relative
 searches such as `newer_than:7d` find the recent seed mail the day someone runs `aide serve --sandbox`; the texts
 are the same every day. The fixtures run the sandbox on a pinned clock (`testing.NOW`), so tests always see the
-same dates. Calendars, Notion and the SMS history keep their fixed 2026 dates: the calendar's point is its
+same dates. Calendars, task lists, Notion and the SMS history keep their fixed 2026 dates: the calendar's point is its
 recurrences across the October and November 2026 DST changes, which a shift would move off them.
 """
 
