@@ -14,7 +14,8 @@ Decisions where Google's documentation is loose:
   second delete is a 204 again; patching `deleted: false` brings one back;
 - `parent` and `previous` must name tasks of the target list that are neither deleted nor hidden, `previous` a
   child of that parent, and a task cannot go under itself or its own subtasks: otherwise a 400 `invalid`;
-- completing a parent leaves its subtasks as they are; `clear` hides every completed task of the list.
+- completing a parent leaves its subtasks as they are; `clear` hides every completed task of the list;
+- nesting has no depth limit; there are no assigned tasks (Docs, Chat), so `showAssigned` changes nothing.
 """
 
 from __future__ import annotations
