@@ -1,0 +1,84 @@
+"""The Notion server's declaration (`spec`) and what its tool modules share: argument types, the current state
+and client, id checks and titles."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from aide_core.fencing import defang_field
+from aide_core.server import ServerSpec
+from aide_notion.client import NotionClient
+from aide_notion.state import NotionSettings, NotionState
+
+spec = ServerSpec[NotionState](
+    "notion",
+    title="aide Notion",
+    instructions=(
+        "Notion pages and databases. Find things with search, read pages as Markdown with read_page, write "
+        "Markdown with create_page and append_markdown. For databases, describe_database first: query_database's "
+        'where takes property names and plain values, e.g. {"Status": "Done", "Due": {"before": "2026-12-01"}}. '
+        "With several workspaces, pass `account`."
+    ),
+    settings_model=NotionSettings,
+    state=NotionState,
+    configure_command="aide auth notion",
+    upstream="Notion",
+    errors="aide_notion.errors:NOTION_ERRORS",
+)
+
+AccountArg = Annotated[str | None, Field(description="Workspace account name.")]
+Cursor = Annotated[str | None, Field(description="A next_cursor.")]
+Id = Annotated[str, Field(description="A Notion id or URL.")]
+
+
+def current_state() -> NotionState:
+    return spec.state()
+
+
+def client_for(account: str | None) -> NotionClient:
+    return current_state().client(account)
+
+
+def output_budget() -> int:
+    return current_state().config.max_output_chars
+
+
+def title_of(obj: dict[str, Any]) -> str:
+    """The title of a page, database or data source (plain text, one line)."""
+    from aide_notion.richtext import plain
+
+    if obj.get("object") in ("database", "data_source"):
+        return defang_field(plain(list(obj.get("title") or []))) or "Untitled"
+    for prop in (obj.get("properties") or {}).values():
+        if isinstance(prop, dict) and prop.get("type") == "title":
+            return defang_field(plain(list(prop.get("title") or []))) or "Untitled"  # pyright: ignore[reportUnknownArgumentType]
+    return "Untitled"
+
+
+def parent_of(obj: dict[str, Any]) -> str | None:
+    parent = obj.get("parent") or {}
+    kind = parent.get("type")
+    value = parent.get(kind) if isinstance(kind, str) else None
+    return value if isinstance(value, str) else None
+
+
+def schema_for(client: NotionClient, id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(data source, database) for a database id or a data source id; the database is None when `id` named the
+    data source itself. A database with several data sources answers with its first (the others are listed by
+    describe_database)."""
+    from aide_core.errors import NotFound
+
+    try:
+        database = client.database(id)
+    except Exception as exc:
+        if getattr(exc, "status", None) != 404 and not isinstance(exc, NotFound):
+            raise
+        return client.data_source(id), None
+    sources = list(database.get("data_sources") or [])
+    if not sources:
+        from aide_core.errors import InvalidInput
+
+        raise InvalidInput("That database has no data source to read.", hint="Open it in Notion to check it.")
+    return client.data_source(str(sources[0]["id"])), database

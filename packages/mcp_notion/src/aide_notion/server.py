@@ -1,0 +1,43 @@
+"""`aide-notion`: Notion for an assistant, across several workspaces.
+
+One concern a module: the declaration and shared helpers `app.py`, page tools `tools.py`, database tools
+`databases.py`, the API `client.py` (pacing in `pacing.py`), Markdown both ways `markdown.py`, `render.py` and
+`richtext.py`, the where-language `filters.py`, plain values `values.py`, accounts `accounts.py`, settings and
+clients `state.py`, the output models `models.py`. Deleting a block and updating a page (which can trash it) go
+through the side-effect guard; page text comes back fenced as untrusted content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aide_notion import databases, tools
+from aide_notion.app import spec
+from aide_notion.state import NotionState
+
+__all__ = ["databases", "main", "spec", "tools"]
+
+
+@spec.configure_check
+def _signed_in(runtime: Any) -> str | None:
+    from aide_core.credentials import open_credentials
+    from aide_core.identity import current_user
+    from aide_notion.accounts import listed
+
+    return None if listed(open_credentials(runtime.settings).names(), current_user()) else "aide auth notion"
+
+
+@spec.reachability_check
+def _reachable(runtime: Any) -> str:
+    state = NotionState(runtime)
+    try:
+        me: dict[str, Any] = state.client(None).api.users.me()  # pyright: ignore[reportAssignmentType]
+        return f"ok ({(me.get('bot') or {}).get('workspace_name') or me.get('name')})"
+    finally:
+        state.close()
+
+
+def main() -> int:
+    from aide_core.launch import run_spec
+
+    return run_spec(spec)

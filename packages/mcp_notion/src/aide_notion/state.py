@@ -1,0 +1,80 @@
+"""The server's state: its settings, one API client per integration token (each with its own pacer, since
+Notion's rate limit is per integration), and a small cache of pages rendered as Markdown, so a page read window by
+window is fetched and converted once per version."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import Field
+
+from aide_core.server import Runtime
+from aide_core.settings import ServerSettings
+from aide_notion.accounts import resolve
+from aide_notion.client import NotionClient
+from aide_notion.pacing import Pacer
+
+
+class NotionSettings(ServerSettings):
+    account: str = Field(default="default", description="The account used when a call names none.")
+    requests_per_second: float = Field(default=3.0, gt=0, le=100, description="Client-side pacing of requests.")
+    retry_backoff_seconds: float = Field(default=0.5, ge=0, description="First wait before retrying a failed call.")
+
+
+class NotionState:
+    def __init__(self, runtime: Runtime[NotionState]) -> None:
+        config = runtime.config
+        assert isinstance(config, NotionSettings)
+        from aide_core.retry import RetryPolicy
+
+        self.config = config
+        self.runtime = runtime
+        backoff = config.retry_backoff_seconds
+        self.policy = RetryPolicy(initial_backoff=backoff, max_backoff=max(backoff, backoff * 16))
+        #: Injectable for tests: how the pacer reads time and how pacing and retries wait.
+        self.clock: Callable[[], float] = time.monotonic
+        self.sleep: Callable[[float], None] = time.sleep
+        self._clients: dict[str, NotionClient] = {}
+        self._lock = threading.Lock()
+        self.pages: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+    def client(self, account: str | None) -> NotionClient:
+        found = resolve(self.runtime.settings, account, self.config.account)
+        with self._lock:
+            client = self._clients.get(found.token)
+            if client is None:
+                pacer = Pacer(self.config.requests_per_second, clock=self._now, sleep=self._sleep)
+                client = NotionClient(
+                    found.token, base_url=self.config.base_url, pacer=pacer, policy=self.policy, sleep=self._sleep
+                )
+                self._clients[found.token] = client
+            return client
+
+    def _now(self) -> float:
+        return self.clock()
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
+    def cached(self, key: tuple[Any, ...], make: Callable[[], Any], *, fresh: bool = False) -> Any:
+        """`make()`'s value for `key`, made once and kept for the next calls (made anew when `fresh`)."""
+        with self._lock:
+            if key in self.pages and not fresh:
+                self.pages.move_to_end(key)
+                return self.pages[key]
+        value = make()
+        with self._lock:
+            self.pages[key] = value
+            while len(self.pages) > 16:
+                self.pages.popitem(last=False)
+        return value
