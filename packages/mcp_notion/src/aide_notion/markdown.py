@@ -65,7 +65,7 @@ def _sequence(nodes: list[SyntaxTreeNode]) -> list[JsonObject]:
             html = node.content.strip()
             opening = _SUMMARY.match(html)
             if opening:
-                toggle = _block("toggle", _inline_text(opening.group(1)))
+                toggle = _block("toggle", strip_id(_inline_text(opening.group(1))))
                 stack.append((toggle, out))
                 out = []
                 continue

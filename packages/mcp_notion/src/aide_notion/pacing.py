@@ -39,7 +39,7 @@ class Pacer:
             arrival = max(self._next, now)
             delay = arrival - now - (self.burst - 1) * self.interval
             self._next = arrival + self.interval
-        if delay > 0:
+        if delay > 1e-9:  # float noise is no wait
             self.sleep(delay)
             return delay
         return 0.0
