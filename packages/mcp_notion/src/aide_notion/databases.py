@@ -24,7 +24,10 @@ Where = Annotated[
 @spec.tool()
 def describe_database(id: Id, account: AccountArg = None) -> Database:
     """A database's properties: their types, options and relation targets."""
-    source, database = schema_for(client_for(account), notion_id(id, "database id"))
+    client = client_for(account)
+    source, database = schema_for(client, notion_id(id, "database id"))
+    if database is None and (source.get("parent") or {}).get("database_id"):
+        database = client.database(str(source["parent"]["database_id"]))
     properties: list[PropertyInfo] = []
     for name, prop in (source.get("properties") or {}).items():
         kind = str(prop.get("type"))
