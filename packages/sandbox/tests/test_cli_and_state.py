@@ -114,7 +114,7 @@ def test_a_restart_keeps_the_state(tmp_path: Path) -> None:
 def test_the_entry_point_points_every_server_at_a_running_emulator_and_keeps_its_secrets_in_the_credential_store(
     settings: AideSettings,
 ) -> None:
-    from aide_core.credentials import open_credentials
+    from aide_core.accounts import AccountStore as Accounts
     from aide_google.accounts import AccountStore
 
     [point] = entry_points(group="aide.sandbox")
@@ -122,12 +122,15 @@ def test_the_entry_point_points_every_server_at_a_running_emulator_and_keeps_its
     try:
         assert updated.home == settings.home / "sandbox" / "aide"  # a world of its own
         assert updated.credential_backend == "file"  # never the user's keyring
-        secrets = open_credentials(updated)
         account = AccountStore.lazy(updated).get("default")
+        notion_account = Accounts.lazy(updated, service="notion").get("default")
+        twilio_account = Accounts.lazy(updated, service="twilio").get("default")
         assert account is not None and account.email == ME
+        assert notion_account is not None and twilio_account is not None
+        notion_token, auth_token = notion_account.data["token"], twilio_account.data["auth_token"]
         tables = json.dumps({name: updated.table(name) for name in ("gmail", "calendar", "notion", "twilio")})
         stored = [account.data["token"], account.data["refresh_token"], account.data["client_secret"]]
-        stored += [secrets.get("notion.token"), secrets.get("twilio.auth_token")]
+        stored += [notion_token, auth_token]
         assert all(stored) and not [secret for secret in stored if secret and secret in tables]
 
         table = updated.table("gmail")
@@ -143,11 +146,11 @@ def test_the_entry_point_points_every_server_at_a_running_emulator_and_keeps_its
         assert tasks.tasklists().get(tasklist="@default").execute()["title"] == "My Tasks"
         tasks.close()
         pages = updated.table("notion")
-        with notion_client.Client(auth=secrets.get("notion.token"), base_url=pages["base_url"]) as notion:
+        with notion_client.Client(auth=notion_token, base_url=pages["base_url"]) as notion:
             me: Any = notion.users.me()
             assert me["bot"]["workspace_name"] == "Rivera Home"
         sms = updated.table("twilio")
-        twilio = TwilioClient(sms["account_sid"], secrets.get("twilio.auth_token"))
+        twilio = TwilioClient(twilio_account.data["account_sid"], auth_token)
         twilio.api.base_url = sms["base_url"]
         assert twilio.messages.create(to="+14155552671", from_=sms["from_number"], body="hi").status == "queued"
         assert (settings.home / "sandbox" / "sandbox.db").is_file()

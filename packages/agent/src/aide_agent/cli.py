@@ -225,8 +225,12 @@ def chat(
     resume: Annotated[str | None, typer.Option("--resume", help="Continue a saved conversation by id.")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List saved conversations and exit.")] = False,
     delete: Annotated[str | None, typer.Option("--delete", help="Delete a saved conversation and exit.")] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Chat as this person: their memories, accounts and conversations.")
+    ] = None,
 ) -> None:
     """Chat with an assistant made of aide's servers (and any other MCP servers)."""
+    from aide_core.identity import DEFAULT_IDENTITY, acting_as
     from aide_core.logs import configure_logging
     from aide_core.settings import load_settings
 
@@ -240,7 +244,11 @@ def chat(
     except (MissingCredentials, ValueError, RuntimeError) as exc:  # RuntimeError: --sandbox without aide-sandbox
         err.print(f"aide chat: {exc}", highlight=False, markup=False)
         raise typer.Exit(2) from None
-    store = ConversationStore(settings.home / "conversations.sqlite3")
+    if user is not None and not user.strip():
+        err.print("aide chat: --user needs a name, such as --user ann.", highlight=False, markup=False)
+        raise typer.Exit(2)
+    person = user or DEFAULT_IDENTITY
+    store = ConversationStore(settings.home / "conversations.sqlite3", user=person)
     if chosen is None:
         _manage(store, delete, err)
         return
@@ -261,4 +269,6 @@ def chat(
         except KeyError as exc:
             err.print(f"aide chat: {exc.args[0]}", highlight=False, markup=False)
             raise typer.Exit(2) from None
-    raise typer.Exit(anyio.run(_chat, assistant, prompt, ui, console))
+    with acting_as(person):  # the in-process servers act for this person (aide_core.identity)
+        code = anyio.run(_chat, assistant, prompt, ui, console)
+    raise typer.Exit(code)

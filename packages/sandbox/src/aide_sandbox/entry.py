@@ -5,7 +5,8 @@ The sandbox is a world of its own. Servers run with their data folder at `<aide 
 the guard's log, conversations of the sandbox stay there, never mixed with the user's real ones), and its secrets
 go where every secret goes, the credential store, as the sign-in commands put them there: the first seeded Google
 account is signed in as the account `default` (through `aide_google`'s account store, exactly what `aide auth
-google` writes), and the Notion and Twilio secrets are stored under `notion.token` and `twilio.auth_token`. That
+google` writes), and the first Notion workspace and the Twilio account likewise, as accounts `default` of the
+services `notion` and `twilio` (`aide_core.accounts`, what `aide auth notion` and `aide auth twilio` write). That
 store is always the encrypted file of the sandbox's folder, never the OS keyring, so a demo leaves nothing in the
 user's keychain. The settings tables get only what is not secret: where each API is, and the seeded Twilio ids.
 """
@@ -23,9 +24,8 @@ _RUNNING: list[SandboxHandle] = []
 
 #: Where the servers' data folder is, inside the emulators' state folder.
 WORLD = "aide"
-#: The credential names the Notion and Twilio servers read their secrets from.
-NOTION_TOKEN = "notion.token"
-TWILIO_AUTH_TOKEN = "twilio.auth_token"
+#: The account the sandbox signs in, for every service.
+ACCOUNT = "default"
 
 
 def start_for_settings(settings: AideSettings) -> AideSettings:
@@ -53,15 +53,20 @@ def start_for_settings(settings: AideSettings) -> AideSettings:
 
 
 def sign_in(handle: SandboxHandle, world: AideSettings) -> None:
-    """Put the sandbox's secrets in `world`'s credential store, as the sign-in commands would: the first seeded
-    Google account as `default` (for the configured user), the first Notion workspace's token, Twilio's auth token.
-    Done at every start: the emulators' grants are re-seeded with the state, so the stored tokens follow them."""
-    from aide_core.credentials import open_credentials
-    from aide_google.accounts import AccountStore, GoogleAccount
+    """Put the sandbox's secrets in `world`'s credential store, as the sign-in commands would, each as the account
+    `default` of the configured user: the first seeded Google account (`{"type": "authorized_user", ...}`), the
+    first Notion workspace (`{"type": "internal_integration", "token", "workspace"}`) and the Twilio account
+    (`{"type": "api", "account_sid", "auth_token"}`). Done at every start: the emulators' grants are re-seeded with
+    the state, so the stored tokens follow them."""
+    from aide_core.accounts import Account, AccountStore
+    from aide_google.accounts import AccountStore as GoogleAccounts
+    from aide_google.accounts import GoogleAccount
 
     user: dict[str, Any] = handle.authorized_user()
     email = user.pop("account")
-    AccountStore.lazy(world).save(GoogleAccount("default", {"type": "authorized_user", "email": email, **user}))
-    secrets = open_credentials(world)
-    secrets.set(NOTION_TOKEN, handle.notion_token())
-    secrets.set(TWILIO_AUTH_TOKEN, str(handle.twilio_credentials()["auth_token"]))
+    GoogleAccounts.lazy(world).save(GoogleAccount(ACCOUNT, {"type": "authorized_user", "email": email, **user}))
+    notion = {"type": "internal_integration", "token": handle.notion_token(), "workspace": "Rivera Home"}
+    AccountStore.lazy(world, service="notion", listed=("type", "workspace")).save(Account(ACCOUNT, notion))
+    sid, token = (handle.twilio_credentials()[key] for key in ("account_sid", "auth_token"))
+    twilio = {"type": "api", "account_sid": sid, "auth_token": token}
+    AccountStore.lazy(world, service="twilio", listed=("type", "account_sid")).save(Account(ACCOUNT, twilio))
