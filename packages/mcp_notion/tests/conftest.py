@@ -5,7 +5,6 @@ talked to through `mcp.Client`; the Notion API is driven by the real notion-clie
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,9 +12,10 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from aide_core.credentials import open_credentials
+from aide_core.accounts import Account
 from aide_core.settings import AideSettings
 from aide_core.testing import ToolClient
+from aide_notion.accounts import store_for
 from aide_notion.server import spec
 from aide_notion.state import NotionSettings, NotionState
 from aide_sandbox.app import SandboxHandle
@@ -38,8 +38,10 @@ class Waits:
         self.now += seconds
 
 
-def store_token(settings: AideSettings, token: str, account: str = "default") -> None:
-    open_credentials(settings).set(f"notion.{account}", json.dumps({"token": token}))
+def store_token(settings: AideSettings, token: str, account: str = "default", user: str = "default") -> None:
+    """What `aide auth notion` stores."""
+    data = {"type": "internal_integration", "token": token, "workspace": "Rivera Home"}
+    store_for(settings, user).save(Account(account, data))
 
 
 @pytest.fixture

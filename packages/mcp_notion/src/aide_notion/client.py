@@ -81,6 +81,9 @@ class NotionClient:
         )
 
     # -- reading ---------------------------------------------------------------------------------------------------
+    def me(self) -> JsonObject:
+        return self._run(lambda: self.api.users.me())
+
     def search(self, query: str, kind: str | None, cursor: str | None, page_size: int) -> JsonObject:
         args: JsonObject = {"query": query, "page_size": page_size}
         if kind:

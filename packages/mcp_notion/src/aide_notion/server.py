@@ -20,15 +20,13 @@ __all__ = ["databases", "main", "spec", "tools"]
 
 @spec.configure_check
 def _signed_in(runtime: Any) -> str | None:
-    from aide_core.credentials import open_credentials
-    from aide_core.identity import current_user
-    from aide_notion.accounts import listed
+    from aide_notion.accounts import listed, sign_in_command
 
-    if listed(open_credentials(runtime.settings).names(), current_user()):
+    if listed(runtime.settings):
         return None
     # Quoted: in `aide doctor`'s narrow column the bare command wraps "notion" onto a line of its own, where it
     # reads as a second row of the server (core's doctor test counts rows by the name).
-    return "`aide auth notion`"
+    return f"`{sign_in_command()}`"
 
 
 @spec.reachability_check
@@ -37,7 +35,7 @@ def _reachable(runtime: Any) -> str:
         return "not checked"
     state = NotionState(runtime)
     try:
-        me: dict[str, Any] = state.client(None).api.users.me()  # pyright: ignore[reportAssignmentType]
+        me = state.client(None).me()
         return f"ok ({(me.get('bot') or {}).get('workspace_name') or me.get('name')})"
     finally:
         state.close()

@@ -1,0 +1,82 @@
+"""`aide auth notion`: store a Notion internal-integration token as a named account (core's account store).
+
+The token is read from standard input when it is piped (`pass show notion | aide auth notion`), else asked for
+without echo; never taken as a command-line argument, where it would land in the shell's history and in `ps`. It is
+checked with Notion (`users/me`, which also names the workspace) unless `--no-check`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from aide_core.cli.common import console, settings_or_exit
+from aide_core.identity import DEFAULT_IDENTITY
+
+
+def auth(
+    account: Annotated[str, typer.Option("--account", help="A name for this workspace, e.g. home or work.")] = (
+        "default"
+    ),
+    user: Annotated[
+        str, typer.Option("--user", help="Whose account: a user named in http.users (default: the configured user).")
+    ] = DEFAULT_IDENTITY,
+    check: Annotated[bool, typer.Option("--check/--no-check", help="Check the token with Notion first.")] = True,
+    remove: Annotated[bool, typer.Option("--remove", help="Forget the account instead.")] = False,
+) -> None:
+    """Store a Notion integration token (read from stdin or a prompt) as an account."""
+    from aide_core.accounts import Account, check_account_name
+    from aide_core.errors import AideError
+    from aide_notion.accounts import store_for
+
+    settings = settings_or_exit()
+    try:
+        check_account_name(account)
+    except AideError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    store = store_for(settings, user)
+    whose = "" if user == DEFAULT_IDENTITY else f" of user '{user}'"
+    if remove:
+        store.delete(account)
+        console.print(f"Removed the Notion account '{account}'{whose}.", highlight=False)
+        return
+    token = _read_token()
+    workspace = _workspace(settings, token) if check else None
+    data = {"type": "internal_integration", "token": token} | ({"workspace": workspace} if workspace else {})
+    store.save(Account(account, data))
+    where = f" (workspace {workspace})" if workspace else ""
+    console.print(f"Signed in the Notion account '{account}'{where}{whose}.", highlight=False)
+
+
+def _read_token() -> str:
+    piped = not sys.stdin.isatty()
+    token = str(sys.stdin.readline() if piped else typer.prompt("Notion integration token", hide_input=True)).strip()
+    if not token or any(character.isspace() for character in token):
+        console.print("[red]No token given (paste the integration's secret, from notion.so/my-integrations).")
+        raise typer.Exit(1)
+    return token
+
+
+def _workspace(settings: object, token: str) -> str | None:
+    """The workspace the token belongs to, from `users/me`; exits when Notion refuses the token."""
+    from aide_core.settings import AideSettings, server_settings
+    from aide_notion.client import NotionClient
+    from aide_notion.state import NotionSettings
+
+    assert isinstance(settings, AideSettings)
+    config = server_settings(settings, "notion", NotionSettings)
+    client = NotionClient(token, base_url=config.base_url)
+    try:
+        me = client.me()
+    except Exception as exc:
+        code = getattr(exc, "code", None)
+        error = getattr(code, "value", code) or type(exc).__name__
+        console.print(f"[red]Notion did not accept the token ({error}); nothing was stored.", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        client.close()
+    bot = me.get("bot") or {}
+    name = bot.get("workspace_name") if isinstance(bot, dict) else None
+    return str(name) if name else None
