@@ -189,3 +189,13 @@ async def test_a_database_row_can_be_created_as_a_page_with_markdown(notion_serv
         page = await notion.call("read_page", id=created["id"])
     assert page["properties"]["Status"] == "In progress" and page["properties"]["Name"] == "Write thank-you cards"
     assert "- Aunt Rosa" in page["markdown"]
+
+
+async def test_a_database_may_be_named_by_its_title_and_a_page_read_of_it_says_what_to_use(notion_server: Any) -> None:
+    async with notion_server() as notion:
+        by_title = await notion.call("query_database", id="tasks", where={"Status": "In progress"}, sort=["Name"])
+        unknown = await notion.error("describe_database", id="Groceries")
+        as_page = await notion.error("read_page", id=TASKS_DB)
+    assert names(by_title) == ["Back up the family photos", "Read Piranesi", "Renew passport", "Review the Q4 roadmap"]
+    assert "No database titled 'Groceries'" in unknown and "Find it with search" in unknown
+    assert "That id is a database, not a page. Read it with describe_database and query_database." in as_page

@@ -31,6 +31,7 @@ spec = ServerSpec[NotionState](
 AccountArg = Annotated[str | None, Field(description="Workspace account name.")]
 Cursor = Annotated[str | None, Field(description="A next_cursor.")]
 Id = Annotated[str, Field(description="A Notion id or URL.")]
+DatabaseRef = Annotated[str, Field(description="A database id, URL or exact title.")]
 
 
 def current_state() -> NotionState:
@@ -64,16 +65,43 @@ def parent_of(obj: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def not_found(exc: Exception) -> bool:
+    """Whether `exc` is Notion's 404 (notion-client's error, or ours)."""
+    from aide_core.errors import NotFound
+
+    return getattr(exc, "status", None) == 404 or isinstance(exc, NotFound)
+
+
+def database_id(client: NotionClient, value: str) -> str:
+    """The id in `value` (an id or URL), else the id of the one database whose title is `value` (case aside)."""
+    from aide_core.errors import InvalidInput
+    from aide_notion.ids import notion_id
+
+    try:
+        return notion_id(value, "database id")
+    except InvalidInput:
+        wanted = value.strip().casefold()
+        if not wanted or len(wanted) > 200:
+            raise
+        found = client.search(value.strip(), "data_source", None, 25).get("results") or []
+        matches = [str(hit["id"]) for hit in found if title_of(hit).casefold() == wanted]
+        if len(matches) != 1:
+            titles = sorted({title_of(hit) for hit in found})
+            raise InvalidInput(
+                f"{'No' if not matches else 'More than one'} database titled {defang_field(value)[:80]!r}.",
+                hint=f"Databases with similar titles: {', '.join(titles[:20])}." if titles else "Find it with search.",
+            ) from None
+        return matches[0]
+
+
 def schema_for(client: NotionClient, id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """(data source, database) for a database id or a data source id; the database is None when `id` named the
     data source itself. A database with several data sources answers with its first (the others are listed by
     describe_database)."""
-    from aide_core.errors import NotFound
-
     try:
         database = client.database(id)
     except Exception as exc:
-        if getattr(exc, "status", None) != 404 and not isinstance(exc, NotFound):
+        if not not_found(exc):
             raise
         return client.data_source(id), None
     sources = list(database.get("data_sources") or [])

@@ -8,7 +8,17 @@ from pydantic import Field
 
 from aide_core.errors import InvalidInput
 from aide_core.paging import decode_cursor, encode_cursor, take_within_budget
-from aide_notion.app import AccountArg, Cursor, Id, client_for, output_budget, schema_for, spec, title_of
+from aide_notion.app import (
+    AccountArg,
+    Cursor,
+    DatabaseRef,
+    client_for,
+    database_id,
+    output_budget,
+    schema_for,
+    spec,
+    title_of,
+)
 from aide_notion.client import NotionClient
 from aide_notion.ids import notion_id
 from aide_notion.models import Database, Item, PropertyInfo, QueryResult
@@ -22,10 +32,10 @@ Where = Annotated[
 
 
 @spec.tool()
-def describe_database(id: Id, account: AccountArg = None) -> Database:
+def describe_database(id: DatabaseRef, account: AccountArg = None) -> Database:
     """A database's properties: their types, options and relation targets."""
     client = client_for(account)
-    source, database = schema_for(client, notion_id(id, "database id"))
+    source, database = schema_for(client, database_id(client, id))
     if database is None and (source.get("parent") or {}).get("database_id"):
         database = client.database(str(source["parent"]["database_id"]))
     properties: list[PropertyInfo] = []
@@ -68,7 +78,7 @@ def _user_names(client: NotionClient, users: list[dict[str, Any]] | None) -> dic
 
 @spec.tool()
 def query_database(
-    id: Id,
+    id: DatabaseRef,
     where: Where = None,
     sort: Annotated[list[str] | None, Field(description='Property names; "-Due" for descending.')] = None,
     limit: Annotated[int, Field(ge=1, le=100)] = 25,
@@ -80,7 +90,7 @@ def query_database(
     from aide_notion.filters import sorts
 
     client = client_for(account)
-    source, _ = schema_for(client, notion_id(id, "database id"))
+    source, _ = schema_for(client, database_id(client, id))
     schema = dict(source.get("properties") or {})
     conditions = dict(where or {})
     users = _users_if_needed(client, schema, _names(conditions)) if conditions else []
@@ -107,10 +117,10 @@ def _has_people(schema: dict[str, Any]) -> bool:
 
 
 @spec.tool(read_only=False, idempotent=False)
-def add_database_item(id: Id, values: Values, account: AccountArg = None) -> Item:
+def add_database_item(id: DatabaseRef, values: Values, account: AccountArg = None) -> Item:
     """Add an item to a database; values by property name, as plain values (title included)."""
     client = client_for(account)
-    source, _ = schema_for(client, notion_id(id, "database id"))
+    source, _ = schema_for(client, database_id(client, id))
     schema = dict(source.get("properties") or {})
     if not values:
         raise InvalidInput("Give at least the title, e.g. {'Name': 'Buy milk'}.")

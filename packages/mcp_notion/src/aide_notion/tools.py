@@ -6,10 +6,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from aide_core.errors import InvalidInput, NotFound
+from aide_core.errors import InvalidInput
 from aide_core.fencing import defang_field, fence
 from aide_core.paging import decode_cursor, encode_cursor, page_text, take_within_budget
-from aide_notion.app import AccountArg, Cursor, Id, client_for, current_state, output_budget, parent_of, spec, title_of
+from aide_notion.app import (
+    AccountArg,
+    Cursor,
+    Id,
+    client_for,
+    current_state,
+    not_found,
+    output_budget,
+    parent_of,
+    spec,
+    title_of,
+)
 from aide_notion.client import NotionClient
 from aide_notion.ids import notion_id
 from aide_notion.models import ChildRef, Comment, Comments, Deleted, Page, SearchHit, SearchResult, Updated, Written
@@ -70,7 +81,7 @@ def read_page(
 
     page_id = notion_id(id, "page id")
     client = client_for(account)
-    page = client.page(page_id)
+    page = _page_or_hint(client, page_id)
     # A first read renders the page afresh; reads with a cursor continue the text that first read rendered
     # (Notion's last_edited_time moves by the minute, too coarse to tell whether the page changed).
     key = (client.identity, page_id)
@@ -96,6 +107,26 @@ def read_page(
         children=children[:50],
         blocks_left_out=cut,
     )
+
+
+def _page_or_hint(client: NotionClient, page_id: str) -> dict[str, Any]:
+    """The page; for a database's id, an error that says which tools read databases."""
+    try:
+        return client.page(page_id)
+    except Exception as exc:
+        if not not_found(exc) or not _exists(lambda: client.database(page_id)):
+            raise
+    raise InvalidInput("That id is a database, not a page.", hint="Read it with describe_database and query_database.")
+
+
+def _exists(fetch: Any) -> bool:
+    try:
+        fetch()
+    except Exception as exc:
+        if not_found(exc):
+            return False
+        raise
+    return True
 
 
 def _child_refs(blocks: list[dict[str, Any]]) -> list[ChildRef]:
@@ -159,13 +190,7 @@ def create_page(
 
 def _is_page(client: NotionClient, object_id: str) -> bool:
     """Whether `object_id` is a page the integration sees (False: not found as a page, so maybe a database)."""
-    try:
-        client.page(object_id)
-    except Exception as exc:
-        if getattr(exc, "status", None) != 404 and not isinstance(exc, NotFound):
-            raise
-        return False
-    return True
+    return _exists(lambda: client.page(object_id))
 
 
 def _reason(exc: Exception) -> str:
