@@ -199,3 +199,12 @@ async def test_a_database_may_be_named_by_its_title_and_a_page_read_of_it_says_w
     assert names(by_title) == ["Back up the family photos", "Read Piranesi", "Renew passport", "Review the Q4 roadmap"]
     assert "No database titled 'Groceries'" in unknown and "Find it with search" in unknown
     assert "That id is a database, not a page. Read it with describe_database and query_database." in as_page
+
+
+async def test_object_arguments_sent_as_json_text_are_read_as_the_objects_they_are(notion_server: Any) -> None:
+    async with notion_server() as notion:
+        as_text = await notion.call("query_database", id=TASKS_DB, where='{"Status": "Done", "Tags": "errand"}')
+        as_object = await notion.call("query_database", id=TASKS_DB, where={"Status": "Done", "Tags": "errand"})
+        not_json = await notion.error("query_database", id=TASKS_DB, where="Status is Done")
+    assert as_text == as_object and len(as_text["items"]) == 4
+    assert "where" in not_json and "internal error" not in not_json

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from aide_core.fencing import defang_field
 from aide_core.server import ServerSpec
@@ -32,6 +32,23 @@ AccountArg = Annotated[str | None, Field(description="Workspace account name.")]
 Cursor = Annotated[str | None, Field(description="A next_cursor.")]
 Id = Annotated[str, Field(description="A Notion id or URL.")]
 DatabaseRef = Annotated[str, Field(description="A database id, URL or exact title.")]
+
+
+def json_object(value: object) -> object:
+    """An object argument that a client sent as a JSON string (some hosts stringify nested objects): decoded, so
+    it is checked as the object it is; anything else is left for validation to refuse."""
+    if isinstance(value, str) and value.strip().startswith("{"):
+        import json
+
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+#: An object keyed by a database's own property names; also accepted as the JSON text of one.
+PropertyMap = BeforeValidator(json_object)
 
 
 def current_state() -> NotionState:

@@ -12,6 +12,7 @@ from aide_notion.app import (
     AccountArg,
     Cursor,
     DatabaseRef,
+    PropertyMap,
     client_for,
     database_id,
     output_budget,
@@ -24,9 +25,12 @@ from aide_notion.ids import notion_id
 from aide_notion.models import Database, Item, PropertyInfo, QueryResult
 from aide_notion.values import find_property, options_of, plain_values, to_properties
 
-Values = Annotated[dict[str, Any], Field(description='Property name -> plain value, e.g. {"Status": "Done"}.')]
+Values = Annotated[
+    dict[str, Any], PropertyMap, Field(description='Property name -> plain value, e.g. {"Status": "Done"}.')
+]
 Where = Annotated[
     dict[str, Any] | None,
+    PropertyMap,
     Field(description='e.g. {"Status": "Done", "Due": {"before": "2026-12-01"}, "Tags": {"contains": "home"}}.'),
 ]
 

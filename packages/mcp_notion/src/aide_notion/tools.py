@@ -13,6 +13,7 @@ from aide_notion.app import (
     AccountArg,
     Cursor,
     Id,
+    PropertyMap,
     client_for,
     current_state,
     not_found,
@@ -27,7 +28,11 @@ from aide_notion.models import ChildRef, Comment, Comments, Deleted, Page, Searc
 from aide_notion.richtext import plain, text_item
 
 Markdown = Annotated[str, Field(description="Markdown: headings, lists, - [ ] to-dos, tables, code, > quotes.")]
-Values = Annotated[dict[str, Any] | None, Field(description='Property name -> plain value, e.g. {"Status": "Done"}.')]
+Values = Annotated[
+    dict[str, Any] | None,
+    PropertyMap,
+    Field(description='Property name -> plain value, e.g. {"Status": "Done"}.'),
+]
 #: Characters a fence adds around a window (markers, kind, source) and the rest of a page result.
 _OVERHEAD = 600
 
