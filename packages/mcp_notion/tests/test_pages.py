@@ -104,3 +104,22 @@ async def test_append_markdown_after_a_block(notion_server: Any) -> None:
     ]
     assert len(written["block_ids"]) == 1 and written["id"] == BOOKS
     assert READING
+
+
+async def test_a_page_with_more_blocks_than_one_read_takes_says_so(notion_server: Any) -> None:
+    markdown = "\n\n".join(f"Block {n}" for n in range(1005))
+    async with notion_server() as notion:
+        created = await notion.call("create_page", parent=TRIP, title="Huge", markdown=markdown)
+        page = await notion.call("read_page", id=created["id"])
+    assert page["blocks_left_out"] is True
+    per_block = len("Block 999 ^") + 32 + 2
+    assert 1000 * (per_block - 2) < page["total_chars"] <= 1000 * per_block  # the first 1,000 blocks
+    assert len(page["markdown"]) < 12_000 and page["next_cursor"]
+
+
+async def test_a_database_rows_properties_are_read_with_people_by_name(notion_server: Any) -> None:
+    async with notion_server() as notion:
+        [task] = (await notion.call("query_database", id=TASKS_DB, where={"Name": "Renew passport"}))["items"]
+        page = await notion.call("read_page", id=task["id"])
+    assert page["properties"] == task["values"]
+    assert page["properties"]["Assignee"] == ["Alex Rivera"]

@@ -82,7 +82,6 @@ def read_page(
 ) -> Page:
     """Read a page as Markdown (nested blocks included, sub-pages listed); long pages continue with the cursor."""
     from aide_notion.render import to_markdown_text
-    from aide_notion.values import plain_values
 
     page_id = notion_id(id, "page id")
     client = client_for(account)
@@ -99,7 +98,7 @@ def read_page(
     budget = max(300, min(max_chars or output_budget(), output_budget()) - _OVERHEAD)
     window = page_text(text, budget=budget, tool="read_page", cursor=cursor, binds={"id": page_id, "account": account})
     title = title_of(page)
-    properties = plain_values(page) if (page.get("parent") or {}).get("type") == "data_source_id" else {}
+    properties = _row_values(client, page)
     return Page(
         id=str(page["id"]),
         title=title,
@@ -112,6 +111,18 @@ def read_page(
         children=children[:50],
         blocks_left_out=cut,
     )
+
+
+def _row_values(client: NotionClient, page: dict[str, Any]) -> dict[str, Any]:
+    """A database row's properties as plain values, people by name (one users request when there are any)."""
+    from aide_notion.values import plain_values
+
+    if (page.get("parent") or {}).get("type") != "data_source_id":
+        return {}
+    props = (page.get("properties") or {}).values()
+    people = any(p.get("type") == "people" and p.get("people") for p in props if isinstance(p, dict))
+    names = {str(u.get("id")): str(u.get("name") or u.get("id")) for u in client.users()} if people else None
+    return plain_values(page, names)
 
 
 def _page_or_hint(client: NotionClient, page_id: str) -> dict[str, Any]:
@@ -257,7 +268,7 @@ def update_page(
 def _update(
     id: str, title: str | None, properties: dict[str, Any] | None, archive: bool | None, account: str | None
 ) -> Updated:
-    from aide_notion.values import find_property, plain_values, to_properties
+    from aide_notion.values import find_property, to_properties
 
     page_id = notion_id(id, "page id")
     client = client_for(account)
@@ -282,7 +293,7 @@ def _update(
     if not changes:
         raise InvalidInput("Nothing to change: give title, properties or archive.")
     page = client.update_page(page_id, **changes)
-    values = plain_values(page) if (page.get("parent") or {}).get("type") == "data_source_id" else {}
+    values = _row_values(client, page)
     return Updated(
         id=str(page["id"]), url=page.get("url"), title=title_of(page), in_trash=bool(page.get("in_trash")),
         properties=values,
