@@ -25,8 +25,14 @@ def auth(
     ] = DEFAULT_IDENTITY,
     check: Annotated[bool, typer.Option("--check/--no-check", help="Check the token with Notion first.")] = True,
     remove: Annotated[bool, typer.Option("--remove", help="Forget the account instead.")] = False,
+    oauth: Annotated[bool, typer.Option("--oauth", help="Sign in through a public integration's OAuth.")] = False,
+    client_id: Annotated[
+        str | None, typer.Option("--client-id", envvar="NOTION_OAUTH_CLIENT_ID", help="The public integration's id.")
+    ] = None,
+    port: Annotated[int, typer.Option("--port", help="Loopback port of the registered redirect URI.")] = 8913,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Only print the URL to open.")] = False,
 ) -> None:
-    """Store a Notion integration token (read from stdin or a prompt) as an account."""
+    """Store a Notion integration token (read from stdin or a prompt) as an account, or sign in with OAuth."""
     from aide_core.accounts import Account, check_account_name
     from aide_core.errors import AideError
     from aide_notion.accounts import store_for
@@ -42,12 +48,53 @@ def auth(
         store.delete(account)
         console.print(f"Removed the Notion account '{account}'{whose}.", highlight=False)
         return
-    token = _read_token()
-    workspace = _workspace(settings, token) if check else None
-    data = {"type": "internal_integration", "token": token} | ({"workspace": workspace} if workspace else {})
+    if oauth:
+        data = _oauth(settings, client_id, port, no_browser)
+        workspace = data.get("workspace")
+    else:
+        token = _read_token()
+        workspace = _workspace(settings, token) if check else None
+        data = {"type": "internal_integration", "token": token} | ({"workspace": workspace} if workspace else {})
     store.save(Account(account, data))
     where = f" (workspace {workspace})" if workspace else ""
     console.print(f"Signed in the Notion account '{account}'{where}{whose}.", highlight=False)
+
+
+def _oauth(settings: object, client_id: str | None, port: int, no_browser: bool) -> dict[str, object]:
+    """The account data a public integration's OAuth sign-in grants (the client secret comes from the environment
+    variable NOTION_OAUTH_CLIENT_SECRET or a hidden prompt, never from an argument)."""
+    import os
+    import webbrowser
+
+    from aide_core.settings import AideSettings, server_settings
+    from aide_notion.oauth import SignInFailed, sign_in
+    from aide_notion.state import NotionSettings
+
+    assert isinstance(settings, AideSettings)
+    if not client_id:
+        raise typer.BadParameter("--oauth needs --client-id (or NOTION_OAUTH_CLIENT_ID)")
+    secret = os.environ.get("NOTION_OAUTH_CLIENT_SECRET") or typer.prompt("Client secret", hide_input=True)
+    config = server_settings(settings, "notion", NotionSettings)
+
+    def show(url: str) -> None:
+        console.print(f"Open this URL to sign in to Notion:\n{url}", highlight=False, soft_wrap=True)
+        if not no_browser:
+            webbrowser.open(url)
+
+    try:
+        grant = sign_in(client_id, str(secret).strip(), port=port, show=show, api=config.base_url)
+    except (SignInFailed, OSError) as exc:
+        console.print(f"[red]Notion sign-in failed ({exc}); nothing was stored.", highlight=False)
+        raise typer.Exit(1) from None
+    except Exception as exc:  # Notion refused the code or the client
+        code = getattr(exc, "code", None)
+        console.print(
+            f"[red]Notion refused the sign-in ({getattr(code, 'value', code) or type(exc).__name__}); nothing was "
+            "stored.",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+    return grant.data
 
 
 def _read_token() -> str:

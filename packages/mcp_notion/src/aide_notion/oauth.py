@@ -1,0 +1,119 @@
+"""Signing a workspace in through a public integration's OAuth (`aide auth notion --oauth`).
+
+The flow Notion documents for public connections: send the user's browser to `<api>/v1/oauth/authorize` with the
+integration's client id, `response_type=code`, `owner=user`, a redirect URI and a random `state`; Notion sends the
+browser back to the redirect URI with `code` and `state`; the code is exchanged at `POST /v1/oauth/token` (HTTP Basic
+with the client id and secret, through notion-client's `oauth.token`) for an access token, a refresh token and the
+workspace's name. The redirect URI is a loopback address this command listens on for one request; it must be one of
+the integration's registered redirect URIs, so its port is fixed by `--port`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+DEFAULT_API = "https://api.notion.com"
+_PAGE = b"<!doctype html><title>aide</title><p>Notion is signed in to aide; you can close this tab.</p>"
+_REFUSED = b"<!doctype html><title>aide</title><p>aide did not get Notion's answer; nothing was stored.</p>"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What the token exchange answered (the secrets stay in `data`, never in a repr)."""
+
+    workspace: str | None
+    data: dict[str, Any]
+
+    def __repr__(self) -> str:
+        return f"Grant(workspace={self.workspace!r})"
+
+
+class SignInFailed(Exception):
+    """The browser came back without a code, with another state, or not at all."""
+
+
+def authorize_url(api: str, client_id: str, redirect_uri: str, state: str) -> str:
+    query = {
+        "client_id": client_id,
+        "response_type": "code",
+        "owner": "user",
+        "redirect_uri": redirect_uri,
+        "state": state,
+    }
+    return f"{api.rstrip('/')}/v1/oauth/authorize?{urlencode(query)}"
+
+
+def wait_for_code(server: HTTPServer, state: str, timeout: float) -> str:
+    """Serve the one redirect on `server` and return its code (`SignInFailed` for anything else)."""
+    found: dict[str, str] = {}
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            query = parse_qs(urlsplit(self.path).query)
+            code, given = query.get("code", [""])[0], query.get("state", [""])[0]
+            ok = bool(code) and secrets.compare_digest(given, state)
+            if ok:
+                found["code"] = code
+            else:
+                found["error"] = query.get("error", ["no code"])[0] if given == state else "state mismatch"
+            self.send_response(200 if ok else 400)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(_PAGE if ok else _REFUSED)
+
+        def log_message(self, format: str, *args: Any) -> None:  # no request lines on the terminal
+            return
+
+    server.RequestHandlerClass = Redirect
+    server.timeout = timeout
+    server.handle_request()
+    if "code" not in found:
+        raise SignInFailed(found.get("error", "no answer from the browser in time"))
+    return found["code"]
+
+
+def sign_in(
+    client_id: str,
+    client_secret: str,
+    *,
+    port: int,
+    show: Callable[[str], None],
+    api: str | None = None,
+    timeout: float = 300.0,
+) -> Grant:
+    """Run the flow: listen on 127.0.0.1:`port`, `show(url)` the authorization URL (open a browser, or print it),
+    exchange the code. `api` is Notion's API root (the settings' `base_url`, else api.notion.com)."""
+    from notion_client import Client
+
+    root = (api or DEFAULT_API).rstrip("/")
+    server = HTTPServer(("127.0.0.1", port), BaseHTTPRequestHandler)
+    try:
+        redirect_uri = f"http://localhost:{server.server_address[1]}/callback"
+        state = secrets.token_urlsafe(24)
+        threading.Thread(target=show, args=(authorize_url(root, client_id, redirect_uri, state),), daemon=True).start()
+        code = wait_for_code(server, state, timeout)
+    finally:
+        server.server_close()
+    client = Client(base_url=root, retry=False, logger=logging.getLogger("aide.notion.client"))
+    try:
+        answer: dict[str, Any] = client.oauth.token(  # pyright: ignore[reportAssignmentType]
+            client_id, client_secret, grant_type="authorization_code", code=code, redirect_uri=redirect_uri
+        )
+    finally:
+        client.close()
+    token = answer.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise SignInFailed("Notion's answer carried no access token")
+    data: dict[str, Any] = {"type": "oauth", "token": token, "client_id": client_id}
+    for key in ("refresh_token", "workspace_name", "workspace_id", "bot_id"):
+        if isinstance(answer.get(key), str):
+            data["workspace" if key == "workspace_name" else key] = answer[key]
+    workspace = data.get("workspace")
+    return Grant(workspace if isinstance(workspace, str) else None, data)
