@@ -76,3 +76,15 @@ async def test_a_failed_create_is_not_repeated(notion_server: Any, sandbox: Sand
         found = await notion.call("search", query="Once")
     assert "Notion" in error and "internal error" not in error
     assert found["results"] == []
+
+
+async def test_a_page_created_whose_content_then_fails_says_so_and_is_not_created_twice(
+    notion_server: Any, sandbox: SandboxHandle
+) -> None:
+    sandbox.faults.inject("notion.blocks.children.append", status=503, times=1)
+    async with notion_server() as notion:
+        error = await notion.error("create_page", parent=TRIP, title="Half written", markdown="- a\n- b")
+        found = await notion.call("search", query="Half written")
+    [page] = found["results"]
+    assert f"The page {page['id']} was created, but writing its content failed" in error
+    assert "do not create it again" in error

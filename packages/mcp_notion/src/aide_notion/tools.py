@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from aide_core.errors import InvalidInput
+from aide_core.errors import AideError, InvalidInput
 from aide_core.fencing import defang_field, fence
 from aide_core.paging import decode_cursor, encode_cursor, page_text, take_within_budget
 from aide_notion.app import (
@@ -197,7 +197,7 @@ def create_page(
     try:
         ids = client.append(page_id, blocks) if blocks else []
     except Exception as exc:
-        raise InvalidInput(
+        raise AideError(
             f"The page {page_id} was created, but writing its content failed: {_reason(exc)}",
             hint="Read it with read_page and add the rest with append_markdown (do not create it again).",
         ) from exc
@@ -210,8 +210,6 @@ def _is_page(client: NotionClient, object_id: str) -> bool:
 
 
 def _reason(exc: Exception) -> str:
-    from aide_core.errors import AideError
-
     mapped = exc if isinstance(exc, AideError) else spec.runtime().upstream_error(exc)
     return str(mapped) if mapped is not None else type(exc).__name__
 
