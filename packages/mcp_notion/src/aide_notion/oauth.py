@@ -97,8 +97,12 @@ def sign_in(
     try:
         redirect_uri = f"http://localhost:{server.server_address[1]}/callback"
         state = secrets.token_urlsafe(24)
-        threading.Thread(target=show, args=(authorize_url(root, client_id, redirect_uri, state),), daemon=True).start()
-        code = wait_for_code(server, state, timeout)
+        opener = threading.Thread(target=show, args=(authorize_url(root, client_id, redirect_uri, state),), daemon=True)
+        opener.start()
+        try:
+            code = wait_for_code(server, state, timeout)
+        finally:
+            opener.join(5)  # opening a browser returns at once; the command ends only after it
     finally:
         server.server_close()
     client = Client(base_url=root, retry=False, logger=logging.getLogger("aide.notion.client"))
