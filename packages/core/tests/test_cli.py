@@ -79,6 +79,35 @@ def test_call_reports_a_tool_error_and_exits_1(with_example: None) -> None:
     assert "kind 'input' is always refused" in result.stderr
 
 
+def test_call_reads_each_value_by_the_tools_schema(with_example: None) -> None:
+    schema = {"properties": {"query": {"type": "string"}, "limit": {"type": "integer"}, "note": {"type": "string"}}}
+    assert parse_arguments(["query=123", "limit=5", "note=null", "other=[1]"], schema) == {
+        "query": "123",
+        "limit": 5,
+        "note": "null",
+        "other": [1],
+    }
+    result = runner.invoke(app, ["call", "example", "echo", "text=123", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"text": "123"}
+
+
+def test_a_name_that_is_no_server_or_tool_lists_the_ones_there_are_and_exits_2(with_example: None) -> None:
+    tools = runner.invoke(app, ["tools", "exmaple"])
+    call = runner.invoke(app, ["call", "exmaple", "echo"])
+    tool = runner.invoke(app, ["call", "example", "ecko", "text=hi"])
+    assert (tools.exit_code, call.exit_code, tool.exit_code) == (2, 2, 2)
+    assert tools.stdout == "" and tools.stderr.startswith("aide: no server is named 'exmaple' (servers: ")
+    assert call.stderr.startswith("aide: no server is named 'exmaple' (servers: ")
+    assert tool.stderr == "aide: example has no tool 'ecko' (tools: echo, fail, outbox_size, send, whoami)\n"
+
+
+def test_a_tool_error_is_one_line_with_no_log_lines_before_it(with_example: None) -> None:
+    result = runner.invoke(app, ["call", "example", "echo", "text=hi", "colour=red"])
+    assert result.exit_code == 1
+    assert result.stderr == "aide: Error executing tool echo: unknown argument 'colour'; it takes text.\n"
+
+
 def test_claude_desktop_config_spawns_each_available_server_with_this_python() -> None:
     result = runner.invoke(app, ["config", "claude-desktop"])
     assert result.exit_code == 0
