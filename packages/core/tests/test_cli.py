@@ -108,11 +108,17 @@ def test_a_tool_error_is_one_line_with_no_log_lines_before_it(with_example: None
     assert result.stderr == "aide: Error executing tool echo: unknown argument 'colour'; it takes text.\n"
 
 
-def test_claude_desktop_config_spawns_each_available_server_with_this_python() -> None:
+def test_claude_desktop_config_spawns_each_available_server_with_this_python_and_this_data_folder(
+    settings: Any,
+) -> None:
     result = runner.invoke(app, ["config", "claude-desktop"])
     assert result.exit_code == 0
     servers = json.loads(result.stdout)["mcpServers"]
-    assert servers["aide-activity"] == {"command": sys.executable, "args": ["-m", "aide_core.launch", "activity"]}
+    assert servers["aide-activity"] == {
+        "command": sys.executable,
+        "args": ["-m", "aide_core.launch", "activity"],
+        "env": {"AIDE_HOME": str(settings.home), "AIDE_CONFIG": str(settings.config_file)},
+    }
     assert "aide-calendar" not in servers  # not available yet
 
 
