@@ -128,11 +128,14 @@ def test_chat_talks_to_an_openai_compatible_endpoint_and_reports_its_errors_in_o
     )
 
 
-def test_sandbox_without_the_sandbox_package_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sandbox_without_the_sandbox_package_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import importlib.metadata
 
+    model = script(tmp_path, ["Hi."])
     monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [])  # as if aide-sandbox were not installed
-    result = CliRunner().invoke(app, ["chat", "-p", "hi", "--sandbox", "--model", "scripted"])
+    result = CliRunner().invoke(app, ["chat", "-p", "hi", "--sandbox", "--model", model])
     assert result.exit_code == 2
     assert "aide chat: no sandbox installed: install aide-sandbox for --sandbox" in result.stderr
 
@@ -227,3 +230,17 @@ def test_chat_p_without_a_terminal_declines_what_needs_approval_and_still_answer
     assert run.stdout == "I could not save that.\n"
     assert "declined (no terminal to ask on): memory: remember(" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_script_needs_no_turn_for_learning_and_an_exhausted_one_is_one_line_and_not_kept(tmp_path: Path) -> None:
+    runner = CliRunner()
+    answered = runner.invoke(app, ["chat", "-p", "hi", "--model", script(tmp_path, ["Hello."]), "--servers", "memory"])
+    assert (answered.exit_code, answered.stdout) == (0, "Hello.\n")
+    exhausted = runner.invoke(app, ["chat", "-p", "again", "--model", script(tmp_path, []), "--servers", "memory"])
+    assert exhausted.exit_code == 1 and exhausted.stdout == ""
+    assert exhausted.stderr.startswith("aide chat: scripted: the script has no turn left for request 1 (add one:")
+    assert "Traceback" not in exhausted.stderr
+    listed = runner.invoke(app, ["chat", "--list"]).stdout
+    assert "hi" in listed and "again" not in listed  # the run nobody answered is not kept
+    bare = runner.invoke(app, ["chat", "-p", "hi", "--model", "scripted"])
+    assert bare.exit_code == 2 and bare.stderr.startswith("aide chat: --model scripted needs a script:")

@@ -47,6 +47,11 @@ def pick_model(model: str | None, base_url: str | None) -> Model:
                 "no model: set ANTHROPIC_API_KEY or OPENAI_API_KEY, or choose one with --model "
                 "(e.g. --model openai:llama3.2 --base-url http://127.0.0.1:11434/v1 for Ollama)"
             )
+    if chosen == "scripted":
+        raise ValueError(
+            "--model scripted needs a script: --model scripted:turns.json, a JSON list of turns (a string answers; "
+            'a list of {"tool": "server__tool", "arguments": {...}} calls tools)'
+        )
     return infer_model(chosen, base_url=base_url)
 
 
