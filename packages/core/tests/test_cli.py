@@ -84,7 +84,7 @@ def test_claude_desktop_config_spawns_each_available_server_with_this_python() -
     assert result.exit_code == 0
     servers = json.loads(result.stdout)["mcpServers"]
     assert servers["aide-activity"] == {"command": sys.executable, "args": ["-m", "aide_core.launch", "activity"]}
-    assert "aide-calendar" not in servers  # not available yet
+    assert servers["aide-calendar"] == {"command": sys.executable, "args": ["-m", "aide_core.launch", "calendar"]}
 
 
 def test_config_shows_the_files_and_the_http_token(settings: Any) -> None:

@@ -1,0 +1,156 @@
+"""The default tier's reading tools: the time, the calendars, events in a window, one event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from aide_calendar import render
+from aide_calendar.app import (
+    AccountArg,
+    CalendarArg,
+    Cursor,
+    Zone,
+    calendar_id,
+    client_for,
+    current_state,
+    output_budget,
+    spec,
+    user_zone,
+)
+from aide_calendar.client import CalendarClient
+from aide_calendar.ids import check_id
+from aide_calendar.models import CalendarRow, Calendars, Event, EventRow, Events, Now
+from aide_calendar.scopes import requires
+from aide_calendar.times import rfc3339, window
+from aide_core.errors import InvalidInput
+from aide_core.paging import decode_cursor, encode_cursor, take_within_budget
+
+#: Events read from one calendar for one listing, at most.
+MAX_PER_CALENDAR = 1000
+
+
+@spec.tool()
+@requires("readonly", "calendarList.get")
+def get_time(timezone: Zone = None, account: AccountArg = None) -> Now:
+    """Now, today's date, the user's time zone and this week: call before using relative dates."""
+    from datetime import timedelta
+
+    client = client_for(account, "get_time")
+    tz = user_zone(client, timezone)
+    now = current_state().now().astimezone(tz)
+    monday = now.date() - timedelta(days=now.weekday())
+    year, week, _ = now.isocalendar()
+    offset = now.strftime("%z")
+    return Now(
+        now=now.isoformat(timespec="minutes"),
+        date=now.date().isoformat(),
+        weekday=now.strftime("%A"),
+        timezone=str(tz.key),
+        week=f"{year}-W{week:02d}",
+        week_start=monday.isoformat(),
+        utc_offset=f"{offset[:3]}:{offset[3:]}",
+    )
+
+
+@spec.tool()
+@requires("readonly", "calendarList.list")
+def list_calendars(account: AccountArg = None) -> Calendars:
+    """List the calendars this account sees, with their ids, zones and your access."""
+    entries = client_for(account, "list_calendars").calendar_list()
+    rows = [
+        CalendarRow(
+            id=str(e["id"]),
+            name=str(e.get("summaryOverride") or e.get("summary") or ""),
+            timezone=str(e.get("timeZone") or ""),
+            access=str(e.get("accessRole") or ""),
+            primary=bool(e.get("primary")),
+        )
+        for e in entries
+    ]
+    return Calendars(calendars=rows[:250])
+
+
+def calendars_of(client: CalendarClient, calendars: list[str] | None) -> list[str]:
+    """Calendar ids from the argument: ids, or "all" for every calendar in the list; default the default one."""
+    if not calendars:
+        return [calendar_id(None)]
+    if [c.strip().lower() for c in calendars] == ["all"]:
+        return [str(e["id"]) for e in client.calendar_list() if not e.get("hidden")]
+    return list(dict.fromkeys(check_id(c, "calendar") for c in calendars[:20]))
+
+
+def events_in(
+    client: CalendarClient, ids: list[str], begin: datetime, end: datetime, query: str | None
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every event (recurring ones expanded) overlapping [begin, end) on these calendars, by start."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for cal in ids:
+        token: str | None = None
+        taken = 0
+        while taken < MAX_PER_CALENDAR:
+            page = client.list_events(
+                cal, time_min=rfc3339(begin), time_max=rfc3339(end), query=query, page_token=token
+            )
+            items = page.get("items") or []
+            found += [(cal, item) for item in items if item.get("status") != "cancelled"]
+            taken += len(items)
+            token = page.get("nextPageToken")
+            if not token:
+                break
+    tz = begin.tzinfo
+    assert tz is not None
+
+    def key(pair: tuple[str, dict[str, Any]]) -> tuple[datetime, str]:
+        span = render.instants(pair[1], tz)  # type: ignore[arg-type]
+        return (span[0] if span else begin, str(pair[1].get("id")))
+
+    return sorted(found, key=key)
+
+
+@spec.tool()
+@requires("readonly", "events.list", "calendarList.list", "calendarList.get")
+def list_events(
+    start: Annotated[
+        str | None, Field(description="Date, datetime or phrase ('tomorrow', 'next week'); default now.")
+    ] = None,
+    end: Annotated[str | None, Field(description="Default: the end of start's day/week, else 7 days on.")] = None,
+    calendars: Annotated[list[str] | None, Field(description="Calendar ids, or ['all'].")] = None,
+    query: Annotated[str | None, Field(max_length=200)] = None,
+    limit: Annotated[int, Field(ge=1, le=250)] = 50,
+    cursor: Cursor = None,
+    account: AccountArg = None,
+) -> Events:
+    """List events in a window (recurring ones expanded), in your zone; a date means that whole day."""
+    client = client_for(account, "list_events")
+    tz = user_zone(client)
+    begin, finish = window(start, end, tz, current_state().now())
+    ids = calendars_of(client, calendars)
+    binds = {"start": start, "end": end, "calendars": ids, "query": query, "limit": limit, "account": account,
+             "at": begin.isoformat()}  # fmt: skip
+    skip = decode_cursor(cursor, "list_events", binds, fields={"skip": int})["skip"] if cursor else 0
+    default = ids[0] if len(ids) == 1 else calendar_id(None)
+    found = events_in(client, ids, begin, finish, query)
+    rows: list[EventRow] = [
+        render.row(event, tz, None if cal == default else cal) for cal, event in found[max(0, skip) : skip + limit]
+    ]
+    fits = take_within_budget(rows, output_budget() - 500)
+    rows = rows[:fits]
+    after = skip + len(rows)
+    next_cursor = encode_cursor("list_events", {"skip": after}, binds) if after < len(found) else None
+    shown_window = f"{begin.isoformat(timespec='minutes')} to {finish.isoformat(timespec='minutes')}"
+    return Events(events=rows, timezone=str(tz.key), window=shown_window, next_cursor=next_cursor)
+
+
+@spec.tool()
+@requires("readonly", "events.get", "calendarList.get")
+def get_event(id: str, calendar: CalendarArg = None, account: AccountArg = None) -> Event:
+    """Read one event (or one instance of a series): attendees, description, recurrence, Meet link."""
+    client = client_for(account, "get_event")
+    cal = calendar_id(calendar)
+    event = client.get_event(cal, check_id(id, "event"))
+    if event.get("status") == "cancelled":
+        raise InvalidInput(f"The event {id[:100]!r} was cancelled.", hint="Call list_events for current events.")
+    return render.full(event, user_zone(client), None if calendar is None else cal)
