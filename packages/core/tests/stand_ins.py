@@ -3,6 +3,11 @@ are not installed in aide-core (it must stay light); the server packages test ag
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, cast
+
+from aide_core.upstream import ErrorProfile, ParsedError
+
 
 class Httplib2Response(dict[str, str]):
     """httplib2.Response: a dict of lowercase headers with the status as an attribute."""
@@ -51,3 +56,16 @@ class FieldsOnlyError(Exception):
     def __init__(self, status: int, msg: str, code: int) -> None:
         super().__init__(msg)
         self.status, self.msg, self.code = status, msg, code
+
+
+def _faults(data: Mapping[str, Any]) -> ParsedError | None:
+    """A made-up upstream whose errors read `{"fault": {"text", "why"}}`."""
+    fault = data.get("fault")
+    if not isinstance(fault, dict):
+        return None
+    body = cast("dict[str, Any]", fault)
+    return ParsedError(message=body.get("text"), reasons=frozenset({str(body.get("why"))}))
+
+
+#: The error profile a made-up upstream's package would declare (`ServerSpec(errors="stand_ins:FAULTS")`).
+FAULTS = ErrorProfile(_faults, rate_limit_reasons=frozenset({"slow_down"}))

@@ -4,7 +4,7 @@ allowlists, dry-run, the read-only switch and the audit log."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import pytest
@@ -514,3 +514,57 @@ async def test_a_plan_parameter_is_not_part_of_the_tool_input(settings: AideSett
     async with Client(spec.build(settings)) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     assert set(tools["share"].input_schema["properties"]) == {"note_id", "to", "confirmation_token", "idempotency_key"}
+
+
+def private_or_shared_server() -> tuple[ServerSpec[None], list[str]]:
+    """A server whose action notifies someone only when given an address: its plan needs confirmation only then."""
+    spec = ServerSpec[None]("notes", state=lambda runtime: None)
+    done: list[str] = []
+
+    def plan_note(text: str, notify: str | None = None) -> Plan[str]:
+        reaches = {EMAIL: (notify,)} if notify else {}
+        who = f"Tell {notify}: " if notify else "Note to self: "
+        return Plan(preview=who + text, payload=text, content={"text": text}, reaches=reaches, confirm=bool(notify))
+
+    @spec.action(plan=plan_note, destructive=False)
+    def note(plan: Plan[str], text: str, notify: str | None = None) -> dict[str, str]:
+        """Write a note, telling someone if asked."""
+        done.append(plan.payload)
+        return {"noted": plan.payload}
+
+    return spec, done
+
+
+@pytest.mark.parametrize("mode", ["elicit", "token"])
+async def test_a_plan_that_reaches_nobody_acts_without_asking_and_one_that_notifies_is_still_asked(
+    settings: AideSettings, mode: Literal["elicit", "token"]
+) -> None:
+    spec, done = private_or_shared_server()
+    answers = Answers(ElicitResult(action="decline"))
+    async with Client(spec.build(settings, config=ServerSettings(confirm=mode)), elicitation_callback=answers) as c:
+        private = await c.call_tool("note", {"text": "buy milk", "idempotency_key": "k1"})
+        again = await c.call_tool("note", {"text": "buy milk", "idempotency_key": "k1"})
+        shared = await c.call_tool("note", {"text": "buy milk", "notify": "ann@example.com"})
+    assert private.structured_content == {
+        "status": "done",
+        "message": "Done.",
+        "result": {"noted": "buy milk"},
+        "preview": None,
+        "confirmation_token": None,
+    }
+    assert (again.structured_content or {})["status"] == "replayed"
+    expected = "declined" if mode == "elicit" else "confirmation_required"
+    assert (shared.structured_content or {})["status"] == expected
+    assert done == ["buy milk"]
+    asked = [question.split("\n\n")[0] for question in answers.questions]
+    assert asked == ([] if mode == "token" else ["Tell ann@example.com: buy milk"])
+    assert audit(settings)[:3] == ["started", "done", "replayed"]
+
+
+async def test_dry_run_previews_even_a_plan_that_needs_no_confirmation(settings: AideSettings) -> None:
+    spec, done = private_or_shared_server()
+    async with Client(spec.build(settings, config=ServerSettings(dry_run=True))) as client:
+        result = await client.call_tool("note", {"text": "buy milk"})
+    assert (result.structured_content or {})["status"] == "dry_run"
+    assert (result.structured_content or {})["preview"] == "Note to self: buy milk"
+    assert done == []

@@ -214,3 +214,42 @@ def test_from_exception_passes_aide_errors_through_and_ignores_bugs() -> None:
     already = RateLimited("Gmail", 3)
     assert from_exception("Gmail", already) is already
     assert from_exception("Gmail", KeyError("x")) is None
+
+
+@pytest.mark.anyio
+async def test_a_server_reads_an_escaped_upstream_exception_with_the_error_profile_it_declared() -> None:
+    """A tool that lets its client's exception escape gets the upstream's own message (read with the profile the
+    server declared on its spec), not "internal error"; a server declaring no upstream still hides it."""
+    from mcp import Client
+
+    from aide_core.server import ServerSpec
+
+    def raising(name: str, **declared: Any) -> ServerSpec[None]:
+        spec = ServerSpec[None](name, **declared)
+
+        @spec.tool()
+        def lookup() -> dict[str, str]:
+            """Look something up upstream."""
+            raise StatusBodyError(429, {"retry-after": "7"}, fault("Too fast.", "slow_down").decode())
+
+        return spec
+
+    declared = raising("faulty", upstream="Faulty", errors="stand_ins:FAULTS")
+    async with Client(declared.build()) as client:
+        mapped = await client.call_tool("lookup", {})
+    async with Client(raising("bare").build()) as client:
+        hidden = await client.call_tool("lookup", {})
+    assert mapped.is_error and mapped.content[0].text == (  # type: ignore[union-attr]
+        "Error executing tool lookup: Faulty is rate limiting requests (Too fast). Do not repeat the call at once; "
+        "retry in 7 s."
+    )
+    assert hidden.is_error and "internal error (trace id" in hidden.content[0].text  # type: ignore[union-attr]
+
+
+def test_an_error_profile_is_declared_as_a_path_with_the_service_it_belongs_to() -> None:
+    from aide_core.server import ServerSpec
+
+    with pytest.raises(ValueError, match="'module:attribute' path"):
+        ServerSpec[None]("faulty", errors="stand_ins:FAULTS")
+    with pytest.raises(ValueError, match="'module:attribute' path"):
+        ServerSpec[None]("faulty", upstream="Faulty", errors="stand_ins.FAULTS")

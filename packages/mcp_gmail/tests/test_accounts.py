@@ -462,6 +462,25 @@ async def test_over_http_ann_and_bob_each_use_their_own_default_account_through_
     assert accounts.names() == []  # the configured user signed nothing in
 
 
+@pytest.mark.anyio
+async def test_over_http_each_person_is_listed_the_tools_their_own_accounts_allow(
+    sandbox: SandboxHandle, accounts: AccountStore, settings: AideSettings, server: Callable[..., Any]
+) -> None:
+    signed_in(sandbox, AccountStore(accounts.store, user="ann"), name="default", who=ME, level="readonly")
+    signed_in(sandbox, AccountStore(accounts.store, user="bob"), name="default", who=SAM, level="send")
+    listed: dict[str, list[str]] = {}
+    refused = ""
+    async with ann_and_bob(settings, server(confirm="token")) as url:
+        for _ in range(2):  # the second round is answered from each caller's kept set
+            for user in ("ann", "bob"):
+                async with connected(url, TOKENS[user]) as client:
+                    listed[user] = [tool.name for tool in (await client.client.list_tools()).tools]
+                    if user == "ann":
+                        refused = await client.error("send_email", **LETTER)
+    assert listed == {"ann": ["search_emails", "read_email", "read_thread"], "bob": DEFAULT_TIER}
+    assert "Unknown tool: send_email" in refused
+
+
 def test_aide_auth_signs_lists_and_logs_out_a_named_users_accounts_apart(
     sandbox: SandboxHandle, accounts: AccountStore, settings: AideSettings, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -14,3 +14,12 @@ def test_the_package_names_its_public_api_and_importing_it_does_no_work(
     assert report["missing"] == []
     assert report["threads"] == []
     assert report["files"] == []
+
+
+def test_gmail_declares_googles_error_profile_for_anything_its_client_did_not_map() -> None:
+    from aide_gmail.server import spec
+    from aide_google.errors import GOOGLE_ERRORS
+
+    runtime = spec.make_runtime()
+    assert runtime.upstream == "Gmail"
+    assert runtime.error_profile is GOOGLE_ERRORS

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -149,16 +150,23 @@ def new_trace_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def to_tool_error(exc: BaseException, *, tool: str) -> ToolError:
+def to_tool_error(
+    exc: BaseException, *, tool: str, upstream: Callable[[BaseException], AideError | None] | None = None
+) -> ToolError:
     """The model-facing form of any exception raised by a tool.
 
-    `ToolError` passes through; `AideError` keeps its message and hint; anything else is logged with a trace id
-    and reported only as "internal error (trace id …)" so that no internal detail (or secret) leaks to the model.
+    `ToolError` passes through; `AideError` keeps its message and hint; an upstream client's exception that escaped
+    the server's own mapping is read by `upstream` (the error profile the server declared, see
+    `ServerSpec(upstream=, errors=)`); anything else is logged with a trace id and reported only as "internal error
+    (trace id …)" so that no internal detail (or secret) leaks to the model.
     """
     if isinstance(exc, ToolError):
         return exc
     if isinstance(exc, AideError):
         return ToolError(str(exc))
+    mapped = upstream(exc) if upstream is not None else None
+    if mapped is not None:
+        return ToolError(str(mapped))
     trace_id = new_trace_id()
     logger.error("internal error in tool %s (trace id %s)", tool, trace_id, exc_info=exc)
     return ToolError(

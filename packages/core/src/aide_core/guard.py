@@ -164,6 +164,7 @@ def guarded(
     spec: ActionSpec,
     guard: Callable[[], Guard],
     bind_runtime: Callable[[], Any],
+    upstream: Callable[[BaseException], AideError | None] | None = None,
 ) -> Callable[..., Any]:
     """Wrap `fn` (a tool body) in the guard. The wrapper's signature is `fn`'s plus `confirmation_token` and
     `idempotency_key` (visible to the model), a `Context` and hidden resolved parameters (the plan, the
@@ -239,7 +240,7 @@ def guarded(
         try:
             return await anyio.to_thread.run_sync(lambda: _call_bound(bind_runtime, prepare_now, (values,)))
         except Exception as exc:
-            raise to_tool_error(exc, tool=tool) from None
+            raise to_tool_error(exc, tool=tool, upstream=upstream) from None
 
     prepare_params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in body_params] + [
         inspect.Parameter("idempotency_key", inspect.Parameter.KEYWORD_ONLY, annotation=str | None),
@@ -258,7 +259,7 @@ def guarded(
         if the_guard.settings.dry_run:
             return _Decision("dry_run")
         mode = the_guard.settings.confirm
-        if mode == "never" or confirmation_token:
+        if mode == "never" or confirmation_token or not prepared.plan.confirm:
             return _Decision("act")
         if mode == "elicit" and _supports_elicitation(ctx):
             plan: Plan[Any] = prepared.plan
@@ -342,7 +343,7 @@ def guarded(
         if error is None:
             dumped = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
             store.complete(key, dumped, server, tool, digest, subject=subject)
-        elif isinstance(error, Exception) and _did_not_act(error):
+        elif isinstance(error, Exception) and _did_not_act((upstream and upstream(error)) or error):
             store.release(key, subject=subject)  # upstream refused the request outright: a retry may act
             store.audit(server, tool, digest, "failed", type(error).__name__, subject=subject)
         else:
@@ -365,7 +366,7 @@ def guarded(
                 )
             )
         except Exception as exc:
-            raise to_tool_error(exc, tool=tool) from None
+            raise to_tool_error(exc, tool=tool, upstream=upstream) from None
         if not isinstance(ready, str):
             return ready
         call_values = dict(values)
@@ -387,10 +388,10 @@ def guarded(
             try:
                 await anyio.to_thread.run_sync(lambda: after_acting(ready, arguments, result, error, subject))
             except Exception as exc:
-                raise to_tool_error(exc, tool=tool) from None
+                raise to_tool_error(exc, tool=tool, upstream=upstream) from None
         if error is not None:
             if isinstance(error, Exception):
-                raise to_tool_error(error, tool=tool) from None
+                raise to_tool_error(error, tool=tool, upstream=upstream) from None
             raise error
         return outcome_type(status="done", result=result, message="Done.")
 

@@ -33,12 +33,18 @@ class Plan(Generic[P]):
     changes what happens: for a mail, recipients, subject, body and a hash of each attachment), which the digest
     covers together with the preview and the reach. `reaches` says whom or what the action reaches, by kind
     (`{"email": ("ann@example.com",)}`, `{"phone": (...)}`, or a kind of the server's own): the server's policies
-    read it."""
+    read it.
+
+    `confirm=False` marks a plan that needs no confirmation because it reaches nobody and destroys nothing (an event
+    with no attendees on the user's own calendar): the guard still runs the policies, keys it for idempotency and
+    audits it, but acts without asking (dry-run mode still only previews). The server decides this from the
+    resolved plan, never from a caller's flag, so a call that would notify someone is always asked about."""
 
     preview: str
     payload: P
     content: Any = None
     reaches: Mapping[str, tuple[str, ...]] = field(default_factory=dict[str, tuple[str, ...]])
+    confirm: bool = True
     _digest: dict[tuple[str, str], str] = field(default_factory=dict[tuple[str, str], str], compare=False, repr=False)
 
     def digest(self, server: str, tool: str) -> str:
@@ -46,7 +52,14 @@ class Plan(Generic[P]):
         key = (server, tool)
         if key not in self._digest:
             canonical = json.dumps(
-                [server, tool, self.preview, {kind: list(items) for kind, items in self.reaches.items()}, self.content],
+                [
+                    server,
+                    tool,
+                    self.preview,
+                    {kind: list(items) for kind, items in self.reaches.items()},
+                    self.content,
+                    self.confirm,
+                ],
                 sort_keys=True,
                 default=str,
                 separators=(",", ":"),

@@ -22,7 +22,9 @@ The SDK's extension points, through the declaration and the SDK's public API onl
 `MCPServer`): `lifespan=` for clients and connections shared by the whole server (`aide_core.lifespan`);
 `route()` for HTTP endpoints with their own auth, such as a webhook (`aide_core.routes`); `tool_visibility()` for
 a tool list that follows what the configuration allows while the server runs, with `tools/list_changed` sent when
-it changes (`aide_core.visibility`). Input schemas are compacted before the tools are registered
+it changes (`aide_core.visibility`); `upstream=`/`errors=` name the service a server talks to and where its
+`ErrorProfile` lives, so that an upstream exception a tool let escape still reads as that service's own message
+(`aide_core.upstream`). Input schemas are compacted before the tools are registered
 (`aide_core.schemas`).
 
 `app.state()` returns the server's service object (an API client, a store) for the current call. It is built on
@@ -36,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import importlib
 import inspect
 import logging
 import threading
@@ -54,10 +57,11 @@ from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from mcp.types import Tool as MCPTool
 
-from aide_core.errors import to_tool_error
+from aide_core.errors import AideError, to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
 from aide_core.guard import ActionSpec, Guard, guarded
 from aide_core.guard_store import GuardStore
+from aide_core.identity import current_user
 from aide_core.lifespan import SharedLifespan
 from aide_core.plan import Plan
 from aide_core.policy import Policy
@@ -69,6 +73,8 @@ from aide_core.visibility import ListChanged, ToolVisibility
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
+
+    from aide_core.upstream import ErrorProfile
 
 StateT = TypeVar("StateT")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,8 +115,13 @@ class Runtime(Generic[StateT]):
         config: ServerSettings,
         factory: Callable[[Runtime[StateT]], StateT] | None,
         policies: Sequence[Policy] = (),
+        upstream: str | None = None,
+        errors: str | None = None,
     ) -> None:
         self.name = name
+        #: The service this server talks to, as messages name it ("Gmail"), and where its `ErrorProfile` lives.
+        self.upstream = upstream
+        self._errors = errors
         self.settings = settings
         self.config = config
         self.guard = Guard(name, config, GuardStore(settings.home / "guard.sqlite3"), policies=policies)
@@ -131,6 +142,24 @@ class Runtime(Generic[StateT]):
         closer = getattr(state, "close", None)
         if callable(closer):
             closer()
+
+    @functools.cached_property
+    def error_profile(self) -> ErrorProfile | None:
+        """The upstream's `ErrorProfile`, imported on first use: the declaration is a `"module:attribute"` path so
+        that what reads error bodies (and the retry library under it) loads only when something failed."""
+        if self._errors is None:
+            return None
+        module, _, attribute = self._errors.partition(":")
+        return cast("ErrorProfile", getattr(importlib.import_module(module), attribute))
+
+    def upstream_error(self, exc: BaseException) -> AideError | None:
+        """`exc` read as the declared upstream's failure (`aide_core.upstream.from_exception`), or None when the
+        server declares no upstream or `exc` is not an upstream failure (a bug)."""
+        if self.upstream is None:
+            return None
+        from aide_core.upstream import from_exception
+
+        return from_exception(self.upstream, exc, self.error_profile)
 
     def state(self) -> StateT:
         """The service object, built on first use. A factory that raises (say `NotConfigured`) is tried again on
@@ -185,7 +214,11 @@ class ServerSpec(Generic[StateT]):
         untrusted_content: bool = True,
         lifespan: Callable[[Runtime[StateT]], AbstractAsyncContextManager[Any]] | None = None,
         policies: Sequence[Policy] = (),
+        upstream: str | None = None,
+        errors: str | None = None,
     ) -> None:
+        if errors is not None and (upstream is None or errors.count(":") != 1):
+            raise ValueError(f"{name}: errors= is a 'module:attribute' path, given with upstream= (the service name)")
         self.name = name
         self.title = title
         self.instructions = instructions
@@ -196,6 +229,8 @@ class ServerSpec(Generic[StateT]):
         self.untrusted_content = untrusted_content
         self.lifespan = lifespan
         self.policies = tuple(policies)  # run by the guard on every action's plan (`aide_core.policy`)
+        self.upstream = upstream  # the service's name in messages ("Gmail")
+        self.errors = errors  # where its `ErrorProfile` lives, "package.module:NAME" (imported on first failure)
         self._tools: list[_ToolDecl] = []
         self._resources: list[_ResourceDecl] = []
         self._configure_checks: list[Callable[[Runtime[StateT]], str | None]] = []
@@ -386,7 +421,9 @@ class ServerSpec(Generic[StateT]):
             config = server_settings(settings, self.name, self.settings_model)
         elif not isinstance(config, self.settings_model):  # a config given in code is read with this server's model
             config = self.settings_model.model_validate(config.model_dump(exclude_unset=True))
-        return Runtime(self.name, settings, config, self.state_factory, self.policies)
+        return Runtime(
+            self.name, settings, config, self.state_factory, self.policies, upstream=self.upstream, errors=self.errors
+        )
 
     def build(
         self,
@@ -414,9 +451,16 @@ class ServerSpec(Generic[StateT]):
                 continue
             name = decl.name
             if decl.action is not None:
-                fn = guarded(decl.fn, tool=name, spec=decl.action, guard=lambda: runtime.guard, bind_runtime=bind)
+                fn = guarded(
+                    decl.fn,
+                    tool=name,
+                    spec=decl.action,
+                    guard=lambda: runtime.guard,
+                    bind_runtime=bind,
+                    upstream=runtime.upstream_error,
+                )
             else:
-                fn = _with_errors(decl.fn, name, bind)
+                fn = _with_errors(decl.fn, name, bind, upstream=runtime.upstream_error)
             tools.append(compact(Tool.from_function(
                 fn,
                 name=name,
@@ -432,6 +476,7 @@ class ServerSpec(Generic[StateT]):
                 [tool.name for tool in tools],
                 functools.partial(self._visible, runtime),
                 None if changes is None else functools.partial(changes, runtime),
+                who=current_user,
             )
         bus = InMemorySubscriptionBus()
         with _host_logging_untouched():
@@ -451,7 +496,9 @@ class ServerSpec(Generic[StateT]):
             server.custom_route(route.path, methods=list(route.methods))(route_endpoint(route, runtime, bind))
         server.public_paths = tuple(route.path for route in self._routes)
         for res in self._resources:
-            server.resource(res.uri, **res.kwargs)(_with_errors(res.fn, res.uri, bind, resource=True))
+            server.resource(res.uri, **res.kwargs)(
+                _with_errors(res.fn, res.uri, bind, resource=True, upstream=runtime.upstream_error)
+            )
         return server
 
 
@@ -478,11 +525,18 @@ def _host_logging_untouched() -> Generator[None]:
         root.removeHandler(placeholder)
 
 
-def _with_errors(fn: Callable[..., Any], name: str, bind: Callable[[], None], *, resource: bool = False) -> Any:
+def _with_errors(
+    fn: Callable[..., Any],
+    name: str,
+    bind: Callable[[], None],
+    *,
+    resource: bool = False,
+    upstream: Callable[[BaseException], AideError | None] | None = None,
+) -> Any:
     """`fn` with the runtime bound and every exception turned into a model-facing error."""
 
     def convert(exc: Exception) -> Exception:
-        error = to_tool_error(exc, tool=name)
+        error = to_tool_error(exc, tool=name, upstream=upstream)
         if resource:
             from mcp.server.mcpserver.exceptions import ResourceError
 

@@ -3,16 +3,20 @@
 A server may list tools by what its configuration allows (Gmail: the signed-in accounts' scopes). That changes while
 the server runs (a sign-in in another terminal), so the set is not fixed at build: `ToolVisibility` re-evaluates it
 when the server's declared `changes(runtime)` stamp moves (a cheap `stat` of the account index), or at every
-request when the server declares no stamp. `ListChanged`, a middleware on the SDK's public `middleware=` seam,
-checks before each request and, when the set changed, tells clients the SDK's way for their protocol era: an event
-on the server's subscription bus (2026-07-28 `subscriptions/listen`) and, for a 2025-era session, a
-`notifications/tools/list_changed` on that session. The client then lists again and gets the new set.
+request when the server declares no stamp. The set is the caller's own: the checks run in the request's context,
+so a server whose tools follow each person's accounts lists each person what their accounts allow.
+
+`ListChanged`, a middleware on the SDK's public `middleware=` seam, checks before each request and, when the
+caller's set changed, tells clients the SDK's way for their protocol era: an event on the server's subscription bus
+(2026-07-28 `subscriptions/listen`; a listener of another user lists again and gets their own, unchanged set) and,
+for a 2025-era session, a `notifications/tools/list_changed` on that session. The client then lists again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -26,35 +30,47 @@ logger = logging.getLogger("aide.server")
 
 
 class ToolVisibility:
-    """The listed subset of `names`: `visible(name)` for each, re-evaluated when `changes()` returns a new stamp
-    (always, when `changes` is None)."""
+    """The listed subset of `names` for the caller `who()` names: `visible(name)` for each, evaluated in the
+    caller's context and re-evaluated when `changes()` returns a new stamp (always, when `changes` is None).
+
+    Each caller has their own set (one user may have signed in an account that another has not), kept for the
+    `MAX_CALLERS` most recent callers."""
+
+    MAX_CALLERS = 1024
 
     def __init__(
         self,
         names: Sequence[str],
         visible: Callable[[str], bool],
         changes: Callable[[], Hashable] | None = None,
+        who: Callable[[], Hashable] = lambda: None,
     ) -> None:
         self._names = tuple(names)
         self._visible = visible
         self._changes = changes
+        self._who = who
         self._lock = threading.Lock()
-        self._stamp: Hashable = None
-        self._current: frozenset[str] | None = None
+        self._known: OrderedDict[Hashable, tuple[Hashable, frozenset[str]]] = OrderedDict()
 
     def current(self) -> frozenset[str]:
         return self.refresh()[0]
 
     def refresh(self) -> tuple[frozenset[str], bool]:
-        """The listed names, and whether they differ from what the previous call returned."""
+        """The names listed for this caller, and whether they differ from what this caller was last given."""
         stamp = self._stamp_now()
+        caller = self._who()
         with self._lock:
-            if self._current is not None and self._changes is not None and stamp == self._stamp:
-                return self._current, False
+            known = self._known.get(caller)
+            if known is not None and self._changes is not None and stamp == known[0]:
+                self._known.move_to_end(caller)
+                return known[1], False
         listed = frozenset(name for name in self._names if self._visible(name))
         with self._lock:
-            changed = self._current is not None and listed != self._current
-            self._current, self._stamp = listed, stamp
+            changed = known is not None and listed != known[1]
+            self._known[caller] = (stamp, listed)
+            self._known.move_to_end(caller)
+            while len(self._known) > self.MAX_CALLERS:
+                self._known.popitem(last=False)
         return listed, changed
 
     def _stamp_now(self) -> Hashable:

@@ -27,6 +27,8 @@ spec = ServerSpec[GmailState](
     state=GmailState,
     configure_command="aide auth google",
     policies=[email_allowlist],
+    upstream="Gmail",
+    errors="aide_google.errors:GOOGLE_ERRORS",
 )
 spec.tool_visibility(visible, changes=accounts_stamp)
 
