@@ -27,6 +27,8 @@ spec = ServerSpec[CalendarState](
     state=CalendarState,
     configure_command="aide auth google",
     policies=[email_allowlist],
+    upstream="Google Calendar",
+    errors="aide_google.errors:GOOGLE_ERRORS",
 )
 spec.tool_visibility(visible, changes=accounts_stamp)
 

@@ -141,36 +141,29 @@ def truncate_before(lines: list[str], instance_start: date | datetime) -> list[s
     return out
 
 
-def remaining_rules(lines: list[str], series_start: date | datetime, instance_start: date | datetime) -> list[str]:
+def remaining_rules(
+    lines: list[str], series_start: date | datetime, instance_start: date | datetime, tz: ZoneInfo
+) -> list[str]:
     """The recurrence of the new series that starts at `instance_start`: a COUNT lowered by the occurrences before
-    it; UNTIL kept; RDATE/EXDATE lines kept (those before the new start simply never match)."""
+    it (counted on the wall clock of the series' zone `tz`, as Google expands it); UNTIL kept; RDATE/EXDATE lines
+    kept (those before the new start simply never match)."""
     from dateutil.rrule import rrulestr
 
+    def wall(moment: date | datetime) -> datetime:
+        if isinstance(moment, datetime):
+            return moment.astimezone(tz).replace(tzinfo=None) if moment.tzinfo else moment
+        return datetime.combine(moment, datetime.min.time())
+
+    begin, cut = wall(series_start), wall(instance_start)
     out: list[str] = []
     for line in lines:
         match = re.search(r"COUNT=(\d+)", line, re.I) if line.upper().startswith("RRULE:") else None
         if match:
-            begin = (
-                series_start
-                if isinstance(series_start, datetime)
-                else datetime.combine(series_start, datetime.min.time())
-            )
-            cut = (
-                instance_start
-                if isinstance(instance_start, datetime)
-                else datetime.combine(instance_start, datetime.min.time())
-            )
-            naive_begin = begin.replace(tzinfo=None)
-            naive_cut = (
-                cut.astimezone(begin.tzinfo).replace(tzinfo=None)
-                if cut.tzinfo and begin.tzinfo
-                else cut.replace(tzinfo=None)
-            )
-            before = len(list(rrulestr(line, dtstart=naive_begin).between(naive_begin, naive_cut, inc=True))) - (
-                1
-                if naive_cut in list(rrulestr(line, dtstart=naive_begin).between(naive_cut, naive_cut, inc=True))
-                else 0
-            )
+            before = 0
+            for occurrence in rrulestr(re.sub(r";?UNTIL=[^;]*", "", line), dtstart=begin):
+                if occurrence >= cut:
+                    break
+                before += 1
             left = max(1, int(match[1]) - before)
             line = line[: match.start()] + f"COUNT={left}" + line[match.end() :]
         out.append(line)
