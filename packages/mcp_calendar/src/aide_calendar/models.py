@@ -125,6 +125,7 @@ class Slots(BaseModel):
     slots: list[Slot]
     timezone: str
     considered: int = Field(description="Candidate slots that met every rule.")
+    unchecked: list[str] = Field(default_factory=list, description="Attendees whose free/busy is not visible.")
 
 
 class Task(BaseModel):
