@@ -33,10 +33,10 @@ spec = ServerSpec[CalendarState](
 spec.tool_visibility(visible, changes=accounts_stamp)
 
 AccountArg = str | None
-CalendarArg = Annotated[str | None, Field(description="Calendar id (default: the default calendar).")]
+CalendarArg = str | None
 Cursor = Annotated[str | None, Field(description="A next_cursor.")]
 When = Annotated[str, Field(description="ISO date/datetime or a phrase ('tomorrow 3pm').")]
-Zone = Annotated[str | None, Field(description="IANA zone (default: the user's).")]
+Zone = Annotated[str | None, Field(description="IANA zone; default yours.")]
 
 
 def current_state() -> CalendarState:

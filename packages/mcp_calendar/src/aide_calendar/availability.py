@@ -6,11 +6,12 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from aide_calendar import body as bodies
-from aide_calendar.app import AccountArg, Zone, client_for, current_state, spec, user_zone
+from aide_calendar.app import AccountArg, client_for, current_state, spec, user_zone
 from aide_calendar.client import CalendarClient
+from aide_calendar.inputs import Compact
 from aide_calendar.models import Busy, FreeBusy, PersonBusy, Slot, Slots
 from aide_calendar.scopes import requires
 from aide_calendar.slots import Interval, Person, Rules, find_slots
@@ -21,18 +22,14 @@ from aide_core.errors import InvalidInput
 MAX_DAYS = 62
 
 
-class Constraints(BaseModel):
-    """Rules for find_free_slots, on your wall clock."""
-
-    model_config = ConfigDict(extra="forbid")
-
+class Constraints(Compact):
     not_before: str | None = Field(default=None, description="HH:MM")
     not_after: str | None = Field(default=None, description="HH:MM")
-    avoid_days: list[str] | None = Field(default=None, description="Weekdays (Mon) or dates.")
+    avoid_days: list[str] | None = Field(default=None, description="Mon.. or dates.")
     prefer: Literal["morning", "afternoon"] | None = None
-    focus: list[str] | None = Field(default=None, description="Blocks to keep free, HH:MM-HH:MM.")
-    max_per_day: int | None = Field(default=None, ge=0, le=50, description="Meetings a day at most.")
-    task_minutes: int | None = Field(default=None, ge=0, le=480, description="Minutes to keep per task due that day.")
+    focus: list[str] | None = Field(default=None, description="HH:MM-HH:MM kept free.")
+    max_per_day: int | None = Field(default=None, ge=0, le=50)
+    task_minutes: int | None = Field(default=None, ge=0, le=480, description="Kept free per task due.")
 
 
 def _rules(constraints: Constraints | None) -> Rules:
@@ -82,11 +79,11 @@ def _error(answer: dict[str, Any]) -> str | None:
 @requires("readonly", "freebusy.query", "calendarList.get")
 def free_busy(
     emails: Annotated[list[str], Field(min_length=1, max_length=50)],
-    start: Annotated[str | None, Field(description="Default now.")] = None,
+    start: str | None = None,
     end: str | None = None,
     account: AccountArg = None,
 ) -> FreeBusy:
-    """When people (or calendars) are busy in a window, in your zone."""
+    """When people are busy in a window."""
     client = client_for(account, "free_busy")
     tz = user_zone(client)
     people = bodies.emails(emails, "person")
@@ -122,17 +119,17 @@ def _attendees(client: CalendarClient, values: list[str] | None) -> list[tuple[s
 @requires("readonly", "freebusy.query", "calendarList.list", "calendarList.get")
 def find_free_slots(
     duration: Annotated[int, Field(ge=5, le=1440, description="Minutes.")],
-    start: Annotated[str | None, Field(description="Window start (default now).")] = None,
-    end: Annotated[str | None, Field(description="Window end (default 7 days on).")] = None,
-    attendees: Annotated[list[str] | None, Field(description="E-mails; 'a@b.c=Asia/Tokyo' gives a zone.")] = None,
-    working_hours: Annotated[str | None, Field(description="HH:MM-HH:MM in each person's zone.")] = None,
-    timezone: Zone = None,
-    buffer: Annotated[int, Field(ge=0, le=240, description="Minutes around events.")] = 0,
+    start: str | None = None,
+    end: str | None = None,
+    attendees: Annotated[list[str] | None, Field(description="'a@b.c' or 'a@b.c=Asia/Tokyo'.")] = None,
+    working_hours: Annotated[str | None, Field(description="HH:MM-HH:MM")] = None,
+    timezone: str | None = None,
+    buffer: Annotated[int, Field(ge=0, le=240, description="Minutes.")] = 0,
     constraints: Constraints | None = None,
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
     account: AccountArg = None,
 ) -> Slots:
-    """Ranked slots where you and every attendee are free, in working hours, honouring constraints."""
+    """Ranked slots when you and attendees are free, in working hours, within constraints."""
     client = client_for(account, "find_free_slots")
     config = current_state().config
     tz = user_zone(client, timezone)

@@ -35,7 +35,7 @@ MAX_PER_CALENDAR = 1000
 @spec.tool()
 @requires("readonly", "calendarList.get")
 def get_time(timezone: Zone = None, account: AccountArg = None) -> Now:
-    """Now, today's date, the user's time zone and this week: call before using relative dates."""
+    """Now, today's date, your zone and week: call before using relative dates."""
     from datetime import timedelta
 
     client = client_for(account, "get_time")
@@ -58,7 +58,7 @@ def get_time(timezone: Zone = None, account: AccountArg = None) -> Now:
 @spec.tool()
 @requires("readonly", "calendarList.list")
 def list_calendars(account: AccountArg = None) -> Calendars:
-    """List the calendars this account sees, with their ids, zones and your access."""
+    """List calendars: ids, zones, your access."""
     entries = client_for(account, "list_calendars").calendar_list()
     rows = [
         CalendarRow(
@@ -113,17 +113,15 @@ def events_in(
 @spec.tool()
 @requires("readonly", "events.list", "calendarList.list", "calendarList.get")
 def list_events(
-    start: Annotated[
-        str | None, Field(description="Date, datetime or phrase ('tomorrow', 'next week'); default now.")
-    ] = None,
-    end: Annotated[str | None, Field(description="Default: the end of start's day/week, else 7 days on.")] = None,
-    calendars: Annotated[list[str] | None, Field(description="Calendar ids, or ['all'].")] = None,
+    start: Annotated[str | None, Field(description="Date, datetime or phrase; default now.")] = None,
+    end: str | None = None,
+    calendars: Annotated[list[str] | None, Field(description="Ids, or ['all'].")] = None,
     query: Annotated[str | None, Field(max_length=200)] = None,
     limit: Annotated[int, Field(ge=1, le=250)] = 50,
     cursor: Cursor = None,
     account: AccountArg = None,
 ) -> Events:
-    """List events in a window (recurring ones expanded), in your zone; a date means that whole day."""
+    """Events in a window, series expanded, in your zone; a date is the whole day."""
     client = client_for(account, "list_events")
     tz = user_zone(client)
     begin, finish = window(start, end, tz, current_state().now())
@@ -147,7 +145,7 @@ def list_events(
 @spec.tool()
 @requires("readonly", "events.get", "calendarList.get")
 def get_event(id: str, calendar: CalendarArg = None, account: AccountArg = None) -> Event:
-    """Read one event (or one instance of a series): attendees, description, recurrence, Meet link."""
+    """One event or occurrence: attendees, description, recurrence, Meet link."""
     client = client_for(account, "get_event")
     cal = calendar_id(calendar)
     event = client.get_event(cal, check_id(id, "event"))

@@ -12,11 +12,12 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from aide_calendar import body as bodies
 from aide_calendar.app import AccountArg, Cursor, current_state, output_budget, spec, tasks_for
 from aide_calendar.ids import check_id
+from aide_calendar.inputs import Compact
 from aide_calendar.models import Task, Tasks
 from aide_calendar.scopes import requires_tasks
 from aide_calendar.tasks_client import TasksClient
@@ -26,7 +27,7 @@ from aide_core.fencing import fence
 from aide_core.paging import decode_cursor, encode_cursor, take_within_budget
 
 DEFAULT_LIST = "@default"
-ListArg = Annotated[str | None, Field(description="Task list id (default: your default list).")]
+ListArg = str | None
 
 
 def due_date(text: str, tz: ZoneInfo) -> date:
@@ -89,14 +90,14 @@ def _gather(client: TasksClient, lists: builtins.list[str], options: dict[str, A
 @requires_tasks("readonly", "tasks.list", "tasklists.list")
 def list_tasks(
     list: ListArg = None,
-    due_before: Annotated[str | None, Field(description="Due on or before (date or phrase).")] = None,
-    due_after: Annotated[str | None, Field(description="Due on or after.")] = None,
+    due_before: Annotated[str | None, Field(description="Date or phrase.")] = None,
+    due_after: str | None = None,
     include_completed: bool = False,
     limit: Annotated[int, Field(ge=1, le=100)] = 50,
     cursor: Cursor = None,
     account: AccountArg = None,
 ) -> Tasks:
-    """List to-dos by due date (undated last); list 'all' covers every task list."""
+    """To-dos by due date; list 'all' for every list."""
     client = tasks_for(account, "list_tasks")
     tz = _zone(account)
     options: dict[str, Any] = {"showCompleted": include_completed, "showHidden": include_completed}
@@ -124,10 +125,10 @@ def add_task(
     notes: str | None = None,
     due: Annotated[str | None, Field(description="Date or phrase ('Friday').")] = None,
     list: ListArg = None,
-    parent: Annotated[str | None, Field(description="Task id to nest under.")] = None,
+    parent: str | None = None,
     account: AccountArg = None,
 ) -> Task:
-    """Add a to-do, optionally due on a date and nested under another task."""
+    """Add a to-do (due date, parent task optional)."""
     client = tasks_for(account, "add_task")
     task_list = list_ids(client, list)[0] if list is None or list.strip().lower() != "all" else DEFAULT_LIST
     body: dict[str, Any] = {"title": bodies.one_line(title, "title")}
@@ -141,21 +142,17 @@ def add_task(
     return task_row(made, task_list)
 
 
-class TaskChanges(BaseModel):
-    """What to change; what is left out stays."""
-
-    model_config = ConfigDict(extra="forbid")
-
+class TaskChanges(Compact):
     title: str | None = None
     notes: str | None = None
-    due: str | None = Field(default=None, description="Date or phrase; '' clears it.")
+    due: str | None = Field(default=None, description="'' clears.")
     status: Literal["needsAction", "completed"] | None = None
 
 
 @spec.tool(read_only=False, idempotent=True)
 @requires_tasks("compose", "tasks.patch")
 def update_task(id: str, changes: TaskChanges, list: ListArg = None, account: AccountArg = None) -> Task:
-    """Change a to-do's title, notes, due date or status."""
+    """Change a to-do."""
     client = tasks_for(account, "update_task")
     task_list = check_id(list, "task list") if list else DEFAULT_LIST
     body: dict[str, Any] = {}

@@ -14,13 +14,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from aide_calendar import body as bodies
 from aide_calendar import recurrence
-from aide_calendar.app import AccountArg, CalendarArg, Zone, calendar_id, client_for, current_state, spec, user_zone
+from aide_calendar.app import AccountArg, CalendarArg, calendar_id, client_for, current_state, spec, user_zone
 from aide_calendar.client import CalendarClient
 from aide_calendar.ids import check_id
+from aide_calendar.inputs import Compact
 from aide_calendar.models import Deleted, Saved
 from aide_calendar.plans import Write, Writes, carry_out, conflicts_with, make_plan, others, saved, when_text
 from aide_calendar.scopes import requires
@@ -36,19 +37,15 @@ _SERIES_FIELDS = (
 )  # fmt: skip
 
 
-class EventChanges(BaseModel):
-    """What to change; what is left out stays."""
-
-    model_config = ConfigDict(extra="forbid")
-
+class EventChanges(Compact):
     summary: str | None = None
     start: str | None = None
     end: str | None = None
-    duration: int | None = Field(default=None, description="Minutes.")
+    duration: int | None = None
     timezone: str | None = None
     location: str | None = None
     description: str | None = None
-    attendees: list[str] | None = Field(default=None, description="Replaces the list.")
+    attendees: list[str] | None = None
     add_attendees: list[str] | None = None
     remove_attendees: list[str] | None = None
     recurrence: str | None = None
@@ -135,24 +132,24 @@ def _plan_create(
 def create_event(
     plan: Plan[Writes],
     summary: str,
-    start: Annotated[str, Field(description="Datetime or phrase ('tomorrow 3pm'); a date makes it all-day.")],
-    end: Annotated[str | None, Field(description="All-day: the last day.")] = None,
-    duration: Annotated[int | None, Field(description="Minutes (default 60).")] = None,
-    timezone: Zone = None,
+    start: Annotated[str, Field(description="Datetime or phrase; a date: all-day.")],
+    end: Annotated[str | None, Field(description="All-day: last day.")] = None,
+    duration: Annotated[int | None, Field(description="Minutes.")] = None,
+    timezone: str | None = None,
     all_day: bool | None = None,
-    attendees: Annotated[list[str] | None, Field(description="E-mails to invite (they are notified).")] = None,
+    attendees: list[str] | None = None,
     location: str | None = None,
     description: str | None = None,
-    recurrence: Annotated[str | None, Field(description="RRULE or words ('every weekday until June').")] = None,
+    recurrence: Annotated[str | None, Field(description="RRULE or words.")] = None,
     reminders: Annotated[list[int] | None, Field(description="Minutes before.")] = None,
-    conference: Annotated[bool, Field(description="Add a Meet link.")] = False,
+    conference: Annotated[bool, Field(description="Meet link.")] = False,
     visibility: bodies.Visibility | None = None,
     transparency: bodies.Transparency | None = None,
     check_conflicts: bool = False,
     calendar: CalendarArg = None,
     account: AccountArg = None,
 ) -> Saved:
-    """Create an event; invitations go to attendees (asks first); conflicts reported when asked."""
+    """Create an event; inviting attendees asks the user first."""
     client = client_for(account, "create_event")
     written, cal = carry_out(client, plan)
     return saved(plan, written, 0, cal, calendar_id(None))
@@ -371,11 +368,11 @@ def update_event(
     plan: Plan[Writes],
     id: str,
     changes: EventChanges,
-    scope: Annotated[Scope, Field(description="For a recurring event's occurrence.")] = "this",
+    scope: Scope = "this",
     calendar: CalendarArg = None,
     account: AccountArg = None,
 ) -> Saved:
-    """Change an event or a recurring series (this occurrence, this and following, or all); attendees are notified."""
+    """Change an event; for an occurrence, scope this, following or all."""
     client = client_for(account, "update_event")
     written, cal = carry_out(client, plan)
     return saved(plan, written, len(written) - 1, cal, calendar_id(None))
@@ -423,7 +420,7 @@ def _plan_delete(
 def delete_event(
     plan: Plan[Writes], id: str, scope: Scope = "this", calendar: CalendarArg = None, account: AccountArg = None
 ) -> Deleted:
-    """Delete an event, one occurrence, this and following, or a whole series; attendees get a cancellation."""
+    """Delete an event, an occurrence (scope this), following ones or all."""
     client = client_for(account, "delete_event")
     carry_out(client, plan)
     return Deleted(id=id, scope=plan.payload.scope, notified=list(plan.payload.notified))
@@ -470,7 +467,7 @@ def respond_to_event(
     calendar: CalendarArg = None,
     account: AccountArg = None,
 ) -> Saved:
-    """Answer an invitation (accepted, declined, tentative); the organizer is notified."""
+    """Answer an invitation; the organizer is told."""
     client = client_for(account, "respond_to_event")
     written, cal = carry_out(client, plan)
     return saved(plan, written, 0, cal, calendar_id(None))
