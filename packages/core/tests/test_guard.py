@@ -12,7 +12,7 @@ from mcp import Client
 from mcp.types import ElicitResult
 
 from aide_core.errors import InvalidInput, PolicyRefused, RequestNotSent, UpstreamUnreachable
-from aide_core.guard_store import GuardStore
+from aide_core.guard_store import AuditEntry, Claim, GuardStore, Outcome
 from aide_core.plan import Plan
 from aide_core.policy import EMAIL, EmailAllowlist, email_allowlist
 from aide_core.server import ServerSpec
@@ -568,3 +568,87 @@ async def test_dry_run_previews_even_a_plan_that_needs_no_confirmation(settings:
     assert (result.structured_content or {})["status"] == "dry_run"
     assert (result.structured_content or {})["preview"] == "Note to self: buy milk"
     assert done == []
+
+
+class DictRecords:
+    """A second `GuardRecords` backend, in memory: the guard must need nothing beyond the protocol (what a
+    PostgreSQL backend would implement)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, str], tuple[str, str, Any]] = {}  # (subject, key) -> (state, digest, result)
+        self.tokens: dict[str, tuple[str, str, str, str]] = {}
+        self.log: list[AuditEntry] = []
+
+    def claim(
+        self, key: str, server: str, tool: str, args_digest: str, *, subject: str, expires_at: float | None
+    ) -> Claim:
+        found = self.lookup(key, args_digest, subject=subject)
+        if found.state == "new":
+            self.keys[subject, key] = ("pending", args_digest, None)
+            self.audit(server, tool, args_digest, "started", subject=subject)
+        return found
+
+    def lookup(self, key: str, args_digest: str, *, subject: str) -> Claim:
+        if (subject, key) not in self.keys:
+            return Claim("new")
+        state, digest, result = self.keys[subject, key]
+        if digest != args_digest:
+            return Claim("conflict")
+        return Claim("done", result) if state == "done" else Claim("pending")
+
+    def complete(self, key: str, result: Any, server: str, tool: str, args_digest: str, *, subject: str) -> None:
+        self.keys[subject, key] = ("done", args_digest, result)
+        self.audit(server, tool, args_digest, "done", subject=subject)
+
+    def release(self, key: str, *, subject: str) -> None:
+        self.keys.pop((subject, key), None)
+
+    def issue_token(
+        self, token: str, server: str, tool: str, args_digest: str, *, subject: str, expires_at: float
+    ) -> None:
+        self.tokens[token] = (subject, server, tool, args_digest)
+
+    def redeem_token(self, token: str, server: str, tool: str, args_digest: str, *, subject: str) -> str | None:
+        if self.tokens.pop(token, None) != (subject, server, tool, args_digest):
+            return "no such token"
+        return None
+
+    def audit(
+        self,
+        server: str,
+        tool: str,
+        args_digest: str,
+        outcome: Outcome,
+        detail: str | None = None,
+        *,
+        subject: str,
+    ) -> None:
+        self.log.append(AuditEntry(len(self.log) + 1, 0.0, subject, server, tool, args_digest, outcome, detail))
+
+    def audit_entries(
+        self,
+        *,
+        subject: str | None = None,
+        server: str | None = None,
+        since: float | None = None,
+        before_id: int | None = None,
+        limit: int = 50,
+    ) -> list[AuditEntry]:
+        return [e for e in reversed(self.log) if subject in (None, e.subject)][:limit]
+
+
+async def test_the_guard_runs_on_any_backend_of_its_records_protocol(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    records = DictRecords()
+    runtime = example_app.make_runtime(settings, ServerSettings(confirm="token"), guard_store=records)
+    arguments = {"to": "ann@example.com", "text": "hello", "idempotency_key": "k"}
+    async with Client(example_app.build(runtime=runtime)) as client:
+        preview = (await client.call_tool("send", arguments)).structured_content or {}
+        token = preview["confirmation_token"]
+        done = (await client.call_tool("send", arguments | {"confirmation_token": token})).structured_content or {}
+        replayed = (await client.call_tool("send", arguments)).structured_content or {}
+        assert await sent(client) == 1
+    assert (preview["status"], done["status"], replayed["status"]) == ("confirmation_required", "done", "replayed")
+    assert [entry.outcome for entry in reversed(records.log)] == ["replayed", "done", "started", "preview"]
+    assert not (settings.home / "guard.sqlite3").exists()

@@ -56,6 +56,10 @@ def test_serve_prints_one_json_line_whose_urls_and_credentials_work(tmp_path: Pa
             )
             assert calendar.calendars().get(calendarId="primary").execute()["id"] == ME
             calendar.close()
+            sams = credentials(announced["credentials"]["tasks"][SAM])
+            tasks = build_service("tasks", "v1", announced["tasks"], sams)
+            assert tasks.tasklists().get(tasklist="@default").execute()["id"] == "sam-my-tasks"
+            tasks.close()
             for workspace in announced["credentials"]["notion"].values():
                 with notion_client.Client(auth=workspace["token"], base_url=announced["notion"]) as notion:
                     me: Any = notion.users.me()

@@ -21,7 +21,7 @@ from aide_agent.messages import Message, ModelResponse, ToolCall, ToolSpec, Usag
 from aide_agent.providers import Model, ModelError, infer_model
 from aide_agent.providers.scripted import ScriptedModel, call
 from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers, stdio, url
-from aide_agent.store import ConversationStore
+from aide_agent.store import Conversations, ConversationStore
 from aide_agent.usage import Limits, UsageLimitExceeded
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "ApprovalRequest",
     "Assistant",
     "ConversationStore",
+    "Conversations",
     "Learned",
     "Limits",
     "Message",

@@ -32,7 +32,7 @@ from aide_agent.events import Event, EventHandler, Learned, Notice, TextChunk, T
 from aide_agent.messages import Message, ModelResponse, ResponseDone, TextDelta, ToolCall, ToolSpec
 from aide_agent.providers import Model, infer_model
 from aide_agent.servers import ServerConfig, ServerLike, Target, to_configs
-from aide_agent.store import ConversationStore
+from aide_agent.store import Conversations, ConversationStore
 from aide_agent.toolbox import Toolbox, current_call
 from aide_agent.usage import Limits, Prices, RunUsage
 
@@ -67,7 +67,7 @@ class Assistant:
         limits: Limits | None = None,
         prices: Mapping[str, tuple[float, float]] | None = None,
         context_budget: int | None = None,
-        store: ConversationStore | str | Path | None = None,
+        store: Conversations | str | Path | None = None,
         conversation_id: str | None = None,
         on_event: EventHandler | None = None,
         stream: bool = False,

@@ -6,6 +6,10 @@ conversation can be resumed with another model). A connection per call keeps the
 Every conversation belongs to a user (the subject of `aide_core.identity`: over HTTP the access token's, else the
 configured user), and a store is one user's view of the file: another user's conversations are not listed, read,
 resumed, added to or deleted through it, as if they did not exist.
+
+`Conversations` is the interface the assistant and `aide chat` use; `ConversationStore` is its SQLite
+implementation. Another backend (PostgreSQL, for a deployment that outgrows one machine) implements the protocol,
+one user's view at a time.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from aide_agent.messages import Message
 from aide_core.identity import DEFAULT_IDENTITY
@@ -56,6 +61,19 @@ class ConversationInfo:
     created_at: float
     updated_at: float
     messages: int
+
+
+class Conversations(Protocol):
+    """One user's conversations."""
+
+    user: str
+
+    def create(self, *, model: str = "", title: str = "") -> str: ...
+    def append(self, conversation_id: str, messages: list[Message]) -> None: ...
+    def messages(self, conversation_id: str) -> list[Message]: ...
+    def list(self, limit: int = 50) -> list[ConversationInfo]: ...
+    def exists(self, conversation_id: str) -> bool: ...
+    def delete(self, conversation_id: str) -> bool: ...
 
 
 class ConversationStore:

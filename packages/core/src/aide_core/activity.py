@@ -14,17 +14,17 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from aide_core.guard_store import GuardStore
+from aide_core.guard_store import GuardRecords
 from aide_core.identity import current_user
 from aide_core.paging import decode_cursor, encode_cursor
 from aide_core.server import Runtime, ServerSpec
 
 
-def _store(runtime: Runtime[GuardStore]) -> GuardStore:
+def _store(runtime: Runtime[GuardRecords]) -> GuardRecords:
     return runtime.guard.store
 
 
-spec = ServerSpec[GuardStore](
+spec = ServerSpec[GuardRecords](
     "activity",
     title="aide activity",
     instructions="The record of every action aide's servers took or refused (sent, deleted, invited...).",

@@ -54,7 +54,7 @@ from aide_core.errors import (
     to_tool_error,
 )
 from aide_core.fencing import defang
-from aide_core.guard_store import Claim, GuardStore
+from aide_core.guard_store import Claim, GuardRecords
 from aide_core.identity import current_user
 from aide_core.plan import Plan
 
@@ -110,7 +110,7 @@ class Guard:
 
     server: str
     settings: ServerSettings
-    store: GuardStore
+    store: GuardRecords
     now: Callable[[], float] = field(default=time.time)
     policies: Sequence[Policy] = ()
 

@@ -9,6 +9,11 @@ an audit entry of one subject is invisible to another, so on a shared server Bob
 redeems Ann's confirmation token or lists Ann's actions.
 
 Stdlib `sqlite3` rather than sqlite-utils: three fixed tables and a handful of statements need no more.
+
+`GuardRecords` is the interface the guard and `list_activity` use; `GuardStore` is its SQLite implementation. A
+backend for deployments that outgrow one machine (PostgreSQL) implements the same protocol, with the same promises:
+`claim` is atomic across processes and writes its "started" entry in the same transaction, and nothing one subject
+wrote is visible to another.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Generator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from aide_core.identity import DEFAULT_IDENTITY
 from aide_core.stores import connect, is_unusable, migrate, unavailable
@@ -112,6 +117,40 @@ class Claim:
     state: Literal["new", "done", "pending", "conflict"]
     result: Any = None
     created_at: float | None = None
+
+
+class GuardRecords(Protocol):
+    """What the side-effect guard keeps, per subject: idempotency claims, confirmation tokens, the audit log."""
+
+    def claim(
+        self, key: str, server: str, tool: str, args_digest: str, *, subject: str, expires_at: float | None
+    ) -> Claim: ...
+    def lookup(self, key: str, args_digest: str, *, subject: str) -> Claim: ...
+    def complete(self, key: str, result: Any, server: str, tool: str, args_digest: str, *, subject: str) -> None: ...
+    def release(self, key: str, *, subject: str) -> None: ...
+    def issue_token(
+        self, token: str, server: str, tool: str, args_digest: str, *, subject: str, expires_at: float
+    ) -> None: ...
+    def redeem_token(self, token: str, server: str, tool: str, args_digest: str, *, subject: str) -> str | None: ...
+    def audit(
+        self,
+        server: str,
+        tool: str,
+        args_digest: str,
+        outcome: Outcome,
+        detail: str | None = None,
+        *,
+        subject: str,
+    ) -> None: ...
+    def audit_entries(
+        self,
+        *,
+        subject: str | None = None,
+        server: str | None = None,
+        since: float | None = None,
+        before_id: int | None = None,
+        limit: int = 50,
+    ) -> list[AuditEntry]: ...
 
 
 class GuardStore:

@@ -60,7 +60,7 @@ from mcp.types import Tool as MCPTool
 from aide_core.errors import AideError, to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
 from aide_core.guard import ActionSpec, Guard, guarded
-from aide_core.guard_store import GuardStore
+from aide_core.guard_store import GuardRecords, GuardStore
 from aide_core.identity import current_user
 from aide_core.lifespan import SharedLifespan
 from aide_core.plan import Plan
@@ -117,6 +117,7 @@ class Runtime(Generic[StateT]):
         policies: Sequence[Policy] = (),
         upstream: str | None = None,
         errors: str | None = None,
+        guard_store: GuardRecords | None = None,
     ) -> None:
         self.name = name
         #: The service this server talks to, as messages name it ("Gmail"), and where its `ErrorProfile` lives.
@@ -124,7 +125,9 @@ class Runtime(Generic[StateT]):
         self._errors = errors
         self.settings = settings
         self.config = config
-        self.guard = Guard(name, config, GuardStore(settings.home / "guard.sqlite3"), policies=policies)
+        # The guard's records: the SQLite file in the aide home unless another backend is given (`GuardRecords`).
+        store = guard_store if guard_store is not None else GuardStore(settings.home / "guard.sqlite3")
+        self.guard = Guard(name, config, store, policies=policies)
         self._factory = factory
         self._state: StateT | None = None
         self._lock = threading.Lock()
@@ -414,7 +417,11 @@ class ServerSpec(Generic[StateT]):
         return [decl.name for decl in self._tools]
 
     def make_runtime(
-        self, settings: AideSettings | None = None, config: ServerSettings | None = None
+        self,
+        settings: AideSettings | None = None,
+        config: ServerSettings | None = None,
+        *,
+        guard_store: GuardRecords | None = None,
     ) -> Runtime[StateT]:
         settings = settings or load_settings()
         if config is None:
@@ -422,7 +429,14 @@ class ServerSpec(Generic[StateT]):
         elif not isinstance(config, self.settings_model):  # a config given in code is read with this server's model
             config = self.settings_model.model_validate(config.model_dump(exclude_unset=True))
         return Runtime(
-            self.name, settings, config, self.state_factory, self.policies, upstream=self.upstream, errors=self.errors
+            self.name,
+            settings,
+            config,
+            self.state_factory,
+            self.policies,
+            upstream=self.upstream,
+            errors=self.errors,
+            guard_store=guard_store,
         )
 
     def build(

@@ -6,15 +6,16 @@
     handle.expire_tokens()                  # the next call answers 401, google-auth refreshes, the call succeeds
     handle.stop()
 
-Calendar (`handle.calendar()`), Notion (`handle.notion()`), Twilio (`handle.twilio()`, `handle.sms`) and the scripted
-LLM fakes (`handle.openai()`, `handle.anthropic()`, `handle.llm`) are served beside Gmail and Google OAuth.
+Calendar (`handle.calendar()`), Tasks (`handle.tasks()`), Notion (`handle.notion()`), Twilio (`handle.twilio()`,
+`handle.sms`) and the scripted LLM fakes (`handle.openai()`, `handle.anthropic()`, `handle.llm`) are served beside
+Gmail and Google OAuth.
 
 The names below are the public API, imported on first use (importing the package does no work). Public modules:
 `app` (where they are defined), `google.client` (`build_service`), `testing` (the pytest plug-in and its fixtures),
 `entry` (the `aide.sandbox` entry point behind `--sandbox`) and `cli` (`aide sandbox ...`). The rest (`admin`, `db`,
-`faults`, `server`, `seed` and the per-service emulators `gmail`, `calendar`, `notion`, `twilio`, `llm`, `google`) is
-the emulators' implementation, reached over HTTP by the official clients. Only tests, fixtures and the sandbox itself
-import this package; aide's product code reaches it through the `aide.sandbox` entry point.
+`faults`, `server`, `seed` and the per-service emulators `gmail`, `calendar`, `tasks`, `notion`, `twilio`, `llm`,
+`google`) is the emulators' implementation, reached over HTTP by the official clients. Only tests, fixtures and the
+sandbox itself import this package; aide's product code reaches it through the `aide.sandbox` entry point.
 """
 
 from __future__ import annotations

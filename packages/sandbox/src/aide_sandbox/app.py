@@ -4,6 +4,7 @@ Layout: one port, one Starlette app, one prefix per service, each an app of its 
 
     /gmail/      Gmail v1 API root (the client appends gmail/v1/..., upload/gmail/v1/..., batch)
     /calendar/   Calendar v3 API root (the client appends calendar/v3/..., batch/calendar/v3)
+    /tasks/      Tasks v1 API root (the client appends tasks/v1/..., batch)
     /notion      Notion API (notion-client appends /v1/...)
     /twilio      Twilio REST API: 2010-04-01 Messages and Lookup v2 (both of the client's domains point here)
     /openai/v1/  OpenAI chat completions and responses, answering from a script
@@ -51,6 +52,9 @@ from aide_sandbox.notion.store import Workspaces
 from aide_sandbox.seed.mail import seed_anchor
 from aide_sandbox.seed.twilio import DIRECTORY
 from aide_sandbox.server import KEEP_ALIVE, ServerThread, bind
+from aide_sandbox.tasks.routes import TasksApi
+from aide_sandbox.tasks.store import SCHEMA as TASKS_SCHEMA
+from aide_sandbox.tasks.store import Tasks
 from aide_sandbox.twilio.routes import TwilioApp
 from aide_sandbox.twilio.simulator import Simulator
 from aide_sandbox.twilio.store import SCHEMA as TWILIO_SCHEMA
@@ -80,6 +84,7 @@ class Sandbox:
             GMAIL_SCHEMA,
             FILTERS_SCHEMA,
             CALENDAR_SCHEMA,
+            TASKS_SCHEMA,
             NOTION_SCHEMA,
             TWILIO_SCHEMA,
         ]
@@ -94,6 +99,10 @@ class Sandbox:
         calendar = GoogleService(
             load_api("calendar", "v3"), CalendarApi(self.calendars).handlers(), self.tokens, self.faults, "calendar"
         )
+        self.tasks = Tasks(self.db, clock)
+        tasks = GoogleService(
+            load_api("tasks", "v1"), TasksApi(self.tasks).handlers(), self.tokens, self.faults, "tasks"
+        )
         self.notion = Workspaces(self.db, clock)
         self.messaging = Messaging(self.db)
         self.sms = Simulator(self.messaging, clock)
@@ -107,6 +116,7 @@ class Sandbox:
                 Mount("/anthropic", app=AnthropicApp(self.llm, self.faults, clock)),
                 Mount("/gmail", app=gmail),
                 Mount("/calendar", app=calendar),
+                Mount("/tasks", app=tasks),
                 Mount("/oauth", routes=OAuthApp(self.tokens).routes()),
                 Mount("/admin", routes=admin.routes(self)),
             ]
@@ -168,6 +178,7 @@ class SandboxHandle:
         return {
             "gmail": f"{self.base_url}/gmail/",
             "calendar": f"{self.base_url}/calendar/",
+            "tasks": f"{self.base_url}/tasks/",
             "notion": f"{self.base_url}/notion",
             "twilio": f"{self.base_url}/twilio",
             "openai": f"{self.base_url}/openai/v1",
@@ -229,7 +240,7 @@ class SandboxHandle:
 
     def delegate(self, scopes: tuple[str, ...]) -> None:
         """Change what the Workspace admin authorized the seeded service account's client id for, by domain-wide
-        delegation (scope prefixes; seeding authorizes the Gmail and Calendar families). `()` withdraws it: its
+        delegation (scope prefixes; seeding authorizes the Gmail, Calendar and Tasks families). `()` withdraws it: its
         assertions are then refused with `unauthorized_client`, as Google refuses them."""
         account = self.sandbox.tokens.service_account()
         if account is None:
@@ -244,6 +255,7 @@ class SandboxHandle:
             "service_account": self.service_account_info(),
             "gmail": {email: self.authorized_user(email) for email in self.accounts()},
             "calendar": {email: self.authorized_user(email) for email in self.accounts()},
+            "tasks": {email: self.authorized_user(email) for email in self.accounts()},
             "notion": {i.workspace_name: {"token": i.token} for i in self.sandbox.notion.integrations()},
             "twilio": self.twilio_credentials(),
             "openai": {"api_key": OPENAI_KEY},
@@ -283,6 +295,14 @@ class SandboxHandle:
         service = build_service(
             "calendar", "v3", self.urls["calendar"], credentials or self.google_credentials(account)
         )
+        self._clients.append(service)
+        return service
+
+    def tasks(self, account: str | None = None, credentials: Credentials | None = None) -> Any:
+        """A google-api-python-client Tasks v1 service for `account` (default: the first seeded one)."""
+        from aide_sandbox.google.client import build_service
+
+        service = build_service("tasks", "v1", self.urls["tasks"], credentials or self.google_credentials(account))
         self._clients.append(service)
         return service
 

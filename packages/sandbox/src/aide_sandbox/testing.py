@@ -6,6 +6,7 @@ through the `pytest11` entry point, so every package of the workspace can use th
 - `sandbox` (per test): that sandbox reset to the seed data, with no faults (a reset is a page copy, not a reseed);
 - `gmail` (per test): a google-api-python-client Gmail service for the first seeded account;
 - `calendar` (per test): a google-api-python-client Calendar v3 service for the same account;
+- `google_tasks` (per test): a google-api-python-client Tasks v1 service for the same account;
 - `notion` (per test): a notion-client `Client` for the first seeded workspace;
 - `twilio` (per test): a twilio-python `Client` of the seeded account; `webhooks`: a `WebhookReceiver`;
 - `openai_client`, `anthropic_client` (per test): the SDKs' clients of the scripted LLM fakes;
@@ -69,6 +70,12 @@ def gmail(sandbox: SandboxHandle) -> Any:
 def calendar(sandbox: SandboxHandle) -> Any:
     """A google-api-python-client Calendar v3 service for the first seeded account (Alex, Europe/Berlin)."""
     return sandbox.calendar()
+
+
+@pytest.fixture
+def google_tasks(sandbox: SandboxHandle) -> Any:
+    """A google-api-python-client Tasks v1 service for the first seeded account (Alex)."""
+    return sandbox.tasks()
 
 
 @pytest.fixture

@@ -77,8 +77,12 @@ CREATE INDEX IF NOT EXISTS oauth_tokens_grant ON oauth_tokens (grant_id);
 #: The OAuth client every sandbox knows (its id and secret are in `aide sandbox serve`'s credentials).
 CLIENT_ID = "aide-sandbox.apps.googleusercontent.com"
 CLIENT_SECRET = "aide-sandbox-secret"
-#: Scopes seeded tokens carry: everything the Gmail and Calendar emulators serve.
-FULL_SCOPES = ("https://mail.google.com/", "https://www.googleapis.com/auth/calendar")
+#: Scopes seeded tokens carry: everything the Gmail, Calendar and Tasks emulators serve.
+FULL_SCOPES = (
+    "https://mail.google.com/",
+    "https://www.googleapis.com/auth/calendar",
+    "https://www.googleapis.com/auth/tasks",
+)
 _CODE_LIFETIME = 600.0
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from http import HTTPStatus
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from aide_sandbox.google.errors import invalid_argument
 from aide_sandbox.google.multipart import boundary_of, split_head, split_parts
@@ -55,7 +55,7 @@ def parse_batch(content_type: str, body: bytes, root_path: str) -> list[InnerReq
             raise invalid_argument("A batch part does not start with an HTTP request line.") from None
         inner_headers = BytesHeaderParser(policy=compat32).parsebytes(header_text)
         url = urlsplit(target)
-        path = url.path
+        path = unquote(url.path)  # decoded, as the ASGI server decodes the path of a request sent alone (%40 is @)
         if root_path and path.startswith(root_path + "/"):
             path = path[len(root_path) :]
         requests.append(

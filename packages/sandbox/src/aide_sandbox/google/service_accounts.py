@@ -41,11 +41,12 @@ GOOGLE_TOKEN_ENDPOINT = "https://oauth2.googleapis.com/token"
 SERVICE_ACCOUNT = "aide-sandbox-robot@aide-sandbox.iam.gserviceaccount.com"
 SERVICE_ACCOUNT_CLIENT_ID = "100000000000000000001"
 PROJECT_ID = "aide-sandbox"
-#: The scopes seeding delegates to the seeded service account (the Gmail and Calendar families), as prefixes.
+#: The scopes seeding delegates to the seeded service account (the Gmail, Calendar and Tasks families), as prefixes.
 DELEGATED_PREFIXES = (
     "https://mail.google.com/",
     "https://www.googleapis.com/auth/gmail.",
     "https://www.googleapis.com/auth/calendar",
+    "https://www.googleapis.com/auth/tasks",
 )
 _MAX_LIFETIME = 3600
 

@@ -3,7 +3,7 @@
 Mail is dated relative to the day the sandbox is seeded (by its clock; `seed.mail.seed_anchor`), so relative
 searches such as `newer_than:7d` find the recent seed mail the day someone runs `aide serve --sandbox`; the texts
 are the same every day. The fixtures run the sandbox on a pinned clock (`testing.NOW`), so tests always see the
-same dates. Calendars, Notion and the SMS history keep their fixed 2026 dates: the calendar's point is its
+same dates. Calendars, task lists, Notion and the SMS history keep their fixed 2026 dates: the calendar's point is its
 recurrences across the October and November 2026 DST changes, which a shift would move off them.
 """
 
@@ -22,6 +22,7 @@ def seed_all(sandbox: Sandbox) -> None:
     from aide_sandbox.seed.gmail import seed_mailbox
     from aide_sandbox.seed.mail import seed_anchor
     from aide_sandbox.seed.notion import seed_notion
+    from aide_sandbox.seed.tasks import seed_tasks
     from aide_sandbox.seed.twilio import seed_twilio
 
     sandbox.tokens.register_client()
@@ -38,5 +39,6 @@ def seed_all(sandbox: Sandbox) -> None:
     for account in ACCOUNTS:
         seed_mailbox(sandbox.mailboxes, account, anchor)
     seed_calendars(sandbox.calendars)
+    seed_tasks(sandbox.tasks)
     seed_notion(sandbox.notion)
     seed_twilio(sandbox.messaging)
