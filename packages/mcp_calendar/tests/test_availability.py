@@ -71,3 +71,12 @@ async def test_bad_working_hours_and_unknown_zones_are_clear_errors(calendar_ser
         day = await server.error("find_free_slots", duration=30, constraints={"avoid_days": ["Someday"]})
     assert "end before they start" in hours and "Unknown time zone 'Nowhere/Land'" in zone
     assert "'Someday' is not a day of the week" in day
+
+
+async def test_room_is_left_for_the_tasks_due_that_day(calendar_server: Any) -> None:
+    # A task is due on 25 and on 27 November; keeping 8 hours for each leaves only the 26th for a meeting.
+    async with calendar_server() as server:
+        found = await server.call(
+            "find_free_slots", duration=30, start="2026-11-25", end="2026-11-27", constraints={"task_minutes": 480}
+        )
+    assert {slot["start"][:10] for slot in found["slots"]} == {"2026-11-26"}
