@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aide_calendar import availability, events, tasks, writing
+from aide_calendar import availability, events, extended, tasks, writing
 from aide_calendar.app import current_state, spec
 from aide_calendar.scopes import CALENDAR
 from aide_calendar.state import CalendarState
 
-__all__ = ["availability", "events", "main", "spec", "tasks", "writing"]
+__all__ = ["availability", "events", "extended", "main", "spec", "tasks", "writing"]
 
 
 @spec.resource("calendar://accounts", name="accounts", description="The signed-in accounts and their levels.")
