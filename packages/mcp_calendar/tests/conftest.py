@@ -37,13 +37,16 @@ def sandbox_config(sandbox: SandboxHandle, **config: Any) -> CalendarSettings:
 @pytest.fixture
 def calendar_server(sandbox: SandboxHandle, settings: AideSettings) -> CalendarFactory:
     """`async with calendar_server(**settings) as server:` a client of a Calendar server signed in to the sandbox's
-    first account (Alex, Europe/Berlin); `now=` pins the clock elsewhere, `elicitation=` answers confirmations."""
+    first account (Alex, Europe/Berlin); `now=` pins the clock elsewhere (or is the clock), `elicitation=` answers
+    confirmations."""
 
     @asynccontextmanager
-    async def open_server(elicitation: Any = None, now: datetime = NOW, **config: Any) -> AsyncIterator[ToolClient]:
+    async def open_server(
+        elicitation: Any = None, now: datetime | Callable[[], datetime] = NOW, **config: Any
+    ) -> AsyncIterator[ToolClient]:
         runtime = spec.make_runtime(settings, sandbox_config(sandbox, **config))
         state: CalendarState = runtime.state()
-        state.clock = lambda: now
+        state.clock = now if callable(now) else lambda: now
         try:
             async with Client(spec.build(runtime=runtime), elicitation_callback=elicitation) as client:
                 yield ToolClient(client)

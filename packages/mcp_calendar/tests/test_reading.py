@@ -84,6 +84,15 @@ async def test_several_calendars_merge_in_order_and_pages_follow_with_a_cursor(c
     assert "different arguments" in moved
 
 
+async def test_a_cursor_keeps_the_window_of_the_first_page_while_the_clock_runs(calendar_server: Any) -> None:
+    times = iter([datetime(2026, 12, 7, 8, tzinfo=UTC), datetime(2026, 12, 7, 8, 5, tzinfo=UTC)])
+    async with calendar_server(now=lambda: next(times)) as server:
+        first = await server.call("list_events", limit=1)
+        second = await server.call("list_events", limit=1, cursor=first["next_cursor"])
+    assert second["window"] == first["window"] == "2026-12-07T09:00+01:00 to 2026-12-14T09:00+01:00"
+    assert [e["id"] for e in first["events"] + second["events"]] == ["seed001_20261208T080000Z", "seed020"]
+
+
 async def test_get_event_shows_attendees_and_fences_the_description(calendar_server: Any) -> None:
     async with calendar_server() as server:
         event = await server.call("get_event", id="seed001")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
@@ -124,11 +125,14 @@ def list_events(
     """Events in a window, series expanded, in your zone; a date is the whole day."""
     client = client_for(account, "list_events")
     tz = user_zone(client)
-    begin, finish = window(start, end, tz, current_state().now())
     ids = calendars_of(client, calendars)
-    binds = {"start": start, "end": end, "calendars": ids, "query": query, "limit": limit, "account": account,
-             "at": begin.isoformat()}  # fmt: skip
-    skip = decode_cursor(cursor, "list_events", binds, fields={"skip": int})["skip"] if cursor else 0
+    binds = {"start": start, "end": end, "calendars": ids, "query": query, "limit": limit, "account": account}
+    if cursor:  # the window the first page resolved, so a phrase or "now" does not move between pages
+        state = decode_cursor(cursor, "list_events", binds, fields={"skip": int, "from": str, "to": str})
+        skip, begin, finish = state["skip"], _instant(state["from"], tz), _instant(state["to"], tz)
+    else:
+        skip = 0
+        begin, finish = window(start, end, tz, current_state().now())
     default = ids[0] if len(ids) == 1 else calendar_id(None)
     found = events_in(client, ids, begin, finish, query)
     rows: list[EventRow] = [
@@ -137,9 +141,20 @@ def list_events(
     fits = take_within_budget(rows, output_budget() - 500)
     rows = rows[:fits]
     after = skip + len(rows)
-    next_cursor = encode_cursor("list_events", {"skip": after}, binds) if after < len(found) else None
+    page = {"skip": after, "from": begin.isoformat(), "to": finish.isoformat()}
+    next_cursor = encode_cursor("list_events", page, binds) if after < len(found) else None
     shown_window = f"{begin.isoformat(timespec='minutes')} to {finish.isoformat(timespec='minutes')}"
     return Events(events=rows, timezone=str(tz.key), window=shown_window, next_cursor=next_cursor)
+
+
+def _instant(text: str, tz: ZoneInfo) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidInput("The cursor is damaged (pass it back exactly as it was returned).")
+    return moment.astimezone(tz)
 
 
 @spec.tool()

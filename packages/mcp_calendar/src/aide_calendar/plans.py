@@ -55,6 +55,8 @@ def others(attendees: list[dict[str, Any]] | list[str], me: str | None) -> list[
     found: list[str] = []
     for attendee in attendees:
         address = attendee if isinstance(attendee, str) else str(attendee.get("email", ""))
+        if not address.isprintable() or " " in address:
+            continue  # not an address Google would store; never carried into a preview or a reach
         if address and (me is None or address.lower() != me.lower()) and address not in found:
             if isinstance(attendee, dict) and attendee.get("resource"):
                 continue

@@ -27,6 +27,7 @@ from aide_calendar.plans import Write, Writes, carry_out, conflicts_with, make_p
 from aide_calendar.scopes import requires
 from aide_calendar.times import parse_api, zone
 from aide_core.errors import InvalidInput
+from aide_core.fencing import defang_field
 from aide_core.plan import Plan
 
 Scope = Literal["this", "following", "all"]
@@ -62,7 +63,7 @@ def _me(client: CalendarClient) -> str | None:
 def _details(body: dict[str, Any]) -> list[str]:
     lines = []
     if body.get("location"):
-        lines.append(f"where: {body['location']}")
+        lines.append(f"where: {defang_field(str(body['location']))}")
     if body.get("recurrence"):
         lines.append(f"repeats: {'; '.join(body['recurrence'])}")
     if body.get("description"):
