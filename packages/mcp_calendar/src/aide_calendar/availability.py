@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -14,9 +14,11 @@ from aide_calendar.client import CalendarClient
 from aide_calendar.inputs import Compact
 from aide_calendar.models import Busy, FreeBusy, PersonBusy, Slot, Slots
 from aide_calendar.scopes import requires
-from aide_calendar.slots import Interval, Person, Rules, find_slots
 from aide_calendar.times import clock_time, hours_range, rfc3339, shown, weekday, window, zone
 from aide_core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from aide_calendar.slots import Interval, Rules
 
 #: The longest window free/busy is asked for.
 MAX_DAYS = 62
@@ -33,6 +35,8 @@ class Constraints(Compact):
 
 
 def _rules(constraints: Constraints | None) -> Rules:
+    from aide_calendar.slots import Rules
+
     if constraints is None:
         return Rules()
     days: set[int] = set()
@@ -130,6 +134,8 @@ def find_free_slots(
     account: AccountArg = None,
 ) -> Slots:
     """Ranked slots when you and attendees are free, in working hours, within constraints."""
+    from aide_calendar.slots import Person, find_slots  # the algorithm loads at the first call
+
     client = client_for(account, "find_free_slots")
     config = current_state().config
     tz = user_zone(client, timezone)

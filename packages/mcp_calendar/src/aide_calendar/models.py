@@ -86,7 +86,9 @@ class Conflict(BaseModel):
 
 
 class Saved(BaseModel):
-    event: Event
+    event: EventRow
+    meet: str | None = None
+    recurrence: list[str] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
     notified: list[str] = Field(default_factory=list)
     also: list[str] = Field(default_factory=list, description="Other events written (a series split).")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aide_calendar import render
 from aide_calendar.client import CalendarClient
-from aide_calendar.models import Conflict, Event, Saved
+from aide_calendar.models import Conflict, Event, EventRow, Saved
 from aide_core.fencing import defang_field
 from aide_core.plan import Plan
 from aide_core.policy import EMAIL
@@ -118,7 +118,15 @@ def saved(plan: Plan[Writes], written: list[dict[str, Any]], main: int, calendar
     tz = ZoneInfo(plan.payload.zone)
     event: Event = render.full(written[main], tz, None if calendar == default else calendar)
     also = [str(w.get("id", "")) for i, w in enumerate(written) if i != main]
-    return Saved(event=event, conflicts=list(plan.payload.conflicts), notified=list(plan.payload.notified), also=also)
+    row = EventRow.model_validate(event.model_dump(include=set(EventRow.model_fields)))
+    return Saved(
+        event=row,
+        meet=event.meet,
+        recurrence=event.recurrence,
+        conflicts=list(plan.payload.conflicts),
+        notified=list(plan.payload.notified),
+        also=also,
+    )
 
 
 def conflicts_with(
