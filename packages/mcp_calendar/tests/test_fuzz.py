@@ -1,6 +1,7 @@
 """Every Calendar tool, both tiers, called with arguments generated from its schema (valid, junk and edge values)
 against the sandbox: bad input is always an error the model can act on, never an internal error or a hang.
-Confirmation is by token, so no generated call invites, changes or deletes anything: the guard only previews."""
+Confirmation is by token, so no generated call invites, changes or deletes anything: the guard only previews (an
+event that reaches no one, and a task, are made without asking, as they would be for a user)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from aide_sandbox.seed.calendar import SAM, TEAM
 pytestmark = pytest.mark.anyio
 
 KNOWN: dict[str, list[Any]] = {
-    "id": ["seed001", "seed001_20261124T080000Z", "seed020", "seed011", "seed003"],
+    "id": ["seed001", "seed001_20261124T080000Z", "seed020", "seed011", "seed003", "alexTask02", "alexTask05"],
+    "list": ["alex-home", "all"],
+    "parent": ["alexTask02"],
+    "destination": [TEAM],
     "calendar": [TEAM, "primary"],
     "calendars": [["all"], [TEAM]],
     "start": ["tomorrow 3pm", "2026-12-08", "next Friday"],
@@ -41,5 +45,5 @@ BASES: dict[str, dict[str, Any]] = {
 async def test_no_generated_arguments_crash_or_hang_any_calendar_tool(calendar_server: Any, tier: str) -> None:
     async with calendar_server(confirm="token", tier=tier) as server:
         report = await fuzz_tools(server.client, known=KNOWN, bases=BASES, valid_examples=10, junk_examples=4)
-    assert report.total_calls > 100
+    assert report.total_calls > (2000 if tier == "default" else 3500)
     report.assert_clean()
