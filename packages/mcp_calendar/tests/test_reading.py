@@ -70,25 +70,23 @@ async def test_phrases_resolve_against_the_clock_in_the_users_zone(calendar_serv
 
 
 async def test_several_calendars_merge_in_order_and_pages_follow_with_a_cursor(calendar_server: Any) -> None:
-    async with calendar_server() as server:
-        first = await server.call("list_events", start="2026-11-23", end="2026-11-30", calendars=["all"], limit=2)
-        second = await server.call(
-            "list_events", start="2026-11-23", end="2026-11-30", calendars=["all"], limit=2, cursor=first["next_cursor"]
-        )
-        moved = await server.error(
-            "list_events", start="2026-11-24", end="2026-11-30", calendars=["all"], limit=2, cursor=first["next_cursor"]
-        )
-    ids = [e["id"] for e in first["events"] + second["events"]]
-    assert ids == ["seed031", "seed001_20261124T080000Z", "seed030"] and second["next_cursor"] is None
-    assert first["events"][0]["calendar"] == "northwind-team@group.calendar.google.com"
+    week = {"start": "2026-11-23", "end": "2026-11-29", "calendars": ["all"]}
+    async with calendar_server(max_output_chars=500) as server:  # the smallest budget: one row a page
+        pages = [await server.call("list_events", **week)]
+        while pages[-1]["next_cursor"]:
+            pages.append(await server.call("list_events", **week, cursor=pages[-1]["next_cursor"]))
+        moved = await server.error("list_events", **(week | {"start": "2026-11-24"}), cursor=pages[0]["next_cursor"])
+    ids = [e["id"] for page in pages for e in page["events"]]
+    assert ids == ["seed031", "seed001_20261124T080000Z", "seed030"] and len(pages) == 3
+    assert pages[0]["events"][0]["calendar"] == "northwind-team@group.calendar.google.com"
     assert "different arguments" in moved
 
 
 async def test_a_cursor_keeps_the_window_of_the_first_page_while_the_clock_runs(calendar_server: Any) -> None:
     times = iter([datetime(2026, 12, 7, 8, tzinfo=UTC), datetime(2026, 12, 7, 8, 5, tzinfo=UTC)])
-    async with calendar_server(now=lambda: next(times)) as server:
-        first = await server.call("list_events", limit=1)
-        second = await server.call("list_events", limit=1, cursor=first["next_cursor"])
+    async with calendar_server(now=lambda: next(times), max_output_chars=500) as server:
+        first = await server.call("list_events")
+        second = await server.call("list_events", cursor=first["next_cursor"])
     assert second["window"] == first["window"] == "2026-12-07T09:00+01:00 to 2026-12-14T09:00+01:00"
     assert [e["id"] for e in first["events"] + second["events"]] == ["seed001_20261208T080000Z", "seed020"]
 

@@ -20,6 +20,8 @@ from aide_core.errors import InvalidInput
 if TYPE_CHECKING:
     from aide_calendar.slots import Interval, Rules
 
+#: Slots returned, the best first.
+SLOTS = 10
 #: The longest window free/busy is asked for.
 MAX_DAYS = 62
 
@@ -130,7 +132,6 @@ def find_free_slots(
     timezone: str | None = None,
     buffer: Annotated[int, Field(ge=0, le=240, description="Minutes.")] = 0,
     constraints: Constraints | None = None,
-    limit: Annotated[int, Field(ge=1, le=50)] = 10,
     account: AccountArg = None,
 ) -> Slots:
     """Ranked slots when you and attendees are free, in working hours, within constraints."""
@@ -159,7 +160,7 @@ def find_free_slots(
     step = timedelta(minutes=15 if duration <= 60 else 30)
     found, considered = find_slots(
         duration=timedelta(minutes=duration), begin=begin, end=finish, busy=busy, my_busy=mine, people=persons,
-        zone=tz, buffer=timedelta(minutes=buffer), rules=rules, tasks_due=due, limit=limit, step=step,
+        zone=tz, buffer=timedelta(minutes=buffer), rules=rules, tasks_due=due, limit=SLOTS, step=step,
     )  # fmt: skip
     slots = [Slot(start=shown(f.start, tz), end=shown(f.end, tz), score=f.score, reason=f.reason) for f in found]
     return Slots(slots=slots, timezone=str(tz.key), considered=considered, unchecked=unchecked)

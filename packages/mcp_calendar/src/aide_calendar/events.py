@@ -29,6 +29,8 @@ from aide_calendar.times import rfc3339, window
 from aide_core.errors import InvalidInput
 from aide_core.paging import decode_cursor, encode_cursor, take_within_budget
 
+#: Rows a page holds at most (fewer when they would pass the output budget).
+PAGE = 50
 #: Events read from one calendar for one listing, at most.
 MAX_PER_CALENDAR = 1000
 
@@ -118,7 +120,6 @@ def list_events(
     end: str | None = None,
     calendars: Annotated[list[str] | None, Field(description="Ids, or ['all'].")] = None,
     query: Annotated[str | None, Field(max_length=200)] = None,
-    limit: Annotated[int, Field(ge=1, le=250)] = 50,
     cursor: Cursor = None,
     account: AccountArg = None,
 ) -> Events:
@@ -126,7 +127,7 @@ def list_events(
     client = client_for(account, "list_events")
     tz = user_zone(client)
     ids = calendars_of(client, calendars)
-    binds = {"start": start, "end": end, "calendars": ids, "query": query, "limit": limit, "account": account}
+    binds = {"start": start, "end": end, "calendars": ids, "query": query, "account": account}
     if cursor:  # the window the first page resolved, so a phrase or "now" does not move between pages
         state = decode_cursor(cursor, "list_events", binds, fields={"skip": int, "from": str, "to": str})
         skip, begin, finish = state["skip"], _instant(state["from"], tz), _instant(state["to"], tz)
@@ -136,7 +137,7 @@ def list_events(
     default = ids[0] if len(ids) == 1 else calendar_id(None)
     found = events_in(client, ids, begin, finish, query)
     rows: list[EventRow] = [
-        render.row(event, tz, None if cal == default else cal) for cal, event in found[max(0, skip) : skip + limit]
+        render.row(event, tz, None if cal == default else cal) for cal, event in found[max(0, skip) : skip + PAGE]
     ]
     fits = take_within_budget(rows, output_budget() - 500)
     rows = rows[:fits]

@@ -27,6 +27,8 @@ from aide_core.fencing import fence
 from aide_core.paging import decode_cursor, encode_cursor, take_within_budget
 
 DEFAULT_LIST = "@default"
+#: Tasks a page holds at most (fewer when they would pass the output budget).
+PAGE = 50
 ListArg = str | None
 
 
@@ -93,7 +95,6 @@ def list_tasks(
     due_before: Annotated[str | None, Field(description="Date or phrase.")] = None,
     due_after: str | None = None,
     include_completed: bool = False,
-    limit: Annotated[int, Field(ge=1, le=100)] = 50,
     cursor: Cursor = None,
     account: AccountArg = None,
 ) -> Tasks:
@@ -107,10 +108,10 @@ def list_tasks(
         options["dueMax"] = due_field(due_date(due_before, tz) + timedelta(days=1))
     lists = list_ids(client, list)
     binds = {"list": lists, "before": options.get("dueMax"), "after": options.get("dueMin"),
-             "completed": include_completed, "limit": limit, "account": account}  # fmt: skip
+             "completed": include_completed, "account": account}  # fmt: skip
     skip = decode_cursor(cursor, "list_tasks", binds, fields={"skip": int})["skip"] if cursor else 0
     found = sorted(_gather(client, lists, options), key=lambda t: (t.due is None, t.due or "", t.title))
-    rows = found[max(0, skip) : skip + limit]
+    rows = found[max(0, skip) : skip + PAGE]
     rows = rows[: take_within_budget(rows, output_budget() - 300)]
     after = skip + len(rows)
     return Tasks(
