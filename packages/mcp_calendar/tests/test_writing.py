@@ -210,3 +210,17 @@ async def test_answering_an_invitation_notifies_the_organizer(calendar_server: A
     assert done["result"]["notified"] == [SAM]
     mine = [a for a in stored(calendar, "seed011")["attendees"] if a["email"] == ALEX]
     assert mine[0]["responseStatus"] == "declined"
+
+
+async def test_deleting_this_and_following_ends_the_series_and_all_deletes_it(
+    calendar_server: Any, calendar: Any
+) -> None:
+    async with calendar_server() as server:
+        following = await server.call("delete_event", id="seed002_20261119T130000Z", scope="following")
+        everything = await server.call("delete_event", id="seed001_20261124T080000Z", scope="all")
+    assert following["result"]["scope"] == "following" and everything["result"]["scope"] == "all"
+    assert stored(calendar, "seed002")["recurrence"] == ["RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TH;UNTIL=20261119T125959Z"]
+    assert [i for i, _ in instances(calendar, "seed002", "2026-11-01T00:00:00Z", "2027-01-01T00:00:00Z")] == [
+        "seed002_20261105T130000Z"
+    ]
+    assert stored(calendar, "seed001")["status"] == "cancelled"
