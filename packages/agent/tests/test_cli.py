@@ -169,3 +169,41 @@ def test_conversations_are_kept_0600_in_a_0700_folder(tmp_path: Path) -> None:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "home").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "home" / "conversations.sqlite3").stat().st_mode) == 0o600
+
+
+async def recalled(query: str) -> list[str]:
+    """What the memory server recalls for `query` (in this process, for whoever the context acts for)."""
+    from mcp import Client
+
+    from aide_memory.server import spec
+
+    async with Client(spec.build()) as client:
+        result = await client.call_tool("recall", {"query": query})
+    return [str(item["content"]) for item in (result.structured_content or {})["results"]]
+
+
+ANN_WITH_MEMORY = ("--servers", "memory", "--user", "ann")
+
+
+def test_chat_as_a_named_user_keeps_their_memories_and_conversations_apart(tmp_path: Path) -> None:
+    import anyio
+
+    from aide_core.identity import acting_as
+
+    remember = {"tool": "memory__remember", "arguments": {"items": [{"content": "Ann likes green tea"}]}}
+    runner = CliRunner()
+    stored = runner.invoke(
+        app,
+        ["chat", "-p", "remember tea", "--model", script(tmp_path, [[remember], "Noted.", "[]"]), *ANN_WITH_MEMORY],
+        input="y\n",  # the approval of remember
+    )
+    assert stored.exit_code == 0, stored.output
+    with acting_as("ann"):
+        anns = anyio.run(recalled, "green tea")
+    mine = anyio.run(recalled, "green tea")
+    assert anns == ["Ann likes green tea"] and mine == []
+    listed_ann = runner.invoke(app, ["chat", "--list", "--user", "ann"]).stdout
+    listed_mine = runner.invoke(app, ["chat", "--list"]).stdout
+    assert "remember tea" in listed_ann and "remember tea" not in listed_mine
+    blank = runner.invoke(app, ["chat", "--list", "--user", " "])
+    assert blank.exit_code == 2 and blank.stderr == "aide chat: --user needs a name, such as --user ann.\n"

@@ -156,3 +156,30 @@ async def test_a_confirmation_token_previewed_over_oauth_is_redeemable_only_by_i
             size = (await bob.call("outbox_size"))["count"]
     assert "unknown confirmation token" in refused
     assert size == 0
+
+
+async def test_in_process_servers_act_for_whom_the_program_says_and_a_token_still_names_its_own_subject(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    """`acting_as` (what `aide chat --user` uses) scopes in-process calls; over HTTP a user's token keeps its own
+    subject inside it, and the main token acts for whom the process acts for."""
+    from mcp import Client
+
+    from aide_core.identity import acting_as
+
+    async def activity_of(client: Client) -> int:
+        return len((await client.call_tool("list_activity", {})).structured_content["actions"])  # type: ignore[index]
+
+    with acting_as("ann"):
+        async with Client(example_and_activity(example_app, settings, "never")["example"]) as client:
+            await client.call_tool("send", SEND)
+        async with Client(activity.build(settings)) as client:
+            anns = await activity_of(client)
+        async with ann_and_bob(example_app, settings) as base:
+            async with connected(f"{base}/activity/mcp", TOKENS["bob"]) as bob:
+                bobs = len((await bob.call("list_activity"))["actions"])
+            async with connected(f"{base}/activity/mcp", "main-token") as main:
+                mains_as_ann = len((await main.call("list_activity"))["actions"])
+    async with Client(activity.build(settings)) as client:
+        mine = await activity_of(client)
+    assert (anns, bobs, mains_as_ann, mine) == (2, 0, 2, 0)  # started and done, Ann's only

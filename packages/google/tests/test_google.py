@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from aide_core.accounts import user_key
 from aide_core.credentials import CredentialStore, open_credentials
 from aide_core.errors import ConfigError, InvalidInput, PermissionDenied
 from aide_core.settings import AideSettings
 from aide_google.accounts import (
     INDEX,
-    USERS,
     AccountStore,
     GoogleAccount,
     api_scopes,
@@ -22,7 +22,6 @@ from aide_google.accounts import (
     service_account_command,
     sign_in_command,
     stored_credentials,
-    user_key,
 )
 from aide_google.permissions import Permissions
 from aide_google.resolve import offered
@@ -186,7 +185,10 @@ def test_each_users_accounts_are_apart_and_the_configured_users_keep_the_layout_
     assert anns is not None and anns.data["token"] == "ann-t" and anns.user == "ann"
     assert bob.get("work") is None and bob.all() == [] and bob.listed() == []
     assert "google@ann.work" in store.names()
-    assert sorted(json.loads((settings.home / USERS / "ann" / "accounts.json").read_text())) == ["home", "work"]
+    assert sorted(json.loads((settings.home / "google" / "users" / "ann" / "accounts.json").read_text())) == [
+        "home",
+        "work",
+    ]
     assert [a.name for a in mine.listed()] == ["work"]  # the configured user's index is where it was
     ann.delete("work")
     assert mine.get("work") is not None and ann.names() == ["home"]
@@ -212,7 +214,7 @@ def test_a_user_name_unsafe_in_file_and_secret_names_is_replaced_by_a_digest(set
     assert user_key("ann@example.com") == "ann@example.com"
     accounts = AccountStore(open_credentials(settings), user=odd)
     accounts.save(GoogleAccount("work", {"token": "t"}))
-    assert (settings.home / USERS / key / "accounts.json").is_file()
+    assert (settings.home / "google" / "users" / key / "accounts.json").is_file()
     assert accounts.names() == ["work"] and AccountStore(accounts.store).names() == []
 
 

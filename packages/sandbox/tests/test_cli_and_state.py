@@ -111,25 +111,46 @@ def test_a_restart_keeps_the_state(tmp_path: Path) -> None:
         assert not handle.gmail().users().messages().list(userId="me", q="subject:kept").execute().get("messages")
 
 
-def test_the_entry_point_points_every_server_at_a_running_emulator(settings: AideSettings) -> None:
+def test_the_entry_point_points_every_server_at_a_running_emulator_and_keeps_its_secrets_in_the_credential_store(
+    settings: AideSettings,
+) -> None:
+    from aide_core.accounts import AccountStore as Accounts
+    from aide_google.accounts import AccountStore
+
     [point] = entry_points(group="aide.sandbox")
     updated: AideSettings = point.load()(settings)
     try:
+        assert updated.home == settings.home / "sandbox" / "aide"  # a world of its own
+        assert updated.credential_backend == "file"  # never the user's keyring
+        account = AccountStore.lazy(updated).get("default")
+        notion_account = Accounts.lazy(updated, service="notion").get("default")
+        twilio_account = Accounts.lazy(updated, service="twilio").get("default")
+        assert account is not None and account.email == ME
+        assert notion_account is not None and twilio_account is not None
+        notion_token, auth_token = notion_account.data["token"], twilio_account.data["auth_token"]
+        tables = json.dumps({name: updated.table(name) for name in ("gmail", "calendar", "notion", "twilio")})
+        stored = [account.data["token"], account.data["refresh_token"], account.data["client_secret"]]
+        stored += [notion_token, auth_token]
+        assert all(stored) and not [secret for secret in stored if secret and secret in tables]
+
         table = updated.table("gmail")
         assert updated.server("gmail").base_url == table["base_url"]
-        gmail = build_service("gmail", "v1", table["base_url"], credentials(table["authorized_user"]))
+        gmail = build_service("gmail", "v1", table["base_url"], credentials(account.data))
         assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == ME
         gmail.close()
         cal = updated.table("calendar")
-        calendar = build_service("calendar", "v3", cal["base_url"], credentials(cal["authorized_user"]))
+        calendar = build_service("calendar", "v3", cal["base_url"], credentials(account.data))
         assert calendar.calendarList().get(calendarId="primary").execute()["id"] == ME
         calendar.close()
+        tasks = build_service("tasks", "v1", cal["tasks_base_url"], credentials(account.data))
+        assert tasks.tasklists().get(tasklist="@default").execute()["title"] == "My Tasks"
+        tasks.close()
         pages = updated.table("notion")
-        with notion_client.Client(auth=pages["token"], base_url=pages["base_url"]) as notion:
+        with notion_client.Client(auth=notion_token, base_url=pages["base_url"]) as notion:
             me: Any = notion.users.me()
             assert me["bot"]["workspace_name"] == "Rivera Home"
         sms = updated.table("twilio")
-        twilio = TwilioClient(sms["account_sid"], sms["auth_token"])
+        twilio = TwilioClient(twilio_account.data["account_sid"], auth_token)
         twilio.api.base_url = sms["base_url"]
         assert twilio.messages.create(to="+14155552671", from_=sms["from_number"], body="hi").status == "queued"
         assert (settings.home / "sandbox" / "sandbox.db").is_file()

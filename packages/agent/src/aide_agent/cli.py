@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
 import anyio.to_thread
@@ -27,6 +27,9 @@ from aide_agent.providers import DEFAULT_MODEL, MissingCredentials, Model, Model
 from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers, sandbox_settings
 from aide_agent.store import ConversationStore
 from aide_agent.usage import UsageLimitExceeded
+
+if TYPE_CHECKING:
+    from aide_core.settings import AideSettings
 
 COMMANDS = "/tools  /memory  /cost  /new  /quit"
 
@@ -47,12 +50,10 @@ def pick_model(model: str | None, base_url: str | None) -> Model:
     return infer_model(chosen, base_url=base_url)
 
 
-def pick_servers(names: list[str] | None, sandbox: bool) -> list[ServerConfig]:
+def pick_servers(names: list[str] | None, settings: AideSettings) -> list[ServerConfig]:
     """aide's servers (default: every available, enabled one) and any `.json` files of `mcpServers`."""
     from aide_core.registry import select
-    from aide_core.settings import load_settings
 
-    settings = sandbox_settings() if sandbox else load_settings()
     wanted = [part for name in names or [] for part in name.split(",") if part]
     files = [name for name in wanted if name.endswith(".json")]
     available, unavailable = select([name for name in wanted if not name.endswith(".json")] or None)
@@ -224,28 +225,34 @@ def chat(
     resume: Annotated[str | None, typer.Option("--resume", help="Continue a saved conversation by id.")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List saved conversations and exit.")] = False,
     delete: Annotated[str | None, typer.Option("--delete", help="Delete a saved conversation and exit.")] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Chat as this person: their memories, accounts and conversations.")
+    ] = None,
 ) -> None:
     """Chat with an assistant made of aide's servers (and any other MCP servers)."""
+    from aide_core.identity import DEFAULT_IDENTITY, acting_as
     from aide_core.logs import configure_logging
     from aide_core.settings import load_settings
 
     err = Console(stderr=True)
     settings = load_settings()
     configure_logging(settings.log_level)  # a command: the one place the agent may configure logging
-    store = ConversationStore(settings.home / "conversations.sqlite3")
-    if list_ or delete:
+    try:
+        chosen = None if list_ or delete else pick_model(model, base_url)
+        # The sandbox is a world of its own, with its own data folder: its conversations are kept there too.
+        settings = sandbox_settings(settings) if sandbox else settings
+    except (MissingCredentials, ValueError, RuntimeError) as exc:  # RuntimeError: --sandbox without aide-sandbox
+        err.print(f"aide chat: {exc}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    if user is not None and not user.strip():
+        err.print("aide chat: --user needs a name, such as --user ann.", highlight=False, markup=False)
+        raise typer.Exit(2)
+    person = user or DEFAULT_IDENTITY
+    store = ConversationStore(settings.home / "conversations.sqlite3", user=person)
+    if chosen is None:
         _manage(store, delete, err)
         return
-    try:
-        chosen = pick_model(model, base_url)
-    except (MissingCredentials, ValueError) as exc:
-        err.print(f"aide chat: {exc}", highlight=False, markup=False)
-        raise typer.Exit(2) from None
-    try:
-        configs = pick_servers(servers, sandbox)
-    except RuntimeError as exc:  # --sandbox without aide-sandbox installed
-        err.print(f"aide chat: {exc}", highlight=False, markup=False)
-        raise typer.Exit(2) from None
+    configs = pick_servers(servers, settings)
     console = Console(stderr=prompt is not None, soft_wrap=True)
     ui = ChatUI(console, interactive=prompt is None)
     assistant = Assistant(
@@ -262,4 +269,6 @@ def chat(
         except KeyError as exc:
             err.print(f"aide chat: {exc.args[0]}", highlight=False, markup=False)
             raise typer.Exit(2) from None
-    raise typer.Exit(anyio.run(_chat, assistant, prompt, ui, console))
+    with acting_as(person):  # the in-process servers act for this person (aide_core.identity)
+        code = anyio.run(_chat, assistant, prompt, ui, console)
+    raise typer.Exit(code)

@@ -6,13 +6,16 @@ names the client application, which many people share. Over HTTP the token comes
 SDK's auth context: today `BearerTokens` (aide's own bearer tokens), later an OAuth 2.1 authorization server's
 verifier, which reads or introspects the token and puts its `sub` in `AccessToken.subject`; nothing downstream
 changes. Over stdio there is no caller: the server's configured user applies, since whoever can spawn the process owns
-its data anyway.
+its data anyway. A program that runs servers in its own process (`aide chat --user NAME`, an application built on
+`aide_agent`) says whom it acts for with `acting_as(NAME)`, which servers started inside it then follow.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hmac
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken, TokenVerifier
@@ -25,21 +28,38 @@ DEFAULT_IDENTITY = "default"
 BEARER_CLIENT_ID = "aide"
 
 
+_acting: contextvars.ContextVar[str | None] = contextvars.ContextVar("aide_acting_as", default=None)
+
+
+@contextlib.contextmanager
+def acting_as(user: str) -> Generator[None]:
+    """Calls made without an access token in this context (in-process servers, and the tasks and threads started
+    from it) act for `user`."""
+    if not user.strip():
+        raise ValueError("acting_as needs a user name")
+    reset = _acting.set(user)
+    try:
+        yield
+    finally:
+        _acting.reset(reset)
+
+
 def current_user(configured: str = DEFAULT_IDENTITY) -> str:
-    """The subject of this request's access token, else `configured`. The main HTTP token's subject is
-    `DEFAULT_IDENTITY`, which also yields to `configured`, so one user reaches the same data over stdio and HTTP.
+    """The subject of this request's access token, else the user of an enclosing `acting_as`, else `configured`.
+    The main HTTP token's subject is `DEFAULT_IDENTITY`, which also yields, so one user reaches the same data over
+    stdio and HTTP.
 
     A token without a subject (an OAuth client acting for itself, with no person behind it) is refused rather than
     scoped by its client id, which would pool everyone using that client."""
     token = get_access_token()
-    if token is None:
-        return configured
+    if token is None or token.subject == DEFAULT_IDENTITY:
+        return _acting.get() or configured
     if not token.subject:
         raise PermissionDenied(
             "This access token names no person (it has no subject), so aide cannot tell whose data to use.",
             hint="The user must connect with a token issued to them, not to the client application alone.",
         )
-    return configured if token.subject == DEFAULT_IDENTITY else token.subject
+    return token.subject
 
 
 class BearerTokens(TokenVerifier):

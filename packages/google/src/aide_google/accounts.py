@@ -32,54 +32,29 @@ that is not safe in a file or secret name is replaced by a digest of it, `user_k
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import os
-import re
-import tempfile
-import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from aide_core.accounts import Account, index_path, user_option
+from aide_core.accounts import AccountStore as BaseAccountStore
 from aide_core.credentials import CredentialStore, open_credentials
-from aide_core.errors import AideError, InvalidInput, NotConfigured, PermissionDenied
+from aide_core.errors import AideError, NotConfigured, PermissionDenied
 from aide_core.identity import DEFAULT_IDENTITY
-from aide_core.stores import private_dir
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials as BaseCredentials
 
     from aide_core.settings import AideSettings
 
+SERVICE = "google"
 PREFIX = "google."
 #: The non-secret list of the configured user's accounts, relative to the aide home.
-INDEX = Path("google") / "accounts.json"
-#: Where other users' indexes live, relative to the aide home: `<USERS>/<user_key>/accounts.json`.
-USERS = Path("google") / "users"
+INDEX = index_path(SERVICE)
 #: The keys of an account's data that the index keeps.
 _LISTED = ("type", "level", "scopes")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-#: A user name used as it is in secret and file names; any other is replaced by a digest.
-_SAFE_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
-
-
-def user_key(user: str) -> str:
-    """`user` as it appears in secret and file names: itself when it is safe there, else `~` and a digest of it (a
-    token's subject may be any string)."""
-    if _SAFE_USER.match(user):
-        return user
-    return "~" + hashlib.sha256(user.encode()).hexdigest()[:32]
-
-
-def user_option(user: str | None) -> str | None:
-    """The `--user` option a command needs for `user` (none for the configured user)."""
-    if not user or user == DEFAULT_IDENTITY:
-        return None
-    return f"--user {user}" if _SAFE_USER.match(user) else f"--user '{user}'"
 
 
 def sign_in_command(account: str | None = None, level: str | None = None, user: str | None = None) -> str:
@@ -93,22 +68,9 @@ def sign_in_command(account: str | None = None, level: str | None = None, user: 
     return " ".join(parts)
 
 
-def check_account_name(name: str) -> str:
-    if not _NAME.match(name):
-        raise InvalidInput(
-            f"{name!r} is not a valid account name.",
-            hint="Use up to 32 lowercase letters, digits, '-' or '_', such as 'work' or 'personal'.",
-        )
-    return name
-
-
 @dataclass
-class GoogleAccount:
-    """One signed-in account of `user` as stored (the secrets stay in `data`; `__repr__` never shows them)."""
-
-    name: str
-    data: dict[str, Any] = field(repr=False)
-    user: str = DEFAULT_IDENTITY
+class GoogleAccount(Account):
+    """One signed-in Google account of `user` as stored (the secrets stay in `data`; `__repr__` never shows them)."""
 
     @property
     def kind(self) -> Literal["authorized_user", "service_account"]:
@@ -134,8 +96,9 @@ class GoogleAccount:
         return bool(self.data.get("refresh_token"))
 
 
-class AccountStore:
-    """One user's Google accounts in a credential store, which is opened on first need (`lazy`) or given."""
+class AccountStore(BaseAccountStore[GoogleAccount]):
+    """One user's Google accounts in a credential store, which is opened on first need (`lazy`) or given
+    (`aide_core.accounts`, with Google's listed keys)."""
 
     def __init__(
         self,
@@ -144,126 +107,23 @@ class AccountStore:
         *,
         user: str = DEFAULT_IDENTITY,
     ) -> None:
-        if isinstance(store, CredentialStore):
-            self._store: CredentialStore | None = store
-            self._open: Callable[[], CredentialStore] = lambda: store
-            home = home or store.home
-        else:
-            self._store, self._open = None, store
-        if home is None:
-            raise ValueError("AccountStore needs the aide home when the credential store is opened lazily")
-        self.home = home
-        self.user = user
-        default = user == DEFAULT_IDENTITY
-        self.prefix = PREFIX if default else f"google@{user_key(user)}."
-        self.index = home / (INDEX if default else USERS / user_key(user) / "accounts.json")
-        self._lock = threading.Lock()
+        super().__init__(store, home, service=SERVICE, user=user, listed=_LISTED, make=GoogleAccount)
 
     @classmethod
-    def lazy(cls, settings: AideSettings, user: str = DEFAULT_IDENTITY) -> AccountStore:
+    def lazy(cls, settings: AideSettings, user: str = DEFAULT_IDENTITY, **options: Any) -> AccountStore:
         """`user`'s accounts in the store the settings configure, opened only when a secret is needed."""
         return cls(lambda: open_credentials(settings), settings.home, user=user)
 
-    @property
-    def store(self) -> CredentialStore:
-        if self._store is None:
-            self._store = self._open()
-        return self._store
-
-    def names(self) -> list[str]:
-        """This user's account names (another user's secrets never match: account names hold no `.` or `@`)."""
-        found = (name[len(self.prefix) :] for name in self.store.names() if name.startswith(self.prefix))
-        return [name for name in found if _NAME.match(name)]
-
-    def get(self, name: str) -> GoogleAccount | None:
-        if not _NAME.match(name):
-            return None
-        raw = self.store.get(self.prefix + name)
-        if raw is None:
-            return None
-        return GoogleAccount(name, cast(dict[str, Any], json.loads(raw)), self.user)
-
-    def all(self) -> list[GoogleAccount]:
-        return self._all(index_if_empty=False)  # a home that holds nothing yet is left untouched
-
-    def listed(self) -> list[GoogleAccount]:
-        """The accounts with their level and scopes but no secrets, cheaply: from the index; with no index, nothing
-        when this home never held a credential (both backends make `<home>/secrets` on the first write), else from
-        the store (which writes the index for next time)."""
-        entries = self._read_index()
-        if entries is None:
-            if not (self.home / "secrets").is_dir():
-                return []
-            # indexed even when empty, so that a store holding only other secrets is not opened at every start
-            return [
-                GoogleAccount(a.name, _index_entries([a])[a.name], self.user) for a in self._all(index_if_empty=True)
-            ]
-        return [GoogleAccount(name, dict(data), self.user) for name, data in sorted(entries.items())]
-
-    def save(self, account: GoogleAccount) -> None:
-        check_account_name(account.name)
-        with self._lock:
-            self.store.set(self.prefix + account.name, json.dumps(account.data, sort_keys=True))
-        account.user = self.user
-        self.all()
-
-    def delete(self, name: str) -> None:
-        check_account_name(name)
-        self.store.delete(self.prefix + name)
-        self.all()
-
     def update_token(self, name: str, token: str, expiry: datetime | None, refresh_token: str | None) -> None:
         """Write a refreshed token back (read-modify-write, so another field changed meanwhile is kept)."""
-        with self._lock:
-            account = self.get(name)
-            if account is None:
-                return
-            account.data["token"] = token
-            account.data["expiry"] = _iso(expiry)
+
+        def change(data: dict[str, Any]) -> None:
+            data["token"] = token
+            data["expiry"] = _iso(expiry)
             if refresh_token:
-                account.data["refresh_token"] = refresh_token
-            self.store.set(self.prefix + name, json.dumps(account.data, sort_keys=True))
+                data["refresh_token"] = refresh_token
 
-    # -- the index ----------------------------------------------------------------------------------------------
-    def _all(self, *, index_if_empty: bool) -> list[GoogleAccount]:
-        """Every account, from the store; the index is rewritten when it differs."""
-        found = [account for name in self.names() if (account := self.get(name)) is not None]
-        index = self._read_index()
-        if _index_entries(found) != index and (found or index is not None or index_if_empty):
-            self._write_index(found)
-        return found
-
-    def _read_index(self) -> dict[str, dict[str, Any]] | None:
-        """None when missing or unreadable (then the store is read instead)."""
-        try:
-            parsed: object = json.loads(self.index.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(parsed, dict):
-            return None
-        entries = cast(dict[str, object], parsed)
-        if not all(isinstance(value, dict) for value in entries.values()):
-            return None
-        return cast(dict[str, dict[str, Any]], entries)
-
-    def _write_index(self, accounts: list[GoogleAccount]) -> None:
-        path = self.index
-        for folder in reversed(path.parents):
-            if folder == self.home or self.home in folder.parents:
-                private_dir(folder)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".accounts-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(_index_entries(accounts), handle, indent=1, sort_keys=True)
-            os.replace(temp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-
-
-def _index_entries(accounts: list[GoogleAccount]) -> dict[str, dict[str, Any]]:
-    return {a.name: {key: a.data[key] for key in _LISTED if key in a.data} for a in accounts}
+        self.update(name, change)
 
 
 def _iso(moment: datetime | None) -> str | None:

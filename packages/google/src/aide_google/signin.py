@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from aide_core.accounts import check_account_name
 from aide_core.errors import AideError, ConfigError
-from aide_google.accounts import AccountStore, GoogleAccount, check_account_name
+from aide_google.accounts import AccountStore, GoogleAccount
 from aide_google.scopes import GoogleApi, default_level, registered_apis, sign_in_levels, sign_in_scopes
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"

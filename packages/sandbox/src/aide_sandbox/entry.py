@@ -1,8 +1,20 @@
-"""The `aide.sandbox` entry point: what `aide serve --sandbox` calls to run servers against the emulators."""
+"""The `aide.sandbox` entry point: what `aide serve --sandbox` and `aide chat --sandbox` call to run servers against
+the emulators.
+
+The sandbox is a world of its own. Servers run with their data folder at `<aide home>/sandbox/aide` (memories,
+the guard's log, conversations of the sandbox stay there, never mixed with the user's real ones), and its secrets
+go where every secret goes, the credential store, as the sign-in commands put them there: the first seeded Google
+account is signed in as the account `default` (through `aide_google`'s account store, exactly what `aide auth
+google` writes), and the first Notion workspace and the Twilio account likewise, as accounts `default` of the
+services `notion` and `twilio` (`aide_core.accounts`, what `aide auth notion` and `aide auth twilio` write). That
+store is always the encrypted file of the sandbox's folder, never the OS keyring, so a demo leaves nothing in the
+user's keychain. The settings tables get only what is not secret: where each API is, and the seeded Twilio ids.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from aide_core.settings import AideSettings
 from aide_sandbox.app import SandboxHandle, start
@@ -10,28 +22,51 @@ from aide_sandbox.app import SandboxHandle, start
 #: Sandboxes started for `aide serve --sandbox`: they live as long as the process (the server thread is a daemon).
 _RUNNING: list[SandboxHandle] = []
 
+#: Where the servers' data folder is, inside the emulators' state folder.
+WORLD = "aide"
+#: The account the sandbox signs in, for every service.
+ACCOUNT = "default"
+
 
 def start_for_settings(settings: AideSettings) -> AideSettings:
     """Start every emulator in this process (state under `<aide home>/sandbox`, seeded when empty or seeded for an
-    earlier day, so the seed mail is recent whenever it runs) and return settings pointing the servers at them.
+    earlier day, so the seed mail is recent whenever it runs), sign the sandbox world in, and return settings
+    pointing the servers at both.
 
-    Each Google server's table gets `base_url` (the API root to build the client with, see
-    `aide_sandbox.google.client.build_service`) and `authorized_user`: the first seeded account's credentials in
-    Google's authorized-user keys (`token`, `refresh_token`, `token_uri`, `client_id`, `client_secret`, `scopes`).
-    Build `google.oauth2.credentials.Credentials(...)` from those keys directly: `from_authorized_user_info`
-    always replaces `token_uri` with Google's, and the first refresh would then leave the sandbox.
-
-    `[calendar]` gets the same two keys as `[gmail]`; `[notion]` gets `base_url` (for `Client(base_url=...)`) and
-    `token` (the first workspace's integration token); `[twilio]` gets `base_url` (set it as both
-    `client.api.base_url` and `client.lookups.base_url`), `account_sid`, `auth_token`, `from_number`, `numbers` and
+    Tables: each Google server's gets `base_url` (the API root to build the client with; `[calendar]` also
+    `tasks_base_url`); `[notion]` gets `base_url` (for `Client(base_url=...)`); `[twilio]` gets `base_url` (set it
+    as both `client.api.base_url` and `client.lookups.base_url`), `account_sid`, `from_number`, `numbers` and
     `messaging_service_sid`."""
     handle = start(settings.home / "sandbox", refresh_stale=True)
     _RUNNING.append(handle)
     sys.stderr.write(f"sandbox: emulators on {handle.base_url} (state in {settings.home / 'sandbox'})\n")
-    google = {"authorized_user": handle.authorized_user()}
-    return settings.with_tables(
-        gmail=settings.table("gmail") | {"base_url": handle.urls["gmail"]} | google,
-        calendar=settings.table("calendar") | {"base_url": handle.urls["calendar"]} | google,
-        notion=settings.table("notion") | {"base_url": handle.urls["notion"], "token": handle.notion_token()},
-        twilio=settings.table("twilio") | {"base_url": handle.urls["twilio"]} | handle.twilio_credentials(),
+    world = settings.model_copy(update={"home": settings.home / "sandbox" / WORLD, "credential_backend": "file"})
+    sign_in(handle, world)
+    twilio = {key: value for key, value in handle.twilio_credentials().items() if key != "auth_token"}
+    return world.with_tables(
+        gmail=settings.table("gmail") | {"base_url": handle.urls["gmail"]},
+        calendar=settings.table("calendar")
+        | {"base_url": handle.urls["calendar"], "tasks_base_url": handle.urls["tasks"]},
+        notion=settings.table("notion") | {"base_url": handle.urls["notion"]},
+        twilio=settings.table("twilio") | {"base_url": handle.urls["twilio"]} | twilio,
     )
+
+
+def sign_in(handle: SandboxHandle, world: AideSettings) -> None:
+    """Put the sandbox's secrets in `world`'s credential store, as the sign-in commands would, each as the account
+    `default` of the configured user: the first seeded Google account (`{"type": "authorized_user", ...}`), the
+    first Notion workspace (`{"type": "internal_integration", "token", "workspace"}`) and the Twilio account
+    (`{"type": "api", "account_sid", "auth_token"}`). Done at every start: the emulators' grants are re-seeded with
+    the state, so the stored tokens follow them."""
+    from aide_core.accounts import Account, AccountStore
+    from aide_google.accounts import AccountStore as GoogleAccounts
+    from aide_google.accounts import GoogleAccount
+
+    user: dict[str, Any] = handle.authorized_user()
+    email = user.pop("account")
+    GoogleAccounts.lazy(world).save(GoogleAccount(ACCOUNT, {"type": "authorized_user", "email": email, **user}))
+    notion = {"type": "internal_integration", "token": handle.notion_token(), "workspace": "Rivera Home"}
+    AccountStore.lazy(world, service="notion", listed=("type", "workspace")).save(Account(ACCOUNT, notion))
+    sid, token = (handle.twilio_credentials()[key] for key in ("account_sid", "auth_token"))
+    twilio = {"type": "api", "account_sid": sid, "auth_token": token}
+    AccountStore.lazy(world, service="twilio", listed=("type", "account_sid")).save(Account(ACCOUNT, twilio))
