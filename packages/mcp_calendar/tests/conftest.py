@@ -27,6 +27,7 @@ CalendarFactory = Callable[..., Any]
 def sandbox_config(sandbox: SandboxHandle, **config: Any) -> CalendarSettings:
     base = {
         "base_url": sandbox.urls["calendar"],
+        "tasks_base_url": sandbox.urls["tasks"],
         "authorized_user": sandbox.authorized_user(),
         "confirm": "never",
         "retry_backoff_seconds": 0,

@@ -46,6 +46,9 @@ class CalendarSettings(ServerSettings, EmailAllowlist):
     working_days: list[str] = Field(
         default_factory=lambda: ["Mon", "Tue", "Wed", "Thu", "Fri"], description="Working days for find_free_slots."
     )
+    tasks_base_url: str | None = Field(
+        default=None, description="The Tasks API root (the sandbox sets this; default: next to base_url's, or Google)."
+    )
     retry_backoff_seconds: float = Field(default=0.5, ge=0, description="First wait before retrying a failed call.")
 
 
@@ -151,7 +154,10 @@ class CalendarState:
         return TasksClient(account, credentials, root_url=self.tasks_root(), policy=self.policy, sleep=self._sleep)
 
     def tasks_root(self) -> str | None:
-        """The Tasks API root: the sandbox serves each Google API under its own root, next to Calendar's."""
+        """The Tasks API root: `tasks_base_url`, else (an emulator serving each Google API under its own root) the
+        `tasks/` root next to Calendar's `calendar/` one, else Google's."""
+        if self.config.tasks_base_url:
+            return self.config.tasks_base_url
         base = self.config.base_url
         if not base:
             return None
