@@ -134,6 +134,18 @@ async def test_an_event_without_attendees_is_created_without_asking(calendar_ser
     assert done["status"] == "done" and answers.questions == []
 
 
+async def test_changing_a_lone_event_goes_ahead_and_changing_a_shared_one_asks(calendar_server: Any) -> None:
+    answers = Answers(ElicitResult(action="decline"))
+    async with calendar_server(confirm="elicit", elicitation=answers) as server:
+        lone = await server.call("update_event", id="seed003", changes={"location": "Porto"})
+        shared = await server.call("update_event", id="seed020", changes={"location": "Room 2"})
+    assert lone["status"] == "done" and lone["result"]["event"]["location"] == "Porto"
+    assert shared["status"] == "declined"
+    assert answers.questions[0].startswith(
+        f"Change 'Q4 offsite planning', 2026-12-08T10:00+01:00 to 12:00+01:00; notifies {SAM}, {PRIYA}"
+    )
+
+
 async def test_the_allowlist_refuses_inviting_someone_outside_it(calendar_server: Any) -> None:
     async with calendar_server(allow_domains=["example.com"]) as server:
         error = await server.error("create_event", summary="X", start="2026-12-09T10:00", attendees=[SAM])

@@ -1,6 +1,7 @@
 """The default tier's writing tools: create, update and delete events (recurring scopes this|following|all) and
 answer invitations. Each is a guarded action planned in `plans.py`: an event that reaches no one other than the user
-is created without asking (`Plan.confirm=False`); anything that notifies someone, and every deletion, is confirmed.
+is created (or one such event changed) without asking (`Plan.confirm=False`); anything that notifies someone, a
+change to a whole series or its recurrence, and every deletion, is confirmed.
 
 Recurring scopes, as Google's own apps do them: `this` patches (or deletes) the instance id, which Google stores as
 an exception of the series; `following` splits the series: the original's RRULE gets an UNTIL just before the
@@ -168,9 +169,12 @@ def _plan_update(
     writes = [Write(w.kind, w.calendar, w.event_id, w.body, send, w.conference) for w in writes]
     notified = edits.notified(client, target, result)
     verb = {"this": "Change", "all": "Change every occurrence of", "following": "Change this and following of"}[scope]
+    # A change to one event that tells no one is the user's own business, like creating it; a change to a series
+    # (which can drop occurrences) and anything that notifies someone is asked about.
+    quiet = not notified and scope == "this" and "recurrence" not in writes[0].body
     return make_plan(
         verb, str(result.get("summary") or ""), writes, notified, user_tz, when=when_text(result, user_tz),
-        details=_details(writes[-1].body), scope=scope,
+        details=_details(writes[-1].body), scope=scope, confirm=not quiet,
     )  # fmt: skip
 
 
