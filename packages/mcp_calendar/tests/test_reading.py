@@ -41,6 +41,21 @@ async def test_list_calendars_lists_each_with_its_zone_and_access(calendar_serve
     assert rows["en.german#holiday@group.v.calendar.google.com"]["access"] == "reader"
 
 
+async def test_calendars_page_within_the_output_budget(calendar_server: Any) -> None:
+    async with calendar_server(max_output_chars=500) as server:
+        pages = [await server.call("list_calendars")]
+        while pages[-1]["next_cursor"]:
+            pages.append(await server.call("list_calendars", cursor=pages[-1]["next_cursor"]))
+    assert [len(page["calendars"]) for page in pages] == [1, 1, 1]
+
+
+async def test_a_long_description_is_cut_and_says_how_much_is_left(calendar_server: Any, calendar: Any) -> None:
+    calendar.events().patch(calendarId="primary", eventId="seed020", body={"description": "x" * 9000}).execute()
+    async with calendar_server() as server:
+        event = await server.call("get_event", id="seed020")
+    assert "… (5,000 more characters not shown)" in event["description"] and len(event["description"]) < 4300
+
+
 async def test_a_day_lists_its_events_with_recurring_instances_in_the_users_zone(calendar_server: Any) -> None:
     async with calendar_server() as server:
         day = await server.call("list_events", start="2026-12-08")

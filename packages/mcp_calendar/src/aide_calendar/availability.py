@@ -98,7 +98,7 @@ def free_busy(
     rows = []
     for person in people:
         answer = answers.get(person) or {}
-        busy = [Busy(start=shown(s, tz), end=shown(e, tz)) for s, e in _busy(answer)][:200]
+        busy = [Busy(start=shown(s, tz), end=shown(e, tz)) for s, e in _busy(answer)][: max(10, 250 // len(people))]
         rows.append(PersonBusy(email=person, busy=busy, error=_error(answer)))
     return FreeBusy(timezone=str(tz.key), people=rows)
 

@@ -60,8 +60,10 @@ def get_time(timezone: Zone = None, account: AccountArg = None) -> Now:
 
 @spec.tool()
 @requires("readonly", "calendarList.list")
-def list_calendars(account: AccountArg = None) -> Calendars:
+def list_calendars(cursor: Cursor = None, account: AccountArg = None) -> Calendars:
     """List calendars: ids, zones, your access."""
+    binds = {"account": account}
+    skip = decode_cursor(cursor, "list_calendars", binds, fields={"skip": int})["skip"] if cursor else 0
     entries = client_for(account, "list_calendars").calendar_list()
     rows = [
         CalendarRow(
@@ -71,9 +73,12 @@ def list_calendars(account: AccountArg = None) -> Calendars:
             access=str(e.get("accessRole") or ""),
             primary=bool(e.get("primary")),
         )
-        for e in entries
+        for e in entries[max(0, skip) :]
     ]
-    return Calendars(calendars=rows[:250])
+    rows = rows[: take_within_budget(rows, output_budget() - 300)]
+    after = skip + len(rows)
+    more = encode_cursor("list_calendars", {"skip": after}, binds) if after < len(entries) else None
+    return Calendars(calendars=rows, next_cursor=more)
 
 
 def calendars_of(client: CalendarClient, calendars: list[str] | None) -> list[str]:

@@ -68,6 +68,7 @@ class Event(EventRow):
     description: str | None = Field(default=None, description="Fenced untrusted text.")
     organizer: str | None = None
     attendees: list[Attendee] = Field(default_factory=list)
+    more_attendees: int = Field(default=0, description="Attendees not listed.")
     recurrence: list[str] = Field(default_factory=list)
     series_id: str | None = None
     meet: str | None = None

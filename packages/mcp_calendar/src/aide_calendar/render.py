@@ -65,9 +65,17 @@ def row(event: dict[str, Any], tz: ZoneInfo, calendar: str | None = None) -> Eve
     )
 
 
+#: Characters of a description and attendees of an event that `get_event` shows (Google allows 8 KB and thousands).
+MAX_DESCRIPTION = 4000
+MAX_ATTENDEES = 50
+
+
 def full(event: dict[str, Any], tz: ZoneInfo, calendar: str | None = None) -> Event:
     base = row(event, tz, calendar)
     description = event.get("description")
+    if description and len(str(description)) > MAX_DESCRIPTION:
+        left = len(str(description)) - MAX_DESCRIPTION
+        description = f"{str(description)[:MAX_DESCRIPTION]}… ({left:,} more characters not shown)"
     organizer = event.get("organizer") or {}
     organizer_email = str(organizer.get("email") or "") or None
     attendees = [
@@ -78,7 +86,7 @@ def full(event: dict[str, Any], tz: ZoneInfo, calendar: str | None = None) -> Ev
             organizer=bool(a.get("organizer")) or a.get("email") == organizer_email,
             you=bool(a.get("self")),
         )
-        for a in event.get("attendees") or []
+        for a in (event.get("attendees") or [])[:MAX_ATTENDEES]
     ]
     meet = next(
         (
@@ -102,6 +110,7 @@ def full(event: dict[str, Any], tz: ZoneInfo, calendar: str | None = None) -> Ev
         else None,
         organizer=organizer_email,
         attendees=attendees,
+        more_attendees=max(0, len(event.get("attendees") or []) - MAX_ATTENDEES),
         recurrence=[str(line) for line in event.get("recurrence") or []],
         series_id=event.get("recurringEventId"),
         meet=meet,
