@@ -213,7 +213,9 @@ async def test_deleting_asks_even_without_attendees(calendar_server: Any) -> Non
 async def test_scope_this_on_a_whole_series_says_to_use_an_occurrence_id(calendar_server: Any) -> None:
     async with calendar_server() as server:
         error = await server.error("delete_event", id="seed001", scope="this")
+        rule = await server.error("update_event", id="seed001_20261124T080000Z", changes={"recurrence": "daily"})
     assert "needs the id of one occurrence" in error
+    assert "One occurrence has no recurrence of its own" in rule and "scope=all" in rule
 
 
 async def test_answering_an_invitation_notifies_the_organizer(calendar_server: Any, calendar: Any) -> None:

@@ -140,6 +140,10 @@ def _plan_update(
     now = current_state().now()
     event, series = edits.target(client, cal, id)
     scope = edits.scope_of(event, series, scope)
+    if scope == "this" and series is not None and changes.recurrence is not None:
+        raise InvalidInput(
+            "One occurrence has no recurrence of its own.", hint="Use scope=all (or following) to change the series."
+        )
     event_tz = (
         zone(changes.timezone)
         if changes.timezone
