@@ -185,17 +185,20 @@ async def recalled(query: str) -> list[str]:
 ANN_WITH_MEMORY = ("--servers", "memory", "--user", "ann")
 
 
-def test_chat_as_a_named_user_keeps_their_memories_and_conversations_apart(tmp_path: Path) -> None:
+def test_chat_as_a_named_user_keeps_their_memories_and_conversations_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import anyio
 
     from aide_core.identity import acting_as
+
+    monkeypatch.setenv("AIDE_MEMORY__TRUSTED", "true")  # remember runs without asking (-p has nobody to ask)
 
     remember = {"tool": "memory__remember", "arguments": {"items": [{"content": "Ann likes green tea"}]}}
     runner = CliRunner()
     stored = runner.invoke(
         app,
         ["chat", "-p", "remember tea", "--model", script(tmp_path, [[remember], "Noted.", "[]"]), *ANN_WITH_MEMORY],
-        input="y\n",  # the approval of remember
     )
     assert stored.exit_code == 0, stored.output
     with acting_as("ann"):
@@ -207,3 +210,20 @@ def test_chat_as_a_named_user_keeps_their_memories_and_conversations_apart(tmp_p
     assert "remember tea" in listed_ann and "remember tea" not in listed_mine
     blank = runner.invoke(app, ["chat", "--list", "--user", " "])
     assert blank.exit_code == 2 and blank.stderr == "aide chat: --user needs a name, such as --user ann.\n"
+
+
+def test_chat_p_without_a_terminal_declines_what_needs_approval_and_still_answers(tmp_path: Path) -> None:
+    """As cron or a pipe runs it: a subprocess whose stdin is not a terminal (and is empty)."""
+    import subprocess
+    import sys
+
+    remember = {"tool": "memory__remember", "arguments": {"items": [{"content": "Likes tea"}]}}
+    model = script(tmp_path, [[remember], "I could not save that.", "[]"])
+    command = [sys.executable, "-m", "aide_core.cli", "chat", "-p", "remember tea", "--model", model]
+    run = subprocess.run(
+        [*command, "--servers", "memory"], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "I could not save that.\n"
+    assert "declined (no terminal to ask on): memory: remember(" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -13,7 +13,7 @@ from aide_agent import Message, ToolCall, ToolSpec, infer_model
 from aide_agent.providers import MissingCredentials, ModelRequestsDisabled
 from aide_agent.providers.anthropic import AnthropicModel, parse_message, to_anthropic_messages, to_anthropic_tool
 from aide_agent.providers.openai import OpenAIModel, parse_arguments, to_openai_messages, to_openai_tool
-from aide_agent.schema import openai_strict
+from aide_core.strict import openai_strict
 
 RECALL = {
     "type": "object",

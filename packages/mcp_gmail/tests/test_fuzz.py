@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from aide_core.testing import fuzz_tools
+from aide_core.testing import check_tool_schemas, fuzz_tools
 from aide_sandbox.testing import PDF, SAM, mail, raw
 
 pytestmark = pytest.mark.anyio
@@ -81,3 +81,10 @@ async def test_no_generated_arguments_crash_or_hang_any_gmail_tool(
         )
     assert report.total_calls > (1500 if tier == "default" else 2500)
     report.assert_clean()
+
+
+async def test_every_gmail_tool_is_accepted_by_the_openai_strict_and_anthropic_tool_formats(gmail_server: Any) -> None:
+    async with gmail_server(tier="extended") as server:
+        tools = (await server.client.list_tools()).tools
+    assert len(tools) == 18  # both tiers
+    assert check_tool_schemas(tools) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from aide_core.testing import fuzz_tools
+from aide_core.testing import check_tool_schemas, fuzz_tools
 
 pytestmark = pytest.mark.anyio
 
@@ -47,3 +47,11 @@ async def test_bad_input_found_by_fuzzing_is_refused_with_a_message_the_model_ca
         "Check the ids with get or list."
     )
     assert [m["id"] for m in listed["memories"]] == [memory_id]
+
+
+async def test_every_memory_tool_is_accepted_by_the_openai_strict_and_anthropic_tool_formats(memory_server) -> None:
+    async with memory_server(tier="extended") as memory:
+        tools = (await memory.client.list_tools()).tools
+    # metadata is the caller's own keys (a chat id, a source's fields): an open object by design
+    open_objects = {"remember": "metadata has the caller's own keys", "update": "metadata has the caller's own keys"}
+    assert check_tool_schemas(tools, open_objects=open_objects) == []

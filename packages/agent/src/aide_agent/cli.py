@@ -74,9 +74,12 @@ def pick_servers(names: list[str] | None, settings: AideSettings) -> list[Server
 class ChatUI:
     """Renders events and asks approvals on the terminal."""
 
-    def __init__(self, console: Console, *, interactive: bool) -> None:
+    def __init__(self, console: Console, *, interactive: bool, can_ask: bool | None = None) -> None:
         self.console = console
         self.interactive = interactive
+        #: Whether approvals may be asked: in a chat (its lines come from stdin anyway), or with `-p` on a terminal.
+        #: With `-p` and no terminal (cron, a pipe, CI) nobody can answer, so what needs approval is declined.
+        self.can_ask = interactive or sys.stdin.isatty() if can_ask is None else can_ask
         self.streaming = False
 
     def on_event(self, event: Event) -> None:
@@ -102,8 +105,15 @@ class ChatUI:
 
     async def approve(self, request: ApprovalRequest) -> bool:
         question = request.message if request.kind == "tool" else f"{request.server} asks: {request.message}"
+        if not self.can_ask:
+            self.console.print(f"[yellow]  declined (no terminal to ask on): {question}", highlight=False)
+            return False
         self.console.print(f"[bold yellow]? {question}", highlight=False)
-        answer = await anyio.to_thread.run_sync(lambda: self.console.input("  allow? \\[y/N] "))
+        try:
+            answer = await anyio.to_thread.run_sync(lambda: self.console.input("  allow? \\[y/N] "))
+        except EOFError:  # the input ended: nobody is left to answer
+            self.console.print("[yellow]  declined (no more input)", highlight=False)
+            return False
         return answer.strip().lower() in ("y", "yes")
 
 

@@ -4,7 +4,9 @@ Every server package's tests talk to their server through the protocol (`mcp.Cli
 of them need the same two shortcuts: a call that must succeed and hands back its structured result, and a call that
 must fail and hands back the model-facing text. They live here once rather than in each package's conftest.
 
-`fuzz_tools` is the other thing every server's tests run: each tool called with arguments generated from its input
+`check_tool_schemas` says whether every tool would be accepted by the tool formats models are given tools in
+(Anthropic's, OpenAI's strict function calling); every server's tests run it. `fuzz_tools` is the other thing every
+server's tests run: each tool called with arguments generated from its input
 schema, valid and not, asserting that bad input is always a `ToolError` the model can act on, never a crash or a
 hang. It needs the `testing` extra (hypothesis, hypothesis-jsonschema), imported only when it runs: a server
 never loads them.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -350,3 +353,74 @@ def _resolve(sub: Any, root: dict[str, Any]) -> dict[str, Any]:
             target = cast(dict[str, Any], target).get(part, {}) if isinstance(target, dict) else {}
         return cast(dict[str, Any], target) if isinstance(target, dict) else {}
     return node
+
+
+#: Tool names both OpenAI's function tools and Anthropic's tools accept.
+_TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+#: Property names every provider's tool format accepts (Gemini's is the narrowest).
+_PROPERTY_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.-]{0,63}$")
+#: What OpenAI refuses at the top of a function's parameters, and Anthropic at the top of an input_schema.
+_TOP_LEVEL_FORBIDDEN = ("anyOf", "oneOf", "allOf", "not", "enum")
+
+
+def check_tool_schemas(tools: Iterable[Any], *, open_objects: Mapping[str, str] | None = None) -> list[str]:
+    """What would make a host refuse one of `tools` (as `list_tools` returns them), one line each; empty when every
+    tool is accepted.
+
+    Checked against both tool formats a model is given tools in: Anthropic's `input_schema` (a JSON Schema 2020-12
+    whose top is `type: object`; the Messages API `ToolParam`) and OpenAI's function `parameters` (an object, with
+    none of `anyOf`, `oneOf`, `allOf`, `not`, `enum` at its top), tool names of 1-64 letters, digits, `_` or `-`,
+    property names every provider accepts, and a schema that validates as JSON Schema. Each tool must also convert
+    to OpenAI's strict form (`aide_core.strict.openai_strict`, what aide's agent sends: closed objects, every
+    property required, no free-form objects), so a model's arguments are held to the schema; a tool that takes an
+    object keyed by the user's own names (a database's properties) cannot, and is named in `open_objects` with the
+    reason, which the check then only confirms is still true.
+    """
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    from aide_core.strict import openai_strict
+
+    exempt = dict(open_objects or {})
+    problems: list[str] = []
+    for tool in tools:
+        name: str = tool.name
+        schema: dict[str, Any] = tool.input_schema
+        if not _TOOL_NAME.match(name):
+            problems.append(f"{name}: the name is not 1-64 letters, digits, '_' or '-'")
+        if schema.get("type") != "object":
+            problems.append(f"{name}: the input schema's top is not type: object")
+        if forbidden := [key for key in _TOP_LEVEL_FORBIDDEN if key in schema]:
+            problems.append(f"{name}: {', '.join(forbidden)} at the top of the input schema")
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            problems.append(f"{name}: not a valid JSON Schema ({exc.message})")
+        problems.extend(f"{name}: property name {prop!r} is not accepted" for prop in _property_names(schema))
+        strict = openai_strict(schema).strict
+        if not strict and name not in exempt:
+            problems.append(
+                f"{name}: cannot be sent in OpenAI's strict form (an open object or an unsupported keyword)"
+            )
+        elif strict and name in exempt:
+            problems.append(f"{name}: listed in open_objects but converts to strict form; remove it from the list")
+    return problems
+
+
+def _property_names(node: Any) -> list[str]:
+    """Property names anywhere in a schema that a provider would refuse."""
+    bad: list[str] = []
+    if isinstance(node, list):
+        for item in cast(list[Any], node):
+            bad.extend(_property_names(item))
+    elif isinstance(node, dict):
+        schema = cast(dict[str, Any], node)
+        for key, value in schema.items():
+            if key == "properties" and isinstance(value, dict):
+                properties = cast(dict[str, Any], value)
+                bad.extend(prop for prop in properties if not _PROPERTY_NAME.match(prop))
+                for sub in properties.values():
+                    bad.extend(_property_names(sub))
+            else:
+                bad.extend(_property_names(value))
+    return bad

@@ -15,12 +15,11 @@ from aide_gmail.scopes import GMAIL
 from aide_google.client import GoogleClient
 
 if TYPE_CHECKING:
-    pass
+    from collections.abc import Callable
 
 logger = logging.getLogger("aide.gmail")
 
 ME = "me"
-_BATCH = 50
 #: What a listing row needs: headers and the part tree with file names, no body data (where `fields` is honoured).
 _ROW_FIELDS = (
     "id,threadId,labelIds,snippet,internalDate,payload(headers,filename,mimeType,"
@@ -73,27 +72,11 @@ class GmailClient(GoogleClient):
     def list_rows(self, ids: list[str]) -> list[dict[str, Any]]:
         """`list_row` for many messages in batch requests (50 a batch, as Gmail advises); a part that fails (a
         per-part 429, say) is fetched again on its own, under the retry policy."""
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), _BATCH):
-            chunk = [i for i in ids[start : start + _BATCH] if i not in found]
 
-            def attempt(chunk: list[str] = chunk) -> None:
-                def collect(request_id: str, response: Any, exception: Any) -> None:
-                    if exception is None and isinstance(response, dict):
-                        found[request_id] = response
+        def row(message_id: str) -> Callable[[Any], Any]:
+            return lambda u: u.messages().get(userId=ME, id=message_id, format="full", fields=_ROW_FIELDS)
 
-                batch = self.service().new_batch_http_request(callback=collect)
-                messages = self.service().users().messages()
-                for message_id in chunk:
-                    if message_id not in found:
-                        request = messages.get(userId=ME, id=message_id, format="full", fields=_ROW_FIELDS)
-                        batch.add(request, request_id=message_id)
-                batch.execute()
-
-            self._run(attempt, idempotent=True)
-        for message_id in ids:
-            if message_id not in found:
-                found[message_id] = self.list_row(message_id)
+        found = self.call_many({message_id: row(message_id) for message_id in dict.fromkeys(ids)}, item="message")
         return [found[message_id] for message_id in ids]
 
     def get_thread(self, thread_id: str) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """OpenAI chat completions through the official `openai` SDK, and any OpenAI-compatible endpoint (Ollama, vLLM,
 LM Studio) through `base_url`.
 
-Tools are function tools, strict where the schema allows it (`schema.openai_strict`). Arguments arrive as a JSON
-string, parsed here; text that is not a JSON object is passed to the loop as `invalid_arguments`, which the model
-is told about instead of the call failing silently.
+Tools are function tools, strict where the schema allows it (`aide_core.strict.openai_strict`). Arguments arrive as
+a JSON string, parsed here; text that is not a JSON object is passed to the loop as `invalid_arguments`, which the
+model is told about instead of the call failing silently.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aide_agent.messages import Message, ModelResponse, ResponseDone, StreamEvent, TextDelta, ToolCall, ToolSpec, Usage
 from aide_agent.providers.base import Model, api_errors, check_allowed, context_window_for
-from aide_agent.schema import Converted, drop_nulls, openai_strict
+from aide_core.strict import Converted, drop_nulls, openai_strict
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI

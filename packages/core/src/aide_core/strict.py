@@ -1,4 +1,5 @@
-"""JSON Schema conversion for providers that restrict it.
+"""Tool input schemas in OpenAI's strict form: what the agent sends to OpenAI-style providers, and what core's test
+kit checks every server's tools against (`aide_core.testing.check_tool_schemas`), so the check and the use agree.
 
 OpenAI's strict function calling guarantees arguments that match the schema, but only accepts a subset: every object
 closed (`additionalProperties: false`) with every property required, and no free-form objects. `openai_strict`
@@ -13,6 +14,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from typing import Any, cast
+
+__all__ = ["Converted", "NotStrict", "drop_nulls", "openai_strict"]
 
 #: Keywords strict mode accepts, kept as they are.
 _KEPT = {
