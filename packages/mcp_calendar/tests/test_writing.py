@@ -238,3 +238,19 @@ async def test_deleting_this_and_following_ends_the_series_and_all_deletes_it(
         "seed002_20261105T130000Z"
     ]
     assert stored(calendar, "seed001")["status"] == "cancelled"
+
+
+async def test_an_update_that_notifies_is_confirmed_and_not_repeated(
+    calendar_server: Any, sandbox: SandboxHandle
+) -> None:
+    arguments = {"id": "seed020", "changes": {"start": "2026-12-08T14:00"}}
+    async with calendar_server(confirm="token") as server:
+        first = await server.call("update_event", **arguments)
+        assert first["status"] == "confirmation_required" and sandbox.calendar_updates() == []
+        assert first["preview"].startswith(
+            f"Change 'Q4 offsite planning', 2026-12-08T14:00+01:00 to 16:00+01:00; notifies {SAM}"
+        )
+        done = await server.call("update_event", **arguments, confirmation_token=first["confirmation_token"])
+        again = await server.call("update_event", **arguments, confirmation_token=first["confirmation_token"])
+    assert done["status"] == "done" and again["status"] == "replayed"
+    assert done["result"]["event"]["start"] == "2026-12-08T14:00+01:00" and len(sandbox.calendar_updates()) == 1
