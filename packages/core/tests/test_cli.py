@@ -43,10 +43,10 @@ def test_tools_reports_what_each_tool_costs_a_model(with_example: None) -> None:
     assert send["output_schema_bytes"] > 0
 
 
-def test_a_server_that_has_not_landed_is_reported_not_a_crash() -> None:
-    result = runner.invoke(app, ["tools", "calendar", "activity", "--json"])
+def test_a_server_that_has_not_landed_is_reported_not_a_crash(planned_server: str) -> None:
+    result = runner.invoke(app, ["tools", planned_server, "activity", "--json"])
     assert result.exit_code == 0
-    assert "calendar: not available yet" in result.stderr
+    assert "planned: not available yet" in result.stderr
     assert [row["tool"] for row in json.loads(result.stdout)] == ["list_activity"]
 
 
@@ -109,7 +109,7 @@ def test_a_tool_error_is_one_line_with_no_log_lines_before_it(with_example: None
 
 
 def test_claude_desktop_config_spawns_each_available_server_with_this_python_and_this_data_folder(
-    settings: Any,
+    settings: Any, planned_server: str
 ) -> None:
     result = runner.invoke(app, ["config", "claude-desktop"])
     assert result.exit_code == 0
@@ -119,7 +119,7 @@ def test_claude_desktop_config_spawns_each_available_server_with_this_python_and
         "args": ["-m", "aide_core.launch", "activity"],
         "env": {"AIDE_HOME": str(settings.home), "AIDE_CONFIG": str(settings.config_file)},
     }
-    assert "aide-calendar" not in servers  # not available yet
+    assert "aide-planned" not in servers  # not available yet
 
 
 def test_config_shows_the_files_and_the_http_token(settings: Any) -> None:
@@ -130,13 +130,13 @@ def test_config_shows_the_files_and_the_http_token(settings: Any) -> None:
     assert str(settings.config_file) in result.stdout
 
 
-def test_doctor_has_one_line_per_server() -> None:
+def test_doctor_has_one_line_per_server(planned_server: str) -> None:
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     for name in registry.installed():
         assert sum(f" {name} " in line for line in lines) == 1
-    assert any(" calendar " in line and "not available yet" in line for line in lines)
+    assert any(" planned " in line and "not available yet" in line for line in lines)
 
 
 def test_serve_refuses_a_public_address_without_auth_before_binding() -> None:
