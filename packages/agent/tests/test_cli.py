@@ -244,3 +244,27 @@ def test_a_script_needs_no_turn_for_learning_and_an_exhausted_one_is_one_line_an
     assert "hi" in listed and "again" not in listed  # the run nobody answered is not kept
     bare = runner.invoke(app, ["chat", "-p", "hi", "--model", "scripted"])
     assert bare.exit_code == 2 and bare.stderr.startswith("aide chat: --model scripted needs a script:")
+
+
+def test_a_host_config_file_brings_only_its_own_servers_and_a_bad_one_is_one_line(tmp_path: Path) -> None:
+    import sys
+
+    from aide_core.cli.config import claude_desktop_config
+
+    hosts = tmp_path / "claude_desktop_config.json"
+    config = claude_desktop_config(["activity"])
+    hosts.write_text(json.dumps(config))
+    assert list(config["mcpServers"]) == ["aide-activity"]
+    model = script(tmp_path, ["Hi."])
+    runner = CliRunner()
+    result = runner.invoke(app, ["chat", "--model", model, "--servers", str(hosts)], input="/tools\n/quit\n")
+    assert result.exit_code == 0, result.output
+    assert "aide-activity__list_activity" in result.stdout
+    assert "memory__" not in result.stdout and "gmail__" not in result.stdout  # nothing the file does not name
+    assert "not available" not in result.stderr
+    missing = runner.invoke(app, ["chat", "-p", "hi", "--model", model, "--servers", str(tmp_path / "none.json")])
+    (tmp_path / "bad.json").write_text("[1, 2]")
+    bad = runner.invoke(app, ["chat", "-p", "hi", "--model", model, "--servers", str(tmp_path / "bad.json")])
+    assert missing.exit_code == 2 and missing.stderr.startswith("aide chat: cannot read ")
+    assert bad.exit_code == 2 and bad.stderr.startswith("aide chat: ") and "is not an mcpServers file" in bad.stderr
+    assert sys.executable in json.dumps(config)

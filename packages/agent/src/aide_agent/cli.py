@@ -56,23 +56,32 @@ def pick_model(model: str | None, base_url: str | None) -> Model:
 
 
 def pick_servers(names: list[str] | None, settings: AideSettings) -> list[ServerConfig]:
-    """aide's servers (default: every available, enabled one) and any `.json` files of `mcpServers`."""
+    """aide's servers by name (default, when nothing is named: every available, enabled one) and the servers of
+    any `.json` files of `mcpServers` (only those, when only files are named: a host's file that already lists
+    aide's servers must not bring each of them in twice)."""
     from aide_core.registry import select
 
     wanted = [part for name in names or [] for part in name.split(",") if part]
     files = [name for name in wanted if name.endswith(".json")]
-    available, unavailable = select([name for name in wanted if not name.endswith(".json")] or None)
-    if wanted:
-        for entry in unavailable:
-            if entry.name not in files:
-                Console(stderr=True).print(f"[yellow]{entry.name}: {entry.status}", highlight=False)
+    named = [name for name in wanted if not name.endswith(".json")]
+    available, unavailable = select(named) if named else select(None) if not files else ([], [])
+    for entry in unavailable if named else []:
+        Console(stderr=True).print(f"[yellow]{entry.name}: {entry.status}", highlight=False)
     configs = [
         aide_server(entry.name, settings=settings)
         for entry in available
-        if wanted or settings.server(entry.name).enabled
+        if named or settings.server(entry.name).enabled
     ]
     for path in files:
-        configs.extend(load_mcp_servers(path))
+        try:
+            configs.extend(load_mcp_servers(path))
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ValueError(
+                f'{path} is not an mcpServers file (expected {{"mcpServers": {{NAME: {{"command", "args"}} or '
+                '{"url"}}})'
+            ) from None
     return configs
 
 
@@ -249,7 +258,7 @@ def chat(
     from aide_core.logs import configure_logging
     from aide_core.settings import load_settings
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # one line per failure, whatever the terminal's width
     settings = load_settings()
     configure_logging(settings.log_level)  # a command: the one place the agent may configure logging
     try:
@@ -267,7 +276,11 @@ def chat(
     if chosen is None:
         _manage(store, delete, err)
         return
-    configs = pick_servers(servers, settings)
+    try:
+        configs = pick_servers(servers, settings)
+    except ValueError as exc:
+        err.print(f"aide chat: {exc}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
     console = Console(stderr=prompt is not None, soft_wrap=True)
     ui = ChatUI(console, interactive=prompt is None)
     assistant = Assistant(
