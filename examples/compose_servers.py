@@ -20,14 +20,15 @@ from mcp.types import ToolAnnotations
 
 from aide_agent import (
     ApprovalCallback,
-    ApprovalRequest,
     Assistant,
     Model,
     RunResult,
     ServerConfig,
     aide_server,
+    ask_on_terminal,
     infer_model,
 )
+from aide_agent.providers import MissingCredentials
 
 QUESTION = "Add 'book flights' to my to-do list, then tell me what is on it."
 
@@ -51,10 +52,6 @@ def todo_server() -> MCPServer:
     return server
 
 
-def ask_on_terminal(request: ApprovalRequest) -> bool:
-    return input(f"? {request.message}\n  allow? [y/N] ").strip().lower() in ("y", "yes")
-
-
 async def run_demo(model: Model, approve: ApprovalCallback = ask_on_terminal) -> tuple[RunResult, Assistant]:
     servers = [
         aide_server("memory"),
@@ -72,7 +69,11 @@ def main() -> None:
     parser.add_argument("--base-url", default=None)
     args = parser.parse_args()
     os.environ.setdefault("AIDE_HOME", tempfile.mkdtemp(prefix="aide-demo-"))
-    result, assistant = anyio.run(run_demo, infer_model(args.model, base_url=args.base_url))
+    try:
+        model = infer_model(args.model, base_url=args.base_url)
+    except MissingCredentials as exc:
+        raise SystemExit(f"compose_servers: {exc}") from None  # one line and exit code 1, not a traceback
+    result, assistant = anyio.run(run_demo, model)
     print("tools:", ", ".join(info.exposed for info in assistant.toolbox.tools))
     print(result.text)
     print(f"cost: ${result.usage.cost:.4f}; per server: { {k: v.calls for k, v in result.usage.servers.items()} }")

@@ -21,7 +21,6 @@ import anyio
 
 from aide_agent import (
     ApprovalCallback,
-    ApprovalRequest,
     Assistant,
     Message,
     Model,
@@ -29,9 +28,11 @@ from aide_agent import (
     ScriptedModel,
     ToolSpec,
     aide_server,
+    ask_on_terminal,
     call,
     infer_model,
 )
+from aide_agent.providers import MissingCredentials
 from aide_agent.providers.scripted import Turn
 from aide_agent.servers import sandbox_settings
 from aide_core.settings import AideSettings
@@ -91,10 +92,6 @@ async def triage(
         return await assistant.run(QUESTION)
 
 
-def ask_on_terminal(request: ApprovalRequest) -> bool:
-    return input(f"? {request.message}\n  allow? [y/N] ").strip().lower() in ("y", "yes")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--model", default=os.environ.get("AIDE_AGENT_MODEL", "anthropic:claude-sonnet-4-5"))
@@ -105,7 +102,10 @@ def main() -> None:
     if args.sandbox and "AIDE_HOME" not in os.environ:
         os.environ["AIDE_HOME"] = tempfile.mkdtemp(prefix="aide-triage-")  # a fresh seed mailbox and memory
     settings = sandbox_settings() if args.sandbox else None
-    model = scripted_model() if args.model == "scripted" else infer_model(args.model, base_url=args.base_url)
+    try:
+        model = scripted_model() if args.model == "scripted" else infer_model(args.model, base_url=args.base_url)
+    except MissingCredentials as exc:
+        raise SystemExit(f"mail_triage: {exc}") from None  # one line and exit code 1, not a traceback
     approve: ApprovalCallback = (lambda _: True) if args.yes else ask_on_terminal
     result = anyio.run(lambda: triage(model, settings=settings, approve=approve))
     print(result.text)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import anyio
 
 from aide_agent import Assistant, Model, RunResult, aide_server, infer_model
+from aide_agent.providers import MissingCredentials
 
 FIRST = "For future reference: I prefer meetings in the afternoon, never before noon."
 SECOND = "Propose a time for a 30-minute call with Sam tomorrow. One line."
@@ -46,7 +47,11 @@ def main() -> None:
     parser.add_argument("--home", default=None, help="aide's data folder (default: a temporary one)")
     args = parser.parse_args()
     os.environ["AIDE_HOME"] = args.home or tempfile.mkdtemp(prefix="aide-demo-")
-    demo = anyio.run(run_demo, infer_model(args.model, base_url=args.base_url))
+    try:
+        model = infer_model(args.model, base_url=args.base_url)
+    except MissingCredentials as exc:
+        raise SystemExit(f"memory_assistant: {exc}") from None  # one line and exit code 1, not a traceback
+    demo = anyio.run(run_demo, model)
     print(f"1> {FIRST}\n   {demo.first.text}")
     for item in demo.first.learned:
         print(f"   (remembered: {item['content']}, {item['category']}, confidence {item['confidence']})")

@@ -128,11 +128,14 @@ def test_chat_talks_to_an_openai_compatible_endpoint_and_reports_its_errors_in_o
     )
 
 
-def test_sandbox_without_the_sandbox_package_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sandbox_without_the_sandbox_package_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import importlib.metadata
 
+    model = script(tmp_path, ["Hi."])
     monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [])  # as if aide-sandbox were not installed
-    result = CliRunner().invoke(app, ["chat", "-p", "hi", "--sandbox", "--model", "scripted"])
+    result = CliRunner().invoke(app, ["chat", "-p", "hi", "--sandbox", "--model", model])
     assert result.exit_code == 2
     assert "aide chat: no sandbox installed: install aide-sandbox for --sandbox" in result.stderr
 
@@ -185,17 +188,20 @@ async def recalled(query: str) -> list[str]:
 ANN_WITH_MEMORY = ("--servers", "memory", "--user", "ann")
 
 
-def test_chat_as_a_named_user_keeps_their_memories_and_conversations_apart(tmp_path: Path) -> None:
+def test_chat_as_a_named_user_keeps_their_memories_and_conversations_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import anyio
 
     from aide_core.identity import acting_as
+
+    monkeypatch.setenv("AIDE_MEMORY__TRUSTED", "true")  # remember runs without asking (-p has nobody to ask)
 
     remember = {"tool": "memory__remember", "arguments": {"items": [{"content": "Ann likes green tea"}]}}
     runner = CliRunner()
     stored = runner.invoke(
         app,
         ["chat", "-p", "remember tea", "--model", script(tmp_path, [[remember], "Noted.", "[]"]), *ANN_WITH_MEMORY],
-        input="y\n",  # the approval of remember
     )
     assert stored.exit_code == 0, stored.output
     with acting_as("ann"):
@@ -207,3 +213,58 @@ def test_chat_as_a_named_user_keeps_their_memories_and_conversations_apart(tmp_p
     assert "remember tea" in listed_ann and "remember tea" not in listed_mine
     blank = runner.invoke(app, ["chat", "--list", "--user", " "])
     assert blank.exit_code == 2 and blank.stderr == "aide chat: --user needs a name, such as --user ann.\n"
+
+
+def test_chat_p_without_a_terminal_declines_what_needs_approval_and_still_answers(tmp_path: Path) -> None:
+    """As cron or a pipe runs it: a subprocess whose stdin is not a terminal (and is empty)."""
+    import subprocess
+    import sys
+
+    remember = {"tool": "memory__remember", "arguments": {"items": [{"content": "Likes tea"}]}}
+    model = script(tmp_path, [[remember], "I could not save that.", "[]"])
+    command = [sys.executable, "-m", "aide_core.cli", "chat", "-p", "remember tea", "--model", model]
+    run = subprocess.run(
+        [*command, "--servers", "memory"], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "I could not save that.\n"
+    assert "declined (no terminal to ask on): memory: remember(" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_script_needs_no_turn_for_learning_and_an_exhausted_one_is_one_line_and_not_kept(tmp_path: Path) -> None:
+    runner = CliRunner()
+    answered = runner.invoke(app, ["chat", "-p", "hi", "--model", script(tmp_path, ["Hello."]), "--servers", "memory"])
+    assert (answered.exit_code, answered.stdout) == (0, "Hello.\n")
+    exhausted = runner.invoke(app, ["chat", "-p", "again", "--model", script(tmp_path, []), "--servers", "memory"])
+    assert exhausted.exit_code == 1 and exhausted.stdout == ""
+    assert exhausted.stderr.startswith("aide chat: scripted: the script has no turn left for request 1 (add one:")
+    assert "Traceback" not in exhausted.stderr
+    listed = runner.invoke(app, ["chat", "--list"]).stdout
+    assert "hi" in listed and "again" not in listed  # the run nobody answered is not kept
+    bare = runner.invoke(app, ["chat", "-p", "hi", "--model", "scripted"])
+    assert bare.exit_code == 2 and bare.stderr.startswith("aide chat: --model scripted needs a script:")
+
+
+def test_a_host_config_file_brings_only_its_own_servers_and_a_bad_one_is_one_line(tmp_path: Path) -> None:
+    import sys
+
+    from aide_core.cli.config import claude_desktop_config
+
+    hosts = tmp_path / "claude_desktop_config.json"
+    config = claude_desktop_config(["activity"])
+    hosts.write_text(json.dumps(config))
+    assert list(config["mcpServers"]) == ["aide-activity"]
+    model = script(tmp_path, ["Hi."])
+    runner = CliRunner()
+    result = runner.invoke(app, ["chat", "--model", model, "--servers", str(hosts)], input="/tools\n/quit\n")
+    assert result.exit_code == 0, result.output
+    assert "aide-activity__list_activity" in result.stdout
+    assert "memory__" not in result.stdout and "gmail__" not in result.stdout  # nothing the file does not name
+    assert "not available" not in result.stderr
+    missing = runner.invoke(app, ["chat", "-p", "hi", "--model", model, "--servers", str(tmp_path / "none.json")])
+    (tmp_path / "bad.json").write_text("[1, 2]")
+    bad = runner.invoke(app, ["chat", "-p", "hi", "--model", model, "--servers", str(tmp_path / "bad.json")])
+    assert missing.exit_code == 2 and missing.stderr.startswith("aide chat: cannot read ")
+    assert bad.exit_code == 2 and bad.stderr.startswith("aide chat: ") and "is not an mcpServers file" in bad.stderr
+    assert sys.executable in json.dumps(config)

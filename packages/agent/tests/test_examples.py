@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -120,3 +122,32 @@ async def test_the_mail_triage_example_runs_with_the_openai_provider_against_the
     assert len(drafts(gmail)) == drafted + 1
     searched = fakes.llm.requests("openai.chat")[1].body["messages"][-1]
     assert searched["role"] == "tool" and POSTMORTEM in searched["content"]  # the emulator's rows reached the model
+
+
+def run_example(name: str, *arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The example as a person runs it: a subprocess with no terminal (stdin empty), and no model key."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")}
+    path = EXAMPLES / f"{name}.py"
+    return subprocess.run(
+        [sys.executable, str(path), *arguments],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean | (env or {}),
+    )
+
+
+@pytest.mark.parametrize("name", ["mail_triage", "compose_servers", "memory_assistant"])
+def test_an_example_run_without_a_key_says_so_in_one_line(name: str) -> None:
+    run = run_example(name)
+    assert (run.returncode, run.stdout) == (1, "")
+    assert run.stderr == f"{name}: set ANTHROPIC_API_KEY, or choose another model with --model\n"
+
+
+def test_mail_triage_without_a_terminal_declines_the_drafts_and_still_answers() -> None:
+    run = run_example("mail_triage", "--sandbox", "--model", "scripted")
+    assert run.returncode == 0, run.stderr
+    assert "declined (no terminal to ask on): gmail: draft_email(" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stdout.startswith("Unread mail that matters:\n")

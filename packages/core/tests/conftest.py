@@ -38,3 +38,17 @@ def aide_logging() -> Iterator[Callable[[str], None]]:
         logging.setLogRecordFactory(factory)
         for name, named_level in named.items():
             logging.getLogger(name).setLevel(named_level)
+
+
+@pytest.fixture
+def planned_server(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A server that is installed but has not landed (its entry point is the placeholder), whichever real servers
+    have: tests of "not available yet" use it rather than naming a real package."""
+    from importlib.metadata import EntryPoint
+
+    from aide_core import registry
+
+    real = registry.server_points
+    placeholder = EntryPoint(name="planned", value="aide_core.registry:NOT_AVAILABLE_YET", group=registry.GROUP)
+    monkeypatch.setattr(registry, "server_points", lambda: [*real(), placeholder])
+    return "planned"

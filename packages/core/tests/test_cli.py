@@ -43,10 +43,10 @@ def test_tools_reports_what_each_tool_costs_a_model(with_example: None) -> None:
     assert send["output_schema_bytes"] > 0
 
 
-def test_a_server_that_has_not_landed_is_reported_not_a_crash() -> None:
-    result = runner.invoke(app, ["tools", "calendar", "activity", "--json"])
+def test_a_server_that_has_not_landed_is_reported_not_a_crash(planned_server: str) -> None:
+    result = runner.invoke(app, ["tools", planned_server, "activity", "--json"])
     assert result.exit_code == 0
-    assert "calendar: not available yet" in result.stderr
+    assert "planned: not available yet" in result.stderr
     assert [row["tool"] for row in json.loads(result.stdout)] == ["list_activity"]
 
 
@@ -79,12 +79,47 @@ def test_call_reports_a_tool_error_and_exits_1(with_example: None) -> None:
     assert "kind 'input' is always refused" in result.stderr
 
 
-def test_claude_desktop_config_spawns_each_available_server_with_this_python() -> None:
+def test_call_reads_each_value_by_the_tools_schema(with_example: None) -> None:
+    schema = {"properties": {"query": {"type": "string"}, "limit": {"type": "integer"}, "note": {"type": "string"}}}
+    assert parse_arguments(["query=123", "limit=5", "note=null", "other=[1]"], schema) == {
+        "query": "123",
+        "limit": 5,
+        "note": "null",
+        "other": [1],
+    }
+    result = runner.invoke(app, ["call", "example", "echo", "text=123", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"text": "123"}
+
+
+def test_a_name_that_is_no_server_or_tool_lists_the_ones_there_are_and_exits_2(with_example: None) -> None:
+    tools = runner.invoke(app, ["tools", "exmaple"])
+    call = runner.invoke(app, ["call", "exmaple", "echo"])
+    tool = runner.invoke(app, ["call", "example", "ecko", "text=hi"])
+    assert (tools.exit_code, call.exit_code, tool.exit_code) == (2, 2, 2)
+    assert tools.stdout == "" and tools.stderr.startswith("aide: no server is named 'exmaple' (servers: ")
+    assert call.stderr.startswith("aide: no server is named 'exmaple' (servers: ")
+    assert tool.stderr == "aide: example has no tool 'ecko' (tools: echo, fail, outbox_size, send, whoami)\n"
+
+
+def test_a_tool_error_is_one_line_with_no_log_lines_before_it(with_example: None) -> None:
+    result = runner.invoke(app, ["call", "example", "echo", "text=hi", "colour=red"])
+    assert result.exit_code == 1
+    assert result.stderr == "aide: Error executing tool echo: unknown argument 'colour'; it takes text.\n"
+
+
+def test_claude_desktop_config_spawns_each_available_server_with_this_python_and_this_data_folder(
+    settings: Any, planned_server: str
+) -> None:
     result = runner.invoke(app, ["config", "claude-desktop"])
     assert result.exit_code == 0
     servers = json.loads(result.stdout)["mcpServers"]
-    assert servers["aide-activity"] == {"command": sys.executable, "args": ["-m", "aide_core.launch", "activity"]}
-    assert "aide-calendar" not in servers  # not available yet
+    assert servers["aide-activity"] == {
+        "command": sys.executable,
+        "args": ["-m", "aide_core.launch", "activity"],
+        "env": {"AIDE_HOME": str(settings.home), "AIDE_CONFIG": str(settings.config_file)},
+    }
+    assert "aide-planned" not in servers  # not available yet
 
 
 def test_config_shows_the_files_and_the_http_token(settings: Any) -> None:
@@ -95,13 +130,13 @@ def test_config_shows_the_files_and_the_http_token(settings: Any) -> None:
     assert str(settings.config_file) in result.stdout
 
 
-def test_doctor_has_one_line_per_server() -> None:
+def test_doctor_has_one_line_per_server(planned_server: str) -> None:
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     for name in registry.installed():
         assert sum(f" {name} " in line for line in lines) == 1
-    assert any(" calendar " in line and "not available yet" in line for line in lines)
+    assert any(" planned " in line and "not available yet" in line for line in lines)
 
 
 def test_serve_refuses_a_public_address_without_auth_before_binding() -> None:

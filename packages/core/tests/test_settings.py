@@ -185,10 +185,10 @@ def test_the_command_line_refuses_a_table_no_server_owns_in_one_line(aide_env: P
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_a_server_not_available_yet_may_have_a_table_of_the_shared_keys() -> None:
-    assert registry.load_one("calendar").status == "not available yet"
-    write_config("[calendar]\nconfirm = 'token'\n")
-    assert load_settings().server("calendar").confirm == "token"
-    write_config("[calendar]\ncalendar_id = 'work'\n")
-    with pytest.raises(ConfigError, match=r"'calendar\.calendar_id'.*unknown setting"):
+def test_a_server_not_available_yet_may_have_a_table_of_the_shared_keys(planned_server: str) -> None:
+    assert registry.load_one(planned_server).status == "not available yet"
+    write_config("[planned]\nconfirm = 'token'\n")
+    assert load_settings().server(planned_server).confirm == "token"
+    write_config("[planned]\ncalendar_id = 'work'\n")
+    with pytest.raises(ConfigError, match=r"'planned\.calendar_id'.*unknown setting"):
         load_settings()

@@ -339,3 +339,21 @@ def test_an_empty_or_shared_token_never_reaches_the_bearer_check(example_app, se
         ConfigError, match=r"invalid setting 'http.users.bob': the same token is already given to 'ann'"
     ):
         build_app(servers, shared, "s3cret-token")
+
+
+async def test_oauth_discovery_is_not_found_so_hosts_use_the_bearer_token_instead_of_an_oauth_flow(
+    example_app, settings: AideSettings
+) -> None:
+    async with running(example_app, settings, "s3cret-token") as base, httpx2.AsyncClient() as http:
+        root = base.rsplit("/", 1)[0]
+        found = [
+            await http.get(f"{root}{path}")
+            for path in (
+                "/.well-known/oauth-protected-resource",
+                f"/.well-known/oauth-protected-resource/{example_app.name}/mcp",
+                "/.well-known/oauth-authorization-server",
+            )
+        ]
+        elsewhere = await http.get(f"{root}/nothing-here")
+    assert [(r.status_code, r.json()) for r in found] == [(404, {"error": "not_found"})] * 3
+    assert elsewhere.status_code == 401  # any other path without the token: nobody learns what exists

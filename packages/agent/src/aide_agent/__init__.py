@@ -14,7 +14,7 @@ The names below are the public API. Public modules, where they are defined: `ass
 configuration (`aide chat`, the command, configures logging; the library never does).
 """
 
-from aide_agent.approval import ApprovalCallback, ApprovalRequest
+from aide_agent.approval import ApprovalCallback, ApprovalRequest, ask_on_terminal
 from aide_agent.assistant import Assistant, RunResult
 from aide_agent.events import Learned, Notice, TextChunk, ToolFinished, ToolStarted
 from aide_agent.messages import Message, ModelResponse, ToolCall, ToolSpec, Usage
@@ -48,6 +48,7 @@ __all__ = [
     "Usage",
     "UsageLimitExceeded",
     "aide_server",
+    "ask_on_terminal",
     "call",
     "infer_model",
     "load_mcp_servers",

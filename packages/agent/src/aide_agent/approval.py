@@ -9,6 +9,7 @@ a library user who wires nothing gets an assistant that cannot act on the world 
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -53,6 +54,20 @@ async def ask(callback: ApprovalCallback | None, request: ApprovalRequest) -> An
     if inspect.isawaitable(answer):
         answer = await answer
     return answer
+
+
+def ask_on_terminal(request: ApprovalRequest) -> bool:
+    """An `ApprovalCallback` for scripts: asks on the terminal; with no terminal (cron, a pipe, CI) or when input
+    has ended, it declines and says so on stderr, rather than waiting or failing."""
+    question = request.message if request.kind == "tool" else f"{request.server} asks: {request.message}"
+    if not sys.stdin.isatty():
+        sys.stderr.write(f"declined (no terminal to ask on): {question}\n")
+        return False
+    try:
+        return input(f"? {question}\n  allow? [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        sys.stderr.write("declined (no more input)\n")
+        return False
 
 
 def form_content(answer: Answer, schema: dict[str, Any] | None) -> dict[str, Any] | None:

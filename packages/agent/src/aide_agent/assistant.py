@@ -30,7 +30,8 @@ from aide_agent import memory as memory_steps
 from aide_agent.approval import ApprovalCallback, ApprovalRequest, ask, form_content, needs_approval
 from aide_agent.events import Event, EventHandler, Learned, Notice, TextChunk, ToolFinished, ToolStarted
 from aide_agent.messages import Message, ModelResponse, ResponseDone, TextDelta, ToolCall, ToolSpec
-from aide_agent.providers import Model, infer_model
+from aide_agent.providers import Model, ModelError, infer_model
+from aide_agent.providers.scripted import ScriptExhausted
 from aide_agent.servers import ServerConfig, ServerLike, Target, to_configs
 from aide_agent.store import Conversations, ConversationStore
 from aide_agent.toolbox import Toolbox, current_call
@@ -191,13 +192,22 @@ class Assistant:
         finally:
             self.messages.extend(added)
             if self.store is not None:
-                self.store.append(self.conversation_id, added)
+                # A run the model never answered (it failed, or was cancelled) is not kept: a saved conversation
+                # is one that can be read back and resumed; and a new one left empty is not listed at all.
+                if any(m.role == "assistant" for m in added):
+                    self.store.append(self.conversation_id, added)
+                elif first:
+                    self.store.delete(self.conversation_id)
+                    self.conversation_id = ""
         learned: list[dict[str, Any]] = []
         try:
             if self.learn is not None:
                 learned = await self.learn(self, [m for m in added if m.role in ("user", "assistant")])
                 if learned:
                     self._emit(Learned(learned))
+        except ModelError as exc:  # learning is a side step: the answer stands without it
+            if not isinstance(exc, ScriptExhausted):  # a script written without a turn for it simply skips it
+                self._emit(Notice(f"nothing learned from this exchange: {exc}"))
         finally:
             self.usage.merge(usage)
         return RunResult(added[-1].text, added, usage, learned)

@@ -47,36 +47,53 @@ def pick_model(model: str | None, base_url: str | None) -> Model:
                 "no model: set ANTHROPIC_API_KEY or OPENAI_API_KEY, or choose one with --model "
                 "(e.g. --model openai:llama3.2 --base-url http://127.0.0.1:11434/v1 for Ollama)"
             )
+    if chosen == "scripted":
+        raise ValueError(
+            "--model scripted needs a script: --model scripted:turns.json, a JSON list of turns (a string answers; "
+            'a list of {"tool": "server__tool", "arguments": {...}} calls tools)'
+        )
     return infer_model(chosen, base_url=base_url)
 
 
 def pick_servers(names: list[str] | None, settings: AideSettings) -> list[ServerConfig]:
-    """aide's servers (default: every available, enabled one) and any `.json` files of `mcpServers`."""
+    """aide's servers by name (default, when nothing is named: every available, enabled one) and the servers of
+    any `.json` files of `mcpServers` (only those, when only files are named: a host's file that already lists
+    aide's servers must not bring each of them in twice)."""
     from aide_core.registry import select
 
     wanted = [part for name in names or [] for part in name.split(",") if part]
     files = [name for name in wanted if name.endswith(".json")]
-    available, unavailable = select([name for name in wanted if not name.endswith(".json")] or None)
-    if wanted:
-        for entry in unavailable:
-            if entry.name not in files:
-                Console(stderr=True).print(f"[yellow]{entry.name}: {entry.status}", highlight=False)
+    named = [name for name in wanted if not name.endswith(".json")]
+    available, unavailable = select(named) if named else select(None) if not files else ([], [])
+    for entry in unavailable if named else []:
+        Console(stderr=True).print(f"[yellow]{entry.name}: {entry.status}", highlight=False)
     configs = [
         aide_server(entry.name, settings=settings)
         for entry in available
-        if wanted or settings.server(entry.name).enabled
+        if named or settings.server(entry.name).enabled
     ]
     for path in files:
-        configs.extend(load_mcp_servers(path))
+        try:
+            configs.extend(load_mcp_servers(path))
+        except OSError as exc:
+            raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ValueError(
+                f'{path} is not an mcpServers file (expected {{"mcpServers": {{NAME: {{"command", "args"}} or '
+                '{"url"}}})'
+            ) from None
     return configs
 
 
 class ChatUI:
     """Renders events and asks approvals on the terminal."""
 
-    def __init__(self, console: Console, *, interactive: bool) -> None:
+    def __init__(self, console: Console, *, interactive: bool, can_ask: bool | None = None) -> None:
         self.console = console
         self.interactive = interactive
+        #: Whether approvals may be asked: in a chat (its lines come from stdin anyway), or with `-p` on a terminal.
+        #: With `-p` and no terminal (cron, a pipe, CI) nobody can answer, so what needs approval is declined.
+        self.can_ask = interactive or sys.stdin.isatty() if can_ask is None else can_ask
         self.streaming = False
 
     def on_event(self, event: Event) -> None:
@@ -102,8 +119,15 @@ class ChatUI:
 
     async def approve(self, request: ApprovalRequest) -> bool:
         question = request.message if request.kind == "tool" else f"{request.server} asks: {request.message}"
+        if not self.can_ask:
+            self.console.print(f"[yellow]  declined (no terminal to ask on): {question}", highlight=False)
+            return False
         self.console.print(f"[bold yellow]? {question}", highlight=False)
-        answer = await anyio.to_thread.run_sync(lambda: self.console.input("  allow? \\[y/N] "))
+        try:
+            answer = await anyio.to_thread.run_sync(lambda: self.console.input("  allow? \\[y/N] "))
+        except EOFError:  # the input ended: nobody is left to answer
+            self.console.print("[yellow]  declined (no more input)", highlight=False)
+            return False
         return answer.strip().lower() in ("y", "yes")
 
 
@@ -234,7 +258,7 @@ def chat(
     from aide_core.logs import configure_logging
     from aide_core.settings import load_settings
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # one line per failure, whatever the terminal's width
     settings = load_settings()
     configure_logging(settings.log_level)  # a command: the one place the agent may configure logging
     try:
@@ -252,7 +276,11 @@ def chat(
     if chosen is None:
         _manage(store, delete, err)
         return
-    configs = pick_servers(servers, settings)
+    try:
+        configs = pick_servers(servers, settings)
+    except ValueError as exc:
+        err.print(f"aide chat: {exc}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
     console = Console(stderr=prompt is not None, soft_wrap=True)
     ui = ChatUI(console, interactive=prompt is None)
     assistant = Assistant(

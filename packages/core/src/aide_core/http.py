@@ -26,6 +26,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -85,6 +86,10 @@ class BearerAuth:
     static tokens do not have; and servers are built once for stdio and HTTP alike, before any token is known. One
     stack also answers 401 for a path that names no server, so nobody learns which servers exist. `public_paths`
     (exact paths) pass unauthenticated.
+
+    OAuth discovery (`/.well-known/oauth-protected-resource…`, `/.well-known/oauth-authorization-server`, RFC 9728
+    and RFC 8414) is answered 404 without a token: aide issues its own bearer tokens and offers no OAuth flow yet,
+    and a 401 there sends hosts into one that cannot succeed.
     """
 
     def __init__(self, app: ASGIApp, verifier: TokenVerifier, public_paths: tuple[str, ...] = ()) -> None:
@@ -96,6 +101,9 @@ class BearerAuth:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.public_paths:
             await self.public(scope, receive, send)
+            return
+        if scope["path"].startswith("/.well-known/"):
+            await JSONResponse({"error": "not_found"}, status_code=404)(scope, receive, send)
             return
         await self.authenticated(scope, receive, send)
 

@@ -56,7 +56,9 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from mcp.types import Tool as MCPTool
+from pydantic import ValidationError
 
+from aide_core.arguments import describe, unknown_arguments
 from aide_core.errors import AideError, to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
 from aide_core.guard import ActionSpec, Guard, guarded
@@ -185,6 +187,8 @@ class AideServer(MCPServer[Any]):
     public_paths: tuple[str, ...] = ()
     #: The tools listed right now, when the spec declares `tool_visibility` (else every registered tool).
     visibility: ToolVisibility | None = None
+    #: Each tool's argument names, so that one it does not take is refused rather than ignored.
+    argument_names: Mapping[str, frozenset[str]] = {}
 
     async def list_tools(self) -> list[MCPTool]:
         tools = await super().list_tools()
@@ -198,7 +202,15 @@ class AideServer(MCPServer[Any]):
     ) -> CallToolResult | InputRequiredResult:
         if self.visibility is not None and name not in await anyio.to_thread.run_sync(self.visibility.current):
             raise ToolError(f"Unknown tool: {name}")  # as for a tool never registered: it is not listed
-        return await super().call_tool(name, arguments, context)
+        known = self.argument_names.get(name)
+        if known is not None and (unknown := unknown_arguments(name, arguments, known)):
+            raise ToolError(unknown)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(describe(name, exc.__cause__)) from None
+            raise
 
 
 class ServerSpec(Generic[StateT]):
@@ -505,6 +517,9 @@ class ServerSpec(Generic[StateT]):
                 middleware=[] if visibility is None else [ListChanged(visibility, bus)],
             )
         server.visibility = visibility
+        server.argument_names = {
+            tool.name: frozenset(cast(dict[str, Any], tool.parameters.get("properties", {}))) for tool in tools
+        }
 
         for route in self._routes:
             server.custom_route(route.path, methods=list(route.methods))(route_endpoint(route, runtime, bind))

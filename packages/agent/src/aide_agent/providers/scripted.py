@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from aide_agent.messages import Message, ModelResponse, ToolCall, ToolSpec, Usage
-from aide_agent.providers.base import Model
+from aide_agent.providers.base import Model, ModelError
 
 Turn = str | list[ToolCall] | ModelResponse
 TurnFn = Callable[[list[Message], list[ToolSpec]], Turn]
@@ -32,8 +32,21 @@ def call(name: str, /, **arguments: Any) -> ToolCall:
     return ToolCall(id=f"call_{next(_ids)}", name=name, arguments=arguments)
 
 
-class ScriptExhausted(RuntimeError):
-    """The model was asked for more turns than its script has."""
+class ScriptExhausted(ModelError):
+    """The model was asked for more turns than its script has: a `ModelError`, so `aide chat` and a library's
+    caller report it in one line like any model failure; retrying cannot help."""
+
+    def __init__(self, model: str, request: int) -> None:
+        self.model, self.status, self.retry_after = model, None, None
+        RuntimeError.__init__(
+            self,
+            f"{model}: the script has no turn left for request {request} (add one: a string answers, a list of "
+            '{"tool": "server__tool", "arguments": {...}} calls tools)',
+        )
+
+    @property
+    def retryable(self) -> bool:
+        return False
 
 
 def load_script(path: str | Path) -> list[Turn]:
@@ -77,7 +90,7 @@ class ScriptedModel(Model):
         elif self._turns:
             turn = self._turns.pop(0)
         else:
-            raise ScriptExhausted(f"the script has no turn left for request {len(self.requests)}")
+            raise ScriptExhausted(self.name, len(self.requests))
         if callable(turn):
             turn = turn(messages, tools)
         if isinstance(turn, ModelResponse):

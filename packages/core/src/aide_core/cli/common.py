@@ -16,24 +16,38 @@ console = Console(soft_wrap=True)
 console_err = Console(stderr=True, soft_wrap=True)
 
 
-def settings_or_exit() -> AideSettings:
-    """Settings, with logging set up from them. `ConfigError` propagates to `main`, which exits 2."""
+def settings_or_exit(*, quiet: bool = True) -> AideSettings:
+    """Settings, with logging set up from them. `ConfigError` propagates to `main`, which exits 2.
+
+    A one-shot command (`call`, `tools`, `config`, `doctor`) is `quiet`: at the default level it logs warnings and
+    errors only, so a person reads its answer, not the SDK's INFO lines; `aide serve` logs at the configured level."""
     settings = load_settings()
-    configure_logging(settings.log_level)
+    level = settings.log_level
+    configure_logging("WARNING" if quiet and level.upper() == "INFO" else level)
     return settings
 
 
 def report_unavailable(entries: list[ServerEntry]) -> None:
+    """One line per named server that cannot run; a name that is no server at all lists the ones there are."""
+    from aide_core.registry import installed
+
     for entry in entries:
+        if entry.status == "unknown":
+            names = ", ".join(installed()) or "none"
+            console_err.print(f"aide: no server is named {entry.name!r} (servers: {names})", highlight=False)
+            continue
         reason = f" ({entry.error})" if entry.error else ""
         console_err.print(f"[yellow]{entry.name}: {entry.status}{reason}", highlight=False)
 
 
 def build_servers(names: list[str] | None, settings: AideSettings) -> dict[str, MCPServer]:
-    """Build the chosen servers (default: all available and enabled); say which are not available."""
+    """Build the chosen servers (default: all available and enabled); say which are not available. A name that is no
+    server at all (a typo) ends the command with exit code 2, rather than going on with the others."""
     available, unavailable = select(names)
     if names:
         report_unavailable(unavailable)
+        if any(entry.status == "unknown" for entry in unavailable):
+            raise typer.Exit(2)
     built: dict[str, MCPServer] = {}
     for entry in available:
         assert entry.spec is not None

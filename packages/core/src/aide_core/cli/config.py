@@ -11,6 +11,7 @@ from rich.table import Table
 
 from aide_core.cli.common import console, settings_or_exit
 from aide_core.registry import discover
+from aide_core.settings import AideSettings
 
 config_app = typer.Typer(help="Show aide's configuration and host configurations.", invoke_without_command=True)
 
@@ -38,14 +39,18 @@ def show(ctx: typer.Context) -> None:
         console.print(f"[{name}]  {shown}", highlight=False, markup=False)
 
 
-def claude_desktop_config(names: list[str] | None = None) -> dict[str, Any]:
+def claude_desktop_config(names: list[str] | None = None, settings: AideSettings | None = None) -> dict[str, Any]:
     """`mcpServers` entries that spawn each available server over stdio with this Python: no uv in the loop, so
-    start-up is as fast as the server itself."""
+    start-up is as fast as the server itself. Each carries `env` naming this data folder and config file: a host
+    spawns servers with its own environment, where `AIDE_HOME` is unset, and would otherwise read another folder
+    (memory would look empty)."""
+    env = {} if settings is None else {"AIDE_HOME": str(settings.home), "AIDE_CONFIG": str(settings.config_file)}
     servers: dict[str, Any] = {}
     for name, entry in discover().items():
         if entry.status != "available" or (names and name not in names):
             continue
-        servers[f"aide-{name}"] = {"command": sys.executable, "args": ["-m", "aide_core.launch", name]}
+        server: dict[str, Any] = {"command": sys.executable, "args": ["-m", "aide_core.launch", name]}
+        servers[f"aide-{name}"] = server | ({"env": env} if env else {})
     return {"mcpServers": servers}
 
 
@@ -54,8 +59,8 @@ def claude_desktop(
     servers: Annotated[list[str] | None, typer.Argument(help="Servers to include (default: all available).")] = None,
 ) -> None:
     """Print the mcpServers JSON for Claude Desktop's claude_desktop_config.json."""
-    settings_or_exit()
-    sys.stdout.write(json.dumps(claude_desktop_config(servers), indent=2) + "\n")
+    settings = settings_or_exit()
+    sys.stdout.write(json.dumps(claude_desktop_config(servers, settings), indent=2) + "\n")
 
 
 def doctor() -> None:

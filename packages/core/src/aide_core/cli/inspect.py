@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import anyio
 import typer
@@ -80,18 +80,39 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def parse_arguments(pairs: list[str]) -> dict[str, Any]:
-    """`key=value` pairs: a value that parses as JSON is passed as JSON, anything else as a string."""
+def parse_arguments(pairs: list[str], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`key=value` pairs, read by the tool's input schema: a value for a string argument is the text as typed
+    (`query=123` searches for "123"); any other value that parses as JSON is passed as JSON (`limit=5`,
+    `to='["a@b.c"]'`), and anything else as a string."""
+    properties: dict[str, Any] = (schema or {}).get("properties") or {}
     arguments: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise typer.BadParameter(f"expected key=value, got {pair!r}")
+        if _is_text(properties.get(key)):
+            arguments[key] = raw
+            continue
         try:
             arguments[key] = json.loads(raw)
         except json.JSONDecodeError:
             arguments[key] = raw
     return arguments
+
+
+def _is_text(prop: Any) -> bool:
+    """Whether a property's schema takes a string only (`{"type": "string"}`, or a string that may be null)."""
+    if not isinstance(prop, dict):
+        return False
+    schema = cast(dict[str, Any], prop)
+    kinds: list[Any] = []
+    declared: Any = schema.get("type")
+    if isinstance(declared, str | list):
+        kinds = cast(list[Any], declared) if isinstance(declared, list) else [declared]
+    elif isinstance(schema.get("anyOf"), list):
+        options = cast(list[Any], schema["anyOf"])
+        kinds = [cast(dict[str, Any], option).get("type") for option in options if isinstance(option, dict)]
+    return {kind for kind in kinds if kind != "null"} == {"string"}
 
 
 async def _answer_on_terminal(context: Any, params: Any) -> Any:
@@ -116,13 +137,22 @@ def call(
     """Call one tool and print its structured result."""
     settings = settings_or_exit()
     _, built = one_server(server, settings)
-    args = parse_arguments(arguments or [])
 
     async def run() -> Any:
         async with Client(built, elicitation_callback=_answer_on_terminal) as client:
-            return await client.call_tool(tool, args)
+            listed = {listed.name: listed for listed in (await client.list_tools()).tools}
+            if tool not in listed:
+                console_err.print(
+                    f"aide: {server} has no tool {tool!r} (tools: {', '.join(sorted(listed)) or 'none'})",
+                    markup=False,
+                    highlight=False,
+                )
+                return None  # exit outside the client's task group, which would wrap typer.Exit in a group
+            return await client.call_tool(tool, parse_arguments(arguments or [], listed[tool].input_schema))
 
     result = anyio.run(run)
+    if result is None:
+        raise typer.Exit(2)
     if result.is_error:
         text = " ".join(getattr(block, "text", "") for block in result.content)
         console_err.print(f"aide: {text}", markup=False, highlight=False)

@@ -34,7 +34,7 @@ def serve(
     no_auth: Annotated[bool, typer.Option("--no-auth", help="No bearer token (loopback only).")] = False,
 ) -> None:
     """Serve aide's MCP servers."""
-    settings = settings_or_exit()
+    settings = settings_or_exit(quiet=False)
     if sandbox:
         settings = _start_sandbox(settings)
     if transport is Transport.stdio:
