@@ -40,20 +40,42 @@ class TokenEndpoint:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 endpoint.requests.append({"path": self.path, "auth": self.headers["Authorization"], "body": body})
                 basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
-                if self.headers["Authorization"] != basic or body.get("code") != "good-code":
+                grant = body.get("grant_type")
+                good = (
+                    body.get("code") == "good-code"
+                    if grant == "authorization_code"
+                    else (grant == "refresh_token" and body.get("refresh_token") == "ntn_refresh")
+                )
+                if self.headers["Authorization"] != basic or not good:
                     status = 400
                     answer: dict[str, Any] = {
                         "object": "error", "status": 400, "code": "invalid_request", "message": "bad grant",
                     }  # fmt: skip
                 else:
                     status = 200
+                    access = "ntn_oauth_access" if grant == "authorization_code" else "ntn_fresh"
                     answer = {
-                        "access_token": "ntn_oauth_access", "token_type": "bearer", "refresh_token": "ntn_refresh",
+                        "access_token": access, "token_type": "bearer", "refresh_token": "ntn_refresh",
                         "bot_id": "bot-1", "workspace_name": "Acme", "workspace_id": "ws-1", "owner": {"type": "user"},
                         "duplicated_template_id": None, "request_id": "r1",
                     }  # fmt: skip
                 data = json.dumps(answer).encode()
                 self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # users/me, which only the fresh token may call
+                endpoint.requests.append({"path": self.path, "auth": self.headers["Authorization"]})
+                fresh = self.headers["Authorization"] == "Bearer ntn_fresh"
+                answer = (
+                    {"object": "user", "id": "bot-1", "type": "bot", "bot": {"workspace_name": "Acme"}}
+                    if fresh
+                    else {"object": "error", "status": 401, "code": "unauthorized", "message": "API token is invalid."}
+                )
+                data = json.dumps(answer).encode()
+                self.send_response(200 if fresh else 401)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -133,7 +155,7 @@ def test_oauth_signs_a_workspace_in_and_stores_its_tokens(
         "acme",
         {
             "type": "oauth", "token": "ntn_oauth_access", "refresh_token": "ntn_refresh", "client_id": CLIENT_ID,
-            "workspace": "Acme", "workspace_id": "ws-1", "bot_id": "bot-1",
+            "client_secret": SECRET, "workspace": "Acme", "workspace_id": "ws-1", "bot_id": "bot-1",
         },
     )  # fmt: skip
     assert SECRET not in done.output and "ntn_oauth_access" not in done.output
@@ -157,3 +179,45 @@ def test_a_code_notion_refuses_stores_nothing(
     done = run()
     assert done.exit_code == 1 and "Notion refused the sign-in (invalid_request)" in done.output
     assert store_for(settings).all() == []
+
+
+def test_an_expired_oauth_token_is_refreshed_once_and_written_back(
+    notion_api: TokenEndpoint, settings: AideSettings
+) -> None:
+    from aide_core.accounts import Account
+    from aide_notion.server import spec
+    from aide_notion.state import NotionSettings
+
+    data = {
+        "type": "oauth", "token": "ntn_expired", "refresh_token": "ntn_refresh", "client_id": CLIENT_ID,
+        "client_secret": SECRET, "workspace": "Acme",
+    }  # fmt: skip
+    store_for(settings).save(Account("acme", data))
+    runtime = spec.make_runtime(settings, NotionSettings(base_url=notion_api.url, account="acme"))
+    try:
+        assert spec.reachability(runtime) == "ok (Acme)"
+    finally:
+        runtime.close()
+    assert [(r["path"], r.get("body", {}).get("grant_type")) for r in notion_api.requests] == [
+        ("/v1/users/me", None),
+        ("/v1/oauth/token", "refresh_token"),
+        ("/v1/users/me", None),
+    ]
+    [stored] = store_for(settings).all()
+    assert stored.data["token"] == "ntn_fresh" and stored.data["refresh_token"] == "ntn_refresh"
+
+
+def test_an_internal_integrations_refused_token_is_not_refreshed(
+    notion_api: TokenEndpoint, settings: AideSettings
+) -> None:
+    from aide_core.accounts import Account
+    from aide_notion.server import spec
+    from aide_notion.state import NotionSettings
+
+    store_for(settings).save(Account("default", {"type": "internal_integration", "token": "ntn_revoked"}))
+    runtime = spec.make_runtime(settings, NotionSettings(base_url=notion_api.url))
+    try:
+        assert spec.reachability(runtime).startswith("unreachable")
+    finally:
+        runtime.close()
+    assert [r["path"] for r in notion_api.requests] == ["/v1/users/me"]

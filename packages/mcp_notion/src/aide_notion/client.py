@@ -6,6 +6,9 @@ off so that attempts do not multiply. Reads and idempotent writes (property upda
 retried; creations, appends and comments run once (`idempotent=False`), because a timeout does not say whether
 they happened and a repeated append doubles the content.
 
+For an OAuth account, a request Notion refuses with 401 is sent once more after the access token was refreshed
+(`refresh`, given by the state): a refused request did nothing, so even a creation may be sent again.
+
 Notion's limits handled here: at most 100 blocks in one children array, and nesting at most two levels below the
 blocks of one request (`append`), deeper content going in follow-up requests under the ids Notion returned.
 
@@ -45,18 +48,25 @@ class NotionClient:
         pacer: Pacer | None = None,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        refresh: Callable[[], str | None] | None = None,
     ) -> None:
-        from notion_client import Client
-
-        options: JsonObject = {"auth": token, "retry": False, "logger": logging.getLogger("aide.notion.client")}
-        if base_url:
-            options["base_url"] = base_url
-        self.api = Client(**options)
+        self.base_url = base_url
+        self.api = self._build(token)
+        #: For an OAuth account: a new access token after Notion refused this one (None when there is none).
+        self.refresh = refresh
         #: Names the token in cache keys without holding it in them.
         self.identity = hashlib.sha256(token.encode()).hexdigest()[:16]
         self.pacer = pacer or Pacer()
         self.policy = policy
         self.sleep = sleep
+
+    def _build(self, token: str) -> Any:
+        from notion_client import Client
+
+        options: JsonObject = {"auth": token, "retry": False, "logger": logging.getLogger("aide.notion.client")}
+        if self.base_url:
+            options["base_url"] = self.base_url
+        return Client(**options)
 
     def close(self) -> None:
         self.api.close()
@@ -69,7 +79,13 @@ class NotionClient:
 
         def attempt() -> Any:
             self.pacer.wait()
-            return fn()
+            try:
+                return fn()
+            except Exception as exc:
+                if getattr(exc, "status", None) != 401 or not self._refreshed():
+                    raise
+            self.pacer.wait()
+            return fn()  # Notion refused the old token before acting: sending again cannot act twice
 
         return call_with_retry(
             attempt,
@@ -79,6 +95,15 @@ class NotionClient:
             sleep=self.sleep,
             profile=NOTION_ERRORS,
         )
+
+    def _refreshed(self) -> bool:
+        """Whether an expired OAuth access token was replaced (the calls' lambdas read `self.api` anew)."""
+        token = self.refresh() if self.refresh is not None else None
+        if not token:
+            return False
+        old, self.api = self.api, self._build(token)
+        old.close()
+        return True
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def me(self) -> JsonObject:

@@ -112,12 +112,37 @@ def sign_in(
         )
     finally:
         client.close()
+    data = {"type": "oauth", "client_id": client_id, "client_secret": client_secret} | _granted(answer)
+    workspace = data.get("workspace")
+    return Grant(workspace if isinstance(workspace, str) else None, data)
+
+
+def _granted(answer: dict[str, Any]) -> dict[str, Any]:
+    """The account keys a token answer gives (`token`, `refresh_token`, `workspace`, ...)."""
     token = answer.get("access_token")
     if not isinstance(token, str) or not token:
         raise SignInFailed("Notion's answer carried no access token")
-    data: dict[str, Any] = {"type": "oauth", "token": token, "client_id": client_id}
+    data: dict[str, Any] = {"token": token}
     for key in ("refresh_token", "workspace_name", "workspace_id", "bot_id"):
         if isinstance(answer.get(key), str):
             data["workspace" if key == "workspace_name" else key] = answer[key]
-    workspace = data.get("workspace")
-    return Grant(workspace if isinstance(workspace, str) else None, data)
+    return data
+
+
+def refresh(data: dict[str, Any], api: str | None = None) -> dict[str, Any] | None:
+    """New token keys for an OAuth account's `data` (`grant_type=refresh_token`), or None when it cannot be
+    refreshed (not OAuth, or no refresh token or client secret stored)."""
+    from notion_client import Client
+
+    needed = [data.get(key) for key in ("client_id", "client_secret", "refresh_token")]
+    if data.get("type") != "oauth" or not all(isinstance(value, str) and value for value in needed):
+        return None
+    client_id, client_secret, refresh_token = (str(value) for value in needed)
+    client = Client(base_url=(api or DEFAULT_API).rstrip("/"), retry=False, logger=logging.getLogger("aide.notion"))
+    try:
+        answer: dict[str, Any] = client.oauth.token(  # pyright: ignore[reportAssignmentType]
+            client_id, client_secret, grant_type="refresh_token", refresh_token=refresh_token
+        )
+    finally:
+        client.close()
+    return _granted(answer)

@@ -1,9 +1,11 @@
 """The server's state: its settings, one API client per integration token (each with its own pacer, since
-Notion's rate limit is per integration), and a small cache of pages rendered as Markdown, so a page read window by
-window is fetched and converted once per version."""
+Notion's rate limit is per integration, and for an OAuth account a way to refresh its access token), and a small
+cache of pages rendered as Markdown, so a page read window by window is fetched and converted once per read."""
 
 from __future__ import annotations
 
+import functools
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -12,11 +14,14 @@ from typing import Any
 
 from pydantic import Field
 
+from aide_core.identity import current_user
 from aide_core.server import Runtime
 from aide_core.settings import ServerSettings
 from aide_notion.accounts import resolve
 from aide_notion.client import NotionClient
 from aide_notion.pacing import Pacer
+
+logger = logging.getLogger("aide.notion")
 
 
 class NotionSettings(ServerSettings):
@@ -49,10 +54,29 @@ class NotionState:
             if client is None:
                 pacer = Pacer(self.config.requests_per_second, clock=self._now, sleep=self._sleep)
                 client = NotionClient(
-                    found.token, base_url=self.config.base_url, pacer=pacer, policy=self.policy, sleep=self._sleep
+                    found.token,
+                    base_url=self.config.base_url,
+                    pacer=pacer,
+                    policy=self.policy,
+                    sleep=self._sleep,
+                    refresh=functools.partial(self._refresh, found.name, current_user()),
                 )
                 self._clients[found.token] = client
             return client
+
+    def _refresh(self, account: str, user: str) -> str | None:
+        """A new access token for `user`'s OAuth account, written back to the store (None: not refreshable)."""
+        from aide_notion.accounts import store_for
+        from aide_notion.oauth import refresh
+
+        store = store_for(self.runtime.settings, user)
+        stored = store.get(account)
+        granted = refresh(stored.data, self.config.base_url) if stored is not None else None
+        if granted is None:
+            return None
+        store.update(account, lambda data: data.update(granted))
+        logger.info("Notion: refreshed the access token of account %s", account)
+        return str(granted["token"])
 
     def _now(self) -> float:
         return self.clock()
