@@ -40,7 +40,10 @@ def serve(
         built = build_servers(servers, settings)
         if not built:
             raise typer.Exit(2)
-        next(iter(built.values())).run("stdio")
+        from aide_core.launch import serve_stdio
+
+        name = next(iter(built))
+        serve_stdio(built[name], f"aide-{name}")
         return
 
     http = settings.http.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
