@@ -268,3 +268,28 @@ def test_a_host_config_file_brings_only_its_own_servers_and_a_bad_one_is_one_lin
     assert missing.exit_code == 2 and missing.stderr.startswith("aide chat: cannot read ")
     assert bad.exit_code == 2 and bad.stderr.startswith("aide chat: ") and "is not an mcpServers file" in bad.stderr
     assert sys.executable in json.dumps(config)
+
+
+def test_the_demo_runs_mail_calendar_and_memory_against_the_sandbox_with_no_key_and_answers_from_them() -> None:
+    """As a newcomer runs it: a subprocess with no terminal and no model key."""
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")}
+    run = subprocess.run(
+        [sys.executable, "-m", "aide_core.cli", "chat", "--demo"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean,
+    )
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("Mail: ") and lines[0].endswith("important unread message(s).")
+    assert any(line.startswith("Calendar: ") and "event(s) this week" in line for line in lines)
+    assert lines[-1] == "Memory: 0 thing(s) remembered about meetings."
+    for tool in ("gmail.search_emails", "calendar.list_events", "memory.recall"):
+        assert f"✓ {tool}" in run.stderr
+    assert "Traceback" not in run.stderr and " INFO " not in run.stderr

@@ -52,17 +52,34 @@ def test_a_closed_schema_becomes_strict_with_optional_parameters_nullable_and_re
     assert RECALL["required"] == ["query"]  # the tool's own schema is left as it was
 
 
-def test_a_schema_with_an_open_object_or_an_optional_nested_field_stays_non_strict() -> None:
+def test_a_schema_with_an_open_object_stays_non_strict() -> None:
     open_object = {"type": "object", "properties": {"metadata": {"type": "object", "additionalProperties": True}}}
+    converted = openai_strict(open_object)
+    assert not converted.strict and converted.schema is open_object
+    assert "strict" not in to_openai_tool(ToolSpec(name="t", parameters=open_object))["function"]
+
+
+def test_an_optional_nested_field_becomes_nullable_and_its_null_is_dropped_from_the_call() -> None:
     nested = {
         "type": "object",
-        "properties": {"item": {"type": "object", "properties": {"a": {"type": "string"}}, "required": []}},
+        "properties": {
+            "item": {"$ref": "#/$defs/Item"},
+            "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}},
+        },
         "required": ["item"],
+        "$defs": {"Item": {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}}},
     }
-    for schema in (open_object, nested):
-        converted = openai_strict(schema)
-        assert not converted.strict and converted.schema is schema
-        assert "strict" not in to_openai_tool(ToolSpec(name="t", parameters=schema))["function"]
+    converted = openai_strict(nested)
+    assert converted.strict
+    assert converted.schema["$defs"]["Item"] == {
+        "type": "object",
+        "properties": {"a": {"type": ["string", "null"]}, "b": {"type": ["string", "null"]}},
+        "required": ["a", "b"],
+        "additionalProperties": False,
+    }
+    raw = '{"item": {"a": "x", "b": null}, "items": [{"a": null, "b": "y"}]}'
+    parsed = parse_arguments("call_1", "t", raw, converted=converted)
+    assert parsed.arguments == {"item": {"a": "x"}, "items": [{"b": "y"}]}
 
 
 def test_nulls_for_optional_parameters_are_dropped_so_the_server_applies_its_defaults() -> None:

@@ -59,3 +59,31 @@ async def test_an_argument_the_tool_does_not_take_is_refused_with_the_ones_it_do
         "Error executing tool search: unknown argument 'queyr'; it takes limit, query, tags.",
         "Error executing tool search: unknown arguments 'a', 'b'; it takes limit, query, tags.",
     ]
+
+
+async def test_a_null_for_an_optional_argument_means_not_given_and_for_a_required_one_is_refused(
+    settings: AideSettings,
+) -> None:
+    async with Client(search_server().build(settings)) as client:
+        defaulted = await client.call_tool("search", {"query": "x", "limit": None, "tags": None})
+        refused = await client.call_tool("search", {"query": None})
+    assert defaulted.structured_content == {"count": 10}
+    assert refused.is_error and refused.content[0].text == (  # type: ignore[union-attr]
+        "Error executing tool search: bad arguments: query: must be a valid string (not None)."
+    )
+
+
+async def test_the_example_and_activity_servers_take_what_strict_hosts_send(
+    example_app: ServerSpec[object], settings: AideSettings
+) -> None:
+    from aide_core.activity import spec as activity
+    from aide_core.settings import ServerSettings
+    from aide_core.testing import call_as_strict_hosts_do
+
+    async with Client(example_app.build(settings, config=ServerSettings(confirm="token"))) as client:
+        example = await call_as_strict_hosts_do(
+            client, {"echo": {"text": "hi"}, "send": {"to": "ann@example.com", "text": "hi"}, "outbox_size": {}}
+        )
+    async with Client(activity.build(settings)) as client:
+        listed = await call_as_strict_hosts_do(client, {"list_activity": {}})
+    assert example == [] and listed == []

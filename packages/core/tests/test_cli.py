@@ -157,3 +157,20 @@ def test_serve_over_stdio_needs_exactly_one_server() -> None:
     result = runner.invoke(app, ["serve", "--transport", "stdio"])
     assert isinstance(result.exception, ConfigError)  # main() turns it into one line and exit 2
     assert "stdio serves exactly one server" in str(result.exception)
+
+
+def test_call_tools_and_doctor_run_against_the_sandbox_with_no_account() -> None:
+    from aide_sandbox import entry
+
+    try:
+        found = runner.invoke(app, ["call", "gmail", "search_emails", "query=postmortem", "--sandbox", "--json"])
+        listed = runner.invoke(app, ["tools", "gmail", "--sandbox", "--json"])
+        doctor = runner.invoke(app, ["doctor", "--sandbox"])
+    finally:
+        while entry._RUNNING:  # pyright: ignore[reportPrivateUsage]
+            entry._RUNNING.pop().stop()  # pyright: ignore[reportPrivateUsage]
+    assert found.exit_code == 0, found.output
+    assert "postmortem" in json.dumps(json.loads(found.stdout)["emails"]).lower()
+    assert listed.exit_code == 0 and "send_email" in [row["tool"] for row in json.loads(listed.stdout)]
+    [gmail_row] = [line for line in doctor.stdout.splitlines() if line.startswith("│ gmail ")]
+    assert doctor.exit_code == 0 and "│ ok " in gmail_row and gmail_row.count("ok") >= 2  # signed in, reachable

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -357,3 +358,30 @@ async def test_oauth_discovery_is_not_found_so_hosts_use_the_bearer_token_instea
         elsewhere = await http.get(f"{root}/nothing-here")
     assert [(r.status_code, r.json()) for r in found] == [(404, {"error": "not_found"})] * 3
     assert elsewhere.status_code == 401  # any other path without the token: nobody learns what exists
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stdio_server_stops_at_once_on_ctrl_c_or_sigterm_in_one_line(signum: int, code: int) -> None:
+    """As a person at a terminal stops it (Ctrl-C) or a host does (SIGTERM), with the host's stdin still open."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aide_core.launch", "activity"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    hello = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    }
+    process.stdin.write(json.dumps(hello) + "\n")
+    process.stdin.flush()
+    assert '"id":1' in process.stdout.readline()  # it is serving (and its signal handlers are in place)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == code
+    assert stderr.strip().splitlines()[-1] == f"aide-activity: stopped ({signal.Signals(signum).name})"
+    assert "Traceback" not in stderr

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aide_core.testing import fuzz_tools
+from aide_core.testing import call_as_strict_hosts_do, check_tool_schemas, fuzz_tools
 from aide_sandbox.seed.calendar import SAM, TEAM
 
 pytestmark = pytest.mark.anyio
@@ -47,3 +47,29 @@ async def test_no_generated_arguments_crash_or_hang_any_calendar_tool(calendar_s
         report = await fuzz_tools(server.client, known=KNOWN, bases=BASES, valid_examples=10, junk_examples=4)
     assert report.total_calls > (2000 if tier == "default" else 3500)
     report.assert_clean()
+
+
+async def test_every_calendar_tool_is_accepted_by_both_tool_formats_and_takes_what_strict_hosts_send(
+    calendar_server: Any,
+) -> None:
+    reads = {
+        "get_time": {},
+        "list_calendars": {},
+        "get_event": {"id": "seed001"},
+        "list_tasks": {},
+        "list_task_lists": {},
+        "list_colors": {},
+        "search_events": {"query": "standup"},
+    }
+    tasks = {
+        "add_task": {"title": "Strict host"},
+        "update_task": {"id": "alexTask02", "changes": {"notes": "x"}},
+        "complete_task": {"id": "alexTask05"},
+    }
+    async with calendar_server(confirm="token", tier="extended") as server:
+        tools = (await server.client.list_tools()).tools
+        schemas = check_tool_schemas(tools)
+        calls = {name: base for name, base in (BASES | reads | tasks).items() if any(t.name == name for t in tools)}
+        problems = await call_as_strict_hosts_do(server.client, calls)
+    assert schemas == []
+    assert problems == [], "\n".join(problems)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from aide_core.testing import check_tool_schemas, fuzz_tools
+from aide_core.testing import call_as_strict_hosts_do, check_tool_schemas, fuzz_tools
 from aide_sandbox.testing import PDF, SAM, mail, raw
 
 pytestmark = pytest.mark.anyio
@@ -88,3 +88,26 @@ async def test_every_gmail_tool_is_accepted_by_the_openai_strict_and_anthropic_t
         tools = (await server.client.list_tools()).tools
     assert len(tools) == 18  # both tiers
     assert check_tool_schemas(tools) == []
+
+
+async def test_every_gmail_tool_works_when_a_strict_host_sends_every_optional_argument(
+    gmail_server: Any, gmail: Any, tmp_path: Path
+) -> None:
+    hostile_id = hostile_message(gmail)
+    async with gmail_server(confirm="token", tier="extended", downloads_dir=str(tmp_path / "downloads")) as server:
+        attachments = [a["id"] for a in (await server.call("read_email", id=hostile_id))["attachments"]]
+        draft = await server.call("draft_email", to=[SAM], subject="Draft", body="Draft body")
+        thread_id = gmail.users().messages().get(userId="me", id=hostile_id).execute()["threadId"]
+        history_id = gmail.users().getProfile(userId="me").execute()["historyId"]
+        calls = bases(hostile_id, attachments[0], draft["draft_id"]) | {
+            "read_thread": {"thread_id": thread_id},
+            "trash_emails": {"ids": [hostile_id]},  # previews only: confirmation is by token
+            "untrash_emails": {"ids": [hostile_id]},
+            "history_since": {"history_id": str(history_id)},
+            "send_draft": {"draft_id": draft["draft_id"]},
+            "delete_draft": {"draft_id": draft["draft_id"]},
+        }
+        tools = (await server.client.list_tools()).tools
+        everything = {tool.name: calls.get(tool.name, {}) for tool in tools}
+        problems = await call_as_strict_hosts_do(server.client, everything)
+    assert problems == [], "\n".join(problems)

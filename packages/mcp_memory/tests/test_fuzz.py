@@ -3,9 +3,11 @@ always an error the model can act on, never an internal error or a hang."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from aide_core.testing import check_tool_schemas, fuzz_tools
+from aide_core.testing import call_as_strict_hosts_do, check_tool_schemas, fuzz_tools
 
 pytestmark = pytest.mark.anyio
 
@@ -55,3 +57,24 @@ async def test_every_memory_tool_is_accepted_by_the_openai_strict_and_anthropic_
     # metadata is the caller's own keys (a chat id, a source's fields): an open object by design
     open_objects = {"remember": "metadata has the caller's own keys", "update": "metadata has the caller's own keys"}
     assert check_tool_schemas(tools, open_objects=open_objects) == []
+
+
+async def test_every_memory_tool_works_when_a_strict_host_sends_every_optional_argument(memory_server) -> None:
+    async with memory_server(confirm="token", tier="extended") as memory:
+        ids = await memory.remember("Likes jazz", "Anna lives in Lyon", category="person")
+        tools = [tool.name for tool in (await memory.client.list_tools()).tools]
+        corrected = iter(range(100))
+
+        async def fresh_correction() -> dict[str, Any]:  # a memory corrected once cannot be corrected again
+            (memory_id,) = await memory.remember(f"Likes jazz, take {next(corrected)}")
+            return {"id": memory_id, "content": "Likes modal jazz"}
+
+        calls: dict[str, Any] = {
+            "remember": {"items": [{"content": "Prefers tea"}]},
+            "recall": {"query": "jazz"},
+            "get": {"ids": ids},
+            "update": fresh_correction,
+            "forget": {"ids": [ids[1]]},  # previews only: confirmation is by token
+        }
+        problems = await call_as_strict_hosts_do(memory.client, {name: calls.get(name, {}) for name in tools})
+    assert problems == [], "\n".join(problems)

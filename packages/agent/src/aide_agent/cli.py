@@ -252,6 +252,9 @@ def chat(
     user: Annotated[
         str | None, typer.Option("--user", help="Chat as this person: their memories, accounts and conversations.")
     ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="A scripted run against the sandbox: no account, no model key.")
+    ] = False,
 ) -> None:
     """Chat with an assistant made of aide's servers (and any other MCP servers)."""
     from aide_core.identity import DEFAULT_IDENTITY, acting_as
@@ -260,9 +263,15 @@ def chat(
 
     err = Console(stderr=True, soft_wrap=True)  # one line per failure, whatever the terminal's width
     settings = load_settings()
-    configure_logging(settings.log_level)  # a command: the one place the agent may configure logging
+    # A command: the one place the agent may configure logging. At the default level a person reads the chat, not
+    # INFO lines (warnings and errors still show).
+    configure_logging("WARNING" if settings.log_level.upper() == "INFO" else settings.log_level)
+    from aide_agent.demo import QUESTION, demo_model
+
+    if demo:
+        sandbox, prompt = True, prompt or QUESTION
     try:
-        chosen = None if list_ or delete else pick_model(model, base_url)
+        chosen = None if list_ or delete else demo_model() if demo else pick_model(model, base_url)
         # The sandbox is a world of its own, with its own data folder: its conversations are kept there too.
         settings = sandbox_settings(settings) if sandbox else settings
     except (MissingCredentials, ValueError, RuntimeError) as exc:  # RuntimeError: --sandbox without aide-sandbox

@@ -28,8 +28,29 @@ def run_spec(spec: ServerSpec[Any]) -> int:
     except ConfigError as exc:
         print(f"aide-{spec.name}: {exc}", file=sys.stderr)  # noqa: T201 - the user reads this, stdout stays clean
         return 2
-    server.run("stdio")
+    serve_stdio(server, f"aide-{spec.name}")
     return 0
+
+
+def serve_stdio(server: Any, name: str) -> None:
+    """Run `server` over stdio until the host closes the stream, or until Ctrl-C or SIGTERM stops it at once.
+
+    Why the signals are handled here: the SDK reads stdin in a worker thread that no signal interrupts, so on
+    Ctrl-C the event loop waits for the next line of input before it can finish, and then ends in a
+    `KeyboardInterrupt` traceback. Stopping at once loses nothing: every store write is one SQLite transaction,
+    an action in flight is left pending in the guard's records (never repeated blindly), and the OS closes the
+    connections. The exit code is the shell's convention, 128 + the signal's number."""
+    import os
+    import signal
+
+    def stop(signum: int, frame: Any) -> None:
+        sys.stderr.write(f"{name}: stopped ({signal.Signals(signum).name})\n")
+        sys.stderr.flush()
+        os._exit(128 + signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    server.run("stdio")
 
 
 def main(argv: list[str] | None = None) -> int:

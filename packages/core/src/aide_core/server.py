@@ -58,7 +58,7 @@ from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from mcp.types import Tool as MCPTool
 from pydantic import ValidationError
 
-from aide_core.arguments import describe, unknown_arguments
+from aide_core.arguments import as_given, describe, unknown_arguments
 from aide_core.errors import AideError, to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
 from aide_core.guard import ActionSpec, Guard, guarded
@@ -189,6 +189,8 @@ class AideServer(MCPServer[Any]):
     visibility: ToolVisibility | None = None
     #: Each tool's argument names, so that one it does not take is refused rather than ignored.
     argument_names: Mapping[str, frozenset[str]] = {}
+    #: Each tool's input schema: a null for an optional property means "not given" (`aide_core.arguments`).
+    input_schemas: Mapping[str, Mapping[str, Any]] = {}
 
     async def list_tools(self) -> list[MCPTool]:
         tools = await super().list_tools()
@@ -205,6 +207,8 @@ class AideServer(MCPServer[Any]):
         known = self.argument_names.get(name)
         if known is not None and (unknown := unknown_arguments(name, arguments, known)):
             raise ToolError(unknown)
+        if name in self.input_schemas:
+            arguments = as_given(arguments, self.input_schemas[name])
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
@@ -520,6 +524,7 @@ class ServerSpec(Generic[StateT]):
         server.argument_names = {
             tool.name: frozenset(cast(dict[str, Any], tool.parameters.get("properties", {}))) for tool in tools
         }
+        server.input_schemas = {tool.name: tool.parameters for tool in tools}
 
         for route in self._routes:
             server.custom_route(route.path, methods=list(route.methods))(route_endpoint(route, runtime, bind))

@@ -15,7 +15,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, cast
 
-__all__ = ["Converted", "NotStrict", "drop_nulls", "openai_strict"]
+__all__ = ["Converted", "NotStrict", "drop_nulls", "openai_strict", "without_nulls"]
 
 #: Keywords strict mode accepts, kept as they are.
 _KEPT = {
@@ -37,6 +37,14 @@ class Converted:
     strict: bool
     #: Top-level parameters made nullable for strict mode, whose nulls mean "not given".
     optional: frozenset[str] = frozenset()
+    #: The schema as the server gave it, by which the nulls of a strict call are read back (`clean`).
+    source: dict[str, Any] | None = None
+
+    def clean(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """A strict call's arguments without the nulls it had to send for optional properties, at any depth."""
+        if self.source is None:
+            return arguments
+        return cast(dict[str, Any], without_nulls(arguments, self.source))
 
 
 def openai_strict(schema: dict[str, Any]) -> Converted:
@@ -48,7 +56,7 @@ def openai_strict(schema: dict[str, Any]) -> Converted:
         originally_required = set(cast(list[str], root.get("required", [])))
         optional = frozenset(set(cast(dict[str, Any], root.get("properties", {}))) - originally_required)
         converted = _convert(root, top=True)
-        return Converted(converted, True, optional)
+        return Converted(converted, True, optional, source=schema)
     except NotStrict:
         return Converted(schema, False)
 
@@ -73,8 +81,6 @@ def _convert(node: Any, *, top: bool = False) -> Any:
             raise NotStrict("an open object")
         properties = cast(dict[str, Any], schema.get("properties", {}))
         required = set(cast(list[str], schema.get("required", [])))
-        if not top and required != set(properties):
-            raise NotStrict("an optional nested property")
         schema["properties"] = {
             name: (_convert(sub) if name in required else _nullable(_convert(sub))) for name, sub in properties.items()
         }
@@ -104,6 +110,37 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
             else {**schema, "anyOf": [*options, {"type": "null"}]}
         )
     return {"anyOf": [schema, {"type": "null"}]}
+
+
+def without_nulls(value: Any, schema: Any, root: Any = None) -> Any:
+    """`value` without the nulls given for properties its (original, non-strict) `schema` does not require, at any
+    depth (through `properties`, `items` and local `$ref`s): what a strict call means by them is "not given". A
+    required property keeps its null (and is refused by whoever validates it)."""
+    root = schema if root is None else root
+    if isinstance(schema, dict) and isinstance(cast(dict[str, Any], schema).get("$ref"), str):
+        schema = _resolve(cast(str, cast(dict[str, Any], schema)["$ref"]), root)
+    if not isinstance(schema, dict):
+        return value
+    node = cast(dict[str, Any], schema)
+    if isinstance(value, dict) and isinstance(node.get("properties"), dict):
+        properties = cast(dict[str, Any], node["properties"])
+        required = set(cast(list[str], node.get("required", [])))
+        return {
+            key: without_nulls(item, properties.get(key), root)
+            for key, item in cast(dict[str, Any], value).items()
+            if item is not None or key in required
+        }
+    if isinstance(value, list) and "items" in node:
+        return [without_nulls(item, node["items"], root) for item in cast(list[Any], value)]
+    return cast(Any, value)
+
+
+def _resolve(ref: str, root: Any) -> Any:
+    """A local `#/$defs/Name` reference, or None."""
+    node: Any = root
+    for part in ref.removeprefix("#/").split("/") if ref.startswith("#/") else ["\0"]:
+        node = cast(dict[str, Any], node).get(part) if isinstance(node, dict) else None
+    return node
 
 
 def drop_nulls(arguments: dict[str, Any], optional: frozenset[str]) -> dict[str, Any]:

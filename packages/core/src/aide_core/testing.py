@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -424,3 +424,49 @@ def _property_names(node: Any) -> list[str]:
             else:
                 bad.extend(_property_names(value))
     return bad
+
+
+async def call_as_strict_hosts_do(
+    client: Client, bases: Mapping[str, Mapping[str, Any] | Callable[[], Awaitable[Mapping[str, Any]]]]
+) -> list[str]:
+    """Call each tool of `bases` (a call known to succeed: its required arguments, or an async function making
+    them afresh for a call that cannot repeat, such as correcting a memory) the way hosts that convert schemas to
+    OpenAI's strict form call it: with every optional argument present, once as null and once empty (`""` for text,
+    `[]` for a list), as a model told "all fields are required" sends them. Each must succeed like the base call;
+    the answer lists, one line each, the calls that did not (empty when all did)."""
+    tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    problems: list[str] = []
+    for name, make in bases.items():
+        tool = tools.get(name)
+        if tool is None:
+            problems.append(f"{name}: not listed")
+            continue
+        properties = cast(dict[str, Any], tool.input_schema.get("properties") or {})
+        required = set(cast(list[str], tool.input_schema.get("required") or []))
+        for label in ("null", "empty"):
+            base = dict(await make()) if callable(make) else dict(make)
+            optional = [prop for prop in properties if prop not in required and prop not in base]
+            if label == "null":
+                extra: dict[str, Any] = dict.fromkeys(optional)
+            else:
+                extra = {prop: value for prop in optional if (value := _empty(properties[prop])) is not None}
+            result = await client.call_tool(name, {**base, **extra})
+            if result.is_error:
+                text = " ".join(getattr(block, "text", "") for block in result.content)
+                problems.append(f"{name} with every optional argument {label}: {text[:300]}")
+    return problems
+
+
+def _empty(schema: Any) -> Any:
+    """The empty value of a property's type (`""`, `[]`), or None when it has none (or when text must have a form,
+    an enum or a format, which `""` would not meet)."""
+    if not isinstance(schema, dict):
+        return None
+    prop = cast(dict[str, Any], schema)
+    declared: Any = prop.get("type")
+    kinds: list[Any] = cast(list[Any], declared) if isinstance(declared, list) else [declared]
+    if "string" in kinds and not {"enum", "format", "pattern"} & set(prop):
+        return ""
+    if "array" in kinds:
+        return []
+    return None

@@ -129,10 +129,11 @@ def manage_label(
 ) -> Label:
     """Create a label (create=true) or rename one."""
     client = client_for(account, "manage_label")
-    if create:
-        made = client.create_label(name)
-        return Label(id=str(made["id"]), name=str(made["name"]), type=str(made.get("type", "user")))
     match = next((x for x in client.labels() if str(x["name"]).lower() == name.lower() or x["id"] == name), None)
+    if create:
+        # Creating a label that exists answers with it: the call's aim (the label exists) holds either way.
+        made = match if match is not None and not new_name else client.create_label(name)
+        return Label(id=str(made["id"]), name=str(made["name"]), type=str(made.get("type", "user")))
     if match is None:
         raise InvalidInput(f"No label named {name!r}.", hint="Call list_labels, or pass create=true.")
     if not new_name:

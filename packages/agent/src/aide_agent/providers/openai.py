@@ -56,8 +56,11 @@ def to_openai_tool(spec: ToolSpec, converted: Converted | None = None) -> dict[s
     return {"type": "function", "function": function}
 
 
-def parse_arguments(call_id: str, name: str, raw: str | None, optional: frozenset[str] = frozenset()) -> ToolCall:
-    """A tool call from the function name and its JSON-string arguments."""
+def parse_arguments(
+    call_id: str, name: str, raw: str | None, optional: frozenset[str] = frozenset(), converted: Converted | None = None
+) -> ToolCall:
+    """A tool call from the function name and its JSON-string arguments, without the nulls strict mode made the
+    model send for what it left out (at any depth, when the conversion is given)."""
     text = raw or "{}"
     try:
         value: Any = json.loads(text)
@@ -65,7 +68,9 @@ def parse_arguments(call_id: str, name: str, raw: str | None, optional: frozense
         return ToolCall(id=call_id, name=name, invalid_arguments=text)
     if not isinstance(value, dict):
         return ToolCall(id=call_id, name=name, invalid_arguments=text)
-    return ToolCall(id=call_id, name=name, arguments=drop_nulls(cast(dict[str, Any], value), optional))
+    arguments = cast(dict[str, Any], value)
+    cleaned = converted.clean(arguments) if converted is not None else drop_nulls(arguments, optional)
+    return ToolCall(id=call_id, name=name, arguments=cleaned)
 
 
 class OpenAIModel(Model):
@@ -109,9 +114,9 @@ class OpenAIModel(Model):
             out.append(to_openai_tool(spec, cached[1]))
         return out
 
-    def _optional(self, name: str) -> frozenset[str]:
+    def _conversion(self, name: str) -> Converted | None:
         cached = self._converted.get(name)
-        return cached[1].optional if cached else frozenset()
+        return cached[1] if cached else None
 
     def _arguments(self, messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"model": self.model, "messages": to_openai_messages(messages)}
@@ -132,7 +137,7 @@ class OpenAIModel(Model):
         choice = completion.choices[0]
         message = choice.message
         calls = [
-            parse_arguments(c.id, c.function.name, c.function.arguments, self._optional(c.function.name))
+            parse_arguments(c.id, c.function.name, c.function.arguments, converted=self._conversion(c.function.name))
             for c in (message.tool_calls or [])
         ]
         usage = completion.usage
@@ -180,7 +185,7 @@ class OpenAIModel(Model):
                             entry["arguments"] += piece.function.arguments or ""
                     finish = choice.finish_reason or finish
         tool_calls = [
-            parse_arguments(e["id"], e["name"], e["arguments"], self._optional(e["name"]))
+            parse_arguments(e["id"], e["name"], e["arguments"], converted=self._conversion(e["name"]))
             for _, e in sorted(calls.items())
         ]
         response = ModelResponse(

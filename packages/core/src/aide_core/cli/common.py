@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib.metadata import entry_points
 from typing import Any
 
 import typer
@@ -16,15 +18,16 @@ console = Console(soft_wrap=True)
 console_err = Console(stderr=True, soft_wrap=True)
 
 
-def settings_or_exit(*, quiet: bool = True) -> AideSettings:
-    """Settings, with logging set up from them. `ConfigError` propagates to `main`, which exits 2.
+def settings_or_exit(*, quiet: bool = True, sandbox: bool = False) -> AideSettings:
+    """Settings, with logging set up from them (pointed at the API emulators, started in this process, with
+    `sandbox`). `ConfigError` propagates to `main`, which exits 2.
 
     A one-shot command (`call`, `tools`, `config`, `doctor`) is `quiet`: at the default level it logs warnings and
     errors only, so a person reads its answer, not the SDK's INFO lines; `aide serve` logs at the configured level."""
     settings = load_settings()
     level = settings.log_level
     configure_logging("WARNING" if quiet and level.upper() == "INFO" else level)
-    return settings
+    return start_sandbox(settings) if sandbox else settings
 
 
 def report_unavailable(entries: list[ServerEntry]) -> None:
@@ -65,3 +68,20 @@ def one_server(name: str, settings: AideSettings) -> tuple[Any, MCPServer]:
     spec = available[0].spec
     assert spec is not None
     return spec, spec.build(settings)
+
+
+def start_sandbox(settings: AideSettings) -> AideSettings:
+    """Start the API emulators in this process and point every server at them.
+
+    The sandbox package registers a function under the `aide.sandbox` entry point: it takes the settings, starts
+    the emulators with seed data, and returns settings whose servers' `base_url`s and credentials point at them.
+    """
+    points = list(entry_points(group="aide.sandbox"))
+    if not points:
+        console_err.print(
+            "[yellow]sandbox: the API emulators are not available yet; servers that need no account still run.",
+            highlight=False,
+        )
+        return settings
+    start: Callable[[AideSettings], AideSettings] = points[0].load()
+    return start(settings)

@@ -63,9 +63,11 @@ def claude_desktop(
     sys.stdout.write(json.dumps(claude_desktop_config(servers, settings), indent=2) + "\n")
 
 
-def doctor() -> None:
+def doctor(
+    sandbox: Annotated[bool, typer.Option("--sandbox", help="Against local emulators: no account needed.")] = False,
+) -> None:
     """One line per server: configuration, credentials, reachability."""
-    settings = settings_or_exit()
+    settings = settings_or_exit(sandbox=sandbox)
     table = Table()
     for column in ("server", "status", "configuration", "credentials", "reachability"):
         table.add_column(column, no_wrap=column in ("server", "status"))  # one line per server, whatever the width

@@ -45,9 +45,10 @@ def tools(
     servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: all available).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="The README's tools table.")] = False,
+    sandbox: Annotated[bool, typer.Option("--sandbox", help="Against local emulators: no account needed.")] = False,
 ) -> None:
     """List every tool with the size of what a model reads about it."""
-    settings = settings_or_exit()
+    settings = settings_or_exit(sandbox=sandbox)
     rows = anyio.run(_tool_rows, build_servers(servers, settings))
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
@@ -133,9 +134,10 @@ def call(
     tool: Annotated[str, typer.Argument(help="Tool name, e.g. search_emails.")],
     arguments: Annotated[list[str] | None, typer.Argument(help="key=value arguments.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only the structured result as JSON.")] = False,
+    sandbox: Annotated[bool, typer.Option("--sandbox", help="Against local emulators: no account needed.")] = False,
 ) -> None:
     """Call one tool and print its structured result."""
-    settings = settings_or_exit()
+    settings = settings_or_exit(sandbox=sandbox)
     _, built = one_server(server, settings)
 
     async def run() -> Any:

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
 from enum import StrEnum
-from importlib.metadata import entry_points
 from typing import Annotated
 
 import anyio
 import typer
 
-from aide_core.cli.common import build_servers, console, console_err, settings_or_exit
+from aide_core.cli.common import build_servers, console, console_err, settings_or_exit, start_sandbox
 from aide_core.errors import ConfigError
 from aide_core.http import bind_socket, build_app, check_bind, endpoints
 from aide_core.http import serve as serve_app
-from aide_core.settings import AideSettings
 
 
 class Transport(StrEnum):
@@ -36,14 +33,17 @@ def serve(
     """Serve aide's MCP servers."""
     settings = settings_or_exit(quiet=False)
     if sandbox:
-        settings = _start_sandbox(settings)
+        settings = start_sandbox(settings)
     if transport is Transport.stdio:
         if not servers or len(servers) != 1:
             raise ConfigError("stdio serves exactly one server: aide serve NAME --transport stdio")
         built = build_servers(servers, settings)
         if not built:
             raise typer.Exit(2)
-        next(iter(built.values())).run("stdio")
+        from aide_core.launch import serve_stdio
+
+        name = next(iter(built))
+        serve_stdio(built[name], f"aide-{name}")
         return
 
     http = settings.http.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
@@ -63,23 +63,6 @@ def serve(
     app = build_app(built, http.model_copy(update={"port": actual_port}), token)
     with contextlib.suppress(KeyboardInterrupt):
         anyio.run(lambda: serve_app(app, sock, log_level=settings.log_level))
-
-
-def _start_sandbox(settings: AideSettings) -> AideSettings:
-    """Start the API emulators in this process and point every server at them.
-
-    The sandbox package registers a function under the `aide.sandbox` entry point: it takes the settings, starts
-    the emulators with seed data, and returns settings whose servers' `base_url`s and credentials point at them.
-    """
-    points = list(entry_points(group="aide.sandbox"))
-    if not points:
-        console_err.print(
-            "[yellow]sandbox: the API emulators are not available yet; servers that need no account still run.",
-            highlight=False,
-        )
-        return settings
-    start: Callable[[AideSettings], AideSettings] = points[0].load()
-    return start(settings)
 
 
 def _announce(names: list[str], host: str, port: int, token: str | None, transport: Transport) -> None:
