@@ -39,6 +39,13 @@ MAX_DEPTH = 2
 MAX_READ_BLOCKS = 1000
 
 
+def quiet_options() -> JsonObject:
+    """notion-client options for every client aide builds: no retries of its own (aide's policy retries), and its
+    log lines on a logger of ours, errors only: it logs each refused request as a warning, including the 404s aide
+    expects and handles (is this id a page or a database?), and every request at INFO."""
+    return {"retry": False, "logger": logging.getLogger("aide.notion.client"), "log_level": logging.ERROR}
+
+
 class NotionClient:
     def __init__(
         self,
@@ -63,7 +70,7 @@ class NotionClient:
     def _build(self, token: str) -> Any:
         from notion_client import Client
 
-        options: JsonObject = {"auth": token, "retry": False, "logger": logging.getLogger("aide.notion.client")}
+        options: JsonObject = {"auth": token, **quiet_options()}
         if self.base_url:
             options["base_url"] = self.base_url
         return Client(**options)

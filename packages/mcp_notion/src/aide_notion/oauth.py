@@ -10,7 +10,6 @@ the integration's registered redirect URIs, so its port is fixed by `--port`.
 
 from __future__ import annotations
 
-import logging
 import secrets
 import threading
 from collections.abc import Callable
@@ -92,6 +91,8 @@ def sign_in(
     exchange the code. `api` is Notion's API root (the settings' `base_url`, else api.notion.com)."""
     from notion_client import Client
 
+    from aide_notion.client import quiet_options
+
     root = (api or DEFAULT_API).rstrip("/")
     server = HTTPServer(("127.0.0.1", port), BaseHTTPRequestHandler)
     try:
@@ -105,7 +106,7 @@ def sign_in(
             opener.join(5)  # opening a browser returns at once; the command ends only after it
     finally:
         server.server_close()
-    client = Client(base_url=root, retry=False, logger=logging.getLogger("aide.notion.client"))
+    client = Client(base_url=root, **quiet_options())
     try:
         answer: dict[str, Any] = client.oauth.token(  # pyright: ignore[reportAssignmentType]
             client_id, client_secret, grant_type="authorization_code", code=code, redirect_uri=redirect_uri
@@ -134,11 +135,13 @@ def refresh(data: dict[str, Any], api: str | None = None) -> dict[str, Any] | No
     refreshed (not OAuth, or no refresh token or client secret stored)."""
     from notion_client import Client
 
+    from aide_notion.client import quiet_options
+
     needed = [data.get(key) for key in ("client_id", "client_secret", "refresh_token")]
     if data.get("type") != "oauth" or not all(isinstance(value, str) and value for value in needed):
         return None
     client_id, client_secret, refresh_token = (str(value) for value in needed)
-    client = Client(base_url=(api or DEFAULT_API).rstrip("/"), retry=False, logger=logging.getLogger("aide.notion"))
+    client = Client(base_url=(api or DEFAULT_API).rstrip("/"), **quiet_options())
     try:
         answer: dict[str, Any] = client.oauth.token(  # pyright: ignore[reportAssignmentType]
             client_id, client_secret, grant_type="refresh_token", refresh_token=refresh_token
