@@ -38,14 +38,18 @@ def pick_model(model: str | None, base_url: str | None) -> Model:
     """--model, else AIDE_AGENT_MODEL, else whichever provider has a key. No key: say which variable to set."""
     chosen = model or os.environ.get("AIDE_AGENT_MODEL")
     if chosen is None:
-        if os.environ.get("OPENAI_API_KEY") and not os.environ.get("ANTHROPIC_API_KEY"):
-            chosen = "openai:gpt-4o-mini"
-        elif os.environ.get("ANTHROPIC_API_KEY"):
+        if os.environ.get("ANTHROPIC_API_KEY"):
             chosen = DEFAULT_MODEL
+        elif os.environ.get("OPENAI_API_KEY"):
+            chosen = "openai:gpt-4o-mini"
+        elif os.environ.get("GEMINI_API_KEY"):
+            chosen = "gemini:gemini-2.5-flash"
         else:
             raise MissingCredentials(
-                "no model: set ANTHROPIC_API_KEY or OPENAI_API_KEY, or choose one with --model "
-                "(e.g. --model openai:llama3.2 --base-url http://127.0.0.1:11434/v1 for Ollama)"
+                "no model key is set. Choose one of:\n"
+                "  a key: ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY (or --model azure:, bedrock:, vertex:…)\n"
+                "  a model on this machine: --model ollama:llama3.2 (or lmstudio:…, vllm:…)\n"
+                "  no model at all: aide chat --demo"
             )
     if chosen == "scripted":
         raise ValueError(
