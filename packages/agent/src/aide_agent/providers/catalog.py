@@ -121,10 +121,10 @@ def _claude_elsewhere(provider: Provider, model: str) -> Model:
 
     try:
         if provider.wire == "bedrock":
+            region = os.environ.get("AWS_REGION") or _need("AWS_DEFAULT_REGION", provider)
             import boto3  # noqa: F401  # pyright: ignore[reportMissingImports, reportUnusedImport]  # used by the client
             from anthropic.lib.bedrock import AsyncAnthropicBedrock
 
-            region = os.environ.get("AWS_REGION") or _need("AWS_DEFAULT_REGION", provider)
             client = AsyncAnthropicBedrock(aws_region=region)
         else:
             from anthropic.lib.vertex import AsyncAnthropicVertex
