@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aide_core.errors import PolicyRefused
-from aide_core.fencing import fence
+from aide_core.fencing import defang, fence
 from aide_core.plan import Plan
 from aide_core.policy import phone_allowlist
 from aide_core.server import ServerSpec
@@ -124,10 +124,11 @@ def direction_of(raw: str | None) -> str:
 
 
 def body_of(sid: str, direction: str, sender: str | None, body: str) -> str:
-    """Inbound bodies fenced: what a stranger texts is data, never instructions."""
+    """Inbound bodies fenced: what a stranger texts is data, never instructions; outbound ones (which may quote
+    one) defanged."""
     if direction == "inbound":
         return fence(body, source=f"sms {sid} from {sender}", kind="sms")
-    return body
+    return defang(body)
 
 
 def to_message(data: dict[str, Any], *, read: bool | None = None) -> SmsMessage:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from aide_core.fencing import UntrustedLines, UntrustedText
+from aide_core.fencing import UntrustedText
 
 __all__ = [
     "Conversation",
@@ -28,7 +28,7 @@ class SmsMessage(BaseModel):
     direction: Direction
     sender: str | None = Field(description="The number it came from.")
     to: str
-    body: UntrustedLines = Field(description="Inbound bodies are fenced untrusted content.")
+    body: str = Field(description="Inbound bodies are fenced untrusted content.")
     status: str
     at: str | None = Field(description="When it was sent or received (ISO 8601, UTC).")
     segments: int | None = None

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aide_twilio import sending
+from aide_twilio import sending, tools
 from aide_twilio.app import spec
 
-__all__ = ["main", "sending", "spec"]
+__all__ = ["main", "sending", "spec", "tools"]
 
 
 @spec.configure_check
