@@ -86,3 +86,70 @@ def twilio_server(sandbox: SandboxHandle, signed_in: AideSettings) -> TwilioFact
             runtime.close()
 
     return open_server
+
+
+TOKEN = "main-token-for-tests"
+USER_TOKENS = {"ann": "ann-token-for-tests", "bob": "bob-token-for-tests"}
+
+
+class Deployment:
+    """A Twilio server served over HTTP as `aide serve` serves it (bearer tokens for the main user, ann and bob;
+    the webhooks public), with its public URL set to where it listens."""
+
+    def __init__(self, url: str, runtime: Runtime[TwilioState], auth_token: str) -> None:
+        self.url = url
+        self.runtime = runtime
+        self.auth_token = auth_token
+
+    @property
+    def state(self) -> TwilioState:
+        return self.runtime.state()
+
+    def connected(self, user: str | None = None) -> Any:
+        from aide_core.testing import connected
+
+        return connected(f"{self.url}/twilio/mcp", USER_TOKENS[user] if user else TOKEN)
+
+    async def post(self, path: str, form: dict[str, str], *, signature: str | None = "sign", url: str | None = None):
+        """POST a form to the webhook at `path`, signed as Twilio signs it for `url` (default: where it is posted);
+        `signature=None` sends none, any other string than "sign" is sent as it is."""
+        import httpx
+        from twilio.request_validator import RequestValidator
+
+        target = f"{self.url}/twilio{path}"
+        headers = {}
+        if signature == "sign":
+            headers["X-Twilio-Signature"] = RequestValidator(self.auth_token).compute_signature(url or target, form)
+        elif signature is not None:
+            headers["X-Twilio-Signature"] = signature
+        async with httpx.AsyncClient() as client:
+            return await client.post(target, data=form, headers=headers)
+
+
+@pytest.fixture
+def deployment(sandbox: SandboxHandle, signed_in: AideSettings) -> TwilioFactory:
+    """`async with deployment(**settings) as served:` a served Twilio server; the sandbox's main number's webhook
+    points at it."""
+    from aide_core.http import build_app
+    from aide_core.settings import HttpSettings
+    from aide_core.testing import serving
+
+    @asynccontextmanager
+    async def open_deployment(now: datetime = AFTERNOON, **config: Any) -> AsyncIterator[Deployment]:
+        runtime = spec.make_runtime(signed_in, sandbox_config(sandbox, **config))
+        runtime.state().now = lambda: now
+        runtime.state().sleep = lambda _: None
+        server = spec.build(runtime=runtime)
+        app = build_app({"twilio": server}, HttpSettings(users=USER_TOKENS), TOKEN)
+        try:
+            async with serving(app) as url:
+                if "public_url" not in config:
+                    assert isinstance(runtime.config, TwilioSettings)
+                    runtime.config.public_url = url
+                for number in sandbox.twilio_credentials()["numbers"]:
+                    sandbox.sms.set_webhook(number, f"{url}/twilio/sms")
+                yield Deployment(url, runtime, sandbox.twilio_credentials()["auth_token"])
+        finally:
+            runtime.close()
+
+    return open_deployment

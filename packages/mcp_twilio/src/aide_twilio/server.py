@@ -2,7 +2,8 @@
 
 One concern a module: the declaration, policies and shared helpers `app.py`, settings `settings.py`, state
 `state.py`, the API `client.py`, numbers `numbers.py`, segments `segments.py`, quiet hours `quiet.py`, the inbox
-`inbox.py`, sending `sending.py`, the read tools `tools.py`, the output models `models.py`. Sends go through the
+`inbox.py`, sending `sending.py`, the read tools `tools.py`, the output models `models.py`, the webhooks
+`webhooks.py` and the inbound handler's interface `inbound.py`. Sends go through the
 side-effect guard; inbound bodies come back fenced as untrusted content.
 """
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aide_twilio import sending, tools
+from aide_twilio import sending, tools, webhooks
 from aide_twilio.app import spec
 
-__all__ = ["main", "sending", "spec", "tools"]
+__all__ = ["main", "sending", "spec", "tools", "webhooks"]
 
 
 @spec.configure_check

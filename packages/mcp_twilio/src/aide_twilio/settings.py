@@ -66,4 +66,7 @@ class TwilioSettings(ServerSettings, PhoneAllowlist):
     inbound_actions: list[str] = Field(
         default_factory=list, description="Actions the unattended inbound handler may take (server.tool names)."
     )
+    inbound_timeout_seconds: float = Field(
+        default=12, gt=0, description="How long the inbound handler may take (Twilio waits 15 s for the webhook)."
+    )
     retry_backoff_seconds: float = Field(default=0.5, ge=0, description="First wait before retrying a read.")
