@@ -18,9 +18,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from aide_core.retry import RetryPolicy
+if TYPE_CHECKING:
+    from aide_core.retry import RetryPolicy
 
 __all__ = ["Credentials", "TwilioClient"]
 
@@ -110,6 +111,8 @@ class TwilioClient:
             self.client.region = None
             self.client.api.base_url = base_url.rstrip("/")
             self.client.lookups.base_url = base_url.rstrip("/")
+        from aide_core.retry import RetryPolicy
+
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
 

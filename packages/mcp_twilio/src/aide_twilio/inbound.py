@@ -20,8 +20,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from importlib import import_module
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, cast
 
 from aide_core.fencing import fence
@@ -59,6 +57,9 @@ InboundHandler = Callable[[InboundText], Awaitable[str | None]]
 
 def load_handler(name: str) -> InboundHandler:
     """The handler `name` stands for: an `aide.inbound` entry point, or `module:function`."""
+    from importlib import import_module
+    from importlib.metadata import entry_points
+
     for point in entry_points(group=GROUP):
         if point.name == name:
             return cast(InboundHandler, point.load())

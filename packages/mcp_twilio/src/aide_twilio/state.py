@@ -14,17 +14,18 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aide_core.accounts import Account, AccountStore, user_option
 from aide_core.errors import NotConfigured
 from aide_core.identity import DEFAULT_IDENTITY, current_user
-from aide_core.retry import RetryPolicy
 from aide_core.server import Runtime
-from aide_twilio.client import Credentials, TwilioClient
-from aide_twilio.inbox import Inbox
 from aide_twilio.numbers import e164
 from aide_twilio.settings import TwilioSettings
+
+if TYPE_CHECKING:
+    from aide_twilio.client import Credentials, TwilioClient
+    from aide_twilio.inbox import Inbox
 
 __all__ = ["TwilioState", "credentials_of", "stored_accounts"]
 
@@ -36,6 +37,8 @@ def stored_accounts(runtime: Runtime[Any], user: str) -> AccountStore[Account]:
 
 
 def credentials_of(account: Account) -> Credentials:
+    from aide_twilio.client import Credentials
+
     data = account.data
     return Credentials(
         account_sid=str(data.get("account_sid") or ""),
@@ -51,8 +54,6 @@ class TwilioState:
         assert isinstance(config, TwilioSettings)
         self.config = config
         self.runtime = runtime
-        backoff = config.retry_backoff_seconds
-        self.policy = RetryPolicy(initial_backoff=backoff, max_backoff=max(backoff, backoff * 16))
         #: Injectable for tests: the clock quiet hours are read on, and the sleep between retries.
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.sleep: Callable[[float], None] = time.sleep
@@ -61,6 +62,8 @@ class TwilioState:
 
     @cached_property
     def inbox(self) -> Inbox:
+        from aide_twilio.inbox import Inbox
+
         return Inbox(self.runtime.home / "twilio" / "inbox.sqlite3")
 
     def close(self) -> None:
@@ -85,9 +88,12 @@ class TwilioState:
             option = user_option(user)
             command = "aide auth twilio" + (f" {option}" if option else "")
             raise NotConfigured("Twilio", command, reason=f"has no account {self.config.account!r} signed in")
-        client = TwilioClient(
-            credentials_of(account), base_url=self.config.base_url, policy=self.policy, sleep=self._sleep
-        )
+        from aide_core.retry import RetryPolicy  # with tenacity: loaded at the first call, not at start-up
+        from aide_twilio.client import TwilioClient
+
+        backoff = self.config.retry_backoff_seconds
+        policy = RetryPolicy(initial_backoff=backoff, max_backoff=max(backoff, backoff * 16))
+        client = TwilioClient(credentials_of(account), base_url=self.config.base_url, policy=policy, sleep=self._sleep)
         with self._lock:
             return self._clients.setdefault(key, client)
 
