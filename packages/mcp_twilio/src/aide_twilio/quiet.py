@@ -32,8 +32,9 @@ class QuietHours(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            _zone(value)
+        if not value:
+            return None
+        _zone(value)
         return value
 
     @field_validator("zones")
