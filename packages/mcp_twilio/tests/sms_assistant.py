@@ -17,7 +17,7 @@ from aide_twilio.inbound import InboundText
 
 #: The model the next run uses, and the servers composed (names of aide servers, built in-process).
 MODEL: dict[str, Any] = {}
-SERVERS: tuple[str, ...] = ("twilio",)
+SERVERS: tuple[str, ...] = ("twilio", "memory")
 #: Every approval the unattended policy was asked for, and its answer.
 ASKED: list[tuple[str, bool]] = []
 

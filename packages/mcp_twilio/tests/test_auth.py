@@ -94,3 +94,16 @@ def test_aide_auth_lists_the_twilio_command() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "--account-sid" in done.stdout and "--api-key" in done.stdout
+
+
+def test_doctor_reports_the_account_signed_in_and_reachable(signed_in: Any, sandbox: SandboxHandle) -> None:
+    from aide_twilio.server import spec
+
+    from .conftest import sandbox_config
+
+    runtime = spec.make_runtime(signed_in, sandbox_config(sandbox))
+    assert spec.configuration_problem(runtime) is None
+    assert spec.reachability(runtime) == f"ok ({sandbox.twilio_credentials()['account_sid']})"
+    other = spec.make_runtime(signed_in, sandbox_config(sandbox, account="work"))
+    assert spec.configuration_problem(other) == "not signed in (aide auth twilio)"
+    assert spec.reachability(other) == "not checked"

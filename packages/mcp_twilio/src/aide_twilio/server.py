@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aide_core.identity import DEFAULT_IDENTITY
 from aide_twilio import sending, tools, webhooks
 from aide_twilio.app import spec
 
@@ -19,7 +20,6 @@ __all__ = ["main", "sending", "spec", "tools", "webhooks"]
 
 @spec.configure_check
 def _signed_in(runtime: Any) -> str | None:
-    from aide_core.identity import DEFAULT_IDENTITY
     from aide_twilio.state import stored_accounts
 
     config = runtime.config
@@ -27,6 +27,21 @@ def _signed_in(runtime: Any) -> str | None:
     # In parentheses: `aide doctor` wraps this column, and a line holding " twilio " alone would read as a second row
     # for the server (core's test of the table counts them).
     return None if config.account in names else "not signed in (aide auth twilio)"
+
+
+@spec.reachability_check
+def _reachable(runtime: Any) -> str:
+    """One authenticated read with the configured user's account (the newest message)."""
+    from aide_twilio.state import TwilioState
+
+    state = TwilioState(runtime)
+    if state.account(DEFAULT_IDENTITY) is None:
+        return "not checked"
+    try:
+        state.client().list(limit=1)
+        return f"ok ({state.client().account_sid})"
+    finally:
+        state.close()
 
 
 def main() -> int:
