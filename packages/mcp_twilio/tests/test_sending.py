@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from aide_sandbox.app import SandboxHandle
-from aide_sandbox.seed.twilio import HELEN, MAIN, OPTED_OUT, SECOND, ZOE
+from aide_sandbox.seed.twilio import HELEN, MAIN, OPTED_OUT, PRIYA, SECOND, ZOE
 
 pytestmark = pytest.mark.anyio
 
@@ -164,3 +164,18 @@ async def test_without_a_signed_in_account_the_send_says_how_to_sign_in(twilio_s
     assert error == (
         "Error executing tool send_sms: Twilio has no account 'work' signed in. Ask the user to run: aide auth twilio"
     )
+
+
+async def test_without_a_sender_number_the_messaging_service_sends_and_every_number_is_checked_for_opt_outs(
+    twilio_server: Any, twilio: Any
+) -> None:
+    async with twilio_server(from_number=None, confirm="token") as server:
+        preview = await server.call("send_sms", to=HELEN, body="Via the service")
+    assert preview["preview"].startswith(f"Text {HELEN} from messaging service MG")
+    async with twilio_server(from_number=None) as server:
+        sent = await server.call("send_sms", to=HELEN, body="Via the service")
+        server.state.inbox.set_opt_out(SECOND, PRIYA, True, None, 0)
+        refused = await server.error("send_sms", to=PRIYA, body="Hi")
+    assert (sent["result"]["status"], sent["result"]["sender"]) == ("accepted", None)
+    assert sent_to(twilio, HELEN, "Via the service") == [sent["result"]["sid"]]  # once: the preview sent nothing
+    assert f"has opted out of texts from {SECOND}" in refused

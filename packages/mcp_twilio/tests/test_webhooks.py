@@ -180,3 +180,16 @@ async def test_delivery_callbacks_update_the_stored_text(deployment: Any, sandbo
     assert [(d.params["MessageStatus"], d.status) for d in deliveries] == [("sent", 204), ("undelivered", 204)]
     assert deliveries[0].url == f"{served.url}/twilio/status"
     assert stored is not None and (stored.status, stored.error_code) == ("undelivered", 30006)
+
+
+async def test_without_a_stored_auth_token_every_webhook_is_refused(
+    deployment: Any, sandbox: SandboxHandle, signed_in: Any
+) -> None:
+    from aide_core.accounts import Account, AccountStore
+
+    key = {"type": "api_key", "account_sid": sandbox.twilio_credentials()["account_sid"], "api_key": "SK" + "1" * 32}
+    store = AccountStore.lazy(signed_in, service="twilio", listed=("type", "account_sid"))
+    store.save(Account("default", key | {"api_secret": "secret"}))
+    async with deployment() as served:
+        response = await served.post("/sms", text_form(sid(13), SAM, "Hello"))
+    assert response.status_code == 403

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -97,7 +97,7 @@ def _with_marks(messages: list[dict[str, Any]]) -> list[SmsMessage]:
 @spec.tool()
 def list_messages(
     number: Number,
-    direction: Annotated[str | None, Field(description="inbound or outbound; both when omitted.")] = None,
+    direction: Annotated[Literal["inbound", "outbound"] | None, Field(description="Both when omitted.")] = None,
     since: When = None,
     until: When = None,
     cursor: Cursor = None,
@@ -105,8 +105,6 @@ def list_messages(
     """The conversation with one number, newest first."""
     state = spec.state()
     other = e164(number, state.config.default_region)
-    if direction not in (None, "inbound", "outbound"):
-        raise InvalidInput(f"direction is 'inbound' or 'outbound', not {direction!r}.")
     after, before = _when(since, "since"), _when(until, "until")
     binds = {"number": other, "direction": direction, "since": since, "until": until}
     offset = _offset(cursor, "list_messages", binds)
