@@ -193,3 +193,13 @@ async def test_without_a_stored_auth_token_every_webhook_is_refused(
     async with deployment() as served:
         response = await served.post("/sms", text_form(sid(13), SAM, "Hello"))
     assert response.status_code == 403
+
+
+async def test_a_typo_in_the_routing_table_misroutes_nothing(deployment: Any) -> None:
+    async with deployment(users={"ann": {"senders": ["call Helen", HELEN]}}) as served:
+        ann = await served.post("/sms", text_form(sid(14), HELEN, "Hi Ann"))
+        nobody = await served.post("/sms", text_form(sid(15), SAM, "Hi?"))
+        async with served.connected("ann") as client:
+            unread = await client.call("list_unread")
+    assert (ann.status_code, nobody.status_code) == (200, 200)
+    assert [m["sid"] for m in unread["messages"]] == [sid(14)]

@@ -9,6 +9,7 @@ given, include the number it was sent to); with no table, every text is the conf
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from aide_core.accounts import Account, AccountStore, user_option
-from aide_core.errors import NotConfigured
+from aide_core.errors import InvalidInput, NotConfigured
 from aide_core.identity import DEFAULT_IDENTITY, current_user
 from aide_core.server import Runtime
 from aide_twilio.numbers import e164
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["TwilioState", "credentials_of", "stored_accounts"]
 
 LISTED = ("type", "account_sid")
+logger = logging.getLogger("aide.twilio")
 
 
 def stored_accounts(runtime: Runtime[Any], user: str) -> AccountStore[Account]:
@@ -116,12 +118,24 @@ class TwilioState:
         if not self.config.users:
             return DEFAULT_IDENTITY
         for user, route in self.config.users.items():
-            if sender in {e164(number) for number in route.senders} and (
-                not route.numbers or to in {e164(number) for number in route.numbers}
-            ):
+            if sender in _normal(route.senders) and (not route.numbers or to in _normal(route.numbers)):
                 return user
         return None
 
     def others_senders(self, user: str) -> set[str]:
         """The numbers routed to people other than `user`: their conversations are hidden from `user`."""
-        return {e164(number) for other, route in self.config.users.items() if other != user for number in route.senders}
+        return {
+            number for other, route in self.config.users.items() if other != user for number in _normal(route.senders)
+        }
+
+
+def _normal(numbers: list[str]) -> set[str]:
+    """Configured numbers in E.164 form; one that is not a phone number is left out (and logged), so a typo in the
+    routing table misroutes nothing and breaks no webhook."""
+    found: set[str] = set()
+    for number in numbers:
+        try:
+            found.add(e164(number))
+        except InvalidInput:
+            logger.warning("twilio: %r in [twilio.users] is not a phone number in international form; ignored", number)
+    return found
