@@ -37,3 +37,11 @@ async def answer(text: InboundText) -> str | None:
         async with Assistant(servers, MODEL["model"], approve=unattended, retrieve=None, learn=None) as assistant:
             result = await assistant.run(text.body)
     return result.text
+
+
+async def never(text: InboundText) -> str | None:
+    """A handler that does not answer in time (it waits for an event nobody sets)."""
+    import anyio
+
+    await anyio.Event().wait()
+    return "too late"

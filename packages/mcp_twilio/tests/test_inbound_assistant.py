@@ -76,3 +76,14 @@ async def test_an_unknown_handler_name_is_logged_and_the_text_kept(deployment: A
         async with served.connected() as owner:
             unread = await owner.call("list_unread")
     assert arrived.replies == [] and unread["total"] == 1
+
+
+async def test_a_handler_that_does_not_answer_in_time_leaves_the_text_unanswered(
+    deployment: Any, sandbox: SandboxHandle, assistant_handler: Any
+) -> None:
+    async with deployment(inbound_handler="sms_assistant:never", inbound_timeout_seconds=0.2) as served:
+        arrived = await anyio.to_thread.run_sync(lambda: sandbox.sms.inbound(HELEN, MAIN, "Hello?"))
+        async with served.connected() as owner:
+            unread = await owner.call("list_unread")
+    assert arrived.delivery is not None and arrived.delivery.status == 200 and arrived.replies == []
+    assert unread["total"] == 1
