@@ -138,7 +138,7 @@ def call(
 ) -> None:
     """Call one tool and print its structured result."""
     settings = settings_or_exit(sandbox=sandbox)
-    _, built = one_server(server, settings)
+    runtime, built = one_server(server, settings)
 
     async def run() -> Any:
         async with Client(built, elicitation_callback=_answer_on_terminal) as client:
@@ -152,7 +152,10 @@ def call(
                 return None  # exit outside the client's task group, which would wrap typer.Exit in a group
             return await client.call_tool(tool, parse_arguments(arguments or [], listed[tool].input_schema))
 
-    result = anyio.run(run)
+    try:
+        result = anyio.run(run)
+    finally:
+        runtime.close()
     if result is None:
         raise typer.Exit(2)
     if result.is_error:
