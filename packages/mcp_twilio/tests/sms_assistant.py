@@ -1,6 +1,6 @@
-"""An inbound handler backed by `aide_agent`: what the agent side would ship under the `aide.inbound` entry-point
-group (a server may not import the agent, so aide_twilio only defines the hook, `aide_twilio.inbound`). The
-end-to-end test names it in `inbound_handler` as `sms_assistant:answer`.
+"""The agent's inbound handler (`aide_agent.inbound.sms_handler`, shipped as the `aide.inbound` entry point
+`assistant`; a server may not import the agent, so aide_twilio only defines the hook, `aide_twilio.inbound`), set up
+for the tests: the end-to-end test names it in `inbound_handler` as `sms_assistant:answer`.
 
 It runs the person's assistant as that person (`acting_as`), with their servers, on their own text, under an
 unattended approval policy: read-only tools run (the agent asks about nothing else), and of the rest only the
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aide_core.identity import acting_as
+from aide_agent.inbound import sms_handler
 from aide_twilio.inbound import InboundText
 
 #: The model the next run uses, and the servers composed (names of aide servers, built in-process).
@@ -22,21 +22,11 @@ SERVERS: tuple[str, ...] = ("twilio", "memory")
 ASKED: list[tuple[str, bool]] = []
 
 
-async def answer(text: InboundText) -> str | None:
-    from aide_agent import ApprovalRequest, Assistant, aide_server
-
-    allowed = set(text.allowed_actions)
-
-    def unattended(request: ApprovalRequest) -> bool:
-        verdict = request.kind == "tool" and f"{request.server}.{request.tool}" in allowed
-        ASKED.append((f"{request.server}.{request.tool}", verdict))
-        return verdict
-
-    with acting_as(text.user):
-        servers = [aide_server(name, settings=text.settings) for name in SERVERS]
-        async with Assistant(servers, MODEL["model"], approve=unattended, retrieve=None, learn=None) as assistant:
-            result = await assistant.run(text.body)
-    return result.text
+#: The agent's own handler (`aide_agent.inbound`, the `aide.inbound` entry point `assistant`), on the test's model
+#: and servers, telling the test each decision of its unattended policy.
+answer = sms_handler(
+    model=lambda: MODEL["model"], servers=SERVERS, on_approval=lambda tool, ok: ASKED.append((tool, ok))
+)
 
 
 async def never(text: InboundText) -> str | None:

@@ -87,3 +87,10 @@ async def test_a_handler_that_does_not_answer_in_time_leaves_the_text_unanswered
             unread = await owner.call("list_unread")
     assert arrived.delivery is not None and arrived.delivery.status == 200 and arrived.replies == []
     assert unread["total"] == 1
+
+
+def test_the_agents_handler_is_the_inbound_entry_point_assistant() -> None:
+    from aide_agent.inbound import answer_sms
+    from aide_twilio.inbound import load_handler
+
+    assert load_handler("assistant") is answer_sms
