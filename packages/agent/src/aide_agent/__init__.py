@@ -17,12 +17,12 @@ configuration (`aide chat`, the command, configures logging; the library never d
 from aide_agent.approval import ApprovalCallback, ApprovalRequest, ask_on_terminal
 from aide_agent.assistant import Assistant, RunResult
 from aide_agent.events import Learned, Notice, TextChunk, ToolFinished, ToolStarted
+from aide_agent.ledger import UsageLedger
 from aide_agent.messages import Message, ModelResponse, ToolCall, ToolSpec, Usage
 from aide_agent.providers import Model, ModelError, infer_model
 from aide_agent.providers.scripted import ScriptedModel, call
 from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers, stdio, url
 from aide_agent.store import Conversations, ConversationStore
-from aide_agent.ledger import UsageLedger
 from aide_agent.usage import Limits, UsageLimitExceeded
 
 __all__ = [

@@ -402,9 +402,7 @@ def guarded(
             "confirmation_token",
             inspect.Parameter.KEYWORD_ONLY,
             default=None,
-            annotation=Annotated[
-                str | None, Field(description="From confirmation_required, once the user agreed.")
-            ],
+            annotation=Annotated[str | None, Field(description="From confirmation_required, once the user agreed.")],
         ),
         inspect.Parameter(
             "idempotency_key",
