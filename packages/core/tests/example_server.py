@@ -98,13 +98,17 @@ def text(number: str) -> Sent:
     return Sent(to=number, count=len(outbox.sent))
 
 
-def signed(request: Request, runtime: Runtime[Outbox]) -> Awaitable[bool]:
-    """A webhook's own auth: an HMAC-SHA256 of the body with the configured secret, in `X-Signature`."""
+def signed(request: Request, runtime: Runtime[Outbox]) -> Awaitable[bool | int]:
+    """A webhook's own auth: an HMAC-SHA256 of the body with the configured secret, in `X-Signature`. No signature
+    is a 401; a wrong one a 403 (the route's auth may choose its refusal)."""
 
-    async def check() -> bool:
+    async def check() -> bool | int:
         assert isinstance(runtime.config, ExampleSettings)
+        given = request.headers.get("x-signature")
+        if given is None:
+            return False
         expected = hmac.new(runtime.config.webhook_secret.encode(), await request.body(), hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected, request.headers.get("x-signature", ""))
+        return hmac.compare_digest(expected, given) or 403
 
     return check()
 

@@ -174,3 +174,34 @@ def test_call_tools_and_doctor_run_against_the_sandbox_with_no_account() -> None
     assert listed.exit_code == 0 and "send_email" in [row["tool"] for row in json.loads(listed.stdout)]
     [gmail_row] = [line for line in doctor.stdout.splitlines() if line.startswith("│ gmail ")]
     assert doctor.exit_code == 0 and "│ ok " in gmail_row and gmail_row.count("ok") >= 2  # signed in, reachable
+
+
+def test_a_port_in_use_is_one_line_before_anything_starts() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "aide_core.cli", "serve", "--sandbox", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ),
+        )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"aide: cannot listen on 127.0.0.1:{port} (Address already in use). Stop what uses it, or choose another "
+        "port with --port (0 picks a free one).\n"
+    )  # and no "sandbox: emulators on ..." line: nothing was started
+
+
+def test_call_yes_confirms_for_a_script_and_tools_json_carries_input_schemas(with_example: None) -> None:
+    sent = runner.invoke(app, ["call", "example", "send", "to=ann@example.com", "text=hi", "--json", "--yes"])
+    listed = runner.invoke(app, ["tools", "example", "--json"])
+    assert sent.exit_code == 0, sent.output
+    assert json.loads(sent.stdout)["status"] == "done"
+    assert "Send 'hi' to ann@example.com" in sent.stderr and "confirmed (--yes)" in sent.stderr
+    schemas = {row["tool"]: row["input_schema"] for row in json.loads(listed.stdout)}
+    assert schemas["echo"] == {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from aide_core.errors import InvalidInput
@@ -69,3 +71,11 @@ def test_fenced_content_cannot_close_its_own_fence() -> None:
 def test_a_fence_label_cannot_be_broken_out_of() -> None:
     block = fence("body", source='x" onload="evil>', kind="sms")
     assert block.splitlines()[0].count('"') == 6
+
+
+def test_start_fresh_reports_what_a_fresh_interpreter_loaded_and_listed(tmp_path: Path) -> None:
+    from aide_core.testing import start_fresh
+
+    started = start_fresh("activity", ["mcp", "aide_core.guard", "no_such_module"], tmp_path / "h", tmp_path / "c")
+    assert started.loaded == ["aide_core.guard", "mcp"]
+    assert started.tools == ["list_activity"]

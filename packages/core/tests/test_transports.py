@@ -195,7 +195,7 @@ async def test_a_declared_route_checks_its_own_signature_instead_of_the_bearer_t
         mcp_without_bearer = await http.post(f"{base}/mcp", json=listing, headers=accept)
         neighbour = await http.post(f"{base}/hooks/other", content=body, headers={"X-Signature": signature(body)})
     assert (signed.status_code, signed.json()) == (200, {"count": 1})
-    assert [r.status_code for r in (forged, unsigned, wrong_secret, bearer_only)] == [401, 401, 401, 401]
+    assert [r.status_code for r in (forged, unsigned, wrong_secret, bearer_only)] == [403, 401, 403, 401]
     assert mcp_without_bearer.status_code == 401 and neighbour.status_code == 401
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from aide_core.testing import start_fresh
 from aide_google.accounts import INDEX
 from aide_google.scopes import sign_in_scopes
 
@@ -23,31 +21,11 @@ HEAVY = (
     "email.headerregistry", "aide_core.mail",  # outgoing mail is built at the first send or draft
 )  # fmt: skip
 
-START = """
-import json, sys
-import anyio
-from aide_core.settings import load_settings
-from aide_gmail.server import spec
-
-server = spec.build(load_settings())
-tools = anyio.run(server.list_tools)
-heavy = json.loads(sys.argv[1])
-print(json.dumps({
-    "loaded": sorted({n for n in heavy if n in sys.modules or n in {m.split(".")[0] for m in sys.modules}}),
-    "tools": sorted(tool.name for tool in tools),
-}))
-"""
-
 
 def start(home: Path, tmp_path: Path) -> dict[str, list[str]]:
-    """Import the server module and list its tools in a fresh interpreter, as `aide_core.launch gmail` does."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AIDE_")}
-    env |= {"AIDE_HOME": str(home), "AIDE_CONFIG": str(tmp_path / "config.toml")}
-    done = subprocess.run(
-        [sys.executable, "-c", START, json.dumps(HEAVY)], capture_output=True, text=True, env=env, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    """Build the server and list its tools in a fresh interpreter, as `aide_core.launch gmail` does."""
+    started = start_fresh("gmail", HEAVY, home, tmp_path / "config.toml")
+    return {"loaded": started.loaded, "tools": started.tools}
 
 
 def test_starting_before_any_sign_in_loads_none_of_the_heavy_libraries(tmp_path: Path) -> None:

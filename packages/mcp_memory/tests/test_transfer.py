@@ -63,3 +63,42 @@ async def test_export_writes_json_lines_with_history_on_request(tmp_path: Path, 
         "Anna lives in Lyon",
         "Anna lives in Paris",
     ]
+
+
+def run_import(path: Path, *, terminal: bool) -> tuple[int, str]:
+    """`aide memory import` as a person runs it: a subprocess whose stderr is a pseudo-terminal, or a pipe."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "aide_core.cli", "memory", "import", str(path)]
+    if not terminal:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        return done.returncode, done.stderr
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the other end closed: the process is done writing
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return process.wait(timeout=60), b"".join(chunks).decode(errors="replace")
+
+
+def test_an_import_shows_a_progress_bar_on_a_terminal_and_only_its_summary_on_a_pipe(tmp_path: Path) -> None:
+    graph = tmp_path / "memory.jsonl"
+    lines = [{"type": "entity", "name": f"Person {i}", "entityType": "person", "observations": ["likes tea"]}
+             for i in range(250)]  # fmt: skip
+    graph.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    code, shown = run_import(graph, terminal=True)
+    assert code == 0 and "importing" in shown
+    code, piped = run_import(graph, terminal=False)
+    assert code == 0
+    assert piped == f"imported 0 memories (250 merged into existing ones) from {graph}\n"

@@ -8,7 +8,7 @@
 Tests use `ScriptedModel` (`aide_agent.providers.scripted`) instead of a real model.
 
 The names below are the public API. Public modules, where they are defined: `assistant`, `servers`, `messages`,
-`events`, `approval`, `store`, `usage` and `providers` (`providers.scripted`, `providers.openai`,
+`events`, `approval`, `store`, `usage`, `ledger`, `inbound` and `providers` (`providers.scripted`, `providers.openai`,
 `providers.anthropic`, and the interface in `providers.base`). The others (`cli`, `context`, `memory`, `names`,
 `schema`, `toolbox`) are implementation. Importing the package does no work: no files, no threads, no logging
 configuration (`aide chat`, the command, configures logging; the library never does).
@@ -17,6 +17,7 @@ configuration (`aide chat`, the command, configures logging; the library never d
 from aide_agent.approval import ApprovalCallback, ApprovalRequest, ask_on_terminal
 from aide_agent.assistant import Assistant, RunResult
 from aide_agent.events import Learned, Notice, TextChunk, ToolFinished, ToolStarted
+from aide_agent.ledger import UsageLedger
 from aide_agent.messages import Message, ModelResponse, ToolCall, ToolSpec, Usage
 from aide_agent.providers import Model, ModelError, infer_model
 from aide_agent.providers.scripted import ScriptedModel, call
@@ -46,6 +47,7 @@ __all__ = [
     "ToolSpec",
     "ToolStarted",
     "Usage",
+    "UsageLedger",
     "UsageLimitExceeded",
     "aide_server",
     "ask_on_terminal",

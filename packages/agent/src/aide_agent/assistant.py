@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from aide_agent import context, prompts
 from aide_agent import memory as memory_steps
 from aide_agent.approval import ApprovalCallback, ApprovalRequest, ask, form_content, needs_approval
 from aide_agent.events import Event, EventHandler, Learned, Notice, TextChunk, ToolFinished, ToolStarted
+from aide_agent.ledger import Ledger, UsageLedger, start_of_day
 from aide_agent.messages import Message, ModelResponse, ResponseDone, TextDelta, ToolCall, ToolSpec
 from aide_agent.providers import Model, ModelError, infer_model
 from aide_agent.providers.scripted import ScriptExhausted
@@ -36,6 +38,7 @@ from aide_agent.servers import ServerConfig, ServerLike, Target, to_configs
 from aide_agent.store import Conversations, ConversationStore
 from aide_agent.toolbox import Toolbox, current_call
 from aide_agent.usage import Limits, Prices, RunUsage
+from aide_core.identity import current_user
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,8 @@ class Assistant:
         stream: bool = False,
         confirm_twice: bool = False,
         max_result_chars: int = 20_000,
+        ledger: Ledger | str | Path | None = None,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.configs = to_configs(servers)
         self.model = infer_model(model, base_url=base_url)
@@ -94,6 +99,10 @@ class Assistant:
         #: A tool result longer than this is cut (with a note) before the model reads it: aide's servers bound their
         #: own output, other servers may not.
         self.max_result_chars = max_result_chars
+        #: Where each run's usage is kept, per person (`aide_agent.ledger`): what `aide usage` reports and
+        #: `Limits.max_cost_per_day` counts against. None keeps nothing.
+        self.ledger = UsageLedger(ledger) if isinstance(ledger, str | Path) else ledger
+        self.now = now
         self.toolbox = Toolbox(self.configs, elicit=self._elicit, notify=lambda text: self._emit(Notice(text)))
         self.usage = RunUsage()
         self.conversation_id = conversation_id or ""
@@ -165,6 +174,10 @@ class Assistant:
         if not self.conversation_id:
             self.conversation_id = self.store.create(model=self.model.name) if self.store else _new_id()
         self._run_usage = usage = RunUsage()
+        person = current_user()
+        spent_today = 0.0
+        if self.ledger is not None and self.limits.max_cost_per_day is not None:
+            spent_today = self.ledger.spent_since(person, start_of_day(self.now()))
         await self.toolbox.retry_failed()
         first = not self.messages
         history = [Message.system(self.system_prompt)] if first else []
@@ -175,7 +188,7 @@ class Assistant:
             memory_note = [Message.system(extra)] if extra else []
             while True:
                 usage.steps += 1
-                usage.check(self.limits)
+                usage.check(self.limits, spent_today=spent_today)
                 request = await context.fit(
                     [*self.messages, *added[: 1 + len(history)], *memory_note, *added[1 + len(history) :]],
                     self.context_budget,
@@ -188,6 +201,7 @@ class Assistant:
                 added.extend(await self._run_tools(response.tool_calls, usage))
         except BaseException:
             self.usage.merge(usage)
+            self._keep(person, usage)
             raise
         finally:
             self.messages.extend(added)
@@ -210,7 +224,18 @@ class Assistant:
                 self._emit(Notice(f"nothing learned from this exchange: {exc}"))
         finally:
             self.usage.merge(usage)
+            self._keep(person, usage)
         return RunResult(added[-1].text, added, usage, learned)
+
+    def _keep(self, person: str, usage: RunUsage) -> None:
+        """Write the run's usage to the ledger; a ledger that cannot be written is reported, never the run's end."""
+        if self.ledger is None or not (usage.model.requests or usage.servers):
+            return
+        try:
+            self.ledger.record(person, self.model.name, usage, at=self.now())
+        except Exception as exc:
+            log.warning("usage not kept: %s", exc)
+            self._emit(Notice(f"usage not kept: {exc}"))
 
     # -- tools ---------------------------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from aide_agent.memory import memory_server
 from aide_agent.providers import DEFAULT_MODEL, MissingCredentials, Model, ModelError, infer_model
 from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers, sandbox_settings
 from aide_agent.store import ConversationStore
-from aide_agent.usage import UsageLimitExceeded
+from aide_agent.usage import Limits, UsageLimitExceeded
 
 if TYPE_CHECKING:
     from aide_core.settings import AideSettings
@@ -38,14 +38,18 @@ def pick_model(model: str | None, base_url: str | None) -> Model:
     """--model, else AIDE_AGENT_MODEL, else whichever provider has a key. No key: say which variable to set."""
     chosen = model or os.environ.get("AIDE_AGENT_MODEL")
     if chosen is None:
-        if os.environ.get("OPENAI_API_KEY") and not os.environ.get("ANTHROPIC_API_KEY"):
-            chosen = "openai:gpt-4o-mini"
-        elif os.environ.get("ANTHROPIC_API_KEY"):
+        if os.environ.get("ANTHROPIC_API_KEY"):
             chosen = DEFAULT_MODEL
+        elif os.environ.get("OPENAI_API_KEY"):
+            chosen = "openai:gpt-4o-mini"
+        elif os.environ.get("GEMINI_API_KEY"):
+            chosen = "gemini:gemini-2.5-flash"
         else:
             raise MissingCredentials(
-                "no model: set ANTHROPIC_API_KEY or OPENAI_API_KEY, or choose one with --model "
-                "(e.g. --model openai:llama3.2 --base-url http://127.0.0.1:11434/v1 for Ollama)"
+                "no model key is set. Choose one of:\n"
+                "  a key: ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY (or --model azure:, bedrock:, vertex:…)\n"
+                "  a model on this machine: --model ollama:llama3.2 (or lmstudio:…, vllm:…)\n"
+                "  no model at all: aide chat --demo"
             )
     if chosen == "scripted":
         raise ValueError(
@@ -255,6 +259,12 @@ def chat(
     demo: Annotated[
         bool, typer.Option("--demo", help="A scripted run against the sandbox: no account, no model key.")
     ] = False,
+    max_cost_per_day: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost-per-day", envvar="AIDE_AGENT_MAX_COST_PER_DAY", help="Stop once today's cost reaches this."
+        ),
+    ] = None,
 ) -> None:
     """Chat with an assistant made of aide's servers (and any other MCP servers)."""
     from aide_core.identity import DEFAULT_IDENTITY, acting_as
@@ -299,6 +309,8 @@ def chat(
         on_event=ui.on_event,
         stream=prompt is None,
         store=store,
+        ledger=settings.home / "usage.sqlite3",
+        limits=Limits(max_cost_per_day=max_cost_per_day),
     )
     if resume:
         try:
@@ -309,3 +321,48 @@ def chat(
     with acting_as(person):  # the in-process servers act for this person (aide_core.identity)
         code = anyio.run(_chat, assistant, prompt, ui, console)
     raise typer.Exit(code)
+
+
+def usage(
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this date (YYYY-MM-DD, UTC); default: the last 30 days.")
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Group by day, model, server or user.")] = "day",
+    user: Annotated[str | None, typer.Option("--user", help="Only this person (default: everyone).")] = None,
+) -> None:
+    """What the assistant used: tokens and cost per day, model, server or person."""
+    import time
+    from datetime import UTC, datetime
+
+    from aide_agent.ledger import UsageLedger
+    from aide_core.settings import load_settings
+
+    err = Console(stderr=True, soft_wrap=True)
+    if by not in ("day", "model", "server", "user"):
+        err.print(f"aide usage: --by {by!r}: use day, model, server or user", highlight=False, markup=False)
+        raise typer.Exit(2)
+    try:
+        start = (
+            datetime.strptime(since, "%Y-%m-%d").replace(tzinfo=UTC).timestamp() if since else time.time() - 30 * 86_400
+        )
+    except ValueError:
+        err.print(f"aide usage: --since {since!r}: give a date as YYYY-MM-DD", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    settings = load_settings()
+    path = settings.home / "usage.sqlite3"
+    if not path.exists():
+        Console().print("No usage recorded yet: aide chat and aide_agent record each run here.", highlight=False)
+        return
+    totals = UsageLedger(path).totals(by, since=start, user=user)  # type: ignore[arg-type]  # checked above
+    table = Table(by, "requests", "tokens in", "tokens out", "tool calls", "cost")
+    for total in totals:
+        table.add_row(
+            total.key,
+            str(total.requests),
+            f"{total.input_tokens:,}",
+            f"{total.output_tokens:,}",
+            str(total.calls),
+            f"${total.cost:.4f}",
+        )
+    table.caption = f"since {datetime.fromtimestamp(start, UTC):%Y-%m-%d}: ${sum(t.cost for t in totals):.4f}"
+    Console(soft_wrap=True).print(table)

@@ -37,6 +37,8 @@ class Limits:
     max_steps: int | None = 20
     max_tokens: int | None = None
     max_cost: float | None = None
+    #: Dollars a person may spend in a UTC day, across runs and restarts (kept in the assistant's `ledger`).
+    max_cost_per_day: float | None = None
 
 
 @dataclass
@@ -104,10 +106,14 @@ class RunUsage:
             mine.result_tokens += theirs.result_tokens
             mine.cost += theirs.cost
 
-    def check(self, limits: Limits) -> None:
+    def check(self, limits: Limits, *, spent_today: float = 0.0) -> None:
         if limits.max_steps is not None and self.steps > limits.max_steps:
             raise UsageLimitExceeded(f"stopped after {limits.max_steps} steps (max_steps)")
         if limits.max_tokens is not None and self.model.total_tokens > limits.max_tokens:
             raise UsageLimitExceeded(f"used {self.model.total_tokens} tokens, over max_tokens={limits.max_tokens}")
         if limits.max_cost is not None and self.cost > limits.max_cost:
             raise UsageLimitExceeded(f"cost ${self.cost:.4f}, over max_cost=${limits.max_cost}")
+        if limits.max_cost_per_day is not None and spent_today + self.cost >= limits.max_cost_per_day:
+            raise UsageLimitExceeded(
+                f"today's cost ${spent_today + self.cost:.4f} reached max_cost_per_day=${limits.max_cost_per_day}"
+            )

@@ -402,15 +402,13 @@ def guarded(
             "confirmation_token",
             inspect.Parameter.KEYWORD_ONLY,
             default=None,
-            annotation=Annotated[
-                str | None, Field(description="Token from a confirmation_required answer, after the user agreed.")
-            ],
+            annotation=Annotated[str | None, Field(description="From confirmation_required, once the user agreed.")],
         ),
         inspect.Parameter(
             "idempotency_key",
             inspect.Parameter.KEYWORD_ONLY,
             default=None,
-            annotation=Annotated[str | None, Field(description="Same key = same action: a retry never acts twice.")],
+            annotation=Annotated[str | None, Field(description="Same key: the action runs once.")],
         ),
         inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context),
         inspect.Parameter("prepared", inspect.Parameter.KEYWORD_ONLY, annotation=prepared_annotation),

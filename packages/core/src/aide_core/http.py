@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from aide_core.errors import ConfigError
+from aide_core.errors import AideError, ConfigError
 from aide_core.identity import DEFAULT_IDENTITY, BearerTokens
 from aide_core.server import AideServer
 from aide_core.settings import HttpSettings
@@ -184,7 +184,11 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror})", key="http.port") from None
+        # Not a bad setting: the port is taken (another aide serve?) or the address is not this machine's.
+        raise AideError(
+            f"cannot listen on {host}:{port} ({exc.strerror})",
+            hint="Stop what uses it, or choose another port with --port (0 picks a free one).",
+        ) from None
     sock.listen(128)
     return sock
 

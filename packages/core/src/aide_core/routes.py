@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("aide.server")
 
 RouteHandler = Callable[["Request", "Runtime[Any]"], Awaitable["Response"]]
-RouteAuth = Callable[["Request", "Runtime[Any]"], "bool | Awaitable[bool]"]
+#: True lets the request in; False refuses it with 401; a status code (403, say: Twilio's convention for a bad
+#: signature) refuses it with that status.
+RouteAuth = Callable[["Request", "Runtime[Any]"], "bool | int | Awaitable[bool | int]"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ def route_endpoint(
             logger.warning("%s: the auth check of %s failed; refusing", runtime.name, route.path, exc_info=True)
             allowed = False
         if allowed is not True:
-            return Response(status_code=401)
+            refusal = allowed if type(allowed) is int and 400 <= allowed < 500 else 401
+            return Response(status_code=refusal)
         bind()
         return await route.fn(request, runtime)
 

@@ -343,8 +343,9 @@ class ServerSpec(Generic[StateT]):
         The route is not behind the bearer token that guards the MCP endpoint: whoever calls a webhook does not hold
         it. It is behind `auth(request, runtime)` instead, which returns (or awaits to) True to let the request in,
         for example after checking a signature header against a secret in the server's settings; False, or an
-        exception, answers 401 without reaching the handler. The handler `fn(request, runtime)` returns a Starlette
-        `Response`. `path` is exact (no `{parameters}`): the bearer check lets exactly these paths through."""
+        exception, answers 401 without reaching the handler, and a 4xx status code answers with that status. The
+        handler `fn(request, runtime)` returns a Starlette `Response`. `path` is exact (no `{parameters}`): the
+        bearer check lets exactly these paths through."""
         if not path.startswith("/") or "{" in path:
             raise ValueError(f"a route path is exact and starts with '/': {path!r}")
 

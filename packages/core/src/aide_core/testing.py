@@ -26,6 +26,8 @@ import anyio
 from mcp import Client
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from starlette.types import ASGIApp
 
 
@@ -470,3 +472,53 @@ def _empty(schema: Any) -> Any:
     if "array" in kinds:
         return []
     return None
+
+
+_STARTUP = """
+import json, sys
+import anyio
+from aide_core.registry import load_one
+from aide_core.settings import load_settings
+
+spec = load_one(sys.argv[1]).spec
+server = spec.build(load_settings(check_tables=False))
+tools = anyio.run(server.list_tools)
+loaded = {name for name in sys.modules} | {name.split(".")[0] for name in sys.modules}
+print(json.dumps({
+    "loaded": sorted(name for name in json.loads(sys.argv[2]) if name in loaded),
+    "tools": sorted(tool.name for tool in tools),
+}))
+"""
+
+
+@dataclass(frozen=True)
+class Startup:
+    """What a fresh interpreter loaded by the time a server answered `tools/list`, among the modules asked about,
+    and the tools it listed."""
+
+    loaded: list[str]
+    tools: list[str]
+
+
+def start_fresh(server: str, heavy: Iterable[str], home: Path, config: Path) -> Startup:
+    """Build server `server` and list its tools in a fresh interpreter (as `python -m aide_core.launch` does before
+    it answers a host), with `AIDE_HOME`/`AIDE_CONFIG` set and no other `AIDE_*` variable; report which of `heavy`
+    (modules, or top-level packages) were imported. A stdio host waits for `tools/list`: what a server imports
+    before it is start-up time every user pays."""
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIDE_")}
+    env |= {"AIDE_HOME": str(home), "AIDE_CONFIG": str(config)}
+    done = subprocess.run(
+        [sys.executable, "-c", _STARTUP, server, json.dumps(list(heavy))],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"{server} did not start: {done.stderr}")
+    found = json.loads(done.stdout)
+    return Startup(loaded=found["loaded"], tools=found["tools"])

@@ -36,16 +36,32 @@ def import_(
     namespace: Annotated[str | None, typer.Option(help="Namespace to import into.")] = None,
 ) -> None:
     """Import the reference MCP memory server's memory.jsonl (entities, observations, relations)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     from aide_memory.transfer import batches, read_reference_graph
 
     state = _state(user, namespace)
     stored = merged = 0
-    for batch in batches(read_reference_graph(path)):
-        vectors, model = state.vectors_for([item.content for item in batch])
-        _, flags = state.store.remember(state.scope(), batch, vectors, model)
-        stored += flags.count(False)
-        merged += flags.count(True)
-    typer.echo(f"imported {stored} memories ({merged} merged into existing ones) from {path}", err=True)
+    console = Console(stderr=True)
+    # A bar on a terminal only (a pipe or a log gets the final line alone), by the file's bytes: embedding a large
+    # import with the local model takes minutes.
+    with (
+        path.open("rb") as sizes,
+        Progress(
+            TextColumn("importing"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+            console=console, transient=True, disable=not console.is_terminal,
+        ) as progress,
+    ):  # fmt: skip
+        task = progress.add_task("import", total=path.stat().st_size)
+        for batch in batches(read_reference_graph(path, position=sizes)):
+            vectors, model = state.vectors_for([item.content for item in batch])
+            _, flags = state.store.remember(state.scope(), batch, vectors, model)
+            stored += flags.count(False)
+            merged += flags.count(True)
+            progress.update(task, completed=sizes.tell())
+    noun = "memory" if stored == 1 else "memories"
+    typer.echo(f"imported {stored} {noun} ({merged} merged into existing ones) from {path}", err=True)
 
 
 @app.command("export")
@@ -68,4 +84,4 @@ def export(
     finally:
         if output:
             target.close()
-    typer.echo(f"exported {count} memories", err=True)
+    typer.echo(f"exported {count} {'memory' if count == 1 else 'memories'}", err=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from aide_core.errors import InvalidInput
 from aide_memory.models import NewMemory
@@ -20,10 +20,13 @@ from aide_memory.store import MemoryStore, Scope, row_to_memory
 PERSON_TYPES = {"person", "people", "user", "contact", "friend", "family", "colleague"}
 
 
-def read_reference_graph(path: Path) -> Iterator[NewMemory]:
-    """Memories from the reference server's file; a malformed line stops the import with its line number."""
+def read_reference_graph(path: Path, *, position: BinaryIO | None = None) -> Iterator[NewMemory]:
+    """Memories from the reference server's file; a malformed line stops the import with its line number. With
+    `position` (the same file opened in binary), it is kept at the end of the line read so far, for progress."""
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
+            if position is not None:
+                position.seek(len(line.encode()), 1)
             if not line.strip():
                 continue
             try:

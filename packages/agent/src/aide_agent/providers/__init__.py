@@ -1,12 +1,11 @@
-"""Model providers, one module each: `scripted` (a double for tests), `openai`, `anthropic`.
+"""Model providers, one module each: `scripted` (a double for tests), `openai`, `anthropic`; `catalog` names every
+provider reached through them (Gemini, Ollama, LM Studio, vLLM, Azure OpenAI, Bedrock, Vertex).
 
 `infer_model("openai:gpt-4o-mini")` turns a model string into a `Model`; the SDK modules are imported only when used,
 so the optional extras stay optional.
 """
 
 from __future__ import annotations
-
-import os
 
 from aide_agent.providers.base import (
     MissingCredentials,
@@ -35,18 +34,9 @@ def infer_model(model: str | Model, *, base_url: str | None = None, api_key: str
         return ScriptedModel(load_script(name) if name else [])
     if not name:
         raise ValueError(f"model {model!r}: expected 'provider:model', e.g. 'openai:gpt-4o-mini'")
-    if provider == "openai":
-        from aide_agent.providers.openai import OpenAIModel
+    from aide_agent.providers.catalog import PROVIDERS, build
 
-        key = api_key or os.environ.get("OPENAI_API_KEY")
-        if key is None and base_url is None and not os.environ.get("OPENAI_BASE_URL"):
-            raise MissingCredentials("set OPENAI_API_KEY, or choose another model with --model")
-        return OpenAIModel(name, base_url=base_url, api_key=key or "not-needed")
-    if provider == "anthropic":
-        from aide_agent.providers.anthropic import AnthropicModel
-
-        key = api_key or os.environ.get("ANTHROPIC_API_KEY")
-        if key is None:
-            raise MissingCredentials("set ANTHROPIC_API_KEY, or choose another model with --model")
-        return AnthropicModel(name, base_url=base_url, api_key=key)
-    raise ValueError(f"unknown provider {provider!r}: use openai:<model>, anthropic:<model> or scripted")
+    if provider in PROVIDERS:
+        return build(PROVIDERS[provider], name, base_url=base_url, api_key=api_key)
+    known = ", ".join(f"{prefix}:<model>" for prefix in PROVIDERS)
+    raise ValueError(f"unknown provider {provider!r}: use {known} or scripted:<file.json>")

@@ -61,13 +61,16 @@ def build_servers(names: list[str] | None, settings: AideSettings) -> dict[str, 
 
 
 def one_server(name: str, settings: AideSettings) -> tuple[Any, MCPServer]:
+    """The named server and its runtime (close the runtime when the command is done: it holds the server's upstream
+    connections)."""
     available, unavailable = select([name])
     if not available:
         report_unavailable(unavailable)
         raise typer.Exit(2)
     spec = available[0].spec
     assert spec is not None
-    return spec, spec.build(settings)
+    runtime = spec.make_runtime(settings)
+    return runtime, spec.build(runtime=runtime)
 
 
 def start_sandbox(settings: AideSettings) -> AideSettings:

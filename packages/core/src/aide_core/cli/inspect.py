@@ -36,6 +36,7 @@ async def _tool_rows(servers: dict[str, MCPServer]) -> list[dict[str, Any]]:
                     "bytes": model_reads,
                     "tokens": estimate_tokens("x" * model_reads),
                     "output_schema_bytes": output,
+                    "input_schema": tool.input_schema,
                 }
             )
     return rows
@@ -129,19 +130,31 @@ async def _answer_on_terminal(context: Any, params: Any) -> Any:
     return ElicitResult(action="accept", content={"confirm": agreed}) if agreed else ElicitResult(action="decline")
 
 
+async def _confirm(context: Any, params: Any) -> Any:
+    """`--yes`: the confirmation is given by whoever ran the command; the preview is still shown on stderr."""
+    from mcp.types import ElicitResult
+
+    console_err.print(params.message, markup=False, highlight=False)
+    console_err.print("confirmed (--yes)", highlight=False)
+    return ElicitResult(action="accept", content={"confirm": True})
+
+
 def call(
     server: Annotated[str, typer.Argument(help="Server name, e.g. gmail.")],
     tool: Annotated[str, typer.Argument(help="Tool name, e.g. search_emails.")],
     arguments: Annotated[list[str] | None, typer.Argument(help="key=value arguments.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only the structured result as JSON.")] = False,
     sandbox: Annotated[bool, typer.Option("--sandbox", help="Against local emulators: no account needed.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm what the tool asks to confirm (for scripts that decided already).")
+    ] = False,
 ) -> None:
     """Call one tool and print its structured result."""
     settings = settings_or_exit(sandbox=sandbox)
-    _, built = one_server(server, settings)
+    runtime, built = one_server(server, settings)
 
     async def run() -> Any:
-        async with Client(built, elicitation_callback=_answer_on_terminal) as client:
+        async with Client(built, elicitation_callback=_confirm if yes else _answer_on_terminal) as client:
             listed = {listed.name: listed for listed in (await client.list_tools()).tools}
             if tool not in listed:
                 console_err.print(
@@ -152,7 +165,10 @@ def call(
                 return None  # exit outside the client's task group, which would wrap typer.Exit in a group
             return await client.call_tool(tool, parse_arguments(arguments or [], listed[tool].input_schema))
 
-    result = anyio.run(run)
+    try:
+        result = anyio.run(run)
+    finally:
+        runtime.close()
     if result is None:
         raise typer.Exit(2)
     if result.is_error:

@@ -32,9 +32,9 @@ def serve(
 ) -> None:
     """Serve aide's MCP servers."""
     settings = settings_or_exit(quiet=False)
-    if sandbox:
-        settings = start_sandbox(settings)
     if transport is Transport.stdio:
+        if sandbox:
+            settings = start_sandbox(settings)
         if not servers or len(servers) != 1:
             raise ConfigError("stdio serves exactly one server: aide serve NAME --transport stdio")
         built = build_servers(servers, settings)
@@ -48,8 +48,16 @@ def serve(
 
     http = settings.http.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     check_bind(http.host, auth=not no_auth)
-    built = build_servers(servers, settings)
+    sock = bind_socket(http.host, http.port)  # before anything starts: a port in use is said at once, in one line
+    try:
+        if sandbox:
+            settings = start_sandbox(settings)
+        built = build_servers(servers, settings)
+    except BaseException:
+        sock.close()
+        raise
     if not built:
+        sock.close()
         console_err.print("aide: no server to serve.")
         raise typer.Exit(1)
     token = None
@@ -57,7 +65,6 @@ def serve(
         from aide_core.credentials import http_token
 
         token = http_token(settings.model_copy(update={"http": http}))
-    sock = bind_socket(http.host, http.port)
     actual_port = sock.getsockname()[1]
     _announce(list(built), http.host, actual_port, token, transport)
     app = build_app(built, http.model_copy(update={"port": actual_port}), token)
