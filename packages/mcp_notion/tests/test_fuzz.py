@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aide_core.testing import check_tool_schemas, fuzz_tools
+from aide_core.testing import call_as_strict_hosts_do, check_tool_schemas, fuzz_tools
 from aide_sandbox.seed.notion import BOOKS, HOME, TASKS_DB, TRIP
 
 pytestmark = pytest.mark.anyio
@@ -64,3 +64,10 @@ async def test_every_notion_tool_is_accepted_by_the_openai_strict_and_anthropic_
         tools = (await notion.client.list_tools()).tools
     assert len(tools) == 12
     assert check_tool_schemas(tools, open_objects=OPEN_OBJECTS) == []
+
+
+async def test_every_notion_tool_takes_what_strict_hosts_send(notion_server: Any) -> None:
+    calls = {name: base for name, base in BASES.items() if name != "update_database_item"}  # its base is a database
+    async with notion_server(confirm="token") as notion:
+        problems = await call_as_strict_hosts_do(notion.client, calls)
+    assert problems == [], "\n".join(problems)

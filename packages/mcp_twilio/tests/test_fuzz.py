@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from aide_core.testing import check_tool_schemas, fuzz_tools
+from aide_core.testing import call_as_strict_hosts_do, check_tool_schemas, fuzz_tools
 from aide_sandbox.seed.twilio import HELEN, ZOE
 
 pytestmark = pytest.mark.anyio
@@ -82,3 +82,19 @@ async def test_every_tool_declares_its_hints_and_an_output_schema(twilio_server:
         "mark_read": (False, False, False),
     }
     assert all(tool.output_schema for tool in tools.values())
+
+
+async def test_every_twilio_tool_takes_what_strict_hosts_send(twilio_server: Any, twilio: Any) -> None:
+    sids = [m.sid for m in twilio.messages.list(limit=3)]
+    calls = {
+        "send_sms": {"to": HELEN, "body": "Dinner at 7?"},  # previews only: confirmation is by token
+        "list_messages": {"number": HELEN},
+        "list_conversations": {},
+        "get_message": {"sid": sids[0]},
+        "lookup_number": {"number": HELEN},
+        "list_unread": {},
+        "mark_read": {"sids": sids[:1]},
+    }
+    async with twilio_server(confirm="token") as server:
+        problems = await call_as_strict_hosts_do(server.client, calls)
+    assert problems == [], "\n".join(problems)
