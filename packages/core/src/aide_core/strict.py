@@ -137,8 +137,10 @@ def without_nulls(value: Any, schema: Any, root: Any = None) -> Any:
 
 def _resolve(ref: str, root: Any) -> Any:
     """A local `#/$defs/Name` reference, or None."""
+    if not ref.startswith("#/"):
+        return None  # a remote reference: nothing to read nulls by
     node: Any = root
-    for part in ref.removeprefix("#/").split("/") if ref.startswith("#/") else ["\0"]:
+    for part in ref[2:].split("/"):
         node = cast(dict[str, Any], node).get(part) if isinstance(node, dict) else None
     return node
 

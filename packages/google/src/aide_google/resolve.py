@@ -113,9 +113,8 @@ class GoogleAccounts(Generic[C]):
         return offered(self.permissions, self.all(listing=True), tool)
 
     def resolve(self, name: str | None) -> GoogleAccount:
-        """The account a call names (by name or address), or the default one; the errors say what to do. A blank
-        name is no name: hosts that send every optional argument send `""` for one the model left out."""
-        name = name if name is None or name.strip() else None
+        """The account a call names (by name or address), or the default one; the errors say what to do. (An empty
+        `account` from a host that sends every optional argument never reaches here: core reads it as not given.)"""
         user = self.user()
         accounts = self.all(user=user)
         if not accounts:

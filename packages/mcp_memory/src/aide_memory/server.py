@@ -274,16 +274,14 @@ def update(
     about_time: datetime | None = None,
 ) -> Updated:
     """Correct a memory: the new version supersedes the old one, which stays in the history."""
-    # An empty category, tag list or metadata is "unchanged", like a null: hosts that convert schemas to OpenAI's
-    # strict form send every optional argument, and a model fills the ones it means to leave alone with "" or [].
     changes: dict[str, Any] = {
         key: value
         for key, value in {
             "content": content.replace("\x00", "").strip() if content else None,
-            "category": checked_category(category) if category else None,
+            "category": checked_category(category) if category is not None else None,
             "confidence": confidence,
-            "tags": tags or None,
-            "metadata": metadata or None,
+            "tags": tags,
+            "metadata": metadata,
             "about_time": checked_about_time(about_time) if about_time is not None else None,
         }.items()
         if value is not None

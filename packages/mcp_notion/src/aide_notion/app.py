@@ -3,7 +3,8 @@ and client, id checks and titles."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, Field
 
@@ -55,12 +56,31 @@ def current_state() -> NotionState:
     return spec.state()
 
 
+T = TypeVar("T")
+
+
 def client_for(account: str | None) -> NotionClient:
     return current_state().client(account)
 
 
 def output_budget() -> int:
     return current_state().config.max_output_chars
+
+
+def one_page(
+    items: list[T], listing: dict[str, Any], tool: str, binds: dict[str, Any], reserve: int, id_of: Callable[[T], str]
+) -> tuple[list[T], str | None]:
+    """The rows of one Notion listing that fit the output budget (less `reserve`), and the cursor that continues:
+    from the first row left out when the budget cut the page (Notion takes an item's id as `start_cursor`), else
+    from Notion's own `next_cursor` when it has more. Every paged tool of this server answers this way."""
+    from aide_core.paging import encode_cursor, take_within_budget
+
+    fits = take_within_budget(items, output_budget() - reserve)
+    if fits < len(items):
+        return items[:fits], encode_cursor(tool, {"c": id_of(items[fits])}, binds)
+    if listing.get("has_more") and listing.get("next_cursor"):
+        return items, encode_cursor(tool, {"c": str(listing["next_cursor"])}, binds)
+    return items, None
 
 
 def title_of(obj: dict[str, Any]) -> str:

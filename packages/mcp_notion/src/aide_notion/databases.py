@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from aide_core.errors import InvalidInput
-from aide_core.paging import decode_cursor, encode_cursor, take_within_budget
+from aide_core.paging import decode_cursor
 from aide_notion.app import (
     AccountArg,
     Cursor,
@@ -15,7 +15,7 @@ from aide_notion.app import (
     PropertyMap,
     client_for,
     database_id,
-    output_budget,
+    one_page,
     schema_for,
     spec,
     title_of,
@@ -106,13 +106,8 @@ def query_database(
     pages = list(listing.get("results") or [])
     names = _user_names(client, users) if _has_people(schema) else {}
     items = [Item(id=str(p["id"]), url=p.get("url"), values=plain_values(p, names)) for p in pages]
-    fits = take_within_budget(items, output_budget() - 600 - len(str(compiled)))
-    next_cursor = None
-    if fits < len(items):
-        next_cursor = encode_cursor("query_database", {"c": items[fits].id}, binds)
-        items = items[:fits]
-    elif listing.get("has_more") and listing.get("next_cursor"):
-        next_cursor = encode_cursor("query_database", {"c": str(listing["next_cursor"])}, binds)
+    reserve = 600 + len(str(compiled))
+    items, next_cursor = one_page(items, listing, "query_database", binds, reserve, lambda item: item.id)
     return QueryResult(items=items, next_cursor=next_cursor, filter=compiled)
 
 

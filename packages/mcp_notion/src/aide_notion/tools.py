@@ -8,7 +8,7 @@ from pydantic import Field
 
 from aide_core.errors import AideError, InvalidInput
 from aide_core.fencing import defang_field, fence
-from aide_core.paging import decode_cursor, encode_cursor, page_text, take_within_budget
+from aide_core.paging import decode_cursor, page_text
 from aide_notion.app import (
     AccountArg,
     Cursor,
@@ -17,6 +17,7 @@ from aide_notion.app import (
     client_for,
     current_state,
     not_found,
+    one_page,
     output_budget,
     parent_of,
     spec,
@@ -51,13 +52,7 @@ def search(
     kind = {"page": "page", "database": "data_source"}.get(type or "")
     listing = client.search(query, kind, start, 25)
     hits = [_hit(found) for found in listing.get("results") or []]
-    fits = take_within_budget(hits, output_budget() - 300)
-    next_cursor = None
-    if fits < len(hits):
-        next_cursor = encode_cursor("search", {"c": hits[fits].id}, binds)
-        hits = hits[:fits]
-    elif listing.get("has_more") and listing.get("next_cursor"):
-        next_cursor = encode_cursor("search", {"c": str(listing["next_cursor"])}, binds)
+    hits, next_cursor = one_page(hits, listing, "search", binds, 300, lambda hit: hit.id)
     return SearchResult(results=hits, next_cursor=next_cursor)
 
 
@@ -353,11 +348,5 @@ def list_comments(id: Id, cursor: Cursor = None, account: AccountArg = None) -> 
     start = decode_cursor(cursor, "list_comments", binds, fields={"c": str}).get("c") if cursor else None
     listing = client_for(account).comments(target, start, 50)
     found = [_comment(c) for c in listing.get("results") or []]
-    fits = take_within_budget(found, output_budget() - 300)
-    next_cursor = None
-    if fits < len(found):
-        next_cursor = encode_cursor("list_comments", {"c": found[fits].id}, binds)
-        found = found[:fits]
-    elif listing.get("has_more") and listing.get("next_cursor"):
-        next_cursor = encode_cursor("list_comments", {"c": str(listing["next_cursor"])}, binds)
+    found, next_cursor = one_page(found, listing, "list_comments", binds, 300, lambda comment: comment.id)
     return Comments(comments=found, next_cursor=next_cursor)
