@@ -39,7 +39,10 @@ def test_tools_reports_what_each_tool_costs_a_model(with_example: None) -> None:
     assert set(rows) == {"echo", "whoami", "fail", "outbox_size", "send", "list_activity"}
     send = rows["send"]
     assert send["server"] == "example" and send["description"] == "Send a message."
-    assert 200 < send["bytes"] < 2000 and send["tokens"] == (send["bytes"] + 3) // 4
+    compact_schema = json.dumps(send["input_schema"], separators=(",", ":"), ensure_ascii=False)
+    assert send["input_schema"]["required"] == ["to", "text"]
+    assert send["bytes"] == len("send") + len("Send a message.") + len(compact_schema.encode())
+    assert send["tokens"] == (send["bytes"] + 3) // 4
     assert send["output_schema_bytes"] > 0
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from mcp import Client
 from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
 
 from aide_core.server import Runtime, ServerSpec
 from aide_core.settings import AideSettings, ServerSettings
@@ -94,6 +95,71 @@ async def test_input_schemas_carry_no_generated_titles_but_keep_a_parameter_name
         "properties": {"title": {"type": "string"}, "limit": {"default": 5, "type": "integer"}},
         "required": ["title"],
     }
+
+
+class Window(BaseModel):
+    start: str
+    end: str | None = None
+
+
+class Node(BaseModel):
+    name: str
+    children: list[Node] = []
+
+
+async def test_a_model_used_once_is_written_in_place_and_a_shared_or_recursive_one_stays_in_defs(
+    settings: AideSettings,
+) -> None:
+    spec = ServerSpec[None]("nested")
+
+    @spec.tool()
+    def once(window: Annotated[Window, Field(description="When.")]) -> str:
+        """One nested model."""
+        return window.start
+
+    @spec.tool()
+    def twice(first: Window, second: Window, tree: Node | None = None) -> str:
+        """A model used twice, and a recursive one."""
+        return first.start + second.start + (tree.name if tree else "")
+
+    async with Client(spec.build(settings)) as client:
+        tools = {tool.name: tool.input_schema for tool in (await client.list_tools()).tools}
+        called = await client.call_tool("once", {"window": {"start": "9:00"}})
+    window = {"properties": {"start": {"type": "string"}, "end": {"type": "string"}}, "required": ["start"]}
+    assert tools["once"] == {
+        "type": "object",
+        "properties": {"window": {**window, "type": "object", "description": "When."}},
+        "required": ["window"],
+    }
+    assert set(tools["twice"]["$defs"]) == {"Window", "Node"}
+    assert tools["twice"]["properties"]["first"] == {"$ref": "#/$defs/Window"}
+    assert called.structured_content == {"result": "9:00"}
+
+
+async def test_hidden_arguments_are_left_out_of_the_listed_schemas_but_still_taken(settings: AideSettings) -> None:
+    hidden = {"account"}
+    spec = ServerSpec[None]("hiding")
+    spec.tool_visibility(lambda _runtime, _name: True, hidden_arguments=lambda _runtime: hidden)
+
+    @spec.tool()
+    def look(query: str, account: str | None = None) -> str:
+        """Look something up."""
+        return f"{query} in {account or 'the only account'}"
+
+    received: list[Any] = []
+
+    async def on_message(message: Any) -> None:
+        received.append(message)
+
+    async with Client(spec.build(settings), mode="legacy", message_handler=on_message) as client:
+        before = (await client.list_tools()).tools[0].input_schema
+        named = await client.call_tool("look", {"query": "q", "account": "work"})
+        hidden.clear()  # a second account signed in
+        after = (await client.list_tools()).tools[0].input_schema
+    assert before == {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}
+    assert after["properties"] == {"query": {"type": "string"}, "account": {"type": "string"}}
+    assert named.structured_content == {"result": "q in work"}
+    assert [type(m).__name__ for m in received] == ["ToolListChangedNotification"]
 
 
 def test_a_destructive_tool_cannot_be_declared_outside_the_guard() -> None:

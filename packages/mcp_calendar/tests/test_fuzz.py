@@ -45,7 +45,7 @@ BASES: dict[str, dict[str, Any]] = {
 async def test_no_generated_arguments_crash_or_hang_any_calendar_tool(calendar_server: Any, tier: str) -> None:
     async with calendar_server(confirm="token", tier=tier) as server:
         report = await fuzz_tools(server.client, known=KNOWN, bases=BASES, valid_examples=10, junk_examples=4)
-    assert report.total_calls > (2000 if tier == "default" else 3500)
+    assert report.total_calls > (2000 if tier == "default" else 3000)  # a sanity floor: the generator ran
     report.assert_clean()
 
 

@@ -61,6 +61,16 @@ async def test_all_day_events_keep_their_dates(calendar_server: Any, calendar: A
     assert (second["start"], second["end"]) == ({"date": "2027-01-04"}, {"date": "2027-01-09"})
 
 
+async def test_a_timed_event_needs_a_time_of_day(calendar_server: Any) -> None:
+    async with calendar_server() as server:  # found by the fuzzer: all_day=False with a date was a crash
+        error = await server.error("create_event", summary="Review", start="2026-12-08", all_day=False)
+    assert error == (
+        "Error executing tool create_event: all_day is false but the start ('2026-12-08') has no time of day. "
+        "Give a start time ('2026-12-08T09:00', "
+        "'tomorrow 3pm'), or leave all_day out for an all-day event."
+    )
+
+
 async def test_a_weekly_meeting_stays_at_nine_local_across_the_dst_change(calendar_server: Any, calendar: Any) -> None:
     async with calendar_server() as server:
         done = await server.call(

@@ -255,6 +255,25 @@ async def test_every_tool_takes_an_account_and_the_accounts_resource_lists_them(
 
 
 @pytest.mark.anyio
+async def test_account_is_listed_only_to_someone_with_a_second_account(
+    sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any]
+) -> None:
+    signed_in(sandbox, accounts, name="work", level="readonly")
+    async with Client(server()) as client, client.listen(tools_list_changed=True) as changes:
+        one = (await client.list_tools()).tools
+        named = await client.call_tool("search_emails", {"query": "subject:invitation", "account": "work"})
+        await anyio.to_thread.run_sync(lambda: signed_in(sandbox, accounts, name="personal", who=SAM, level="readonly"))
+        two = (await client.list_tools()).tools
+        with anyio.fail_after(5):
+            event = await anext(aiter(changes))
+    assert [tool.name for tool in one] == [tool.name for tool in two] == ["search_emails", "read_email", "read_thread"]
+    assert not any("account" in tool.input_schema["properties"] for tool in one)
+    assert not named.is_error  # not listed, still taken: it can only name the one account
+    assert all(tool.input_schema["properties"]["account"] == {"type": "string"} for tool in two)
+    assert isinstance(event, ToolsListChanged)
+
+
+@pytest.mark.anyio
 async def test_a_call_an_account_is_not_signed_in_for_names_the_command_that_grants_it(
     sandbox: SandboxHandle, accounts: AccountStore, server: Callable[..., Any]
 ) -> None:

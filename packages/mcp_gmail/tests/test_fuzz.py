@@ -79,7 +79,7 @@ async def test_no_generated_arguments_crash_or_hang_any_gmail_tool(
             valid_examples=15,
             junk_examples=5,
         )
-    assert report.total_calls > (1500 if tier == "default" else 2500)
+    assert report.total_calls > (1500 if tier == "default" else 2000)  # a sanity floor: the generator ran
     report.assert_clean()
 
 

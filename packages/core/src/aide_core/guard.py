@@ -402,13 +402,13 @@ def guarded(
             "confirmation_token",
             inspect.Parameter.KEYWORD_ONLY,
             default=None,
-            annotation=Annotated[str | None, Field(description="From confirmation_required, once the user agreed.")],
+            annotation=str | None,  # what to pass is in the confirmation_required result itself
         ),
         inspect.Parameter(
             "idempotency_key",
             inspect.Parameter.KEYWORD_ONLY,
             default=None,
-            annotation=Annotated[str | None, Field(description="Same key: the action runs once.")],
+            annotation=str | None,  # the name says it; a model reads every byte of a schema on every turn
         ),
         inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context),
         inspect.Parameter("prepared", inspect.Parameter.KEYWORD_ONLY, annotation=prepared_annotation),

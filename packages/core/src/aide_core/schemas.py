@@ -13,13 +13,93 @@ def compact(tool: Tool) -> Tool:
     so no SDK internals are touched. Arguments are still validated by the SDK's model, not by this schema."""
     _strip_titles(tool.parameters)
     _drop_null_options(tool.parameters)
+    _inline_single_use_defs(tool.parameters)
     return tool
 
 
-def _drop_null_options(schema: dict[str, Any]) -> None:
+def _inline_single_use_defs(schema: dict[str, Any]) -> None:
+    """Put a `$defs` entry that is referenced once in place of its `$ref`: `{"changes": {"$ref":
+    "#/$defs/EventChanges"}}` plus the definition costs a model ~50 bytes more than the object written in place, and
+    a nested model is almost always used by one argument. Definitions used twice, or by themselves (recursion), stay.
+    """
+    defs = schema.get("$defs")
+    if not isinstance(defs, dict) or not defs:
+        return
+    definitions = cast(dict[str, Any], defs)
+    counts: dict[str, int] = dict.fromkeys(definitions, 0)
+    _count_refs(schema, counts)
+    inline = {
+        name
+        for name, count in counts.items()
+        if count == 1 and not _refers_to(definitions[name], name)  # a recursive definition cannot be inlined
+    }
+    if not inline:
+        return
+    _replace_refs(schema, {name: definitions[name] for name in inline})
+    for name in inline:
+        del definitions[name]
+    if not definitions:
+        del schema["$defs"]
+
+
+def _ref_name(node: dict[str, Any]) -> str | None:
+    ref = node.get("$ref")
+    return ref.removeprefix("#/$defs/") if isinstance(ref, str) and ref.startswith("#/$defs/") else None
+
+
+def _count_refs(node: Any, counts: dict[str, int]) -> None:
+    if isinstance(node, list):
+        for item in cast(list[Any], node):
+            _count_refs(item, counts)
+    elif isinstance(node, dict):
+        mapping = cast(dict[str, Any], node)
+        name = _ref_name(mapping)
+        if name in counts:
+            counts[name] += 1
+        for value in mapping.values():
+            _count_refs(value, counts)
+
+
+def _refers_to(node: Any, name: str) -> bool:
+    counts = {name: 0}
+    _count_refs(node, counts)
+    return counts[name] > 0
+
+
+def _replace_refs(node: Any, inline: dict[str, Any]) -> None:
+    if isinstance(node, list):
+        for item in cast(list[Any], node):
+            _replace_refs(item, inline)
+    elif isinstance(node, dict):
+        mapping = cast(dict[str, Any], node)
+        for key, value in list(mapping.items()):
+            if key == "$defs":
+                continue  # the definitions themselves are walked through their (single) use
+            if isinstance(value, dict) and (name := _ref_name(cast(dict[str, Any], value))) in inline:
+                # Keys beside the $ref (a description, a default) describe this use and win over the definition's.
+                siblings = {k: v for k, v in cast(dict[str, Any], value).items() if k != "$ref"}
+                value = mapping[key] = {**inline[name], **siblings}
+            _replace_refs(value, inline)
+
+
+def _drop_null_options(schema: Any) -> None:
     """An optional argument `x: T | None = None` becomes `{...T}` instead of `{"anyOf": [T, {"type": "null"}],
-    "default": null}`: leaving it out already means None, and the shorter form is what a model reads each turn."""
-    properties = schema.get("properties")
+    "default": null}`: leaving it out already means None, and the shorter form is what a model reads each turn. The
+    same at any depth (a field of a nested model), since a null anywhere is read as not given
+    (`aide_core.arguments.as_given`)."""
+    if isinstance(schema, list):
+        for item in cast(list[Any], schema):
+            _drop_null_options(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    for key, value in cast(dict[str, Any], schema).items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            for sub in cast(dict[str, Any], value).values():
+                _drop_null_options(sub)
+        else:
+            _drop_null_options(value)
+    properties = cast(dict[str, Any], schema).get("properties")
     if not isinstance(properties, dict):
         return
     for name, value in cast(dict[str, Any], properties).items():

@@ -42,7 +42,7 @@ import importlib
 import inspect
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Generator, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Generator, Hashable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,8 +196,8 @@ class AideServer(MCPServer[Any]):
         tools = await super().list_tools()
         if self.visibility is None:
             return tools
-        listed = await anyio.to_thread.run_sync(self.visibility.current)
-        return [tool for tool in tools if tool.name in listed]
+        view = await anyio.to_thread.run_sync(self.visibility.view)
+        return [_without(tool, view.hidden_arguments) for tool in tools if tool.name in view.listed]
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
@@ -215,6 +215,19 @@ class AideServer(MCPServer[Any]):
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(describe(name, exc.__cause__)) from None
             raise
+
+
+def _without(tool: MCPTool, hidden: frozenset[str]) -> MCPTool:
+    """`tool` as listed with the optional arguments in `hidden` left out of its input schema (a copy: the registered
+    tool keeps them, so a call that passes one is still taken)."""
+    schema = tool.input_schema
+    properties = cast(dict[str, Any], schema.get("properties") or {})
+    required = set(cast(list[str], schema.get("required") or []))
+    drop = {name for name in hidden if name in properties and name not in required}
+    if not drop:
+        return tool
+    kept = {name: value for name, value in properties.items() if name not in drop}
+    return tool.model_copy(update={"input_schema": {**schema, "properties": kept}})
 
 
 class ServerSpec(Generic[StateT]):
@@ -256,6 +269,7 @@ class ServerSpec(Generic[StateT]):
         self._reachability: Callable[[Runtime[StateT]], str] | None = None
         self._visibility: Callable[[Runtime[StateT], str], bool] | None = None
         self._visibility_changes: Callable[[Runtime[StateT]], Hashable] | None = None
+        self._hidden_arguments: Callable[[Runtime[StateT]], Collection[str]] | None = None
         self._routes: list[RouteDecl] = []
 
     # -- declaring ----------------------------------------------------------------------------------------------
@@ -369,6 +383,7 @@ class ServerSpec(Generic[StateT]):
         check: Callable[[Runtime[StateT], str], bool],
         *,
         changes: Callable[[Runtime[StateT]], Hashable] | None = None,
+        hidden_arguments: Callable[[Runtime[StateT]], Collection[str]] | None = None,
     ) -> Callable[[Runtime[StateT], str], bool]:
         """Declare which tools this configuration lists, beyond tiers and the read-only switch: `check(runtime,
         tool_name)` for each tool (for example: only the tools the signed-in account's scopes allow). A check that
@@ -376,9 +391,15 @@ class ServerSpec(Generic[StateT]):
 
         The answer may change while the server runs (a sign-in): the checks run again whenever `changes(runtime)`
         returns a new stamp (make it cheap: a file's `stat`), or before every request when `changes` is not given,
-        and when the listed set changed clients are sent `tools/list_changed` (`aide_core.visibility`)."""
+        and when the listed set changed clients are sent `tools/list_changed` (`aide_core.visibility`).
+
+        `hidden_arguments(runtime)` names optional arguments to leave out of every listed tool's schema for this
+        caller, re-evaluated with the checks: an argument that can only take one value for them (Google's `account`
+        with one account signed in) costs a model bytes on every turn and tells it nothing. A call that passes one
+        anyway is still taken."""
         self._visibility = check
         self._visibility_changes = changes
+        self._hidden_arguments = hidden_arguments
         return check
 
     def _visible(self, runtime: Runtime[StateT], name: str) -> bool:
@@ -508,6 +529,7 @@ class ServerSpec(Generic[StateT]):
                 functools.partial(self._visible, runtime),
                 None if changes is None else functools.partial(changes, runtime),
                 who=current_user,
+                hidden=None if self._hidden_arguments is None else functools.partial(self._hidden_arguments, runtime),
             )
         bus = InMemorySubscriptionBus()
         with _host_logging_untouched():

@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Hashable, Sequence
+from typing import Any, NamedTuple
 
 import anyio.to_thread
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
@@ -27,6 +27,14 @@ from mcp.shared.subscriptions import ToolsListChanged
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 logger = logging.getLogger("aide.server")
+
+
+class View(NamedTuple):
+    """What one caller is shown: the tools listed, and the optional arguments left out of every listed schema
+    (Google's `account` when the caller has one account: it can only name that one)."""
+
+    listed: frozenset[str]
+    hidden_arguments: frozenset[str] = frozenset()
 
 
 class ToolVisibility:
@@ -44,19 +52,25 @@ class ToolVisibility:
         visible: Callable[[str], bool],
         changes: Callable[[], Hashable] | None = None,
         who: Callable[[], Hashable] = lambda: None,
+        hidden: Callable[[], Collection[str]] | None = None,
     ) -> None:
         self._names = tuple(names)
         self._visible = visible
         self._changes = changes
         self._who = who
+        self._hidden = hidden
         self._lock = threading.Lock()
-        self._known: OrderedDict[Hashable, tuple[Hashable, frozenset[str]]] = OrderedDict()
+        self._known: OrderedDict[Hashable, tuple[Hashable, View]] = OrderedDict()
 
     def current(self) -> frozenset[str]:
+        return self.refresh()[0].listed
+
+    def view(self) -> View:
+        """The tools listed for this caller and the optional arguments left out of their schemas."""
         return self.refresh()[0]
 
-    def refresh(self) -> tuple[frozenset[str], bool]:
-        """The names listed for this caller, and whether they differ from what this caller was last given."""
+    def refresh(self) -> tuple[View, bool]:
+        """What this caller is listed, and whether it differs from what this caller was last given."""
         stamp = self._stamp_now()
         caller = self._who()
         with self._lock:
@@ -64,7 +78,7 @@ class ToolVisibility:
             if known is not None and self._changes is not None and stamp == known[0]:
                 self._known.move_to_end(caller)
                 return known[1], False
-        listed = frozenset(name for name in self._names if self._visible(name))
+        listed = View(frozenset(name for name in self._names if self._visible(name)), self._hidden_now())
         with self._lock:
             changed = known is not None and listed != known[1]
             self._known[caller] = (stamp, listed)
@@ -72,6 +86,15 @@ class ToolVisibility:
             while len(self._known) > self.MAX_CALLERS:
                 self._known.popitem(last=False)
         return listed, changed
+
+    def _hidden_now(self) -> frozenset[str]:
+        if self._hidden is None:
+            return frozenset()
+        try:
+            return frozenset(self._hidden())
+        except Exception:
+            logger.warning("the hidden-arguments check failed; showing every argument", exc_info=True)
+            return frozenset()
 
     def _stamp_now(self) -> Hashable:
         if self._changes is None:

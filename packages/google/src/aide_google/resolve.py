@@ -64,6 +64,12 @@ def offered(permissions: Permissions, accounts: list[GoogleAccount], tool: str) 
     return any(permissions.allows(account, tool) for account in accounts)
 
 
+def hidden_account_argument(accounts: list[GoogleAccount]) -> frozenset[str]:
+    """The `account` argument, left out of a caller's tool schemas while they have at most one account: it could
+    only name that one (`ServerSpec.tool_visibility(hidden_arguments=)`). A second sign-in lists it again."""
+    return frozenset() if len(accounts) > 1 else frozenset({"account"})
+
+
 class GoogleAccounts(Generic[C]):
     """The accounts one Google server may use for each person and a client of its API for each, made by
     `make(account, credentials)` on first use and kept (per user and account) until `close`.

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from aide_calendar.client import CalendarClient
-from aide_calendar.state import CalendarSettings, CalendarState, accounts_stamp, visible
+from aide_calendar.state import CalendarSettings, CalendarState, accounts_stamp, hidden_arguments, visible
 from aide_calendar.tasks_client import TasksClient
 from aide_core.policy import email_allowlist
 from aide_core.server import ServerSpec
@@ -30,11 +30,12 @@ spec = ServerSpec[CalendarState](
     upstream="Google Calendar",
     errors="aide_google.errors:GOOGLE_ERRORS",
 )
-spec.tool_visibility(visible, changes=accounts_stamp)
+spec.tool_visibility(visible, changes=accounts_stamp, hidden_arguments=hidden_arguments)
 
 AccountArg = str | None
 CalendarArg = str | None
-Cursor = Annotated[str | None, Field(description="A next_cursor.")]
+# A page's `next_cursor`: the name says where it comes from, and every byte of a schema is read on every turn.
+Cursor = str | None
 When = Annotated[str, Field(description="ISO date/datetime or a phrase ('tomorrow 3pm').")]
 Zone = Annotated[str | None, Field(description="IANA zone; default yours.")]
 

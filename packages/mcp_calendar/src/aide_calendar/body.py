@@ -102,7 +102,11 @@ def resolve_times(
         if finish <= first:
             raise InvalidInput("The event ends before it starts.", hint="Give an end date on or after the start date.")
         return Times(first, finish, True)
-    assert isinstance(begin, datetime)
+    if not isinstance(begin, datetime):  # all_day=False with a start that has no time of day
+        raise InvalidInput(
+            f"all_day is false but the start ({start!r}) has no time of day.",
+            hint="Give a start time ('2026-12-08T09:00', 'tomorrow 3pm'), or leave all_day out for an all-day event.",
+        )
     if end is not None:
         moment, period = read_phrase(end, tz, now)
         if not isinstance(moment, datetime):

@@ -24,7 +24,7 @@ from aide_core.policy import EmailAllowlist
 from aide_core.server import Runtime
 from aide_core.settings import ServerSettings
 from aide_google.accounts import INDEX, AccountStore, GoogleAccount
-from aide_google.resolve import GoogleAccounts, known_accounts, offered, settings_account
+from aide_google.resolve import GoogleAccounts, hidden_account_argument, known_accounts, offered, settings_account
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -67,6 +67,11 @@ def visible(runtime: Runtime[Any], tool: str) -> bool:
     """Before any sign-in every tool is listed; after, only those some account's scopes and level allow (task tools
     by the Tasks scopes, the others by Calendar's); never a tool that declares no requirement."""
     return offered(permissions_for(tool), listed_accounts(runtime), tool)
+
+
+def hidden_arguments(runtime: Runtime[Any]) -> frozenset[str]:
+    """`account` is listed only to a caller with several accounts."""
+    return hidden_account_argument(listed_accounts(runtime))
 
 
 def accounts_stamp(runtime: Runtime[Any]) -> Hashable:

@@ -12,7 +12,7 @@ from aide_core.errors import InvalidInput
 from aide_core.policy import email_allowlist
 from aide_core.server import ServerSpec
 from aide_gmail.client import GmailClient
-from aide_gmail.state import GmailSettings, GmailState, accounts_stamp, visible
+from aide_gmail.state import GmailSettings, GmailState, accounts_stamp, hidden_arguments, visible
 
 spec = ServerSpec[GmailState](
     "gmail",
@@ -30,11 +30,12 @@ spec = ServerSpec[GmailState](
     upstream="Gmail",
     errors="aide_google.errors:GOOGLE_ERRORS",
 )
-spec.tool_visibility(visible, changes=accounts_stamp)
+spec.tool_visibility(visible, changes=accounts_stamp, hidden_arguments=hidden_arguments)
 
 AccountArg = str | None
 Addresses = list[str] | None
-Cursor = Annotated[str | None, Field(description="A next_cursor.")]
+# A page's `next_cursor`: the name says where it comes from, and every byte of a schema is read on every turn.
+Cursor = str | None
 MaxChars = Annotated[int | None, Field(ge=500)]
 #: Messages per batchModify request (the API's maximum); larger sets report progress after each batch.
 LABEL_BATCH = 1000

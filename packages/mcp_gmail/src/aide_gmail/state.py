@@ -28,7 +28,7 @@ from aide_core.settings import ServerSettings
 from aide_gmail.client import GmailClient
 from aide_gmail.scopes import PERMISSIONS
 from aide_google.accounts import INDEX, AccountStore, GoogleAccount
-from aide_google.resolve import GoogleAccounts, known_accounts, offered, settings_account
+from aide_google.resolve import GoogleAccounts, hidden_account_argument, known_accounts, offered, settings_account
 
 
 class GmailSettings(ServerSettings, EmailAllowlist):
@@ -62,6 +62,11 @@ def visible(runtime: Runtime[Any], tool: str) -> bool:
     """Before any sign-in every tool is listed (calls answer with the sign-in command); after, only the tools some
     account's scopes and level allow; never a tool that declares no requirement."""
     return offered(PERMISSIONS, listed_accounts(runtime), tool)
+
+
+def hidden_arguments(runtime: Runtime[Any]) -> frozenset[str]:
+    """`account` is listed only to a caller with several accounts."""
+    return hidden_account_argument(listed_accounts(runtime))
 
 
 def accounts_stamp(runtime: Runtime[Any]) -> Hashable:
