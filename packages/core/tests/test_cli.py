@@ -208,3 +208,32 @@ def test_call_yes_confirms_for_a_script_and_tools_json_carries_input_schemas(wit
     assert "Send 'hi' to ann@example.com" in sent.stderr and "confirmed (--yes)" in sent.stderr
     schemas = {row["tool"]: row["input_schema"] for row in json.loads(listed.stdout)}
     assert schemas["echo"] == {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}
+
+
+@pytest.mark.anyio
+async def test_claude_desktops_sandbox_entries_start_together_on_one_seeded_state() -> None:
+    import anyio
+    from mcp import Client, StdioServerParameters
+
+    printed = runner.invoke(app, ["config", "claude-desktop", "gmail", "calendar", "--sandbox"])
+    assert printed.exit_code == 0, printed.output
+    entries = json.loads(printed.stdout)["mcpServers"]
+    assert entries["aide-gmail"]["args"] == ["-m", "aide_core.launch", "gmail", "--sandbox"]
+    results: dict[str, Any] = {}
+
+    async def run(name: str, tool: str, arguments: dict[str, Any]) -> None:
+        entry = entries[f"aide-{name}"]
+        env = {"PATH": os.environ["PATH"], "AIDE_CREDENTIAL_BACKEND": "file"} | entry["env"]
+        params = StdioServerParameters(command=entry["command"], args=entry["args"], env=env)
+        with anyio.fail_after(60):
+            async with Client(params) as client:
+                results[name] = await client.call_tool(tool, arguments)
+
+    async with anyio.create_task_group() as group:  # as a host spawns them: at once, on one data folder
+        group.start_soon(run, "gmail", "search_emails", {"query": 'subject:"Q4 offsite planning"', "limit": 20})
+        group.start_soon(run, "calendar", "list_calendars", {})
+    mail, calendars = results["gmail"], results["calendar"]
+    assert not mail.is_error and not calendars.is_error, (mail.content, calendars.content)
+    threads = {row["thread_id"] for row in mail.structured_content["emails"]}
+    assert len(threads) == 1  # the seed was written once, not once per process
+    assert any(row["primary"] for row in calendars.structured_content["calendars"])

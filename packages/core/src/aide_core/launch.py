@@ -16,14 +16,18 @@ from aide_core.errors import ConfigError
 from aide_core.server import ServerSpec
 
 
-def run_spec(spec: ServerSpec[Any]) -> int:
-    """Serve `spec` over stdio until the host closes the stream. A bad setting is one line on stderr and exit 2."""
+def run_spec(spec: ServerSpec[Any], *, sandbox: bool = False) -> int:
+    """Serve `spec` over stdio until the host closes the stream. A bad setting is one line on stderr and exit 2.
+    With `sandbox`, the API emulators start in this process first (what `aide config claude-desktop --sandbox`
+    writes, so a host can try every server with no account)."""
     from aide_core.logs import configure_logging
     from aide_core.settings import load_settings
 
     try:
         settings = load_settings(check_tables=False)  # its own table is checked as it builds; others' cost nothing
         configure_logging(settings.log_level)
+        if sandbox:
+            settings = _start_sandbox(settings, spec.name)
         server = spec.build(settings)
     except ConfigError as exc:
         print(f"aide-{spec.name}: {exc}", file=sys.stderr)  # noqa: T201 - the user reads this, stdout stays clean
@@ -53,10 +57,24 @@ def serve_stdio(server: Any, name: str) -> None:
     server.run("stdio")
 
 
+def _start_sandbox(settings: Any, name: str) -> Any:
+    """The `aide.sandbox` entry point's settings (see `aide_core.cli.common.start_sandbox`), without the CLI's
+    imports. Its one line ("sandbox: emulators on ...") goes to stderr, which hosts keep as the server's log."""
+    from importlib.metadata import entry_points
+
+    points = list(entry_points(group="aide.sandbox"))
+    if not points:
+        print(f"aide-{name}: the sandbox is not installed; running without it", file=sys.stderr)  # noqa: T201
+        return settings
+    return points[0].load()(settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m aide_core.launch SERVER", file=sys.stderr)  # noqa: T201
+    sandbox = "--sandbox" in args
+    args = [arg for arg in args if arg != "--sandbox"]
+    if len(args) != 1 or args[0].startswith("-"):
+        print("usage: python -m aide_core.launch SERVER [--sandbox]", file=sys.stderr)  # noqa: T201
         return 2
     from aide_core.registry import load_one
 
@@ -64,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     if entry.spec is None:
         print(f"aide: server {args[0]!r} is {entry.status}", file=sys.stderr)  # noqa: T201
         return 2
-    return run_spec(entry.spec)
+    return run_spec(entry.spec, sandbox=sandbox)
 
 
 if __name__ == "__main__":

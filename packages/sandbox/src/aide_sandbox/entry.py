@@ -37,11 +37,19 @@ def start_for_settings(settings: AideSettings) -> AideSettings:
     `tasks_base_url`); `[notion]` gets `base_url` (for `Client(base_url=...)`); `[twilio]` gets `base_url` (set it
     as both `client.api.base_url` and `client.lookups.base_url`), `account_sid`, `from_number`, `numbers` and
     `messaging_service_sid`."""
-    handle = start(settings.home / "sandbox", refresh_stale=True)
+    from filelock import FileLock
+
+    state = settings.home / "sandbox"
+    state.mkdir(parents=True, exist_ok=True)
+    world = settings.model_copy(update={"home": state / WORLD, "credential_backend": "file"})
+    # A host such as Claude Desktop spawns every server at once, each starting its own emulators on this one state
+    # (`aide config claude-desktop --sandbox`): seeding and signing in are done by one process at a time, so the
+    # second finds the state seeded instead of seeding it again beside the first.
+    with FileLock(state / ".start.lock", timeout=120):
+        handle = start(state, refresh_stale=True)
+        sign_in(handle, world)
     _RUNNING.append(handle)
-    sys.stderr.write(f"sandbox: emulators on {handle.base_url} (state in {settings.home / 'sandbox'})\n")
-    world = settings.model_copy(update={"home": settings.home / "sandbox" / WORLD, "credential_backend": "file"})
-    sign_in(handle, world)
+    sys.stderr.write(f"sandbox: emulators on {handle.base_url} (state in {state})\n")
     twilio = {key: value for key, value in handle.twilio_credentials().items() if key != "auth_token"}
     return world.with_tables(
         gmail=settings.table("gmail") | {"base_url": handle.urls["gmail"]},

@@ -39,17 +39,21 @@ def show(ctx: typer.Context) -> None:
         console.print(f"[{name}]  {shown}", highlight=False, markup=False)
 
 
-def claude_desktop_config(names: list[str] | None = None, settings: AideSettings | None = None) -> dict[str, Any]:
+def claude_desktop_config(
+    names: list[str] | None = None, settings: AideSettings | None = None, *, sandbox: bool = False
+) -> dict[str, Any]:
     """`mcpServers` entries that spawn each available server over stdio with this Python: no uv in the loop, so
     start-up is as fast as the server itself. Each carries `env` naming this data folder and config file: a host
     spawns servers with its own environment, where `AIDE_HOME` is unset, and would otherwise read another folder
-    (memory would look empty)."""
+    (memory would look empty). With `sandbox`, each server starts the API emulators in its own process, on the
+    one sandbox state of that data folder (`<home>/sandbox`): no account needed."""
     env = {} if settings is None else {"AIDE_HOME": str(settings.home), "AIDE_CONFIG": str(settings.config_file)}
     servers: dict[str, Any] = {}
     for name, entry in discover().items():
         if entry.status != "available" or (names and name not in names):
             continue
-        server: dict[str, Any] = {"command": sys.executable, "args": ["-m", "aide_core.launch", name]}
+        args = ["-m", "aide_core.launch", name, *(["--sandbox"] if sandbox else [])]
+        server: dict[str, Any] = {"command": sys.executable, "args": args}
         servers[f"aide-{name}"] = server | ({"env": env} if env else {})
     return {"mcpServers": servers}
 
@@ -57,10 +61,13 @@ def claude_desktop_config(names: list[str] | None = None, settings: AideSettings
 @config_app.command("claude-desktop")
 def claude_desktop(
     servers: Annotated[list[str] | None, typer.Argument(help="Servers to include (default: all available).")] = None,
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Servers that run against local emulators: no account needed.")
+    ] = False,
 ) -> None:
     """Print the mcpServers JSON for Claude Desktop's claude_desktop_config.json."""
     settings = settings_or_exit()
-    sys.stdout.write(json.dumps(claude_desktop_config(servers, settings), indent=2) + "\n")
+    sys.stdout.write(json.dumps(claude_desktop_config(servers, settings, sandbox=sandbox), indent=2) + "\n")
 
 
 def doctor(
