@@ -74,6 +74,25 @@ def test_serve_prints_one_json_line_whose_urls_and_credentials_work(tmp_path: Pa
             assert process.wait(timeout=20) == 0  # SIGTERM stops the server cleanly
 
 
+def test_sigterm_stops_serve_even_with_a_request_left_half_sent(tmp_path: Path) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    aide = Path(sys.executable).parent / "aide"
+    command = [str(aide), "sandbox", "serve", "--port", "0", "--state", str(tmp_path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        where = urlsplit(json.loads(process.stdout.readline())["gmail"])
+        with socket.create_connection((where.hostname, where.port)) as stuck:
+            stuck.sendall(
+                b"POST /gmail/gmail/v1/users/me/messages/send HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n{"
+            )
+            process.terminate()
+            code = process.wait(timeout=20)  # the request never finishes: the stop must not wait for it
+        errors = process.stderr.read() if process.stderr else ""
+    assert code == 0 and "Traceback" not in errors, errors
+
+
 def test_seed_fills_an_empty_state_once_and_reset_starts_it_over(tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["seed", "--state", str(tmp_path)]).exit_code == 0

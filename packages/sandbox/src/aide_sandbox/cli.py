@@ -39,11 +39,13 @@ def serve(
     """Serve every emulator; print one JSON line with their base URLs and credentials, then serve until stopped."""
     from aide_sandbox.app import start
 
+    # Installed before the emulators start (seeding takes a moment): a SIGTERM then still stops everything cleanly
+    # once they are up, rather than the default action killing the process halfway through writing the state.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     handle = start(
         _state(state), host=host, port=port, seed=seed, refresh_stale=True, log_level="warning", keep_alive=keep_alive
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     sys.stdout.write(json.dumps(handle.announcement(), ensure_ascii=False) + "\n")
     sys.stdout.flush()
     try:

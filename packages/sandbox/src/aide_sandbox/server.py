@@ -130,4 +130,9 @@ class ServerThread:
     def stop(self) -> None:
         self.server.should_exit = True
         if self.thread.is_alive():
-            self.thread.join(timeout=10)
+            self.thread.join(timeout=2)
+        if self.thread.is_alive():
+            # A request still open (a client that never finished sending) would hold a graceful stop up: give up on
+            # it as uvicorn's second Ctrl-C does.
+            self.server.force_exit = True
+            self.thread.join(timeout=8)
