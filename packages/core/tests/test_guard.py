@@ -9,7 +9,7 @@ from typing import Any, Literal
 import anyio
 import pytest
 from mcp import Client
-from mcp.types import ElicitResult
+from mcp.types import ElicitResult, ErrorData
 
 from aide_core.errors import InvalidInput, PolicyRefused, RequestNotSent, UpstreamUnreachable
 from aide_core.guard_store import AuditEntry, Claim, GuardStore, Outcome
@@ -92,6 +92,36 @@ async def test_elicit_mode_falls_back_to_a_token_when_the_client_cannot_be_asked
     assert first.structured_content is not None
     assert first.structured_content["status"] == "confirmation_required"
     assert first.structured_content["confirmation_token"]
+
+
+async def test_a_confirmation_the_host_fails_to_show_falls_back_to_a_token_and_does_nothing(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    asked: list[str] = []
+
+    async def broken_dialog(_context: Any, params: Any) -> Any:
+        asked.append(params.message)
+        return ErrorData(code=-32603, message="the host's dialog crashed")
+
+    server = example_app.build(settings, config=ServerSettings(confirm="elicit"))
+    arguments = {"to": "ann@example.com", "text": "hello"}
+    async with Client(server, elicitation_callback=broken_dialog, mode="legacy") as client:
+        first = await client.call_tool("send", arguments)
+        assert await sent(client) == 0
+        assert first.structured_content is not None
+        token = first.structured_content["confirmation_token"]
+        second = await client.call_tool("send", arguments | {"confirmation_token": token})
+        assert await sent(client) == 1
+    assert len(asked) == 1 and asked[0].startswith("Send 'hello' to ann@example.com")
+    assert first.structured_content == {
+        "status": "confirmation_required",
+        "message": "Nothing was done yet. Show the preview to the user; only if they agree, call this tool again "
+        "with the same arguments and this confirmation_token.",
+        "result": None,
+        "preview": "Send 'hello' to ann@example.com",
+        "confirmation_token": token,
+    }
+    assert second.structured_content is not None and second.structured_content["status"] == "done"
 
 
 async def test_token_mode_previews_first_and_acts_only_with_the_token(

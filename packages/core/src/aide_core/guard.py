@@ -28,6 +28,8 @@ rounds the question carries the plan's digest, and the SDK re-asks a question wh
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import inspect
 import json
@@ -35,7 +37,7 @@ import secrets
 import time
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
@@ -139,6 +141,21 @@ def _default_preview(tool: str, arguments: Mapping[str, Any]) -> str:
 
 
 _GUARD_PARAMS = ("confirmation_token", "idempotency_key")
+
+#: Set while a call is answered again after the host failed to show its confirmation (see `asking_by_token`).
+_ASK_BY_TOKEN: contextvars.ContextVar[bool] = contextvars.ContextVar("aide_guard_ask_by_token", default=False)
+
+
+@contextlib.contextmanager
+def asking_by_token() -> Generator[None]:
+    """Within this block the guard confirms by token even where it would ask the host (elicitation). For a call
+    whose elicitation failed in the host (its dialog answered with an error): nothing was done, and the same call is
+    answered again with the preview and a confirmation token, which every host can show (`AideServer.call_tool`)."""
+    reset = _ASK_BY_TOKEN.set(True)
+    try:
+        yield
+    finally:
+        _ASK_BY_TOKEN.reset(reset)
 
 
 @dataclass(frozen=True)
@@ -261,7 +278,7 @@ def guarded(
         mode = the_guard.settings.confirm
         if mode == "never" or confirmation_token or not prepared.plan.confirm:
             return _Decision("act")
-        if mode == "elicit" and _supports_elicitation(ctx):
+        if mode == "elicit" and _supports_elicitation(ctx) and not _ASK_BY_TOKEN.get():
             plan: Plan[Any] = prepared.plan
             reference = confirmed_digest(the_guard, plan, prepared.arguments)[:12]
             return Elicit(f"{preview_of(the_guard, plan)}\n\nGo ahead? (ref {reference})", Confirmation)

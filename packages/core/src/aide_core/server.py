@@ -54,6 +54,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.subscriptions import InMemorySubscriptionBus
+from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from mcp.types import Tool as MCPTool
 from pydantic import ValidationError
@@ -61,7 +62,7 @@ from pydantic import ValidationError
 from aide_core.arguments import as_given, describe, unknown_arguments
 from aide_core.errors import AideError, to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
-from aide_core.guard import ActionSpec, Guard, guarded
+from aide_core.guard import ActionSpec, Guard, asking_by_token, guarded
 from aide_core.guard_store import GuardRecords, GuardStore
 from aide_core.identity import current_user
 from aide_core.lifespan import SharedLifespan
@@ -191,6 +192,8 @@ class AideServer(MCPServer[Any]):
     argument_names: Mapping[str, frozenset[str]] = {}
     #: Each tool's input schema: a null for an optional property means "not given" (`aide_core.arguments`).
     input_schemas: Mapping[str, Mapping[str, Any]] = {}
+    #: The tools behind the guard.
+    guarded: frozenset[str] = frozenset()
 
     async def list_tools(self) -> list[MCPTool]:
         tools = await super().list_tools()
@@ -215,6 +218,14 @@ class AideServer(MCPServer[Any]):
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(describe(name, exc.__cause__)) from None
             raise
+        except MCPError as exc:
+            if name not in self.guarded:
+                raise
+            # The host failed to show the guard's confirmation (its elicitation answered with an error) before
+            # anything was done: answer the same call with the preview and a token instead, which any host shows.
+            logger.warning("%s: the host could not ask for confirmation (%s); confirming by token", name, exc)
+            with asking_by_token():
+                return await super().call_tool(name, arguments, context)
 
 
 def _without(tool: MCPTool, hidden: frozenset[str]) -> MCPTool:
@@ -548,6 +559,9 @@ class ServerSpec(Generic[StateT]):
             tool.name: frozenset(cast(dict[str, Any], tool.parameters.get("properties", {}))) for tool in tools
         }
         server.input_schemas = {tool.name: tool.parameters for tool in tools}
+        server.guarded = frozenset(
+            decl.name for decl in self._tools if decl.action is not None and decl.name in server.input_schemas
+        )
 
         for route in self._routes:
             server.custom_route(route.path, methods=list(route.methods))(route_endpoint(route, runtime, bind))
