@@ -99,7 +99,7 @@ async def test_a_confirmation_the_host_fails_to_show_falls_back_to_a_token_and_d
 ) -> None:
     asked: list[str] = []
 
-    async def broken_dialog(_context: Any, params: Any) -> Any:
+    async def broken_dialog(context: Any, params: Any) -> ErrorData:
         asked.append(params.message)
         return ErrorData(code=-32603, message="the host's dialog crashed")
 
