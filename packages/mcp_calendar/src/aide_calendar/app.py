@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 
 from aide_calendar.client import CalendarClient
-from aide_calendar.state import CalendarSettings, CalendarState, accounts_stamp, hidden_arguments, visible
+from aide_calendar.state import CalendarSettings, CalendarState, listing
 from aide_calendar.tasks_client import TasksClient
 from aide_core.policy import email_allowlist
 from aide_core.server import ServerSpec
@@ -30,7 +30,7 @@ spec = ServerSpec[CalendarState](
     upstream="Google Calendar",
     errors="aide_google.errors:GOOGLE_ERRORS",
 )
-spec.tool_visibility(visible, changes=accounts_stamp, hidden_arguments=hidden_arguments)
+listing.declare(spec)
 
 AccountArg = str | None
 CalendarArg = str | None

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
 from aide_calendar.scopes import PERMISSIONS, TASK_PERMISSIONS, permissions_for
-from aide_core.identity import current_user
 from aide_core.policy import EmailAllowlist
 from aide_core.server import Runtime
 from aide_core.settings import ServerSettings
-from aide_google.accounts import INDEX, AccountStore, GoogleAccount
-from aide_google.resolve import GoogleAccounts, hidden_account_argument, known_accounts, offered, settings_account
+from aide_google.accounts import GoogleAccount
+from aide_google.listing import AccountListing
+from aide_google.resolve import GoogleAccounts, settings_account
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -56,31 +56,14 @@ def extra_account(config: CalendarSettings) -> GoogleAccount | None:
     return settings_account(config.account, config.authorized_user)
 
 
+#: The caller's accounts, and the tools and arguments listed from them (`aide_google.listing`): task tools by the
+#: Tasks scopes, the others by Calendar's.
+listing = AccountListing(permissions_for, extra_account)
+
+
 def listed_accounts(runtime: Runtime[Any]) -> list[GoogleAccount]:
     """The caller's accounts' names, levels and scopes, read without opening the credential store."""
-    config = runtime.config
-    assert isinstance(config, CalendarSettings)
-    return known_accounts(AccountStore.lazy(runtime.settings, current_user()), extra_account(config), listing=True)
-
-
-def visible(runtime: Runtime[Any], tool: str) -> bool:
-    """Before any sign-in every tool is listed; after, only those some account's scopes and level allow (task tools
-    by the Tasks scopes, the others by Calendar's); never a tool that declares no requirement."""
-    return offered(permissions_for(tool), listed_accounts(runtime), tool)
-
-
-def hidden_arguments(runtime: Runtime[Any]) -> frozenset[str]:
-    """`account` is listed only to a caller with several accounts."""
-    return hidden_account_argument(listed_accounts(runtime))
-
-
-def accounts_stamp(runtime: Runtime[Any]) -> Hashable:
-    """What moves when an account signs in, out, or is granted other scopes (see `aide_gmail.state`)."""
-    try:
-        stat = (runtime.settings.home / INDEX).stat()
-    except OSError:
-        return (runtime.settings.home / "secrets").is_dir()
-    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    return listing.accounts(runtime)
 
 
 def _utc_now() -> datetime:

@@ -12,7 +12,7 @@ from aide_core.errors import InvalidInput
 from aide_core.policy import email_allowlist
 from aide_core.server import ServerSpec
 from aide_gmail.client import GmailClient
-from aide_gmail.state import GmailSettings, GmailState, accounts_stamp, hidden_arguments, visible
+from aide_gmail.state import GmailSettings, GmailState, listing
 
 spec = ServerSpec[GmailState](
     "gmail",
@@ -30,7 +30,7 @@ spec = ServerSpec[GmailState](
     upstream="Gmail",
     errors="aide_google.errors:GOOGLE_ERRORS",
 )
-spec.tool_visibility(visible, changes=accounts_stamp, hidden_arguments=hidden_arguments)
+listing.declare(spec)
 
 AccountArg = str | None
 Addresses = list[str] | None

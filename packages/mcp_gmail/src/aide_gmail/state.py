@@ -15,20 +15,19 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
-from aide_core.identity import current_user
 from aide_core.policy import EmailAllowlist
 from aide_core.server import Runtime
 from aide_core.settings import ServerSettings
 from aide_gmail.client import GmailClient
 from aide_gmail.scopes import PERMISSIONS
-from aide_google.accounts import INDEX, AccountStore, GoogleAccount
-from aide_google.resolve import GoogleAccounts, hidden_account_argument, known_accounts, offered, settings_account
+from aide_google.accounts import GoogleAccount
+from aide_google.listing import AccountListing
+from aide_google.resolve import GoogleAccounts, settings_account
 
 
 class GmailSettings(ServerSettings, EmailAllowlist):
@@ -50,34 +49,13 @@ def extra_account(config: GmailSettings) -> GoogleAccount | None:
     return settings_account(config.account, config.authorized_user)
 
 
+#: The caller's accounts, and the tools and arguments listed from them (`aide_google.listing`).
+listing = AccountListing(lambda _tool: PERMISSIONS, extra_account)
+
+
 def listed_accounts(runtime: Runtime[Any]) -> list[GoogleAccount]:
-    """The caller's signed-in accounts' names, levels and scopes, read without opening the credential store (what
-    tool listing and the configure check need, at start-up: there, with no caller yet, the configured user's)."""
-    config = runtime.config
-    assert isinstance(config, GmailSettings)
-    return known_accounts(AccountStore.lazy(runtime.settings, current_user()), extra_account(config), listing=True)
-
-
-def visible(runtime: Runtime[Any], tool: str) -> bool:
-    """Before any sign-in every tool is listed (calls answer with the sign-in command); after, only the tools some
-    account's scopes and level allow; never a tool that declares no requirement."""
-    return offered(PERMISSIONS, listed_accounts(runtime), tool)
-
-
-def hidden_arguments(runtime: Runtime[Any]) -> frozenset[str]:
-    """`account` is listed only to a caller with several accounts."""
-    return hidden_account_argument(listed_accounts(runtime))
-
-
-def accounts_stamp(runtime: Runtime[Any]) -> Hashable:
-    """What moves when an account signs in, out, or is granted other scopes: the account index, which every save
-    and delete rewrites (a new file, so a new inode even within one mtime tick). Cheap enough to check before
-    every request, so a running server lists the new account's tools at once (`ServerSpec.tool_visibility`)."""
-    try:
-        stat = (runtime.settings.home / INDEX).stat()
-    except OSError:
-        return (runtime.settings.home / "secrets").is_dir()  # no index yet: whether a store was ever written
-    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    """The caller's signed-in accounts' names, levels and scopes (read without opening the credential store)."""
+    return listing.accounts(runtime)
 
 
 class GmailState:
