@@ -119,6 +119,32 @@ async def test_the_memory_servers_own_writes_are_not_remembered_as_actions(setti
     assert result.actions_remembered == []
 
 
+async def test_a_task_added_is_remembered_by_what_the_call_said(sandbox: SandboxHandle, settings: AideSettings) -> None:
+    calendar = {
+        "base_url": sandbox.urls["calendar"],
+        "tasks_base_url": sandbox.urls["tasks"],
+        "authorized_user": sandbox.authorized_user(),
+        "retry_backoff_seconds": 0,
+    }
+    add = call("calendar__add_task", title="Book the offsite venue in Lisbon", due="2026-12-10")
+    model = ScriptedModel([[add], "Added.", "[]"])
+    configs = [
+        aide_server("calendar", settings=settings.with_tables(calendar=calendar)),
+        aide_server("memory", settings=settings),
+    ]
+    with anyio.fail_after(30):
+        async with Assistant(configs, model, approve=lambda _: True, now=AT.timestamp) as assistant:
+            result = await assistant.run("Add a task to book the offsite venue by the 10th.")
+    assert not result.messages[-2].is_error, result.messages[-2].text
+    assert [(item["content"], item["source"]) for item in result.actions_remembered] == [
+        (
+            "Done on 2026-11-20 12:30 UTC with calendar.add_task: title: Book the offsite venue in Lisbon; "
+            "due: 2026-12-10",
+            "action:calendar.add_task",
+        )
+    ]
+
+
 def done(arguments: dict[str, Any], preview: str | None = None) -> ActionDone:
     return ActionDone("calendar", "add_task", arguments, {"id": "t1"}, preview, AT.timestamp())
 

@@ -22,9 +22,10 @@ The SDK's extension points, through the declaration and the SDK's public API onl
 `MCPServer`): `lifespan=` for clients and connections shared by the whole server (`aide_core.lifespan`);
 `route()` for HTTP endpoints with their own auth, such as a webhook (`aide_core.routes`); `tool_visibility()` for
 a tool list that follows what the configuration allows while the server runs, with `tools/list_changed` sent when
-it changes (`aide_core.visibility`); `upstream=`/`errors=` name the service a server talks to and where its
-`ErrorProfile` lives, so that an upstream exception a tool let escape still reads as that service's own message
-(`aide_core.upstream`). Input schemas are compacted before the tools are registered
+it changes (`aide_core.visibility`); `prompts_from()` for the prompts a host shows as slash commands, kept in
+files and listed only where the tools they use are (`aide_core.prompts`); `upstream=`/`errors=` name the service a
+server talks to and where its `ErrorProfile` lives, so that an upstream exception a tool let escape still reads as
+that service's own message (`aide_core.upstream`). Input schemas are compacted before the tools are registered
 (`aide_core.schemas`).
 
 `app.state()` returns the server's service object (an API client, a store) for the current call. It is built on
