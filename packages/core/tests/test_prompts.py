@@ -219,9 +219,17 @@ def gated_spec(allowed: set[str], folder: Path) -> ServerSpec[Any]:
     return spec
 
 
-async def test_a_prompt_follows_the_callers_tool_visibility(settings: AideSettings, tmp_path: Path) -> None:
+async def test_a_prompt_follows_the_callers_tool_visibility_and_clients_are_told(
+    settings: AideSettings, tmp_path: Path
+) -> None:
     allowed: set[str] = set()
-    async with Client(gated_spec(allowed, tmp_path).build(settings)) as client:
+    received: list[Any] = []
+
+    async def on_message(message: Any) -> None:
+        received.append(message)
+
+    server = gated_spec(allowed, tmp_path).build(settings)
+    async with Client(server, mode="legacy", message_handler=on_message) as client:
         before = [prompt.name for prompt in (await client.list_prompts()).prompts]
         with pytest.raises(MCPError):
             await client.get_prompt("use_later", {})
@@ -230,6 +238,7 @@ async def test_a_prompt_follows_the_callers_tool_visibility(settings: AideSettin
         got = await client.get_prompt("use_later", {})
     assert (before, after) == ([], ["use_later"])
     assert [message.content.model_dump()["text"] for message in got.messages] == ["Call later."]
+    assert [type(m).__name__ for m in received] == ["ToolListChangedNotification", "PromptListChangedNotification"]
 
 
 def test_a_prompt_naming_a_tool_the_server_does_not_have_fails_the_build(

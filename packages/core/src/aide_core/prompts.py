@@ -38,8 +38,8 @@ Why these choices:
 - **Listed only where they can work**: a prompt that names tools is listed only when all of them are, for this
   configuration (tier, read-only switch) and for this caller (a server's `tool_visibility`: Gmail lists what the
   signed-in accounts' scopes allow). A prompt asking for a draft where drafting is not allowed would only lead the
-  model to a refusal. Prompts are re-filtered on every `prompts/list`, without a `prompts/list_changed` notification
-  of their own: hosts re-read prompts when they show the slash menu.
+  model to a refusal. Prompts are filtered again on every `prompts/list`, and when the listed tools change clients
+  are told the prompts list changed too (`aide_core.visibility.ListChanged`).
 """
 
 from __future__ import annotations

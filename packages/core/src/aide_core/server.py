@@ -557,6 +557,10 @@ class ServerSpec(Generic[StateT]):
                 None if changes is None else functools.partial(changes, runtime),
                 who=current_user,
             )
+        check_tools(self._prompts, self.tool_names, self.name)
+        registered = {tool.name for tool in tools}
+        offered = [prompt for prompt in self._prompts if set(prompt.tools) <= registered]
+        follows = any(prompt.tools for prompt in offered)  # the prompts listed change with the tools
         bus = InMemorySubscriptionBus()
         with _host_logging_untouched():
             server = AideServer(
@@ -567,7 +571,7 @@ class ServerSpec(Generic[StateT]):
                 tools=tools,
                 lifespan=SharedLifespan(self.lifespan, runtime) if self.lifespan else None,
                 subscriptions=bus,
-                middleware=[] if visibility is None else [ListChanged(visibility, bus)],
+                middleware=[] if visibility is None else [ListChanged(visibility, bus, prompts=follows)],
             )
         server.visibility = visibility
         server.argument_names = {
@@ -582,9 +586,6 @@ class ServerSpec(Generic[StateT]):
             server.resource(res.uri, **res.kwargs)(
                 _with_errors(res.fn, res.uri, bind, resource=True, upstream=runtime.upstream_error)
             )
-        check_tools(self._prompts, self.tool_names, self.name)
-        registered = {tool.name for tool in tools}
-        offered = [prompt for prompt in self._prompts if set(prompt.tools) <= registered]
         for prompt in offered:
             server.add_prompt(_as_prompt(prompt))
         server.prompt_decls = {prompt.name: prompt for prompt in offered}
