@@ -3,12 +3,16 @@ tools they use are not."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from mcp import Client
 
 from aide_core.settings import AideSettings
 from aide_gmail.server import spec
 from aide_gmail.state import GmailSettings
+from aide_google.accounts import INDEX
+from aide_google.scopes import sign_in_scopes
 
 pytestmark = pytest.mark.anyio
 
@@ -63,3 +67,14 @@ async def test_a_read_only_gmail_offers_triage_but_not_a_draft(settings: AideSet
     async with Client(spec.build(settings, config=GmailSettings(read_only=True))) as client:
         names = [prompt.name for prompt in (await client.list_prompts()).prompts]
     assert names == ["triage_inbox"]
+
+
+async def test_an_account_signed_in_read_only_is_offered_triage_but_not_a_draft(settings: AideSettings) -> None:
+    index = settings.home / INDEX
+    index.parent.mkdir(parents=True)
+    entry = {"type": "authorized_user", "level": "readonly", "scopes": list(sign_in_scopes("readonly"))}
+    index.write_text(json.dumps({"work": entry}))
+    async with Client(spec.build(settings)) as client:
+        names = [prompt.name for prompt in (await client.list_prompts()).prompts]
+        tools = [tool.name for tool in (await client.list_tools()).tools]
+    assert (names, tools) == (["triage_inbox"], ["search_emails", "read_email", "read_thread"])
