@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -54,7 +54,15 @@ from pathlib import Path
 from string import Template
 from typing import Any, cast
 
-__all__ = ["MAX_ARGUMENT_CHARS", "PromptArgumentDecl", "PromptDecl", "PromptFileError", "load_prompts", "parse_prompt"]
+__all__ = [
+    "MAX_ARGUMENT_CHARS",
+    "PromptArgumentDecl",
+    "PromptDecl",
+    "PromptFileError",
+    "check_tools",
+    "load_prompts",
+    "parse_prompt",
+]
 
 #: What one argument may carry: a message id, a few sentences of intent. Longer is refused, not cut.
 MAX_ARGUMENT_CHARS = 2000
@@ -152,13 +160,16 @@ def parse_prompt(name: str, source: str, where: str = "") -> PromptDecl:
     return PromptDecl(name, title.strip(), description.strip(), arguments, tools, text, where)
 
 
-def _strings(value: Any, fail: Any) -> tuple[str, ...]:
+Fail = Callable[[str], PromptFileError]
+
+
+def _strings(value: Any, fail: Fail) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in cast(list[Any], value)):
         raise fail("tools is a list of tool names")
     return tuple(cast(list[str], value))
 
 
-def _arguments(value: Any, fail: Any) -> tuple[PromptArgumentDecl, ...]:
+def _arguments(value: Any, fail: Fail) -> tuple[PromptArgumentDecl, ...]:
     if not isinstance(value, dict):
         raise fail("arguments is a table of [arguments.<name>] tables")
     found: list[PromptArgumentDecl] = []
