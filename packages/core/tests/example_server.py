@@ -7,6 +7,7 @@ import hmac
 import logging
 import sys
 from collections.abc import Awaitable
+from pathlib import Path
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -42,6 +43,7 @@ app = ServerSpec[Outbox](
     settings_model=ExampleSettings,
     policies=[email_allowlist, phone_allowlist],
 )
+app.prompts_from(Path(__file__).with_name("example_prompts"))
 
 
 class Echo(BaseModel):

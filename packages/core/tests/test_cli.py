@@ -35,7 +35,7 @@ def with_example(monkeypatch: pytest.MonkeyPatch, example_app: ServerSpec[Any]) 
 def test_tools_reports_what_each_tool_costs_a_model(with_example: None) -> None:
     result = runner.invoke(app, ["tools", "example", "activity", "--json"])
     assert result.exit_code == 0, result.output
-    rows = {row["tool"]: row for row in json.loads(result.stdout)}
+    rows = {row["tool"]: row for row in json.loads(result.stdout)["tools"]}
     assert set(rows) == {"echo", "whoami", "fail", "outbox_size", "send", "list_activity"}
     send = rows["send"]
     assert send["server"] == "example" and send["description"] == "Send a message."
@@ -46,11 +46,46 @@ def test_tools_reports_what_each_tool_costs_a_model(with_example: None) -> None:
     assert send["output_schema_bytes"] > 0
 
 
+def test_tools_shows_the_prompts_each_server_offers_in_every_format(with_example: None) -> None:
+    as_json = runner.invoke(app, ["tools", "example", "--json"])
+    markdown = runner.invoke(app, ["tools", "example", "--markdown"])
+    table = runner.invoke(app, ["tools", "example"], env={"COLUMNS": "200"})
+    assert as_json.exit_code == markdown.exit_code == table.exit_code == 0, table.output
+    assert json.loads(as_json.stdout)["prompts"] == [
+        {
+            "server": "example",
+            "prompt": "announce",
+            "title": "Announce",
+            "description": "Send an announcement.",
+            "arguments": [{"name": "to", "description": "Who hears it.", "required": True}],
+        },
+        {
+            "server": "example",
+            "prompt": "greet",
+            "title": "Greet someone",
+            "description": "Echo a greeting.",
+            "arguments": [
+                {"name": "name", "description": "Whom to greet.", "required": True},
+                {"name": "mood", "description": "How (default: warmly).", "required": False},
+            ],
+        },
+    ]
+    assert markdown.stdout.split("\n\n", 1)[1] == (
+        "| server | prompt | arguments (* required) | what it does |\n"
+        "|---|---|---|---|\n"
+        "| example | `announce` | to* | Send an announcement. |\n"
+        "| example | `greet` | name*, mood | Echo a greeting. |\n"
+    )
+    assert "│ example │ greet    │ name*, mood            │ Echo a greeting." in table.stdout
+    assert "2 prompts: hosts show them as slash commands" in table.stdout
+
+
 def test_a_server_that_has_not_landed_is_reported_not_a_crash(planned_server: str) -> None:
     result = runner.invoke(app, ["tools", planned_server, "activity", "--json"])
     assert result.exit_code == 0
     assert "planned: not available yet" in result.stderr
-    assert [row["tool"] for row in json.loads(result.stdout)] == ["list_activity"]
+    listed = json.loads(result.stdout)
+    assert ([row["tool"] for row in listed["tools"]], listed["prompts"]) == (["list_activity"], [])
 
 
 def test_call_passes_json_values_as_json_and_the_rest_as_strings() -> None:
@@ -174,7 +209,8 @@ def test_call_tools_and_doctor_run_against_the_sandbox_with_no_account() -> None
             entry._RUNNING.pop().stop()  # pyright: ignore[reportPrivateUsage]
     assert found.exit_code == 0, found.output
     assert "postmortem" in json.dumps(json.loads(found.stdout)["emails"]).lower()
-    assert listed.exit_code == 0 and "send_email" in [row["tool"] for row in json.loads(listed.stdout)]
+    assert listed.exit_code == 0 and "send_email" in [row["tool"] for row in json.loads(listed.stdout)["tools"]]
+    assert [row["prompt"] for row in json.loads(listed.stdout)["prompts"]] == ["draft_reply", "triage_inbox"]
     [gmail_row] = [line for line in doctor.stdout.splitlines() if line.startswith("│ gmail ")]
     assert doctor.exit_code == 0 and "│ ok " in gmail_row and gmail_row.count("ok") >= 2  # signed in, reachable
 
@@ -206,7 +242,7 @@ def test_call_yes_confirms_for_a_script_and_tools_json_carries_input_schemas(wit
     assert sent.exit_code == 0, sent.output
     assert json.loads(sent.stdout)["status"] == "done"
     assert "Send 'hi' to ann@example.com" in sent.stderr and "confirmed (--yes)" in sent.stderr
-    schemas = {row["tool"]: row["input_schema"] for row in json.loads(listed.stdout)}
+    schemas = {row["tool"]: row["input_schema"] for row in json.loads(listed.stdout)["tools"]}
     assert schemas["echo"] == {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}
 
 

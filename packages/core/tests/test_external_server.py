@@ -89,7 +89,7 @@ def test_this_process_does_not_see_the_fixture_so_only_the_children_prove_anythi
 def test_aide_tools_lists_the_external_servers_tools_with_its_own_settings_table(notes_env: dict[str, str]) -> None:
     done = aide(notes_env, "tools", "notes", "--json")
     assert done.returncode == 0, done.stderr
-    assert [(row["server"], row["tool"]) for row in json.loads(done.stdout)] == [
+    assert [(row["server"], row["tool"]) for row in json.loads(done.stdout)["tools"]] == [
         ("notes", "list_notes"),
         ("notes", "share_note"),
     ]

@@ -19,12 +19,15 @@ def test_the_readme_quick_start_is_exactly_the_two_commands() -> None:
     assert block.splitlines() == ["uv run aide serve --sandbox", "uv run pytest"]
 
 
-def test_the_readme_tools_table_matches_the_servers() -> None:
+def test_the_readme_tools_and_prompts_tables_match_the_servers() -> None:
     readme = (ROOT / "README.md").read_text()
-    table = re.search(r"<!-- tools:start -->\n(.*?)<!-- tools:end -->", readme, re.S)
-    assert table is not None
+    tools = re.search(r"<!-- tools:start -->\n(.*?)<!-- tools:end -->", readme, re.S)
+    prompts = re.search(r"<!-- prompts:start -->\n(.*?)<!-- prompts:end -->", readme, re.S)
+    assert tools is not None and prompts is not None
     generated = CliRunner().invoke(app, ["tools", "--markdown"]).stdout
-    assert table.group(1) == generated, "README tools table is stale: paste `uv run aide tools --markdown`"
+    assert f"{tools.group(1)}\n{prompts.group(1)}" == generated, (
+        "README tools or prompts table is stale: paste `uv run aide tools --markdown` (tools, a blank line, prompts)"
+    )
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:

@@ -5,8 +5,9 @@
 
 One run, for one user message: (1) retrieve what memory knows that is relevant, (2) call the model with the tools,
 (3) run the tool calls it asks for, concurrently, after approval where needed, (4) loop until the model answers,
-(5) learn what the exchange taught about the user. Every step is a parameter (`retrieve=`, `learn=`, `approve=`,
-`summarise=`); pass None to switch one off. Limits bound each run; usage and cost are counted per run, per
+(5) learn what the exchange taught about the user. An action that really happened is remembered as it happens, with
+its source (`aide_agent.action_memory`). Every step is a parameter (`retrieve=`, `learn=`, `remember_actions=`,
+`approve=`, `summarise=`); pass None to switch one off. Limits bound each run; usage and cost are counted per run, per
 conversation and per server. With a store, the conversation is saved after each run and can be resumed.
 """
 
@@ -26,8 +27,9 @@ from typing import Any
 import anyio
 from mcp_types import ElicitRequestFormParams, ElicitRequestParams, ElicitResult
 
-from aide_agent import context, prompts
+from aide_agent import action_memory, context, prompts
 from aide_agent import memory as memory_steps
+from aide_agent.action_memory import ActionDone, RememberAction
 from aide_agent.approval import ApprovalCallback, ApprovalRequest, ask, form_content, needs_approval
 from aide_agent.events import Event, EventHandler, Learned, Notice, TextChunk, ToolFinished, ToolStarted
 from aide_agent.ledger import Ledger, UsageLedger, start_of_day
@@ -54,6 +56,8 @@ class RunResult:
     messages: list[Message]
     usage: RunUsage
     learned: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
+    #: What the run did and remembered, one memory item per action (`aide_agent.action_memory`).
+    actions_remembered: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
 
 
 class Assistant:
@@ -67,6 +71,7 @@ class Assistant:
         approve: ApprovalCallback | None = None,
         retrieve: Retrieve | None = memory_steps.retrieve,
         learn: Learn | None = memory_steps.learn,
+        remember_actions: RememberAction | None = action_memory.remember_action,
         summarise: bool = False,
         limits: Limits | None = None,
         prices: Mapping[str, tuple[float, float]] | None = None,
@@ -86,6 +91,8 @@ class Assistant:
         self.approve = approve
         self.retrieve = retrieve
         self.learn = learn
+        #: Called after each action that really happened, to remember it (None: actions are not remembered).
+        self.remember_actions = remember_actions
         self.summarise = summarise
         self.limits = limits or Limits()
         self.prices = Prices.with_overrides(prices)
@@ -108,6 +115,9 @@ class Assistant:
         self.conversation_id = conversation_id or ""
         self.messages: list[Message] = []
         self._approved: set[str] = set()
+        #: What a server asked the user to confirm, by the id of the call that was running (the guard's preview).
+        self._previews: dict[str, str] = {}
+        self._actions_remembered: list[dict[str, Any]] = []
         self._run_usage = RunUsage()
         if conversation_id:
             self.resume(conversation_id)
@@ -174,6 +184,8 @@ class Assistant:
         if not self.conversation_id:
             self.conversation_id = self.store.create(model=self.model.name) if self.store else _new_id()
         self._run_usage = usage = RunUsage()
+        actions_remembered: list[dict[str, Any]] = []
+        self._actions_remembered = actions_remembered
         person = current_user()
         spent_today = 0.0
         if self.ledger is not None and self.limits.max_cost_per_day is not None:
@@ -225,7 +237,7 @@ class Assistant:
         finally:
             self.usage.merge(usage)
             self._keep(person, usage)
-        return RunResult(added[-1].text, added, usage, learned)
+        return RunResult(added[-1].text, added, usage, learned, actions_remembered)
 
     def _keep(self, person: str, usage: RunUsage) -> None:
         """Write the run's usage to the ledger; a ledger that cannot be written is reported, never the run's end."""
@@ -274,11 +286,18 @@ class Assistant:
             assert info is not None
             self._emit(ToolStarted(call, info.server, info.tool.name))
             token = _approved_call.set(call.id if call.id in self._approved else None)
+            running = _running_call.set(call.id)
             try:
                 outcome = await self.toolbox.call(call.name, call.arguments)
             finally:
+                _running_call.reset(running)
                 _approved_call.reset(token)
                 self._approved.discard(call.id)
+            preview = self._previews.pop(call.id, None)
+            acted = needs_approval(info.tool.annotations, trusted=False)
+            if acted and not outcome.is_error and action_memory.really_done(outcome.structured):
+                done = ActionDone(info.server, info.tool.name, call.arguments, outcome.structured, preview, self.now())
+                await self._remember_action(done)
             input_price = self.prices.per_million(self.model.name)[0]
             usage.add_tool(
                 info.server,
@@ -302,9 +321,25 @@ class Assistant:
                     group.start_soon(run_one, call)
         return [results[call.id] for call in calls]
 
+    async def _remember_action(self, done: ActionDone) -> None:
+        """Remember an action that happened; a failure to is a notice, never the run's end (the action stands)."""
+        if self.remember_actions is None:
+            return
+        try:
+            item = await self.remember_actions(self, done)
+        except Exception as exc:
+            log.warning("action not remembered: %s", exc)
+            self._emit(Notice(f"{done.server}.{done.tool} was done but not remembered: {exc}"))
+            return
+        if item is not None:
+            self._actions_remembered.append(item)
+            self._emit(Learned([item]))
+
     async def _elicit(self, server: str, params: ElicitRequestParams) -> ElicitResult:
         """A server's question, answered through the approval callback."""
         schema = dict(params.requested_schema) if isinstance(params, ElicitRequestFormParams) else None
+        if (running := _running_call.get()) is not None:
+            self._previews[running] = params.message  # the guard's preview: what an action that goes ahead did
         exposed = current_call.get()
         info = self.toolbox.info(exposed) if exposed else None
         if (
@@ -326,6 +361,8 @@ class Assistant:
 
 #: The id of the call running in this task when the user approved it (a server's confirmation of it is then implied).
 _approved_call: contextvars.ContextVar[str | None] = contextvars.ContextVar("aide_agent_approved_call", default=None)
+#: The id of the call running in this task (a server's question while it runs is about it).
+_running_call: contextvars.ContextVar[str | None] = contextvars.ContextVar("aide_agent_running_call", default=None)
 
 
 def _preview(arguments: dict[str, Any], limit: int = 300) -> str:

@@ -22,9 +22,10 @@ The SDK's extension points, through the declaration and the SDK's public API onl
 `MCPServer`): `lifespan=` for clients and connections shared by the whole server (`aide_core.lifespan`);
 `route()` for HTTP endpoints with their own auth, such as a webhook (`aide_core.routes`); `tool_visibility()` for
 a tool list that follows what the configuration allows while the server runs, with `tools/list_changed` sent when
-it changes (`aide_core.visibility`); `upstream=`/`errors=` name the service a server talks to and where its
-`ErrorProfile` lives, so that an upstream exception a tool let escape still reads as that service's own message
-(`aide_core.upstream`). Input schemas are compacted before the tools are registered
+it changes (`aide_core.visibility`); `prompts_from()` for the prompts a host shows as slash commands, kept in
+files and listed only where the tools they use are (`aide_core.prompts`); `upstream=`/`errors=` name the service a
+server talks to and where its `ErrorProfile` lives, so that an upstream exception a tool let escape still reads as
+that service's own message (`aide_core.upstream`). Input schemas are compacted before the tools are registered
 (`aide_core.schemas`).
 
 `app.state()` returns the server's service object (an API client, a store) for the current call. It is built on
@@ -52,10 +53,13 @@ import anyio
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.prompts import Prompt
+from mcp.server.mcpserver.prompts.base import PromptArgument
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.exceptions import MCPError
-from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
+from mcp.types import INVALID_PARAMS, CallToolResult, GetPromptResult, InputRequiredResult, ToolAnnotations
+from mcp.types import Prompt as MCPPrompt
 from mcp.types import Tool as MCPTool
 from pydantic import ValidationError
 
@@ -68,6 +72,7 @@ from aide_core.identity import current_user
 from aide_core.lifespan import SharedLifespan
 from aide_core.plan import Plan
 from aide_core.policy import Policy
+from aide_core.prompts import PromptDecl, check_tools, load_prompts
 from aide_core.routes import RouteAuth, RouteDecl, RouteHandler, route_endpoint
 from aide_core.schemas import compact
 from aide_core.settings import AideSettings, ServerSettings, load_settings, server_settings
@@ -194,6 +199,8 @@ class AideServer(MCPServer[Any]):
     input_schemas: Mapping[str, Mapping[str, Any]] = {}
     #: The tools behind the guard.
     guarded: frozenset[str] = frozenset()
+    #: The prompts this configuration offers (`aide_core.prompts`): each is listed only while all its tools are.
+    prompt_decls: Mapping[str, PromptDecl] = {}
 
     async def list_tools(self) -> list[MCPTool]:
         tools = await super().list_tools()
@@ -201,6 +208,29 @@ class AideServer(MCPServer[Any]):
             return tools
         view = await anyio.to_thread.run_sync(self.visibility.view)
         return [_without(tool, view.hidden_arguments) for tool in tools if tool.name in view.listed]
+
+    async def _listed_prompts(self) -> list[str]:
+        listed = None if self.visibility is None else await anyio.to_thread.run_sync(self.visibility.current)
+        return [name for name, decl in self.prompt_decls.items() if listed is None or set(decl.tools) <= listed]
+
+    async def list_prompts(self) -> list[MCPPrompt]:
+        listed = set(await self._listed_prompts())
+        return [prompt for prompt in await super().list_prompts() if prompt.name in listed]
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        """The SDK's, with its refusals said to the client: the SDK answers an unknown prompt or a missing argument
+        with a bare "Internal server error" (and a traceback in the log), so both are checked here first and
+        refused as invalid params with what to pass."""
+        listed = await self._listed_prompts()
+        if name not in listed:  # a prompt not listed for this caller reads as one never declared
+            raise MCPError(INVALID_PARAMS, f"Unknown prompt: {name} (prompts: {', '.join(listed) or 'none'})")
+        try:
+            self.prompt_decls[name].render(arguments)
+        except ValueError as exc:
+            raise MCPError(INVALID_PARAMS, str(exc)) from None
+        return await super().get_prompt(name, arguments, context)
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
@@ -282,6 +312,7 @@ class ServerSpec(Generic[StateT]):
         self._visibility_changes: Callable[[Runtime[StateT]], Hashable] | None = None
         self._hidden_arguments: Callable[[Runtime[StateT]], Collection[str]] | None = None
         self._routes: list[RouteDecl] = []
+        self._prompts: list[PromptDecl] = []
 
     # -- declaring ----------------------------------------------------------------------------------------------
 
@@ -359,6 +390,22 @@ class ServerSpec(Generic[StateT]):
             return fn
 
         return register
+
+    def prompts_from(self, source: str | Path) -> list[PromptDecl]:
+        """Declare the prompts in `source`'s prompt files: a package name (its `prompts/` folder of `<name>.md`
+        files) or a folder. Files are read and checked here, once: a bad file raises `PromptFileError` at import,
+        so the server's tests fail rather than a user's host. See `aide_core.prompts` for the format."""
+        found = load_prompts(source)
+        names = {prompt.name for prompt in self._prompts}
+        if clash := sorted(names & {prompt.name for prompt in found}):
+            raise ValueError(f"{self.name}: prompt {', '.join(clash)} declared twice")
+        self._prompts.extend(found)
+        return found
+
+    @property
+    def prompts(self) -> list[PromptDecl]:
+        """The declared prompts (whether a configuration lists them depends on their tools)."""
+        return list(self._prompts)
 
     def route(
         self, path: str, *, methods: Iterable[str] = ("POST",), auth: Callable[[Request, Runtime[StateT]], Any]
@@ -542,6 +589,10 @@ class ServerSpec(Generic[StateT]):
                 who=current_user,
                 hidden=None if self._hidden_arguments is None else functools.partial(self._hidden_arguments, runtime),
             )
+        check_tools(self._prompts, self.tool_names, self.name)
+        registered = {tool.name for tool in tools}
+        offered = [prompt for prompt in self._prompts if set(prompt.tools) <= registered]
+        follows = any(prompt.tools for prompt in offered)  # the prompts listed change with the tools
         bus = InMemorySubscriptionBus()
         with _host_logging_untouched():
             server = AideServer(
@@ -552,7 +603,7 @@ class ServerSpec(Generic[StateT]):
                 tools=tools,
                 lifespan=SharedLifespan(self.lifespan, runtime) if self.lifespan else None,
                 subscriptions=bus,
-                middleware=[] if visibility is None else [ListChanged(visibility, bus)],
+                middleware=[] if visibility is None else [ListChanged(visibility, bus, prompts=follows)],
             )
         server.visibility = visibility
         server.argument_names = {
@@ -570,7 +621,34 @@ class ServerSpec(Generic[StateT]):
             server.resource(res.uri, **res.kwargs)(
                 _with_errors(res.fn, res.uri, bind, resource=True, upstream=runtime.upstream_error)
             )
+        for prompt in offered:
+            server.add_prompt(_as_prompt(prompt))
+        server.prompt_decls = {prompt.name: prompt for prompt in offered}
         return server
+
+
+def _as_prompt(decl: PromptDecl) -> Prompt:
+    """The SDK's `Prompt` for a declared one: its arguments listed as declared (so hosts show them), its text
+    rendered by `PromptDecl.render`. A bad argument is an `MCPError` (invalid params) that keeps its message: the
+    SDK turns any other exception into "Error rendering prompt X"."""
+
+    async def render(**arguments: Any) -> str:
+        try:
+            return decl.render(arguments)
+        except ValueError as exc:
+            raise MCPError(INVALID_PARAMS, str(exc)) from None
+
+    return Prompt(
+        name=decl.name,
+        title=decl.title,
+        description=decl.description,
+        arguments=[
+            PromptArgument(name=argument.name, description=argument.description, required=argument.required)
+            for argument in decl.arguments
+        ],
+        fn=render,
+        context_kwarg=None,
+    )
 
 
 @contextlib.contextmanager

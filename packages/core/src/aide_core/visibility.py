@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import anyio.to_thread
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.subscriptions import SubscriptionBus
-from mcp.shared.subscriptions import ToolsListChanged
+from mcp.shared.subscriptions import PromptsListChanged, ToolsListChanged
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 logger = logging.getLogger("aide.server")
@@ -107,17 +107,24 @@ class ToolVisibility:
 
 
 class ListChanged:
-    """Before each request: when the listed tools changed, tell the clients (see the module docstring)."""
+    """Before each request: when the listed tools changed, tell the clients (see the module docstring). With
+    `prompts`, the server lists prompts by the tools they use (`aide_core.prompts`), so their list may have changed
+    too and clients are told that as well."""
 
-    def __init__(self, visibility: ToolVisibility, bus: SubscriptionBus) -> None:
+    def __init__(self, visibility: ToolVisibility, bus: SubscriptionBus, *, prompts: bool = False) -> None:
         self._visibility = visibility
         self._bus = bus
+        self._prompts = prompts
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         if ctx.request_id is not None and ctx.method != "initialize":
             _, changed = await anyio.to_thread.run_sync(self._visibility.refresh)  # checks may read files
             if changed:
                 await self._bus.publish(ToolsListChanged())
+                if self._prompts:
+                    await self._bus.publish(PromptsListChanged())
                 if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
                     await ctx.session.send_tool_list_changed()
+                    if self._prompts:
+                        await ctx.session.send_prompt_list_changed()
         return await call_next(ctx)

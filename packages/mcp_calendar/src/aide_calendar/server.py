@@ -20,6 +20,8 @@ from aide_calendar.state import CalendarState
 
 __all__ = ["availability", "events", "extended", "main", "spec", "tasks", "writing"]
 
+spec.prompts_from("aide_calendar")  # prompts/*.md: plan_my_day, schedule_meeting (slash commands in hosts)
+
 
 @spec.resource("calendar://accounts", name="accounts", description="The signed-in accounts and their levels.")
 def accounts() -> str:

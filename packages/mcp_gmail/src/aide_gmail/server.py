@@ -21,6 +21,8 @@ from aide_gmail.state import GmailState
 
 __all__ = ["extended", "main", "spec", "tools"]
 
+spec.prompts_from("aide_gmail")  # prompts/*.md: triage_inbox, draft_reply (slash commands in hosts)
+
 
 @spec.resource("gmail://accounts", name="accounts", description="The signed-in accounts and their scopes.")
 def accounts() -> str:

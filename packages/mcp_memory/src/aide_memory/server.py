@@ -135,6 +135,7 @@ spec = ServerSpec[MemoryState](
     settings_model=MemorySettings,
     state=MemoryState,
 )
+spec.prompts_from("aide_memory")  # prompts/*.md: what_you_know_about_me (a slash command in hosts)
 
 
 def _state() -> MemoryState:

@@ -1,4 +1,5 @@
-"""`aide tools` (what each tool costs a model's context) and `aide call` (one tool from the shell)."""
+"""`aide tools` (what each tool costs a model's context, and the prompts each server offers) and `aide call` (one tool
+from the shell)."""
 
 from __future__ import annotations
 
@@ -42,20 +43,48 @@ async def _tool_rows(servers: dict[str, MCPServer]) -> list[dict[str, Any]]:
     return rows
 
 
+async def _prompt_rows(servers: dict[str, MCPServer]) -> list[dict[str, Any]]:
+    """The prompts each server lists for this configuration (as a host's slash menu would show them)."""
+    rows: list[dict[str, Any]] = []
+    for name, server in servers.items():
+        for prompt in await server.list_prompts():
+            arguments = [
+                {"name": a.name, "description": a.description or "", "required": bool(a.required)}
+                for a in prompt.arguments or []
+            ]
+            rows.append(
+                {
+                    "server": name,
+                    "prompt": prompt.name,
+                    "title": prompt.title or "",
+                    "description": prompt.description or "",
+                    "arguments": arguments,
+                }
+            )
+    return rows
+
+
+async def _rows(servers: dict[str, MCPServer]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return await _tool_rows(servers), await _prompt_rows(servers)
+
+
 def tools(
     servers: Annotated[list[str] | None, typer.Argument(help="Servers to list (default: all available).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="The README's tools table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Machine-readable output: {"tools": [...], "prompts": [...]}.')
+    ] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="The README's tools and prompts tables.")] = False,
     sandbox: Annotated[bool, typer.Option("--sandbox", help="Against local emulators: no account needed.")] = False,
 ) -> None:
-    """List every tool with the size of what a model reads about it."""
+    """List every tool with the size of what a model reads about it, then the prompts (slash commands) servers
+    offer."""
     settings = settings_or_exit(sandbox=sandbox)
-    rows = anyio.run(_tool_rows, build_servers(servers, settings))
+    rows, prompts = anyio.run(_rows, build_servers(servers, settings))
     if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        sys.stdout.write(json.dumps({"tools": rows, "prompts": prompts}, indent=2) + "\n")
         return
     if markdown:
-        sys.stdout.write(markdown_table(rows))
+        sys.stdout.write(markdown_table(rows) + "\n" + markdown_prompts(prompts))
         return
     table = Table("server", "tool", "description", "bytes", "≈tokens", "output schema bytes")
     for row in rows:
@@ -70,6 +99,16 @@ def tools(
     total = sum(row["bytes"] for row in rows)
     table.caption = f"{len(rows)} tools; a model reads {total} bytes (≈{estimate_tokens('x' * total)} tokens)"
     console.print(table)
+    if prompts:
+        listed = Table("server", "prompt", "arguments (* required)", "description")
+        for prompt in prompts:
+            listed.add_row(prompt["server"], prompt["prompt"], _signature(prompt), prompt["description"])
+        listed.caption = f"{len(prompts)} prompt{'' if len(prompts) == 1 else 's'}: hosts show them as slash commands"
+        console.print(listed)
+
+
+def _signature(prompt: dict[str, Any]) -> str:
+    return ", ".join(f"{a['name']}{'*' if a['required'] else ''}" for a in prompt["arguments"])
 
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
@@ -79,6 +118,13 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
         f"| {row['server']} | `{row['tool']}` | {row['description']} | {row['bytes']} (≈{row['tokens']}) |"
         for row in rows
     ]
+    return "\n".join(lines) + "\n"
+
+
+def markdown_prompts(rows: list[dict[str, Any]]) -> str:
+    """The README's prompts table, generated like the tools table."""
+    lines = ["| server | prompt | arguments (* required) | what it does |", "|---|---|---|---|"]
+    lines += [f"| {row['server']} | `{row['prompt']}` | {_signature(row)} | {row['description']} |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
