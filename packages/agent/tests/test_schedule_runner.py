@@ -226,3 +226,25 @@ async def test_without_the_remembered_preference_free_time_offers_the_morning_to
 ) -> None:
     _, slots = await free_time(sandbox, settings, [])
     assert any(datetime.fromisoformat(slot["start"]).hour < 10 for slot in slots["slots"])
+
+
+async def test_any_prompt_runs_at_its_time_and_is_delivered_to_a_file(
+    sandbox: SandboxHandle, settings: AideSettings, tmp_path: Any
+) -> None:
+    target = tmp_path / "week.txt"
+    week = {"name": "week-in-mail", "when": "every Friday at 17:00", "what": "Summarise what I sent this week.",
+            "servers": ["gmail"], "deliver": [f"file:{target}"]}  # fmt: skip
+
+    def summariser(messages: list[Message], tools: list[ToolSpec]) -> Any:
+        if not any(m.role == "tool" for m in messages):
+            assert "Summarise what I sent this week." in messages[-1].text and "Friday" in messages[-1].text
+            return [call("gmail__search_emails", query="in:sent newer_than:7d")]
+        return f"You sent {len(results(messages)['gmail__search_emails']['emails'])} mails this week."
+
+    friday_five = Clock(datetime(2026, 11, 20, 16, 0, tzinfo=UTC))  # 17:00 in Berlin
+    stand = Stand(settings.with_tables(**sandbox_tables(sandbox, jobs=[week])), friday_five)
+    [outcome] = (await runner(stand, ScriptedModel(summariser)).tick()).outcomes
+    assert outcome.ok and outcome.summary.startswith("You sent ") and outcome.key == "job:week-in-mail"
+    written = target.read_text()
+    assert written.startswith("--- 2026-11-20T16:00:00+00:00 aide: week-in-mail (Fri 20 Nov)\n")
+    assert outcome.summary in written

@@ -22,6 +22,19 @@ BUILT_IN = ("morning-digest", "free-time")
 _DELIVERY = re.compile(r"^(sms|mail|file:.+|webhook:https?://\S+)$")
 
 
+def _known_zone(value: str | None) -> str | None:
+    from aide_core.errors import AideError
+    from aide_core.when import zone
+
+    if value is None:
+        return None
+    try:
+        zone(value)
+    except AideError as exc:  # as a ValueError, its message reaches the one-line ConfigError
+        raise ValueError(str(exc)) from None
+    return value
+
+
 class Person(BaseModel):
     """One person's own zone, number and address (only theirs: deliveries go to nobody else)."""
 
@@ -30,6 +43,8 @@ class Person(BaseModel):
     timezone: str | None = Field(default=None, description="IANA zone (default: the table's timezone).")
     phone: str | None = Field(default=None, description="Their own phone, +<country code><number>.")
     email: str | None = Field(default=None, description="Their own address, for mail to self.")
+
+    _zone = field_validator("timezone")(_known_zone)
 
 
 class Job(BaseModel):
@@ -86,6 +101,8 @@ class ScheduleSettings(ServerSettings):
     runner: bool = Field(
         default=False, description="List the runner's tools (due_work, claim_run, finish_run): set by the runner."
     )
+
+    _zone = field_validator("timezone")(_known_zone)
 
     @field_validator("jobs")
     @classmethod
