@@ -248,3 +248,25 @@ async def test_any_prompt_runs_at_its_time_and_is_delivered_to_a_file(
     written = target.read_text()
     assert written.startswith("--- 2026-11-20T16:00:00+00:00 aide: week-in-mail (Fri 20 Nov)\n")
     assert outcome.summary in written
+
+
+async def test_run_waits_until_the_next_due_time_on_its_clock_and_stops_when_told(stand: Stand, twilio: Any) -> None:
+    from datetime import timedelta
+
+    waits: list[float] = []
+    stop = anyio.Event()
+
+    async def sleep(seconds: float) -> None:  # the injected sleep: moves the clock instead of waiting
+        waits.append(seconds)
+        stand.clock.now += timedelta(seconds=seconds)
+        if len(waits) == 3:
+            stop.set()
+
+    stand.clock.now = datetime(2026, 11, 21, 6, 59, 30, tzinfo=UTC)  # 07:59:30 in Berlin
+    done: list[Any] = []
+    loop = runner(stand, ScriptedModel(digest_model), sleep=sleep, on_outcome=done.append)
+    with anyio.fail_after(30):
+        await loop.run(stop)
+    assert waits == [30.0, 60.0, 60.0]  # to 08:00, then at most a minute between looks
+    assert [(o.key, o.scheduled_for) for o in done] == [("job:morning-digest", "2026-11-21T07:00:00Z")]
+    assert len(texts_to(twilio, MY_PHONE, "Digest: ")) == 1

@@ -98,6 +98,7 @@ class ScheduleSettings(ServerSettings):
         default=60, ge=0, le=7 * 24 * 60, description="A time missed while no runner ran still runs this late."
     )
     jobs: list[Job] = Field(default_factory=list)
+    run_in_serve: bool = Field(default=False, description="`aide serve` also runs the runner (aide_agent's).")
     runner: bool = Field(
         default=False, description="List the runner's tools (due_work, claim_run, finish_run): set by the runner."
     )

@@ -23,7 +23,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import anyio
@@ -234,10 +234,3 @@ async def _call(box: Toolbox, server: str, tool: str, arguments: dict[str, Any])
     if outcome.is_error or not isinstance(outcome.structured, dict):
         raise RunnerError(f"schedule.{tool} failed: {outcome.text[:300]}")
     return cast(dict[str, Any], outcome.structured)
-
-
-def next_wait(tick: Tick, now: datetime) -> timedelta:
-    """How long `run()` waits after `tick` (for the command line's status line)."""
-    if tick.next_at is None:
-        return timedelta(seconds=POLL)
-    return min(timedelta(seconds=POLL), max(timedelta(0), tick.next_at - now))
