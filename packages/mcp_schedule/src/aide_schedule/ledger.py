@@ -19,6 +19,7 @@ from pydantic import Field
 from aide_core.identity import current_user
 from aide_schedule.app import job_series, jobs_for, parse_utc, reminder_series, spec, utc
 from aide_schedule.models import Claim, Contact, DueItem, DueWork, Finished
+from aide_schedule.tools import MAX_REMINDERS
 
 __all__ = ["claim_run", "due_work", "finish_run"]
 
@@ -55,7 +56,7 @@ def due_work(at: At) -> DueWork:
             item = DueItem(key=f"job:{job.name}", kind="job", name=job.name, scheduled_for=utc(times[-1]),
                            text=job.what, deliver=job.deliver, servers=job.servers, allow=job.allow)  # fmt: skip
         candidates.append((f"job:{job.name}", series.after(now), item))
-    reminders, _ = state.store.reminders(user, limit=1000)
+    reminders, _ = state.store.reminders(user, limit=MAX_REMINDERS)
     for reminder in reminders:
         series = reminder_series(reminder)
         created = datetime.fromtimestamp(reminder.created, now.tzinfo)
@@ -79,7 +80,7 @@ def due_work(at: At) -> DueWork:
     )
 
 
-@spec.tool(read_only=False, idempotent=True, open_world=False)
+@spec.tool(read_only=False, idempotent=False, open_world=False)
 def claim_run(key: Key, scheduled_for: Scheduled, runner: Annotated[str, Field(min_length=1, max_length=80)]) -> Claim:
     """Claim one due run for `runner`: claimed is true for exactly one caller, ever."""
     state = spec.state()

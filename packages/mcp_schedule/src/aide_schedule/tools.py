@@ -25,6 +25,8 @@ from aide_schedule.timing import Series, parse_every
 __all__ = ["cancel_reminder", "list_jobs", "list_reminders", "remind_me", "run_job"]
 
 PAGE = 20
+#: Most active reminders one person keeps (the runner looks at all of them at every tick).
+MAX_REMINDERS = 500
 #: The time of day a reminder "on Friday" (a day without a time) fires at.
 DEFAULT_TIME = time(9, 0)
 
@@ -93,6 +95,10 @@ def remind_me(text: Text, at: At = None, every: Every = None, channel: Literal["
         series = Series.of(recurrence, tz, anchor.astimezone(tz))
         if series.after(now) is None:
             raise InvalidInput("That schedule has no time after now.", hint="Check its UNTIL or COUNT.")
+    if state.store.reminders(user, limit=1)[1] >= MAX_REMINDERS:
+        raise InvalidInput(
+            f"The user already has {MAX_REMINDERS} reminders.", hint="Cancel some (list_reminders) before adding more."
+        )
     reminder = state.store.add_reminder(
         user, cleaned, channel, series.rule, series.start.isoformat(), tz.key, now.timestamp()
     )

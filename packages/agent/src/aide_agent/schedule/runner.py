@@ -123,12 +123,19 @@ class Runner:
             await self.sleep(wait)
 
     async def tick(self) -> Tick:
-        """Everything due now, for every person: claimed, run and recorded."""
+        """Everything due now, for every person: claimed, run and recorded. A failure for one person is logged and the
+        others go on; a schedule server that cannot be reached is a `RunnerError`."""
         now = self.clock()
         tick = Tick()
         for user in self.users:
             with acting_as(user):
-                found = await self._tick_for(user, now, tick.outcomes)
+                try:
+                    found = await self._tick_for(user, now, tick.outcomes)
+                except RunnerError:
+                    raise  # the schedule server itself is unusable: nothing else can work either
+                except Exception as exc:  # one person's trouble (their store, say) leaves the others' runs alone
+                    log.warning("scheduled work for %s: %s", user, _describe(exc))
+                    continue
             if found is not None and (tick.next_at is None or found < tick.next_at):
                 tick.next_at = found
         return tick
@@ -232,5 +239,5 @@ def _record(outcome: Outcome) -> str:
 async def _call(box: Toolbox, server: str, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
     outcome = await box.call_server(server, tool, arguments)
     if outcome.is_error or not isinstance(outcome.structured, dict):
-        raise RunnerError(f"schedule.{tool} failed: {outcome.text[:300]}")
+        raise RuntimeError(f"schedule.{tool} failed: {outcome.text[:300]}")
     return cast(dict[str, Any], outcome.structured)
