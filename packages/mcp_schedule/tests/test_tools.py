@@ -43,6 +43,15 @@ async def test_a_day_without_a_time_fires_at_nine_and_a_repeat_keeps_its_wall_cl
     assert after_the_change["next_at"] == "2026-03-29T07:00+02:00"
 
 
+async def test_an_rrule_with_an_hour_fires_on_the_hour_whatever_the_time_it_was_set(schedule_server: Any) -> None:
+    async with schedule_server() as schedule:
+        schedule.now = schedule.now.replace(minute=34, second=56)
+        rule = await schedule.call("remind_me", text="Rent", every="RRULE:FREQ=MONTHLY;BYMONTHDAY=1;BYHOUR=10")
+        hourly = await schedule.call("remind_me", text="Stand up", every="RRULE:FREQ=HOURLY")
+    assert rule["next_at"] == "2026-12-01T10:00+01:00"
+    assert hourly["next_at"] == "2026-11-20T14:34+01:00"  # from when it was set, each hour
+
+
 async def test_reminders_are_each_persons_own(schedule_server: Any) -> None:
     async with schedule_server(people={"ann": {"phone": "+14155550123", "timezone": "America/New_York"}}) as schedule:
         mine = await schedule.call("remind_me", text="Mine", at="tomorrow 9am")

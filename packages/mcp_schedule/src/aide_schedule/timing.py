@@ -105,6 +105,8 @@ class Series:
         start = anchor.replace(tzinfo=None)
         if recurrence.at is not None:
             start = datetime.combine(start.date(), recurrence.at)
+        elif "BYHOUR=" in recurrence.rule.upper():  # the rule's hour, at minute 0 unless it says BYMINUTE
+            start = datetime.combine(start.date(), time(0, 0))
         return cls(start.replace(second=0, microsecond=0), zone, recurrence.rule)
 
     def _rule(self) -> Any:
