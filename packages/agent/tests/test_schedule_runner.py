@@ -187,7 +187,9 @@ def planner(messages: list[Message], tools: list[ToolSpec]) -> Any:
         ]
     found = results(messages)
     slot = found["calendar__find_free_slots"]["slots"][0]
-    task = next(t for t in found["calendar__list_tasks"]["tasks"] if t["status"] == "needsAction")
+    day = slot["start"][:10]  # a task fits a slot that comes before it is due (or it has no due date)
+    task = next(t for t in found["calendar__list_tasks"]["tasks"]
+                if t["status"] == "needsAction" and (t["due"] or "9999")[:10] >= day)  # fmt: skip
     return f"Free {slot['start']} to {slot['end']}: {task['title']}"
 
 
@@ -212,13 +214,15 @@ async def test_free_time_proposes_slots_that_respect_a_remembered_no_meetings_be
 ) -> None:
     outcome, slots = await free_time(sandbox, settings, ["No meetings before 10 in the morning"])
     starts = [datetime.fromisoformat(slot["start"]) for slot in slots["slots"]]
-    pending = {t["title"] for t in google_tasks.tasks().list(tasklist="@default").execute().get("items", [])
+    pending = {t["title"]: (t.get("due") or "9999")[:10]
+               for t in google_tasks.tasks().list(tasklist="@default").execute().get("items", [])
                if t.get("status") == "needsAction"}  # fmt: skip
     assert outcome.ok and starts and all(start.hour >= 10 for start in starts)
     assert {start.date().isoformat() for start in starts} <= {"2026-11-23", "2026-11-24"}
     [sent] = texts_to(twilio, MY_PHONE, "Free ")
     assert sent == outcome.summary and sent.startswith(f"Free {slots['slots'][0]['start']} to ")
-    assert sent.split(": ", 1)[1] in pending
+    proposed = sent.split(": ", 1)[1]
+    assert proposed in pending and pending[proposed] >= slots["slots"][0]["start"][:10]  # it fits: due after the slot
 
 
 async def test_without_the_remembered_preference_free_time_offers_the_morning_too(
