@@ -274,3 +274,27 @@ async def test_run_waits_until_the_next_due_time_on_its_clock_and_stops_when_tol
     assert waits == [30.0, 60.0, 60.0]  # to 08:00, then at most a minute between looks
     assert [(o.key, o.scheduled_for) for o in done] == [("job:morning-digest", "2026-11-21T07:00:00Z")]
     assert len(texts_to(twilio, MY_PHONE, "Digest: ")) == 1
+
+
+async def test_a_mail_reminder_goes_to_the_users_own_address_and_a_job_can_post_to_a_webhook(
+    stand: Stand, gmail: Any, webhooks: Any
+) -> None:
+    stand.clock.now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    model = ScriptedModel([[call("schedule__remind_me", text="Renew the parking permit", at="in 1 hour",
+                                 channel="mail")], "Noted."])  # fmt: skip
+    async with Assistant([stand.server("schedule")], model, approve=lambda _: True, learn=None) as assistant:
+        await assistant.run("Mail me a reminder in an hour to renew the parking permit")
+    stand.clock.now = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
+    [reminded] = (await runner(stand, ScriptedModel([])).tick()).outcomes
+    assert reminded.ok and [d.target for d in reminded.deliveries] == ["mail"]
+    assert len(mails_to_self(gmail, "Reminder: Renew the parking permit")) == 1
+
+    hook = {"name": "hook", "when": "every day at 18:00", "what": "Say hi.", "servers": [],
+            "deliver": [f"webhook:{webhooks.url('/aide')}"]}  # fmt: skip
+    hooked = Stand(stand.settings.with_tables(schedule=stand.settings.table("schedule") | {"jobs": [hook]}),
+                   Clock(datetime(2026, 11, 20, 17, 0, tzinfo=UTC)))  # fmt: skip
+    [posted] = (await runner(hooked, ScriptedModel(["Hi."])).tick()).outcomes
+    assert posted.ok and [d.detail for d in posted.deliveries] == ["HTTP 200"]
+    [received] = webhooks.received
+    assert received.url == webhooks.url("/aide")
+    assert received.headers["idempotency-key"] == "job:hook@2026-11-20T17:00:00Z"

@@ -122,3 +122,12 @@ def test_two_runners_on_one_file_never_both_win_a_claim(tmp_path: Path) -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(scheduled for _, scheduled in wins) == [float(n) for n in range(20)]  # each run won exactly once
+
+
+async def test_a_time_the_spring_change_skips_runs_once_right_after_the_gap(schedule_server: Any) -> None:
+    night = {"name": "night", "when": "every day at 02:30", "what": "Back up"}
+    async with schedule_server(runner=True, jobs=[night], grace_minutes=30) as schedule:
+        before = await schedule.call("due_work", at="2026-03-29T00:59:00Z")  # 01:59 CET: 02:00-03:00 will not exist
+        after = await schedule.call("due_work", at="2026-03-29T01:30:00Z")  # 03:30 CEST
+    assert before["items"] == [] and before["next_at"] == "2026-03-29T01:30:00Z"
+    assert [item["scheduled_for"] for item in after["items"]] == ["2026-03-29T01:30:00Z"]
