@@ -29,7 +29,9 @@ def test_the_agent_imports_no_server_package_it_talks_mcp_only() -> None:
 
 
 def test_prompts_are_package_data_not_code() -> None:
-    assert {p.stem for p in (SOURCE / "prompts").glob("*.md")} == {"system", "context", "extract", "summarise"}
+    assert {p.stem for p in (SOURCE / "prompts").glob("*.md")} == {
+        "system", "context", "extract", "summarise", "scheduled", "morning-digest", "free-time", "reminder"
+    }  # fmt: skip
 
 
 def test_importing_the_package_does_no_work(fresh_import: Callable[[str], dict[str, Any]]) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-SERVERS = frozenset({"aide_gmail", "aide_calendar", "aide_notion", "aide_twilio", "aide_memory"})
+SERVERS = frozenset({"aide_gmail", "aide_calendar", "aide_notion", "aide_twilio", "aide_memory", "aide_schedule"})
 #: Libraries servers may build on, besides aide_core.
 LIBRARIES = frozenset({"aide_google"})
 PACKAGES = frozenset({"aide_core", "aide_agent", "aide_sandbox", *LIBRARIES, *SERVERS})

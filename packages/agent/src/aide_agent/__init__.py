@@ -9,7 +9,7 @@ Tests use `ScriptedModel` (`aide_agent.providers.scripted`) instead of a real mo
 
 The names below are the public API. Public modules, where they are defined: `assistant`, `servers`, `messages`,
 `events`, `approval`, `store`, `usage`, `ledger`, `inbound`, `action_memory` (what an action that happened leaves
-in memory) and `providers` (`providers.scripted`, `providers.openai`,
+in memory), `schedule` (the scheduler runner) and `providers` (`providers.scripted`, `providers.openai`,
 `providers.anthropic`, and the interface in `providers.base`). The others (`cli`, `context`, `memory`, `names`,
 `schema`, `toolbox`) are implementation. Importing the package does no work: no files, no threads, no logging
 configuration (`aide chat`, the command, configures logging; the library never does).

@@ -1,111 +1,19 @@
 """Recurrence: RRULEs checked with dateutil, plain words translated to an RRULE, and series split at an instance.
 
-Plain words ("every weekday until June", "every other Tuesday", "daily for 10 times") are translated here by a small
-translator of the common forms. The one library that parses such phrases (`recurrent`) has not been released since
-2021; the forms people use for meetings are few, and an RRULE is always accepted as well, so anything the
-translator does not know is refused with an RRULE example rather than guessed.
+Plain words ("every weekday until June", "every other Tuesday", "daily for 10 times") are translated by core's
+small translator of the common forms (`aide_core.when`, shared with the schedule server, which explains why there is
+no library for it); RRULEs are checked there too, with dateutil.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from aide_core.errors import InvalidInput
+from aide_core.when import check_rules, until_value, words_to_rule
 
-_HINT = (
-    "Send an RRULE such as 'RRULE:FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20270601T000000Z', or words such as 'every "
-    "weekday', 'every other Tuesday', 'monthly for 6 times', 'every day until 2027-06-01'."
-)
-_DAYS = {"mo": "MO", "tu": "TU", "we": "WE", "th": "TH", "fr": "FR", "sa": "SA", "su": "SU"}
-_FREQ = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
-_ADVERB = {"daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY", "yearly": "YEARLY", "annually": "YEARLY"}
-_NUMBERS = {"other": 2, "two": 2, "three": 3, "four": 4, "2nd": 2, "3rd": 3}
-_DAY_WORD = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
-
-
-def _day_codes(text: str) -> list[str]:
-    return [_DAYS[word[:2]] for word in re.findall(_DAY_WORD, text)]
-
-
-def words_to_rule(text: str, until: Any) -> str:
-    """`text` in plain words as an RRULE line. `until(phrase)` resolves the phrase after "until" to an RRULE UNTIL
-    value (the caller knows the event's zone and whether it is all-day)."""
-    phrase = " ".join(text.lower().replace(",", " ").split())
-    phrase = re.sub(r"\b(?:and|on)\b", " ", phrase)
-    phrase = " ".join(phrase.split())
-    parts: list[str] = []
-    tail = ""
-    match = re.search(r"\s*\buntil\b\s*(.+)$", phrase)
-    if match:
-        parts_until = until(match[1])
-        phrase, tail = phrase[: match.start()], f";UNTIL={parts_until}"
-    else:
-        count = re.search(r"\s*\b(?:for\s+)?(\d{1,3})\s+(?:times|occurrences)$", phrase)
-        if count:
-            phrase, tail = phrase[: count.start()], f";COUNT={int(count[1])}"
-    phrase = phrase.strip()
-    if phrase in _ADVERB:
-        parts.append(f"FREQ={_ADVERB[phrase]}")
-    elif phrase in ("weekdays", "every weekday"):
-        parts.append("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR")
-    elif phrase in ("weekends", "every weekend"):
-        parts.append("FREQ=WEEKLY;BYDAY=SA,SU")
-    else:
-        found = re.fullmatch(
-            rf"every(?:\s+(\d{{1,2}}|other|two|three|four))?\s+((?:{_DAY_WORD}\s*)+|day|week|month|year)s?", phrase
-        )
-        if found is None:
-            raise InvalidInput(f"Could not read the recurrence {text[:80]!r}.", hint=_HINT)
-        step = found[1]
-        interval = int(_NUMBERS.get(step, step)) if step else 1
-        unit = found[2].strip()
-        if unit in _FREQ:
-            parts.append(f"FREQ={_FREQ[unit]}")
-        else:
-            parts.append("FREQ=WEEKLY;BYDAY=" + ",".join(dict.fromkeys(_day_codes(unit))))
-        if interval < 1:
-            raise InvalidInput(f"Could not read the recurrence {text[:80]!r}.", hint=_HINT)
-        if interval > 1:
-            parts.append(f"INTERVAL={interval}")
-    return "RRULE:" + ";".join(parts) + tail
-
-
-def until_value(moment: date | datetime, all_day: bool, tz: ZoneInfo) -> str:
-    """An RRULE UNTIL for the last day `moment` allows: a date for all-day events, else the end of that day in the
-    event's zone, in UTC (RFC 5545 3.3.10: UNTIL is UTC when DTSTART has a zone)."""
-    day = moment.date() if isinstance(moment, datetime) else moment
-    if all_day:
-        return day.strftime("%Y%m%d")
-    last = datetime.combine(day, datetime.max.time().replace(microsecond=0), tz)
-    return last.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def check_rules(lines: list[str], start: date | datetime) -> list[str]:
-    """The recurrence lines, each checked by dateutil (an RRULE that Google would refuse is a `ToolError` here)."""
-    from dateutil.rrule import rrulestr
-
-    checked: list[str] = []
-    for line in lines:
-        cleaned = line.strip()
-        if not cleaned.upper().startswith(("RRULE:", "EXDATE", "RDATE", "EXRULE:")):
-            cleaned = "RRULE:" + cleaned
-        if not cleaned.isprintable() or len(cleaned) > 500:
-            raise InvalidInput("A recurrence rule holds characters no RRULE has.", hint=_HINT)
-        if cleaned.upper().startswith("RRULE:"):
-            begin = start if isinstance(start, datetime) else datetime.combine(start, datetime.min.time())
-            naive = begin.replace(tzinfo=None)
-            rule = cleaned
-            if re.search(r"UNTIL=\d{8}T\d{6}Z", rule, re.I):  # dateutil wants an aware DTSTART beside a UTC UNTIL
-                naive = begin.astimezone(UTC) if begin.tzinfo else begin.replace(tzinfo=UTC)
-            try:
-                rrulestr(rule, dtstart=naive)
-            except (ValueError, TypeError, OverflowError) as exc:
-                raise InvalidInput(f"The recurrence {line[:80]!r} is not a valid RRULE ({exc}).", hint=_HINT) from None
-        checked.append(cleaned)
-    return checked
+__all__ = ["check_rules", "recurrence_lines", "remaining_rules", "truncate_before", "until_value", "words_to_rule"]
 
 
 def recurrence_lines(text: str, start: date | datetime, all_day: bool, tz: ZoneInfo, now: datetime) -> list[str]:

@@ -8,109 +8,40 @@
 - Wall-clock times that do not exist (the hour skipped when DST starts) move forward by the gap; ambiguous ones (the
   hour repeated when DST ends) take the first occurrence.
 
+Reading zones, moments and phrases is core's (`aide_core.when`, shared with the schedule server); this module adds
+what only the calendar needs: windows, spans, and the API's own formats.
+
 dateparser takes ~100 ms to import, so it is imported at the first phrase, not at start-up; ISO input never loads it.
 Phrases are parsed here rather than by Calendar's quickAdd so they behave the same for events, tasks and windows.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aide_core.errors import InvalidInput
+from aide_core.when import MAX_PHRASE, Moment, clock_time, localize, read_phrase, when, zone
 
-#: Longest phrase read (longer input is refused before any parser sees it).
-MAX_PHRASE = 80
-_EARLIEST, _LATEST = date(1970, 1, 1), date(2200, 12, 31)
-_PHRASE_HINT = (
-    "Send an ISO date or datetime (2026-12-08, 2026-12-08T15:00) or a phrase such as 'tomorrow 3pm', "
-    "'next Friday', 'in 2 hours'."
-)
+__all__ = [
+    "MAX_PHRASE",
+    "Moment",
+    "clock_time",
+    "day_start",
+    "hours_range",
+    "localize",
+    "parse_api",
+    "read_phrase",
+    "rfc3339",
+    "shown",
+    "weekday",
+    "when",
+    "window",
+    "zone",
+]
+
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-Moment = datetime | date
-
-
-@lru_cache(maxsize=256)
-def zone(name: str) -> ZoneInfo:
-    """The zone named `name` (IANA), or an `InvalidInput` that says what to send."""
-    from zoneinfo import ZoneInfoNotFoundError
-
-    cleaned = name.strip()
-    try:
-        if not cleaned or len(cleaned) > 64 or cleaned.startswith(("/", ".")) or ".." in cleaned:
-            raise ValueError(cleaned)
-        return ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InvalidInput(
-            f"Unknown time zone {name[:80]!r}.",
-            hint="Send an IANA zone name such as Europe/Berlin or America/New_York.",
-        ) from None
-
-
-def localize(naive: datetime, tz: ZoneInfo) -> datetime:
-    """Wall-clock `naive` in `tz`: a skipped time moves forward by the gap, a repeated one is the first."""
-    aware = naive.replace(tzinfo=tz, fold=0)
-    back = aware.astimezone(UTC).astimezone(tz)
-    if back.replace(tzinfo=None) != naive:  # in a DST gap: the wall clock jumps over it
-        aware = (aware.astimezone(UTC)).astimezone(tz)
-    return aware
-
-
-def _check_range(day: date, text: str) -> None:
-    if not _EARLIEST <= day <= _LATEST:
-        raise InvalidInput(f"{text[:40]!r} is outside the years 1970-2200.", hint=_PHRASE_HINT)
-
-
-def _parser(base: datetime) -> Any:
-    from dateparser.date import DateDataParser
-
-    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future", "RETURN_TIME_AS_PERIOD": True}
-    return DateDataParser(languages=["en"], settings=settings)
-
-
-def read_phrase(text: str, tz: ZoneInfo, now: datetime) -> tuple[Moment, str]:
-    """`text` (ISO or a phrase) as a datetime in `tz` or a date, with dateparser's period ("time", "day", "week",
-    "month", "year"; ISO input is "time" or "day")."""
-    cleaned = " ".join(text.split())
-    if not cleaned:
-        raise InvalidInput("A date or time is empty.", hint=_PHRASE_HINT)
-    if len(cleaned) > MAX_PHRASE or not cleaned.isprintable():
-        raise InvalidInput(f"Could not read {cleaned[:40]!r} as a date or time.", hint=_PHRASE_HINT)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cleaned):
-        try:
-            day = date.fromisoformat(cleaned)
-        except ValueError:
-            raise InvalidInput(f"{cleaned!r} is not a date.", hint=_PHRASE_HINT) from None
-        _check_range(day, cleaned)
-        return day, "day"
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?", cleaned):
-        try:
-            moment = datetime.fromisoformat(cleaned.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInput(f"{cleaned!r} is not a date and time.", hint=_PHRASE_HINT) from None
-        _check_range(moment.date(), cleaned)
-        return (localize(moment, tz) if moment.tzinfo is None else moment.astimezone(tz)), "time"
-    local_now = now.astimezone(tz).replace(tzinfo=None)
-    found = _parser(local_now).get_date_data(cleaned)
-    moment = found.date_obj if found else None
-    if moment is None:
-        raise InvalidInput(f"Could not read {cleaned!r} as a date or time.", hint=_PHRASE_HINT)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(tz).replace(tzinfo=None)
-    _check_range(moment.date(), cleaned)
-    period = str(found.period or "day")
-    if period == "time":
-        return localize(moment, tz), period
-    return moment.date(), period
-
-
-def when(text: str, tz: ZoneInfo, now: datetime) -> Moment:
-    """A datetime in `tz` (a time was given) or a date (a whole day)."""
-    return read_phrase(text, tz, now)[0]
 
 
 def day_start(day: date, tz: ZoneInfo) -> datetime:
@@ -183,20 +114,6 @@ def parse_api(value: dict[str, Any] | None, fallback: ZoneInfo) -> Moment | None
     if value.get("date"):
         return date.fromisoformat(str(value["date"]))
     return None
-
-
-def clock_time(text: str, what: str) -> time:
-    """'09:00', '9:30', '17' as a time of day."""
-    match = re.fullmatch(r"\s*(\d{1,2})(?::(\d{2}))?\s*", text)
-    if (
-        match is None
-        or int(match[1]) > 24
-        or int(match[2] or 0) > 59
-        or (int(match[1]) == 24 and match[2] not in (None, "00"))
-    ):
-        raise InvalidInput(f"{what} {text[:40]!r} is not a time of day.", hint="Send HH:MM, such as 09:00 or 17:30.")
-    hour = int(match[1])
-    return time.max if hour == 24 else time(hour, int(match[2] or 0))
 
 
 def hours_range(text: str, what: str = "Working hours") -> tuple[time, time]:

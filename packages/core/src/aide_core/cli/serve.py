@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import anyio
 import typer
@@ -14,6 +16,12 @@ from aide_core.cli.common import build_servers, console, console_err, settings_o
 from aide_core.errors import ConfigError
 from aide_core.http import bind_socket, build_app, check_bind, endpoints
 from aide_core.http import serve as serve_app
+
+if TYPE_CHECKING:
+    from aide_core.settings import AideSettings
+
+logger = logging.getLogger("aide.serve")
+Task = Callable[[], Awaitable[None]]
 
 
 class Transport(StrEnum):
@@ -68,8 +76,47 @@ def serve(
     actual_port = sock.getsockname()[1]
     _announce(list(built), http.host, actual_port, token, transport)
     app = build_app(built, http.model_copy(update={"port": actual_port}), token)
+    tasks = background(settings)
     with contextlib.suppress(KeyboardInterrupt):
-        anyio.run(lambda: serve_app(app, sock, log_level=settings.log_level))
+        anyio.run(lambda: run_beside(lambda: serve_app(app, sock, log_level=settings.log_level), tasks))
+
+
+def background(settings: AideSettings) -> list[tuple[str, Task]]:
+    """What installed packages run beside the servers while `aide serve` serves HTTP: each `aide.background` entry
+    point is `factory(settings)`, returning an async function to run, or None when its configuration does not ask
+    for it (the agent's scheduler runner, with `[schedule] run_in_serve = true`). A factory that fails is reported
+    in one line and skipped: it must not keep the servers from serving."""
+    from importlib.metadata import entry_points
+
+    tasks: list[tuple[str, Task]] = []
+    for point in entry_points(group="aide.background"):
+        try:
+            task = point.load()(settings)
+        except Exception as exc:
+            console_err.print(f"aide: {point.name} does not run beside the servers ({exc})", markup=False)
+            continue
+        if task is not None:
+            console_err.print(f"aide: running {point.name} beside the servers", markup=False)
+            tasks.append((point.name, task))
+    return tasks
+
+
+async def run_beside(main: Task, tasks: Sequence[tuple[str, Task]]) -> None:
+    """Run `main` with `tasks` beside it: they stop when it ends, and one that fails is logged, not fatal."""
+
+    async def guarded(name: str, task: Task) -> None:
+        try:
+            await task()
+        except Exception:
+            logger.exception("%s stopped", name)
+
+    async with anyio.create_task_group() as group:
+        for name, task in tasks:
+            group.start_soon(guarded, name, task)
+        try:
+            await main()
+        finally:
+            group.cancel_scope.cancel()
 
 
 def _announce(names: list[str], host: str, port: int, token: str | None, transport: Transport) -> None:
