@@ -84,25 +84,26 @@ is_known() { local s; for s in "${KNOWN[@]}"; do [[ $s == "$1" ]] && return 0; d
 BASELINE="$WORK/baseline.yml"
 echo "server:" >"$BASELINE"
 entries=0
+# Each entry checked, then added to the baseline: read_expected FILE.
 read_expected() {
-local file=$1 lineno=0 line entry where scenario g
-while IFS= read -r line || [[ -n $line ]]; do
-    lineno=$((lineno + 1))
-    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
-    entry=$(sed 's/#.*//; s/[[:space:]]*$//; s/^[[:space:]]*//' <<<"$line")
-    where="$file:$lineno"
-    [[ $line == *"#"* && -n $(sed 's/^[^#]*#[[:space:]]*//' <<<"$line") ]] || die "$where: '$entry' has no '# reason'"
-    [[ $entry =~ ^[a-z0-9-]+(:[a-z0-9-]+)?$ ]] || die "$where: '$entry' is not 'scenario' or 'scenario:check-id'"
-    scenario=${entry%%:*}
-    is_known "$scenario" || die "$where: the suite has no server scenario '$scenario' at $SPEC_VERSION"
-    if [[ $entry != *:* ]]; then
-        for g in "${GENERIC[@]}"; do
-            [[ $g != "$scenario" ]] || die "$where: generic scenario '$scenario' must pass; only single checks may be listed"
-        done
-    fi
-    printf '  - "%s"\n' "$entry" >>"$BASELINE"
-    entries=$((entries + 1))
-done <"$file"
+    local file=$1 lineno=0 line entry where scenario g
+    while IFS= read -r line || [[ -n $line ]]; do
+        lineno=$((lineno + 1))
+        [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+        entry=$(sed 's/#.*//; s/[[:space:]]*$//; s/^[[:space:]]*//' <<<"$line")
+        where="$file:$lineno"
+        [[ $line == *"#"* && -n $(sed 's/^[^#]*#[[:space:]]*//' <<<"$line") ]] || die "$where: '$entry' has no '# reason'"
+        [[ $entry =~ ^[a-z0-9-]+(:[a-z0-9-]+)?$ ]] || die "$where: '$entry' is not 'scenario' or 'scenario:check-id'"
+        scenario=${entry%%:*}
+        is_known "$scenario" || die "$where: the suite has no server scenario '$scenario' at $SPEC_VERSION"
+        if [[ $entry != *:* ]]; then
+            for g in "${GENERIC[@]}"; do
+                [[ $g != "$scenario" ]] || die "$where: generic scenario '$scenario' must pass; only single checks may be listed"
+            done
+        fi
+        printf '  - "%s"\n' "$entry" >>"$BASELINE"
+        entries=$((entries + 1))
+    done <"$file"
 }
 read_expected "$EXPECTED"
 [[ ! -f $EXPECTED_OWN ]] || read_expected "$EXPECTED_OWN"
@@ -150,6 +151,7 @@ done
 say "server is up; testing $URL"
 SUITE_NODE=("$NODE")
 if [[ $AUTH == 1 ]]; then
+    command -v curl >/dev/null || die "curl is needed to check that a request without the token is refused"
     # Auth must really be on: without the token the endpoint answers 401 before any server sees the request.
     status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
         -H 'Accept: application/json, text/event-stream' --data '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' "$URL")
@@ -176,6 +178,6 @@ for g in "${GENERIC[@]}"; do
     compgen -G "$RESULTS/server-$g-*/checks.json" >/dev/null || die "generic scenario '$g' did not run"
 done
 if ((suite_status != 0)); then
-    die "unexpected failures or stale entries in $EXPECTED (see the suite's summary above)"
+    die "unexpected failures, or stale entries in the expected-failures file(s) (see the suite's summary above)"
 fi
-say "passed ($SERVER, auth ${AUTH/1/on}): no failures beyond the $entries expected entries"
+say "passed ($SERVER, authentication $([[ $AUTH == 1 ]] && echo on || echo off)): no failures beyond the $entries expected entries"
