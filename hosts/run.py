@@ -1,6 +1,6 @@
 """Host compatibility: the MCP hosts people use, each in its own environment, against aide's servers from outside.
 
-    uv run python hosts/run.py [--hosts mcp1,pydantic-ai,...] [--skip-inspector]
+    uv run python hosts/run.py [--hosts mcp1,pydantic-ai,...] [--skip-inspector] [--skip-strict] [--verbose]
 
 What runs (each host in `uv run --isolated --no-project --with <its packages>`, so it gets the `mcp` version it pins,
 not the workspace's; uv caches each environment, so a re-run installs nothing):
@@ -10,8 +10,8 @@ not the workspace's; uv caches each environment, so a re-run installs nothing):
   two frameworks again on mcp 1.x: over stdio, streamable HTTP and SSE, against memory and gmail (with the sandbox):
   list tools, one read, one action through the confirmation token (`hosts/common.py`). The stdio launch of memory is
   the exact command `aide config claude-desktop` prints.
-- the MCP Inspector CLI (npm, on the Node that `.ci/conformance.sh` installs): tools/list with its --strict
-  portability check, and one read through tools/call, over stdio and HTTP.
+- the MCP Inspector CLI (npm, pinned, with the Node it needs, both installed into .ci/.tools/inspector on first
+  use): tools/list with its --strict portability check, and one read through tools/call, over stdio and HTTP.
 - strict hosts' view of every server (`hosts/strict.py`): every tool schema through openai-agents'
   `ensure_strict_json_schema`, and every read-only tool called with every optional argument present.
 
