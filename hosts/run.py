@@ -11,7 +11,7 @@ not the workspace's; uv caches each environment, so a re-run installs nothing):
   list tools, one read, one action through the confirmation token (`hosts/common.py`). The stdio launch of memory is
   the exact command `aide config claude-desktop` prints.
 - the MCP Inspector CLI (npm, pinned, with the Node it needs, both installed into .ci/.tools/inspector on first
-  use): tools/list with its --strict portability check, and one read through tools/call, over stdio and HTTP.
+  use): tools/list with its --strict portability check, and one read through tools/call, over stdio, HTTP and SSE.
 - strict hosts' view of every server (`hosts/strict.py`): every tool schema through openai-agents'
   `ensure_strict_json_schema`, and every read-only tool called with every optional argument present.
 
@@ -202,7 +202,7 @@ def inspector(env: dict[str, str], conn: dict[str, Any], work: Path) -> list[dic
     reads = {"memory": ("recall", ["query=tea"]), "gmail": ("search_emails", ["query=postmortem"])}
     node_env = env | {"MCP_CATALOG_PATH": str(work / "inspector-catalog.json"), "PATH": f"{NODE.parent}:{env['PATH']}"}
     reports: list[dict[str, Any]] = []
-    for transport in ("stdio", "http"):
+    for transport in TRANSPORTS:
         for server in SERVERS:
             spec = conn[transport][server]
             if transport == "stdio":
@@ -210,7 +210,7 @@ def inspector(env: dict[str, str], conn: dict[str, Any], work: Path) -> list[dic
                 target_opts = [arg for key, value in spec.get("env", {}).items() for arg in ("-e", f"{key}={value}")]
             else:
                 target = [spec["url"]]
-                target_opts = ["--transport", "http"]
+                target_opts = ["--transport", transport]
                 target_opts += [arg for k, v in spec["headers"].items() for arg in ("--header", f"{k}: {v}")]
             started = time.monotonic()
             tool, tool_args = reads[server]
