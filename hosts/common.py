@@ -139,6 +139,7 @@ async def memory_scenario(session: Session) -> str:
     expect(memory_id in [hit["id"] for hit in found["results"]], f"recall did not find {memory_id}: {found}")
     done = await _confirmed(session, "forget", {"ids": [memory_id]})
     expect(done["result"]["ids"] == [memory_id], f"forget forgot {done['result']} rather than {memory_id}")
+    _FORGOT.add(_CELL["transport"])
     return f"{len(tools)} tools; recall found the memory; forget acted with the token"
 
 
@@ -153,7 +154,21 @@ async def gmail_scenario(session: Session) -> str:
     return f"{len(tools)} tools; search found {len(found['emails'])}; send_email acted with the token"
 
 
-SCENARIOS = {"memory": memory_scenario, "gmail": gmail_scenario}
+async def activity_scenario(session: Session) -> str:
+    await _tools(session, {"list_activity"})
+    page = _need(await session.call("list_activity", {"server": "memory"}), "list_activity")
+    forgets = [a for a in page["actions"] if a["tool"] == "forget" and a["outcome"] == "done"]
+    if _CELL["transport"] in _FORGOT:  # memory's forget acted on this same aide (data folder, subject): it is logged
+        expect(bool(forgets), f"list_activity does not show the forget that just acted: {page}")
+    return f"list_activity shows {len(page['actions'])} memory actions, {len(forgets)} forget(s) done"
+
+
+#: The transports on which the memory scenario's forget acted, for the activity scenario that runs after it there
+#: (stdio: both launched by `aide config claude-desktop`'s commands, one data folder; HTTP and SSE: one server).
+_FORGOT: set[str] = set()
+_CELL: dict[str, str] = {"transport": ""}
+
+SCENARIOS = {"memory": memory_scenario, "gmail": gmail_scenario, "activity": activity_scenario}
 
 #: A scenario for a server (None: the host has none for it): async (server, session) -> what it found.
 Scenarios = Callable[[str], Callable[[Session], Awaitable[str]] | None]
@@ -170,6 +185,7 @@ async def run_cell(
     connection: dict[str, Any],
 ) -> None:  # fmt: skip
     started = time.monotonic()
+    _CELL["transport"] = transport
     try:
         async with open_session(server, transport, connection) as session:
             detail = await scenario(session)

@@ -1,6 +1,6 @@
 """Host compatibility: the MCP hosts people use, each in its own environment, against aide's servers from outside.
 
-    uv run python hosts/run.py [--hosts mcp1,pydantic-ai,...] [--skip-inspector] [--skip-strict] [--verbose]
+    uv run python hosts/run.py [--hosts mcp1,pydantic-ai,...] [--skip-inspector] [--skip-strict] [--verbose] [--jobs 2]
 
 What runs (each host in `uv run --isolated --no-project --with <its packages>`, so it gets the `mcp` version it pins,
 not the workspace's; uv caches each environment, so a re-run installs nothing):
@@ -8,15 +8,17 @@ not the workspace's; uv caches each environment, so a re-run installs nothing):
 - mcp 1.x ClientSession, pydantic-ai (an Agent driven by its FunctionModel: no LLM), openai-agents (its MCP servers
   with strict schema conversion, tools called through its FunctionTool wrappers), langchain-mcp-adapters, the same
   two frameworks again on mcp 1.x: over stdio, streamable HTTP and SSE, against memory and gmail (with the sandbox):
-  list tools, one read, one action through the confirmation token (`hosts/common.py`). The stdio launch of memory is
-  the exact command `aide config claude-desktop` prints.
+  list tools, one read, one action through the confirmation token; and activity, whose log must show memory's
+  forget (`hosts/common.py`). The stdio launches of memory and activity are the exact commands `aide config
+  claude-desktop` prints.
 - the MCP Inspector CLI (npm, pinned, with the Node it needs, both installed into .ci/.tools/inspector on first
   use): tools/list with its --strict portability check, and one read through tools/call, over stdio, HTTP and SSE.
 - strict hosts' view of every server (`hosts/strict.py`): every tool schema through openai-agents'
   `ensure_strict_json_schema`, and every read-only tool called with every optional argument present.
 
 One `aide serve --sandbox` process serves every server over HTTP (and SSE) with a bearer token, as a user runs it;
-stdio servers are spawned by each host. State lives in a temporary folder. Prints the matrix (host x transport x
+each host spawns its stdio servers in an aide folder of its own, and two hosts run at once (`--jobs`). State lives
+in a temporary folder. Prints the matrix (host x transport x
 server) and exits 1 if any cell failed.
 """
 
@@ -34,7 +36,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,7 +74,7 @@ HOSTS_PY = (
     Host("langchain-mcp-adapters", ("langchain-mcp-adapters>=0.1",), "langchain_host.py"),
 )
 STRICT = Host("strict (openai-agents)", ("openai-agents>=0.4",), "strict.py")
-SERVERS = ("memory", "gmail")  # the hosts' scenarios; the strict check covers every server
+SERVERS = ("memory", "gmail", "activity")  # the hosts' scenarios; the strict check covers every server
 TRANSPORTS = ("stdio", "http", "sse")
 
 
@@ -136,7 +139,11 @@ def connections(stdio_env: dict[str, str], base_url: str, token: str, servers: l
     home = {key: stdio_env[key] for key in ("AIDE_HOME", "AIDE_CONFIG")}
     gmail = {"command": str(VENV_BIN / "aide"), "args": ["serve", "gmail", "--transport", "stdio", "--sandbox"]}
     return {
-        "stdio": {"memory": claude_desktop_launch(stdio_env, "memory"), "gmail": gmail | {"env": home}},
+        "stdio": {
+            "memory": claude_desktop_launch(stdio_env, "memory"),
+            "gmail": gmail | {"env": home},
+            "activity": claude_desktop_launch(stdio_env, "activity"),
+        },
         "http": {name: {"url": f"{base_url}/{name}/mcp", "headers": headers} for name in servers},
         "sse": {name: {"url": f"{base_url}/{name}/sse", "headers": headers} for name in servers},
     }
@@ -199,7 +206,11 @@ def install_inspector() -> None:
 
 def inspector(env: dict[str, str], conn: dict[str, Any], work: Path) -> list[dict[str, Any]]:
     """The Inspector CLI: tools/list with --strict (exit 6 on an error-severity portability problem) and a read."""
-    reads = {"memory": ("recall", ["query=tea"]), "gmail": ("search_emails", ["query=postmortem"])}
+    reads = {
+        "memory": ("recall", ["query=tea"]),
+        "gmail": ("search_emails", ["query=postmortem"]),
+        "activity": ("list_activity", ["limit=5"]),
+    }
     node_env = env | {"MCP_CATALOG_PATH": str(work / "inspector-catalog.json"), "PATH": f"{NODE.parent}:{env['PATH']}"}
     reports: list[dict[str, Any]] = []
     for transport in TRANSPORTS:
@@ -268,6 +279,7 @@ def main() -> int:
     parser.add_argument("--skip-inspector", action="store_true", help="do not run the MCP Inspector CLI")
     parser.add_argument("--skip-strict", action="store_true", help="do not run the strict-host check")
     parser.add_argument("--verbose", action="store_true", help="say what each cell found, not only the failures")
+    parser.add_argument("--jobs", type=int, default=2, help="hosts run at once (default 2)")
     args = parser.parse_args()
     chosen = [host for host in HOSTS_PY if host.key in args.hosts.split(",")]
     if not shutil.which("uv"):
@@ -277,27 +289,39 @@ def main() -> int:
         work = Path(tmp)
         token = secrets.token_urlsafe(24)
         base = {k: v for k, v in os.environ.items() if not k.startswith("AIDE_")}
-        # Two fresh aide folders: the HTTP server's, and the one the stdio servers share (one sandbox state per
-        # folder, so two processes never write the same emulator database at once).
         http_env = base | {"AIDE_HOME": str(work / "http"), "AIDE_CONFIG": str(work / "http.toml")}
         http_env["AIDE_HTTP__TOKEN"] = token
-        stdio_env = base | {"AIDE_HOME": str(work / "stdio"), "AIDE_CONFIG": str(work / "stdio.toml")}
         available = all_servers()
         servers = [name for name in SERVERS if name in available] + [n for n in available if n not in SERVERS]
         if not args.skip_inspector:
             install_inspector()
-        reports: list[dict[str, Any]] = []
         with http_server(http_env, servers, work / "server.log") as url:
-            conn = connections(stdio_env, url, token, servers)
-            connections_file = work / "connections.json"
-            connections_file.write_text(json.dumps(conn))
-            cells = ",".join(f"{s}:{t}" for t in TRANSPORTS for s in SERVERS)
-            for host in chosen:
-                reports += run_host(host, connections_file, cells, base)
+
+            def stdio_world(name: str) -> tuple[dict[str, Any], Path]:
+                """A fresh aide folder per host for the stdio servers it spawns (one sandbox state each: hosts
+                running at once never write the same emulator database); how to reach every server, and the file
+                saying so."""
+                folder = work / name.replace("/", "-").replace(" ", "-")
+                (folder / "home").mkdir(parents=True)
+                stdio_env = base | {"AIDE_HOME": str(folder / "home"), "AIDE_CONFIG": str(folder / "config.toml")}
+                conn = connections(stdio_env, url, token, servers)
+                (folder / "connections.json").write_text(json.dumps(conn))
+                return conn, folder / "connections.json"
+
+            def host_job(host: Host, cells: list[tuple[str, str]]) -> Callable[[], list[dict[str, Any]]]:
+                def job() -> list[dict[str, Any]]:
+                    _, connections_file = stdio_world(host.key)
+                    return run_host(host, connections_file, ",".join(f"{s}:{t}" for s, t in cells), base)
+
+                return job
+
+            jobs = [host_job(host, [(s, t) for t in TRANSPORTS for s in SERVERS]) for host in chosen]
             if not args.skip_inspector:
-                reports += inspector(base, conn, work)
+                jobs.append(lambda: inspector(base, stdio_world("inspector")[0], work))
             if not args.skip_strict:
-                reports += run_host(STRICT, connections_file, ",".join(f"{s}:http" for s in servers), base)
+                jobs.append(host_job(STRICT, [(s, "http") for s in servers]))
+            with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+                reports = [report for done in pool.map(lambda job: job(), jobs) for report in done]
     failed = [r for r in reports if not r["ok"]]
     for report in reports if args.verbose else failed:
         verdict = "ok" if report["ok"] else "FAIL"
