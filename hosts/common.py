@@ -102,7 +102,7 @@ def strict_value(schema: dict[str, Any]) -> Any:
         return schema["enum"][0]
     if kind in ("integer", "number"):
         return schema.get("minimum", 0)
-    return {"string": "", "array": [], "boolean": False, "object": {}}.get(kind)
+    return {"string": "", "array": [], "boolean": False, "object": {}}.get(str(kind))
 
 
 def strict_arguments(input_schema: dict[str, Any], arguments: dict[str, Any]) -> dict[str, Any]:
