@@ -170,7 +170,7 @@ _CELL: dict[str, str] = {"transport": ""}
 
 SCENARIOS = {"memory": memory_scenario, "gmail": gmail_scenario, "activity": activity_scenario}
 
-#: A scenario for a server (None: the host has none for it): async (server, session) -> what it found.
+#: The scenario for a server, given its name (None: not this host's to check): async (session) -> what it found.
 Scenarios = Callable[[str], Callable[[Session], Awaitable[str]] | None]
 
 
