@@ -31,7 +31,7 @@ async def test_the_reference_servers_graph_becomes_memories(tmp_path: Path, memo
     assert done.exit_code == 0, done.output
     assert "imported 4 memories (0 merged" in done.stderr
     async with memory_server() as memory:
-        listed = (await memory.call("list"))["memories"]
+        listed = (await memory.call("list_memories"))["memories"]
         found = await memory.recall("where does my sister live")
     by_content = {m["content"]: m for m in listed}
     assert set(by_content) == {"Anna: Is my sister", "Anna: Lives in Lyon", "Acme: Where I work", "Anna works at Acme"}
@@ -53,7 +53,7 @@ def test_a_malformed_line_is_reported_with_its_number(tmp_path: Path) -> None:
 async def test_export_writes_json_lines_with_history_on_request(tmp_path: Path, memory_server) -> None:
     async with memory_server() as memory:
         (old,) = await memory.remember("Anna lives in Lyon", category="person")
-        await memory.call("update", id=old, content="Anna lives in Paris")
+        await memory.call("update_memory", id=old, content="Anna lives in Paris")
     current = runner.invoke(app, ["export", "--output", str(tmp_path / "out.jsonl")])
     history = runner.invoke(app, ["export", "--history"])
     assert current.exit_code == 0 and history.exit_code == 0

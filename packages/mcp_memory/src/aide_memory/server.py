@@ -23,6 +23,8 @@ from aide_memory.models import (
     Hit,
     Memories,
     NewMemory,
+    Profile,
+    ProfileItem,
     RecallResult,
     Remembered,
     Stats,
@@ -128,12 +130,21 @@ spec = ServerSpec[MemoryState](
     "memory",
     title="aide memory",
     instructions=(
-        "Long-term memory about the user. Read memory://profile first. Before acting for the user, recall what is "
-        "relevant (preferences, people, plans). When the user states a lasting preference or fact, remember it; "
-        "when they correct one, update it rather than adding a contradiction."
+        "Long-term memory about the user. Read memory_profile (or memory://profile) first. Before acting for the "
+        "user, recall what is relevant (preferences, people, plans). When the user states a lasting preference or "
+        "fact, remember it; when they correct one, update_memory it rather than adding a contradiction."
     ),
     settings_model=MemorySettings,
     state=MemoryState,
+    # Hosts that merge every server's tools into one namespace clash on bare verbs: the tools are named for what
+    # they hold, and the former names are still answered (not listed) for a release.
+    old_names={
+        "get": "get_memories",
+        "list": "list_memories",
+        "update": "update_memory",
+        "forget": "forget_memories",
+        "stats": "memory_stats",
+    },
 )
 
 
@@ -211,14 +222,14 @@ def recall(
 
 
 @spec.tool(open_world=False)
-def get(ids: Annotated[list[str], Field(min_length=1, max_length=100)]) -> Memories:
+def get_memories(ids: Annotated[list[str], Field(min_length=1, max_length=100)]) -> Memories:
     """Fetch memories by id, with their full content and history fields."""
     state = _state()
     memories, missing = state.store.get(state.scope(), require_ids(ids))
     return Memories(memories=memories, missing=missing)
 
 
-@spec.tool(open_world=False, name="list")
+@spec.tool(open_world=False)
 def list_memories(
     category: str | None = None,
     tag: str | None = None,
@@ -238,7 +249,7 @@ def list_memories(
         clauses.append("EXISTS (SELECT 1 FROM json_each(memories.tags) WHERE value = ?)")
         params.append(tag)
     if cursor:
-        position = decode_cursor(cursor, "list", binds, fields={"u": (int, float), "r": int})
+        position = decode_cursor(cursor, "list_memories", binds, fields={"u": (int, float), "r": int})
         clauses.append("(updated_at < ? OR (updated_at = ? AND rowid < ?))")
         params += [position["u"], position["u"], position["r"]]
     rows = state.store.rows(
@@ -252,12 +263,12 @@ def list_memories(
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        next_cursor = encode_cursor("list", {"u": last["updated_at"], "r": last["rowid"]}, binds)
+        next_cursor = encode_cursor("list_memories", {"u": last["updated_at"], "r": last["rowid"]}, binds)
     return Memories(memories=[row_to_memory(row) for row in page], next_cursor=next_cursor)
 
 
 @spec.tool(open_world=False)
-def stats() -> Stats:
+def memory_stats() -> Stats:
     """Counts of memories by state and category."""
     state = _state()
     embedder = state.config.embeddings
@@ -266,7 +277,7 @@ def stats() -> Stats:
 
 
 @spec.tool(read_only=False, destructive=False, idempotent=False, open_world=False)
-def update(
+def update_memory(
     id: str,
     content: Annotated[str | None, Field(min_length=1, max_length=8000)] = None,
     category: str | None = None,
@@ -315,7 +326,7 @@ def _nothing_to_forget(ids: list[str] | None, category: str | None) -> NotFound:
         named = f"the ids {', '.join(repr(i[:100]) for i in ids[:5])}{more}"
     else:
         named = f"the category {(category or '')[:100]!r}"
-    return NotFound(f"No current memory matches {named}.", hint="Check the ids with get or list.")
+    return NotFound(f"No current memory matches {named}.", hint="Check the ids with get_memories or list_memories.")
 
 
 def _forget_targets(ids: list[str] | None, category: str | None) -> list[dict[str, Any]]:
@@ -333,7 +344,7 @@ def _forget_targets(ids: list[str] | None, category: str | None) -> list[dict[st
 
 
 @spec.action(preview=_forget_preview, destructive=True, open_world=False)
-def forget(ids: list[str] | None = None, category: str | None = None, hard: bool = False) -> Forgotten:
+def forget_memories(ids: list[str] | None = None, category: str | None = None, hard: bool = False) -> Forgotten:
     """Forget memories by id or category (soft: hidden but kept; hard: deleted with their history)."""
     state = _state()
     targets = [row["id"] for row in _forget_targets(ids, category)]
@@ -342,30 +353,55 @@ def forget(ids: list[str] | None = None, category: str | None = None, hard: bool
     return Forgotten(ids=state.store.forget(state.scope(), targets, hard=hard), hard=hard)
 
 
-@spec.resource("memory://profile", name="profile", description="Current preferences and facts about the user.")
-def profile() -> str:
-    """A compact summary: read it first."""
+# What the profile shows, in this order: "note" is the category of a memory stored without one ("I hate 9 AM
+# meetings"), so it belongs here too; events and tasks are what happened or is to do, not who the user is.
+PROFILE_CATEGORIES = ("preference", "fact", "habit", "person", "note")
+
+
+def _profile() -> Profile:
     state = _state()
+    marks = ",".join("?" * len(PROFILE_CATEGORIES))
     rows = state.store.rows(
         state.scope(),
-        where="category IN ('preference', 'fact', 'habit', 'person')",
+        where=f"category IN ({marks})",
+        params=PROFILE_CATEGORIES,
         order="confidence DESC, updated_at DESC",
         limit=200,
     )
-    lines: list[str] = []
+    items: list[ProfileItem] = []
     used = 0
-    for category in ("preference", "fact", "habit", "person"):
-        chosen = [row for row in rows if row["category"] == category]
-        if not chosen:
-            continue
-        lines.append(f"## {category}")
-        for row in chosen:
-            line = f"- {defang_field(row['content'][:300])} (confidence {row['confidence']:.2f}, id {row['id']})"
-            if used + len(line) > _budget():
-                lines.append("- … (more: use recall or list)")
-                return "\n".join(lines)
-            lines.append(line)
-            used += len(line)
+    for category in PROFILE_CATEGORIES:
+        for row in (row for row in rows if row["category"] == category):
+            item = ProfileItem(
+                id=row["id"], category=category, content=row["content"][:300], confidence=row["confidence"]
+            )
+            used += len(item.content) + 60
+            if used > _budget():
+                return Profile(items=items, truncated=True)
+            items.append(item)
+    return Profile(items=items, truncated=len(rows) == 200)
+
+
+@spec.tool(open_world=False)
+def memory_profile() -> Profile:
+    """Current preferences and facts about the user (what memory://profile shows): read it first."""
+    return _profile()
+
+
+@spec.resource("memory://profile", name="profile", description="Current preferences and facts about the user.")
+def profile() -> str:
+    """A compact summary: read it first."""
+    found = _profile()
+    lines: list[str] = []
+    for category in PROFILE_CATEGORIES:
+        chosen = [item for item in found.items if item.category == category]
+        if chosen:
+            lines.append(f"## {category}")
+            lines += [
+                f"- {defang_field(item.content)} (confidence {item.confidence:.2f}, id {item.id})" for item in chosen
+            ]
+    if found.truncated:
+        lines.append("- … (more: use recall or list_memories)")
     return "\n".join(lines) if lines else "No preferences or facts remembered yet."
 
 
