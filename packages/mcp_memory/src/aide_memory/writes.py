@@ -20,6 +20,8 @@ from aide_memory.sketch import band_keys
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from aide_memory.transfer import Exported
+
 
 def new_id(clock: Callable[[], float]) -> str:
     """Sortable by creation time, unique across processes."""
@@ -267,3 +269,62 @@ class Writes(Connection):
                 [(rowid, model, blob, rowid) for rowid, blob in vectors],
             )
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    def restore(
+        self,
+        scope: Scope,
+        records: Sequence[Exported],
+        vectors: Sequence[bytes | None] | None = None,
+        model: str | None = None,
+    ) -> tuple[int, int, int]:
+        """Put back memories from a backup with their ids, times and history, in one transaction: (restored,
+        already there, merged). A record whose id the scope already holds is skipped (restoring twice changes
+        nothing); a current one that duplicates a memory stored since is merged into it, as `remember` would; an id
+        taken in another scope gets a new one (its history links then point to the old id)."""
+        restored = present = merged = 0
+        with self._write() as db:
+            for index, record in enumerate(records):
+                owner = db.execute("SELECT user, namespace FROM memories WHERE id = ?", (record.id,)).fetchone()
+                if owner is not None and tuple(owner) == (scope.user, scope.namespace):
+                    present += 1
+                    continue
+                current = record.superseded_by is None and not record.forgotten
+                existing = self._duplicate_of(db, scope, record.as_new()) if current else None
+                if existing is not None:
+                    self._merge(db, existing, record.as_new(), self.clock())
+                    merged += 1
+                    continue
+                db.execute(
+                    "INSERT INTO memories (id, user, namespace, content, norm, category, confidence, source, "
+                    "source_ref, tags, metadata, about_time, created_at, updated_at, valid_from, valid_to, "
+                    f"superseded_by, forgotten_at, context) VALUES ({', '.join('?' * 19)})",
+                    (
+                        record.id if owner is None else new_id(self.clock),
+                        scope.user,
+                        scope.namespace,
+                        record.content,
+                        text.normalise(record.content),
+                        record.category,
+                        record.confidence,
+                        record.source,
+                        record.source_ref,
+                        json.dumps(sorted(set(record.tags))),
+                        json.dumps(record.metadata),
+                        timestamp(record.about_time),
+                        timestamp(record.created_at),
+                        timestamp(record.updated_at),
+                        timestamp(record.valid_from),
+                        timestamp(record.valid_to),
+                        record.superseded_by,
+                        timestamp(record.updated_at) if record.forgotten else None,
+                        self._previous(db, scope, record.source_ref),
+                    ),
+                )
+                rowid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+                add_sketch(db, rowid, record.content)
+                vector = vectors[index] if vectors else None
+                if vector is not None and model:
+                    db.execute("INSERT INTO vectors (rowid, model, vector) VALUES (?, ?, ?)", (rowid, model, vector))
+                restored += 1
+            db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        return restored, present, merged
