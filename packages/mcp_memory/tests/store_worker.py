@@ -15,7 +15,9 @@ from aide_memory.server import MemorySettings, spec
 
 async def concurrent(database: str, worker: int, count: int) -> None:
     """`count` remember calls in flight at once on one client."""
-    server = spec.build(load_settings(), config=MemorySettings(database=database))
+    server = spec.build(
+        load_settings(), config=MemorySettings(database=database, embeddings="none")
+    )  # SQLite under load, not the model
     failures: list[str] = []
     async with Client(server) as client:
 

@@ -6,6 +6,7 @@ The tools are declared here; storage is `store.py`, ranking `recall.py`, the mod
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -36,14 +37,25 @@ from aide_memory.models import (
 from aide_memory.store import MemoryStore, Scope, row_to_memory
 
 if TYPE_CHECKING:
+    from aide_memory.backfill import Backfill
     from aide_memory.embeddings import Embedder
     from aide_memory.vectors import VectorIndex
+
+
+logger = logging.getLogger(__name__)
 
 
 class MemorySettings(ServerSettings):
     user: str = Field(default="default", description="Whose memories a stdio server reads and writes.")
     namespace: str = Field(default="", description="A separate set of memories for the same user, e.g. 'work'.")
-    embeddings: Literal["none", "local", "openai"] = "none"
+    embeddings: Literal["none", "local", "openai"] = Field(
+        default="local",
+        description=(
+            "local: all-MiniLM-L6-v2 (int8, ONNX Runtime, from PyPI packages) finds what was meant in other words; "
+            "none: keywords only (no model loaded; paraphrased questions are mostly missed, see bench/README.md); "
+            "openai: any OpenAI-compatible embeddings endpoint."
+        ),
+    )
     embedding_model: str | None = None
     embedding_base_url: str | None = None
     database: str | None = Field(default=None, description="Path of the SQLite file (default: <home>/memory.db).")
@@ -59,30 +71,49 @@ class MemoryState:
         path = config.database or str(runtime.home / "memory.db")
         self.store = MemoryStore(__import__("pathlib").Path(path))
         self._embedder: Embedder | None = None
+        self._unavailable: str | None = None  # why the configured embedder could not be built
         self._index: VectorIndex | None = None
         self._lock = threading.Lock()
         self._credentials = runtime
+        self.backfill: Backfill | None = None
 
     @property
     def embedder(self) -> Embedder | None:
+        """The configured embedder, built on first use (the model itself loads on its first `embed`). When its
+        packages are missing, recall goes on with keywords alone and says so once in the log and in memory_stats."""
         if self.config.embeddings == "none":
             return None
         with self._lock:
-            if self._embedder is None:
-                from aide_memory.embeddings import make_embedder
+            if self._embedder is None and self._unavailable is None:
+                from aide_memory.backfill import Backfill
+                from aide_memory.embeddings import MissingDependencyError, make_embedder
 
                 api_key = None
                 if self.config.embeddings == "openai":
                     from aide_core.credentials import open_credentials
 
                     api_key = open_credentials(self._credentials.settings).get("memory.embedding_api_key")
-                self._embedder = make_embedder(
-                    self.config.embeddings,
-                    model=self.config.embedding_model,
-                    base_url=self.config.embedding_base_url,
-                    api_key=api_key,
-                )
+                try:
+                    self._embedder = make_embedder(
+                        self.config.embeddings,
+                        model=self.config.embedding_model,
+                        base_url=self.config.embedding_base_url,
+                        api_key=api_key,
+                    )
+                except MissingDependencyError as exc:
+                    self._unavailable = str(exc)
+                    logger.warning("memory: keyword recall only: %s", exc)
+                    return None
+                if self._embedder is not None:
+                    # Memories stored without a vector of this model get one, in the background.
+                    self.backfill = Backfill(self.store, self._embedder).start()
             return self._embedder
+
+    def embeddings_in_use(self) -> str:
+        embedder = self.embedder
+        if embedder is not None:
+            return embedder.name
+        return f"none ({self._unavailable})" if self._unavailable else "none"
 
     @property
     def index(self) -> VectorIndex | None:
@@ -103,7 +134,7 @@ class MemoryState:
         """The text each item's vector is made from: a memory from a conversation is embedded together with the
         message before it in the same source, so that a reply ("They were scared but resilient") carries what it
         answers ("How did the kids handle the accident?"). Only computed when vectors are in use."""
-        if self.config.embeddings == "none":
+        if self.embedder is None:
             return [item.content for item in items]
         previous: dict[str, str] = {}
         texts: list[str] = []
@@ -271,9 +302,7 @@ def list_memories(
 def memory_stats() -> Stats:
     """Counts of memories by state and category."""
     state = _state()
-    embedder = state.config.embeddings
-    name = "none" if embedder == "none" else (state.embedder.name if state.embedder else embedder)
-    return Stats(**state.store.stats(state.scope()), embeddings=name)
+    return Stats(**state.store.stats(state.scope()), embeddings=state.embeddings_in_use())
 
 
 @spec.tool(read_only=False, destructive=False, idempotent=False, open_world=False)

@@ -269,6 +269,11 @@ class Writes(Connection):
                 [(rowid, model, blob, rowid) for rowid, blob in vectors],
             )
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+            # Older rows than a cache's newest gain vectors: it must load them all again, not only append.
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('vector_epoch', '1') "
+                "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
 
     def restore(
         self,
