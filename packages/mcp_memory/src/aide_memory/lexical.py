@@ -8,9 +8,12 @@ with the filters in its WHERE clause, so a narrow filter still finds its memorie
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aide_memory.filters import Filters
+from aide_memory.text import fts_query
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -54,3 +57,26 @@ def search(
             (match, scope.user, scope.namespace, *params, limit),
         )
     ]
+
+
+# Documents counted per query word to estimate its rarity: a word in more memories than this is common anyway.
+DF_CAP = 2000
+
+
+def full_match_score(db: sqlite_utils.Database, terms: Sequence[str]) -> float:
+    """The bm25 a memory would score that contains every query word once and is of average length: the sum of the
+    words' inverse document frequencies, as FTS5 computes them (ln((N - df + 0.5) / (df + 0.5)), at least 1e-6).
+
+    A hit's bm25 over this is how much of what the query says it matched, an absolute measure: matching the one
+    common word of a question ("time", "booking") scores near 0, matching a name and a date near 1. Scaling by the
+    best hit instead gives 1.0 to whatever matched best, however little that was. Each word's document count is one
+    FTS5 lookup, capped at DF_CAP rows (a fraction of a millisecond)."""
+    total = db.execute("SELECT MAX(rowid) FROM memories").fetchone()[0] or 0
+    score = 0.0
+    for term in terms:
+        df = db.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM memories_fts WHERE memories_fts MATCH ? LIMIT ?)",
+            (fts_query([term]), DF_CAP),
+        ).fetchone()[0]
+        score += max(1e-6, math.log((total - df + 0.5) / (df + 0.5))) if total else 0.0
+    return score

@@ -36,7 +36,7 @@ INSTALL_HINT = (
 )
 
 
-_sessions: dict[tuple[str, str, int], tuple[Any, Tokenizer, set[str]]] = {}
+_sessions: dict[tuple[str, str, int], tuple[Any, Tokenizer, set[str], str]] = {}
 _sessions_lock = threading.Lock()
 
 
@@ -82,9 +82,9 @@ class OnnxEmbedder:
         self._tokenizer_path = tokenizer
         self._threads = threads or min(2, os.cpu_count() or 1)
         self._lock = threading.Lock()
-        self._loaded: tuple[Any, Tokenizer, set[str]] | None = None
+        self._loaded: tuple[Any, Tokenizer, set[str], str] | None = None
 
-    def _load(self) -> tuple[Any, Tokenizer, set[str]]:
+    def _load(self) -> tuple[Any, Tokenizer, set[str], str]:
         with self._lock:
             if self._loaded is None:
                 key = (str(self._model_path()), str(self._tokenizer_path()), self._threads)
@@ -92,7 +92,7 @@ class OnnxEmbedder:
                     self._loaded = _sessions.get(key) or _sessions.setdefault(key, self._open())
             return self._loaded
 
-    def _open(self) -> tuple[Any, Tokenizer, set[str]]:
+    def _open(self) -> tuple[Any, Tokenizer, set[str], str]:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -104,14 +104,19 @@ class OnnxEmbedder:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # its warnings about unused initialisers are not ours to act on
         session = onnxruntime.InferenceSession(str(self._model_path()), options, providers=["CPUExecutionProvider"])
-        return session, tokenizer, {item.name for item in session.get_inputs()}
+        # The token vectors: the output of shape (batch, tokens, dim) (exports differ in what else they return).
+        hidden = next(
+            (o.name for o in session.get_outputs() if len(o.shape) == 3 and o.shape[-1] == self.dim),
+            session.get_outputs()[0].name,
+        )
+        return session, tokenizer, {item.name for item in session.get_inputs()}, hidden
 
     def embed(self, texts: Sequence[str]) -> FloatArray:
         import numpy as np
 
         if isinstance(texts, str):
             raise TypeError("embed() takes a sequence of texts, not a single string")
-        session, tokenizer, inputs = self._load()
+        session, tokenizer, inputs, output = self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         token_ids = [e.ids for e in tokenizer.encode_batch([str(t).strip() for t in texts])]
@@ -126,7 +131,7 @@ class OnnxEmbedder:
             feeds = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in inputs:
                 feeds["token_type_ids"] = np.zeros_like(ids)
-            hidden = session.run(None, feeds)[0]
+            hidden = session.run([output], feeds)[0]
             weights = mask.astype(np.float32)[:, :, None]
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), np.float32(1e-9))
             result[chunk] = pooled

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aide_memory.filters import Filters
+from aide_memory.lexical import full_match_score
 from aide_memory.store import MemoryStore, Scope
 from aide_memory.text import fts_query, near_duplicate, query_terms, words
 from aide_memory.timeparse import EventReference, TimeRange, find_event_reference, find_time_range
@@ -37,6 +38,14 @@ class Weights:
     lexical: float = 0.6
     dense: float = 0.4
     dense_floor: float = 0.2  # cosine below this says nothing for MiniLM-class models
+    # A memory stored on its own (no source_ref: "I hate 9 AM meetings") is a fact or preference put in the user's
+    # words once and asked about later in others ("what time should I avoid for calls?"): meaning decides, keywords
+    # add a little (lexical share below, out of lexical + dense). A turn of a conversation (a source_ref) is asked
+    # about with the words that conversation used (names, events), so keywords lead there (lexical, dense above).
+    standalone_lexical: float = 0.2
+    # ...and for those, when the best keyword hit covers less than this share of the query
+    # (`lexical.full_match_score`), keywords count in proportion: the words of such a question barely occur.
+    coverage_threshold: float = 0.5
     in_range: float = 1.5
     out_of_range: float = 0.6
     confidence: float = 0.15
@@ -108,9 +117,13 @@ def recall(
     if span is None and (event := find_event_reference(query)) is not None:
         span, anchor = _event_span(store, scope, event, include_superseded)
     candidates: dict[int, Scored] = {}
+    keyword_trust = 1.0  # how far keywords count for memories stored on their own (see Weights)
     if terms:
         hits = store.fts(scope, fts_query(terms), CANDIDATES, filters)
         best = max((-score for _, score in hits), default=0.0)
+        if hits and embedder is not None and weights.coverage_threshold > 0:
+            full = max(full_match_score(store.db, terms), 1e-9)
+            keyword_trust = min(1.0, best / full / weights.coverage_threshold)
         rows = store.rows_by_rowid([rowid for rowid, _ in hits])
         for rowid, score in hits:
             if rowid in rows:
@@ -130,7 +143,13 @@ def recall(
             candidates[rowid].dense = max(0.0, scaled)
 
     for item in candidates.values():
-        item.score = item.lexical if embedder is None else weights.lexical * item.lexical + weights.dense * item.dense
+        if embedder is None:
+            item.score = item.lexical
+        elif not item.row["source_ref"]:
+            share = weights.standalone_lexical
+            item.score = keyword_trust * share * item.lexical + (1 - share) * item.dense
+        else:
+            item.score = weights.lexical * item.lexical + weights.dense * item.dense
     _spread_to_neighbours(store, scope, candidates, weights)
     _share_source(candidates, weights.source_share)
 
