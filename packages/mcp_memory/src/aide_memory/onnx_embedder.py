@@ -103,6 +103,9 @@ class OnnxEmbedder:
         options.intra_op_num_threads = self._threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # its warnings about unused initialisers are not ours to act on
+        # Its worker threads otherwise spin between runs, taking the cores from the keyword search that runs beside
+        # a query's embedding (recall) and from SQLite's writes (remember).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = onnxruntime.InferenceSession(str(self._model_path()), options, providers=["CPUExecutionProvider"])
         # The token vectors: the output of shape (batch, tokens, dim) (exports differ in what else they return).
         hidden = next(
