@@ -167,6 +167,8 @@ spec = ServerSpec[MemoryState](
     ),
     settings_model=MemorySettings,
     state=MemoryState,
+    # An embeddings endpoint (embeddings = "openai") is the one upstream: its failures read as every client's do.
+    upstream="The embeddings endpoint",
     # Hosts that merge every server's tools into one namespace clash on bare verbs: the tools are named for what
     # they hold, and the former names are still answered (not listed) for a release.
     old_names={
