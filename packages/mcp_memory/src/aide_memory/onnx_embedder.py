@@ -13,7 +13,6 @@ Building one is cheap (it checks that the packages are installed); the ONNX sess
 from __future__ import annotations
 
 import importlib.util
-import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -80,7 +79,9 @@ class OnnxEmbedder:
         self.name = name
         self._model_path = model
         self._tokenizer_path = tokenizer
-        self._threads = threads or min(2, os.cpu_count() or 1)
+        # One thread: measured on the project's 2-core machine, a second one embeds no faster (333 vs 309 texts/s in
+        # batches, 3.5 vs 4.0 ms a query) and takes the core that SQLite's keyword search runs on beside it.
+        self._threads = threads or 1
         self._lock = threading.Lock()
         self._loaded: tuple[Any, Tokenizer, set[str], str] | None = None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -181,6 +182,9 @@ spec = ServerSpec[MemoryState](
 )
 
 
+_EMBEDDING_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aide-memory-embed")
+
+
 def _state() -> MemoryState:
     return spec.state()
 
@@ -193,8 +197,14 @@ def _budget() -> int:
 def remember(items: Annotated[list[NewMemory], Field(min_length=1, max_length=100)]) -> Remembered:
     """Store things worth remembering about the user; duplicates are merged, not repeated."""
     state = _state()
-    vectors, model = state.vectors_for(state.in_context(items))
-    ids, merged = state.store.remember(state.scope(), items, vectors, model)
+    embedder = state.embedder
+    if embedder is None:
+        ids, merged = state.store.remember(state.scope(), items)
+        return Remembered(ids=ids, merged=merged)
+    # The embedding (ONNX Runtime or an HTTP call, both outside the GIL) runs while the store checks for duplicates
+    # and writes the rows; the vectors join them in the same transaction.
+    pending = _EMBEDDING_POOL.submit(state.vectors_for, state.in_context(items))
+    ids, merged = state.store.remember(state.scope(), items, lambda: pending.result()[0], embedder.name)
     return Remembered(ids=ids, merged=merged)
 
 

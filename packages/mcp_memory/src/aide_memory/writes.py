@@ -33,14 +33,19 @@ class Writes(Connection):
         self,
         scope: Scope,
         items: Sequence[NewMemory],
-        vectors: Sequence[bytes | None] | None = None,
+        vectors: Sequence[bytes | None] | Callable[[], Sequence[bytes | None] | None] | None = None,
         model: str | None = None,
     ) -> tuple[list[str], list[bool]]:
         """Store `items` in one transaction; an exact or near duplicate in the scope is merged into the existing
-        memory (its id comes back, its confidence and updated_at rise) instead of being stored twice."""
+        memory (its id comes back, its confidence and updated_at rise) instead of being stored twice.
+
+        `vectors` may be a function that waits for them (an embedding running in another thread): it is called
+        after the rows are written, inside the same transaction, so the duplicate checks and inserts overlap with
+        the embedding and the rows and their vectors still commit together."""
         now = self.clock()
         ids: list[str] = []
         merged: list[bool] = []
+        stored: list[tuple[int, int]] = []  # (index in items, rowid) of the memories stored, not merged
         with self._write() as db:
             for index, item in enumerate(items):
                 existing = self._duplicate_of(db, scope, item)
@@ -75,11 +80,15 @@ class Writes(Connection):
                 )
                 rowid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
                 add_sketch(db, rowid, item.content)
-                vector = vectors[index] if vectors else None
-                if vector is not None and model:
-                    db.execute("INSERT INTO vectors (rowid, model, vector) VALUES (?, ?, ?)", (rowid, model, vector))
+                stored.append((index, rowid))
                 ids.append(memory_id)
                 merged.append(False)
+            computed = vectors() if callable(vectors) else vectors
+            if computed and model:
+                db.conn.executemany(
+                    "INSERT INTO vectors (rowid, model, vector) VALUES (?, ?, ?)",
+                    [(rowid, model, computed[index]) for index, rowid in stored if computed[index] is not None],
+                )
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
         return ids, merged
 
