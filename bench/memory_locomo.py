@@ -10,7 +10,9 @@ the reciprocal rank of the first evidence turn (MRR), overall and per category.
 When the server merges a turn into an earlier identical one (same session, so same about_time), the memory stands
 for both turns: a result counts for every dia_id merged into it (the ids `remember` returns tell us which).
 
-    uv run python bench/memory_locomo.py --data ../shared/bench/locomo-dev.json [--mode lexical|hybrid] [--json]
+    uv run python bench/memory_locomo.py --data ../shared/bench/locomo-dev.json [--mode default|lexical|hybrid] [--json]
+
+--mode default is the server's default configuration (embeddings = "local" today, the same as hybrid).
         [--limit-conversations N] [--dump-misses N]
 
 The data is CC BY-NC 4.0: it is read from where it lies, never copied into this repository.
@@ -120,11 +122,9 @@ async def run_conversation(record: dict[str, Any], mode: str, workdir: Path, run
     from aide_memory.server import MemorySettings, spec
 
     name = record["sample_id"]
-    config = MemorySettings(
-        embeddings="local" if mode == "hybrid" else "none",
-        database=str(workdir / f"{name}.db"),
-        confirm="never",
-        max_output_chars=200_000,
+    chosen = {"hybrid": {"embeddings": "local"}, "lexical": {"embeddings": "none"}}.get(mode, {})
+    config = MemorySettings.model_validate(
+        {"database": str(workdir / f"{name}.db"), "confirm": "never", "max_output_chars": 200_000} | chosen
     )
     server = spec.build(load_settings(), config=config)
     turns = session_turns(record["conversation"])
@@ -281,7 +281,7 @@ async def main_async(args: argparse.Namespace, records: list[dict[str, Any]]) ->
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--data", required=True, help="a LoCoMo-format JSON file (../shared/bench/locomo-dev.json)")
-    parser.add_argument("--mode", choices=("lexical", "hybrid"), default="lexical")
+    parser.add_argument("--mode", choices=("default", "lexical", "hybrid"), default="default")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--limit-conversations", type=int, default=0, metavar="N")
     parser.add_argument("--dump-misses", type=int, default=0, metavar="N", help="show N questions missed in the top 10")

@@ -8,10 +8,11 @@ that occur in the memories, words that occur nowhere, some with a time phrase ("
 some long, sentence-like ones. Latency is measured around `call_tool`, after three unmeasured warm-up queries (the
 first one is reported on its own: in hybrid mode it loads the vector matrix).
 
-    uv run python bench/memory_scale.py [--n 100000] [--mode lexical|hybrid] [--queries 200] [--json]
+    uv run python bench/memory_scale.py [--n 100000] [--mode default|lexical|hybrid] [--queries 200] [--json]
 
-Hybrid mode embeds every memory with all-MiniLM-L6-v2 (numpy, CPU) inside `remember`, which is what bounds its
-insert rate; use a smaller --n for it.
+The default mode is the server's default configuration (embeddings = "local": every memory is embedded with
+all-MiniLM-L6-v2 int8 inside `remember`, which is what bounds its insert rate); lexical is embeddings = "none";
+hybrid is "local" named explicitly.
 """
 
 from __future__ import annotations
@@ -212,11 +213,9 @@ async def run(
     database = database or workdir / "memory.db"
     # A kept database that already holds the memories is only queried: hybrid ingest of 100,000 takes half an hour.
     reused = stored(database) >= n
-    config = MemorySettings(
-        embeddings="local" if mode == "hybrid" else "none",
-        database=str(database),
-        confirm="never",
-        max_output_chars=12_000,
+    chosen = {"hybrid": {"embeddings": "local"}, "lexical": {"embeddings": "none"}}.get(mode, {})
+    config = MemorySettings.model_validate(
+        {"database": str(database), "confirm": "never", "max_output_chars": 12_000} | chosen
     )
     server = spec.build(load_settings(), config=config)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -307,7 +306,7 @@ def print_report(result: dict[str, Any]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="memories to insert (default 100000)")
-    parser.add_argument("--mode", choices=("lexical", "hybrid"), default="lexical")
+    parser.add_argument("--mode", choices=("default", "lexical", "hybrid"), default="default")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
     parser.add_argument(

@@ -130,17 +130,17 @@ async def _tools(session: Session, wanted: set[str]) -> list[Tool]:
 
 
 async def memory_scenario(session: Session) -> str:
-    tools = await _tools(session, {"remember", "recall", "forget"})
+    tools = await _tools(session, {"remember", "recall", "forget_memories"})
     nonce = uuid.uuid4().hex[:12]
     items = [{"content": f"hosts check {nonce} likes tea"}]
     stored = _need(await session.call("remember", {"items": items}), "remember")
     memory_id = stored["ids"][0]
     found = _need(await session.call("recall", {"query": f"hosts check {nonce}"}), "recall")
     expect(memory_id in [hit["id"] for hit in found["results"]], f"recall did not find {memory_id}: {found}")
-    done = await _confirmed(session, "forget", {"ids": [memory_id]})
-    expect(done["result"]["ids"] == [memory_id], f"forget forgot {done['result']} rather than {memory_id}")
+    done = await _confirmed(session, "forget_memories", {"ids": [memory_id]})
+    expect(done["result"]["ids"] == [memory_id], f"forget_memories forgot {done['result']} rather than {memory_id}")
     _FORGOT.add(_CELL["transport"])
-    return f"{len(tools)} tools; recall found the memory; forget acted with the token"
+    return f"{len(tools)} tools; recall found the memory; forget_memories acted with the token"
 
 
 async def gmail_scenario(session: Session) -> str:
@@ -157,7 +157,7 @@ async def gmail_scenario(session: Session) -> str:
 async def activity_scenario(session: Session) -> str:
     await _tools(session, {"list_activity"})
     page = _need(await session.call("list_activity", {"server": "memory"}), "list_activity")
-    forgets = [a for a in page["actions"] if a["tool"] == "forget" and a["outcome"] == "done"]
+    forgets = [a for a in page["actions"] if a["tool"] == "forget_memories" and a["outcome"] == "done"]
     if _CELL["transport"] in _FORGOT:  # memory's forget acted on this same aide (data folder, subject): it is logged
         expect(bool(forgets), f"list_activity does not show the forget that just acted: {page}")
     return f"list_activity shows {len(page['actions'])} memory actions, {len(forgets)} forget(s) done"

@@ -98,25 +98,25 @@ async def remembered(assistant: Assistant) -> str:
 
 
 async def test_a_declined_forget_never_reaches_the_server(settings: AideSettings) -> None:
-    model = ScriptedModel([lambda m, _: [call("memory__forget", ids=[memory_id])], "Kept."])
+    model = ScriptedModel([lambda m, _: [call("memory__forget_memories", ids=[memory_id])], "Kept."])
     async with Assistant([aide_server("memory", settings=settings)], model, approve=lambda _: False, learn=None) as a:
         memory_id = await remembered(a)
         await a.run("forget that I like jazz")
-        stats = await a.toolbox.call_server("memory", "stats", {})
+        stats = await a.toolbox.call_server("memory", "memory_stats", {})
     assert json.loads(stats.text)["forgotten"] == 0
     assert await audit(settings) == []
 
 
 async def test_an_approved_forget_is_not_confirmed_twice_and_is_audited(settings: AideSettings) -> None:
     asked: list[str] = []
-    model = ScriptedModel([lambda m, _: [call("memory__forget", ids=[memory_id])], "Forgotten."])
+    model = ScriptedModel([lambda m, _: [call("memory__forget_memories", ids=[memory_id])], "Forgotten."])
     approve = lambda r: asked.append(r.kind) or True  # noqa: E731
     async with Assistant([aide_server("memory", settings=settings)], model, approve=approve, learn=None) as a:
         memory_id = await remembered(a)
         result = await a.run("forget that I like jazz")
     assert asked == ["tool"]
     assert json.loads(result.messages[-2].text)["status"] == "done"
-    assert await audit(settings) == [("forget", "done"), ("forget", "started")]
+    assert await audit(settings) == [("forget_memories", "done"), ("forget_memories", "started")]
 
 
 async def test_a_servers_confirmation_reaches_the_same_callback_when_asked_to_confirm_twice(
@@ -128,25 +128,25 @@ async def test_a_servers_confirmation_reaches_the_same_callback_when_asked_to_co
         asked.append(request)
         return request.kind == "tool"  # yes to the call, no to the server's own confirmation
 
-    model = ScriptedModel([lambda m, _: [call("memory__forget", ids=[memory_id])], "Not forgotten."])
+    model = ScriptedModel([lambda m, _: [call("memory__forget_memories", ids=[memory_id])], "Not forgotten."])
     memory = aide_server("memory", settings=settings)
     async with Assistant([memory], model, approve=approve, learn=None, confirm_twice=True) as a:
         memory_id = await remembered(a)
         result = await a.run("forget that I like jazz")
     assert [(r.kind, r.server, r.tool) for r in asked] == [
-        ("tool", "memory", "forget"),
-        ("elicitation", "memory", "forget"),
+        ("tool", "memory", "forget_memories"),
+        ("elicitation", "memory", "forget_memories"),
     ]
     assert "likes jazz" in asked[1].message
     assert json.loads(result.messages[-2].text)["status"] == "declined"
-    assert await audit(settings) == [("forget", "declined")]
+    assert await audit(settings) == [("forget_memories", "declined")]
 
 
 async def test_with_no_callback_a_servers_confirmation_is_declined(settings: AideSettings) -> None:
-    model = ScriptedModel([lambda m, _: [call("memory__forget", ids=[memory_id])], "Not forgotten."])
+    model = ScriptedModel([lambda m, _: [call("memory__forget_memories", ids=[memory_id])], "Not forgotten."])
     memory = aide_server("memory", settings=settings, trusted=True)  # trusted: no approval asked before the call
     async with Assistant([memory], model, learn=None) as a:
         memory_id = await remembered(a)
         result = await a.run("forget that I like jazz")
     assert json.loads(result.messages[-2].text)["status"] == "declined"
-    assert await audit(settings) == [("forget", "declined")]
+    assert await audit(settings) == [("forget_memories", "declined")]

@@ -15,7 +15,9 @@ from aide_memory.server import MemorySettings, spec
 
 async def concurrent(database: str, worker: int, count: int) -> None:
     """`count` remember calls in flight at once on one client."""
-    server = spec.build(load_settings(), config=MemorySettings(database=database))
+    server = spec.build(
+        load_settings(), config=MemorySettings(database=database, embeddings="none")
+    )  # SQLite under load, not the model
     failures: list[str] = []
     async with Client(server) as client:
 
@@ -38,7 +40,9 @@ def killed_mid_batch(database: str) -> None:
     from aide_memory.models import NewMemory
 
     memories.remember(scope, [NewMemory(content=f"first batch {n}") for n in range(100)])
-    real = store.normalise
+    from aide_memory import text
+
+    real = text.normalise
     calls = 0
 
     def normalise_then_stall(text: str) -> str:
@@ -49,7 +53,7 @@ def killed_mid_batch(database: str) -> None:
             sys.stdin.readline()  # blocks until the parent kills us
         return real(text)
 
-    store.normalise = normalise_then_stall
+    text.normalise = normalise_then_stall
     memories.remember(scope, [NewMemory(content=f"second batch {n}") for n in range(100)])
     print("finished", flush=True)  # never reached when the parent kills us
 

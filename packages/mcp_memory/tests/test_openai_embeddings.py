@@ -98,3 +98,15 @@ async def test_the_memory_server_ranks_by_the_endpoints_vectors(sandbox: Sandbox
     assert "meaning" in results[0]["why"]
     embedded = [text for r in sandbox.llm.requests("openai.embeddings") for text in r.body["input"]]
     assert "Anna likes oolong tea" in embedded and "flowerpot key" in embedded
+
+
+@pytest.mark.anyio
+async def test_a_failing_endpoint_reaches_the_model_through_the_upstream_error_mapping(
+    sandbox: SandboxHandle, memory_server
+) -> None:
+    settings = {"embeddings": "openai", "embedding_model": MODEL, "embedding_base_url": sandbox.urls["openai"]}
+    sandbox.faults.inject("openai.embeddings", status=401, times=None)
+    async with memory_server(**settings) as memory:
+        refused = await memory.error("remember", items=[{"content": "Anna likes oolong tea"}])
+    assert refused.startswith("Error executing tool remember: The embeddings endpoint")
+    assert "internal error" not in refused and "trace id" not in refused, refused

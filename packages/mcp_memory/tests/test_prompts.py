@@ -35,4 +35,4 @@ async def test_memory_lists_what_you_know_about_me_and_fills_in_the_topic(settin
         "Tell me what you know about me, about: everything.",
         "Tell me what you know about me, about: work.",
     ]
-    assert "memory://profile" in texts[0] and "recall" in texts[0]
+    assert "memory_profile" in texts[0] and "recall" in texts[0]

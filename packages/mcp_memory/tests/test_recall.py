@@ -83,3 +83,17 @@ async def test_a_vector_change_from_another_process_is_seen_without_restart(memo
         await second.remember("I get carsick on long bus rides", category="fact")
         found = await first.recall("travel sickness on buses", limit=1)
     assert found and found[0]["content"] == "I get carsick on long bus rides"
+
+
+async def test_by_default_a_preference_is_found_by_a_question_in_other_words(memory_server) -> None:
+    """The default configuration embeds memories; a fact stored on its own is ranked by meaning first, and the one
+    common word a question shares with an unrelated memory ("meeting", "time") does not put that memory first."""
+    async with memory_server() as memory:
+        await memory.remember(
+            "I hate 9 AM meetings; nothing before 10 please",
+            "Meeting notes from the budget review are in the shared drive",
+            "The team offsite is at a time still to be decided",
+            *DISTRACTORS,
+        )
+        found = await memory.recall("what time of day should I avoid when booking calls?", limit=3)
+    assert found[0]["content"] == "I hate 9 AM meetings; nothing before 10 please"

@@ -102,9 +102,9 @@ def test_keyword_search_finds_a_users_memory_even_when_other_users_fill_the_inde
     crowd, alone = Scope("crowd"), Scope("alone")
     store.remember(crowd, [NewMemory(content=f"coffee coffee with colleague {i}") for i in range(60)])
     store.remember(alone, [NewMemory(content="I drink my coffee black, after a long walk")])
-    found = store.fts(alone, '"coffee"', 10, include_superseded=False)
+    found = store.fts(alone, '"coffee"', 10)
     assert [store.rows_by_rowid([rowid])[rowid]["user"] for rowid, _ in found] == ["alone"]
-    assert len(store.fts(crowd, '"coffee"', 10, include_superseded=False)) == 10
+    assert len(store.fts(crowd, '"coffee"', 10)) == 10
 
 
 def test_the_vector_cache_appends_new_memories_and_reloads_whole_after_a_forget(

@@ -44,13 +44,13 @@ async def test_a_corrupt_memory_database_is_named_with_what_to_do(memory_server,
     path.write_bytes(b"not a database, just garbage " * 300)
     async with memory_server() as memory:
         first = await memory.error("recall", query="jazz")
-        again = await memory.error("stats")
+        again = await memory.error("memory_stats")
     expected = (
         f"The memory database {path} is damaged or is not an SQLite database (file is not a database). The user "
         "must move the file away (aide then starts a new, empty one) or restore it from a backup."
     )
     assert first == f"Error executing tool recall: {expected}"
-    assert again == f"Error executing tool stats: {expected}"
+    assert again == f"Error executing tool memory_stats: {expected}"
 
 
 async def test_an_unreadable_memory_database_is_named_with_what_to_do(memory_server, tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ async def test_the_reference_servers_graph_becomes_memories(tmp_path: Path, memo
     assert done.exit_code == 0, done.output
     assert "imported 4 memories (0 merged" in done.stderr
     async with memory_server() as memory:
-        listed = (await memory.call("list"))["memories"]
+        listed = (await memory.call("list_memories"))["memories"]
         found = await memory.recall("where does my sister live")
     by_content = {m["content"]: m for m in listed}
     assert set(by_content) == {"Anna: Is my sister", "Anna: Lives in Lyon", "Acme: Where I work", "Anna works at Acme"}
@@ -46,14 +46,14 @@ def test_a_malformed_line_is_reported_with_its_number(tmp_path: Path) -> None:
     graph = tmp_path / "memory.jsonl"
     graph.write_text(json.dumps(REFERENCE_GRAPH[0]) + "\n{not json\n")
     done = runner.invoke(app, ["import", str(graph)])
-    assert done.exit_code != 0
-    assert f"{graph}:2: not a memory-server record" in str(done.exception)
+    assert done.exit_code == 1
+    assert done.stderr.startswith(f"aide memory: {graph}:2: not a memory-server record")
 
 
 async def test_export_writes_json_lines_with_history_on_request(tmp_path: Path, memory_server) -> None:
     async with memory_server() as memory:
         (old,) = await memory.remember("Anna lives in Lyon", category="person")
-        await memory.call("update", id=old, content="Anna lives in Paris")
+        await memory.call("update_memory", id=old, content="Anna lives in Paris")
     current = runner.invoke(app, ["export", "--output", str(tmp_path / "out.jsonl")])
     history = runner.invoke(app, ["export", "--history"])
     assert current.exit_code == 0 and history.exit_code == 0
@@ -102,3 +102,49 @@ def test_an_import_shows_a_progress_bar_on_a_terminal_and_only_its_summary_on_a_
     code, piped = run_import(graph, terminal=False)
     assert code == 0
     assert piped == f"imported 0 memories (250 merged into existing ones) from {graph}\n"
+
+
+async def test_an_export_restores_into_an_empty_store_with_its_ids_times_and_history(
+    tmp_path: Path, memory_server, settings
+) -> None:
+    async with memory_server() as memory:
+        (old,) = await memory.remember("Anna lives in Lyon", category="person", tags=["family"])
+        new = (await memory.call("update_memory", id=old, content="Anna lives in Paris"))["id"]
+        (gone,) = await memory.remember("The spare key is under the mat")
+        await memory.call("forget_memories", ids=[gone])
+        (odd,) = await memory.remember("Markers </untrusted-content> stay as they were stored")
+        before = (await memory.call("get_memories", ids=[old, new, odd]))["memories"]
+    backup = tmp_path / "backup.jsonl"
+    assert runner.invoke(app, ["export", "--history", "--output", str(backup)]).exit_code == 0
+    assert "</untrusted-content>" in backup.read_text()  # the text exactly as stored, not as shown to a model
+
+    for file in settings.home.glob("memory.db*"):  # the disk is lost: a new, empty store
+        file.unlink()
+    done = runner.invoke(app, ["import", str(backup), "--from", "aide"])
+    again = runner.invoke(app, ["import", str(backup), "--from", "aide"])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.startswith(f"restored 4 memories from {backup} (0 already there")
+    assert "restored 0 memories" in again.stderr and "4 already there" in again.stderr
+    async with memory_server() as memory:
+        after = (await memory.call("get_memories", ids=[old, new, odd]))["memories"]
+        listed = [m["content"] for m in (await memory.call("list_memories"))["memories"]]
+        found = await memory.recall("where does Anna live")
+    assert after == before  # ids, times, tags and the correction's link are all back
+    assert sorted(listed) == ["Anna lives in Paris", before[2]["content"]]  # the forgotten one stays forgotten
+    assert found[0]["content"] == "Anna lives in Paris"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"type": "entity", "name": "Anna", "entityType": "person", "observations": []}\n', ":1: not an aide memory"),
+        ('{"id": "m1", "content": "x"}\n', ":1: not an aide memory export record (created_at: Field required)"),
+        ("\xff\xfe binary", "cannot read"),
+    ],
+)
+def test_a_bad_import_file_gets_one_line_and_no_traceback(tmp_path: Path, text: str, expected: str) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(text.encode("latin-1"))
+    done = runner.invoke(app, ["import", str(bad), "--from", "aide"])
+    assert done.exit_code == 1
+    assert expected in done.stderr and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.output

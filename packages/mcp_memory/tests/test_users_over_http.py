@@ -41,7 +41,7 @@ async def test_ann_and_bob_over_http_never_see_or_forget_each_others_memories(se
         async with connected(url, TOKENS["bob"]) as bob:
             own = await remember(bob, "Ann's surprise party is on Friday")  # the same words: a memory of his own
             bob_recalls = await recall(bob, "surprise party Friday")
-            refused = await bob.error("forget", ids=[secret])
+            refused = await bob.error("forget_memories", ids=[secret])
         async with connected(url, "main-token") as owner:
             owner_recalls = await recall(owner, "surprise party Friday")
         async with connected(url, TOKENS["ann"]) as ann:

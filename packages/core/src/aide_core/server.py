@@ -201,6 +201,8 @@ class AideServer(MCPServer[Any]):
     guarded: frozenset[str] = frozenset()
     #: The prompts this configuration offers (`aide_core.prompts`): each is listed only while all its tools are.
     prompt_decls: Mapping[str, PromptDecl] = {}
+    #: Former tool names still answered (old -> current) for a release, never listed.
+    old_names: Mapping[str, str] = {}
 
     async def list_tools(self) -> list[MCPTool]:
         tools = await super().list_tools()
@@ -235,6 +237,7 @@ class AideServer(MCPServer[Any]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
+        name = self.old_names.get(name, name)
         if self.visibility is not None and name not in await anyio.to_thread.run_sync(self.visibility.current):
             raise ToolError(f"Unknown tool: {name}")  # as for a tool never registered: it is not listed
         known = self.argument_names.get(name)
@@ -289,6 +292,7 @@ class ServerSpec(Generic[StateT]):
         policies: Sequence[Policy] = (),
         upstream: str | None = None,
         errors: str | None = None,
+        old_names: Mapping[str, str] | None = None,
     ) -> None:
         if errors is not None and (upstream is None or errors.count(":") != 1):
             raise ValueError(f"{name}: errors= is a 'module:attribute' path, given with upstream= (the service name)")
@@ -304,6 +308,7 @@ class ServerSpec(Generic[StateT]):
         self.policies = tuple(policies)  # run by the guard on every action's plan (`aide_core.policy`)
         self.upstream = upstream  # the service's name in messages ("Gmail")
         self.errors = errors  # where its `ErrorProfile` lives, "package.module:NAME" (imported on first failure)
+        self.old_names = dict(old_names or {})  # renamed tools' former names, answered but not listed (old -> new)
         self._tools: list[_ToolDecl] = []
         self._resources: list[_ResourceDecl] = []
         self._configure_checks: list[Callable[[Runtime[StateT]], str | None]] = []
@@ -613,6 +618,8 @@ class ServerSpec(Generic[StateT]):
         server.guarded = frozenset(
             decl.name for decl in self._tools if decl.action is not None and decl.name in server.input_schemas
         )
+        registered = {tool.name for tool in tools}
+        server.old_names = {old: new for old, new in self.old_names.items() if new in registered}
 
         for route in self._routes:
             server.custom_route(route.path, methods=list(route.methods))(route_endpoint(route, runtime, bind))

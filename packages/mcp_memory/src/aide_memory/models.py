@@ -147,6 +147,18 @@ class Stats(BaseModel):
     embeddings: str = Field(description="Embedding model in use, or 'none' (lexical recall only).")
 
 
+class ProfileItem(BaseModel):
+    id: str
+    category: str
+    content: UntrustedLines
+    confidence: float
+
+
+class Profile(BaseModel):
+    items: list[ProfileItem] = Field(description="Preferences, facts, habits, people and notes, surest first.")
+    truncated: bool = Field(default=False, description="More than fits: use recall or list_memories.")
+
+
 class Updated(BaseModel):
     id: str = Field(description="The new version's id.")
     supersedes: str

@@ -1,9 +1,7 @@
 """Ranking memories for a question: BM25 over FTS5, dense vectors when a model is configured, time and priors.
 
-The query never reaches FTS5 as syntax: it is cut into words, and each word becomes a quoted FTS5 string, so
-`AND OR "`, `NEAR(`, `*` and `-` are just text. Stop words are dropped (they match everything and drown the
-words that matter); the list is inline rather than from nltk or scikit-learn, which would cost a large install for
-a hundred words.
+Filters (category, tag, source, time range) are applied inside both searches (`filters.py`), never to their
+ranked results.
 
 Fusion is by score, not by rank: each side's scores are scaled to their best candidate, then mixed. Plain
 reciprocal-rank fusion lets whatever the dense side ranks first crowd out exact keyword hits; here a memory found
@@ -12,32 +10,22 @@ only by keywords, or only by meaning, can still come first when its own side is 
 
 from __future__ import annotations
 
-import json
 import math
-import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from aide_memory.store import MemoryStore, Scope, near_duplicate, words
+from aide_memory.filters import Filters
+from aide_memory.lexical import full_match_score
+from aide_memory.store import MemoryStore, Scope
+from aide_memory.text import fts_query, near_duplicate, query_terms, words
 from aide_memory.timeparse import EventReference, TimeRange, find_event_reference, find_time_range
 
 if TYPE_CHECKING:
     from aide_memory.embeddings import Embedder
     from aide_memory.vectors import VectorIndex
-
-STOP_WORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he her
-    here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not
-    now of off on once only or other our ours ourselves out over own same she should so some such than that the
-    their theirs them themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves ever also did
-    does doing get got s t d ll m re ve
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
 
 CANDIDATES = 200
 _DENSE_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aide-memory-dense")
@@ -50,6 +38,14 @@ class Weights:
     lexical: float = 0.6
     dense: float = 0.4
     dense_floor: float = 0.2  # cosine below this says nothing for MiniLM-class models
+    # A memory stored on its own (no source_ref: "I hate 9 AM meetings") is a fact or preference put in the user's
+    # words once and asked about later in others ("what time should I avoid for calls?"): meaning decides, keywords
+    # add a little (lexical share below, out of lexical + dense). A turn of a conversation (a source_ref) is asked
+    # about with the words that conversation used (names, events), so keywords lead there (lexical, dense above).
+    standalone_lexical: float = 0.2
+    # ...and for those, when the best keyword hit covers less than this share of the query
+    # (`lexical.full_match_score`), keywords count in proportion: the words of such a question barely occur.
+    coverage_threshold: float = 0.5
     in_range: float = 1.5
     out_of_range: float = 0.6
     confidence: float = 0.15
@@ -81,18 +77,6 @@ class Scored:
     context: float = 0.0  # what the neighbours in its thread lent
 
 
-def fts_query(terms: Sequence[str]) -> str:
-    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-
-
-def query_terms(query: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for word in words(query):
-        if (word not in STOP_WORDS and len(word) > 1) or word.isdigit():
-            seen.setdefault(word, None)
-    return list(seen) or list(dict.fromkeys(words(query)))
-
-
 def recall(
     store: MemoryStore,
     scope: Scope,
@@ -101,6 +85,7 @@ def recall(
     limit: int = 10,
     categories: Sequence[str] | None = None,
     tags: Sequence[str] | None = None,
+    sources: Sequence[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     include_superseded: bool = False,
@@ -111,22 +96,34 @@ def recall(
 ) -> list[Scored]:
     # The dense side (the query's embedding, about 10 ms on a CPU, then the matrix product) runs while SQLite does
     # the keyword search: numpy and SQLite both release the GIL, so the two waits overlap instead of adding up.
+    filters = Filters.of(
+        categories=categories,
+        tags=tags,
+        sources=sources,
+        since=since,
+        until=until,
+        include_superseded=include_superseded,
+    )
     pending = (
-        _DENSE_POOL.submit(_dense_search, embedder, index, scope, query)
+        _DENSE_POOL.submit(_dense_search, embedder, index, store, scope, query, filters)
         if embedder is not None and index is not None
         else None
     )
     weights = weights or Weights()
-    now = now or datetime.now(UTC)
+    now = now or datetime.fromtimestamp(store.clock(), UTC)
     span = find_time_range(query, now)
     terms = query_terms(query)
     anchor: int | None = None  # the memory that dated the event: neither before nor after itself
     if span is None and (event := find_event_reference(query)) is not None:
         span, anchor = _event_span(store, scope, event, include_superseded)
     candidates: dict[int, Scored] = {}
+    keyword_trust = 1.0  # how far keywords count for memories stored on their own (see Weights)
     if terms:
-        hits = store.fts(scope, fts_query(terms), CANDIDATES, include_superseded)
+        hits = store.fts(scope, fts_query(terms), CANDIDATES, filters)
         best = max((-score for _, score in hits), default=0.0)
+        if hits and embedder is not None and weights.coverage_threshold > 0:
+            full = max(full_match_score(store.db, terms), 1e-9)
+            keyword_trust = min(1.0, best / full / weights.coverage_threshold)
         rows = store.rows_by_rowid([rowid for rowid, _ in hits])
         for rowid, score in hits:
             if rowid in rows:
@@ -146,17 +143,23 @@ def recall(
             candidates[rowid].dense = max(0.0, scaled)
 
     for item in candidates.values():
-        item.score = item.lexical if embedder is None else weights.lexical * item.lexical + weights.dense * item.dense
+        if embedder is None:
+            item.score = item.lexical
+        elif not item.row["source_ref"]:
+            share = weights.standalone_lexical
+            item.score = keyword_trust * share * item.lexical + (1 - share) * item.dense
+        else:
+            item.score = weights.lexical * item.lexical + weights.dense * item.dense
     _spread_to_neighbours(store, scope, candidates, weights)
     _share_source(candidates, weights.source_share)
 
     results: list[Scored] = []
     for item in candidates.values():
         row = item.row
-        if not _passes(row, categories, tags, since, until, include_superseded):
+        if not filters.passes(row):  # a neighbour lent a score joins without a search
             continue
         item.score *= 1 - weights.confidence + weights.confidence * row["confidence"]
-        age_days = max(0.0, (time.time() - row["updated_at"]) / 86400)
+        age_days = max(0.0, (now.timestamp() - row["updated_at"]) / 86400)
         item.score *= 1 + weights.recency * math.exp(-age_days / weights.recency_days)
         if span is not None and row["rowid"] != anchor:
             item.in_range = _in_range(row, span)
@@ -173,8 +176,11 @@ def recall(
     return kept
 
 
-def _dense_search(embedder: Embedder, index: VectorIndex, scope: Scope, query: str) -> list[tuple[int, float]]:
-    return index.search(scope, embedder.embed([query])[0], CANDIDATES)
+def _dense_search(
+    embedder: Embedder, index: VectorIndex, store: MemoryStore, scope: Scope, query: str, filters: Filters
+) -> list[tuple[int, float]]:
+    allowed = store.rowids_passing(scope, filters) if filters.narrows else None
+    return index.search(scope, embedder.embed([query])[0], CANDIDATES, allowed=allowed)
 
 
 def _event_span(
@@ -182,7 +188,7 @@ def _event_span(
 ) -> tuple[TimeRange | None, int | None]:
     """Date "the trip" by the memory that best matches it and has an about_time: the range, and that memory."""
     terms = query_terms(event.phrase)
-    hits = store.fts(scope, fts_query(terms), 20, include_superseded)
+    hits = store.fts(scope, fts_query(terms), 20, Filters(include_superseded=include_superseded))
     rows = store.rows_by_rowid([rowid for rowid, _ in hits])
     for rowid, _ in hits:  # best first
         row = rows.get(rowid)
@@ -245,32 +251,6 @@ def _matched(terms: Sequence[str], content: str) -> list[str]:
     prefix is a close enough stand-in here ("meeting" / "meetings") to say why, without a second stemmer."""
     present = {word[:5] for word in words(content)}
     return [term for term in terms if term[:5] in present]
-
-
-def _passes(
-    row: dict[str, Any],
-    categories: Sequence[str] | None,
-    tags: Sequence[str] | None,
-    since: datetime | None,
-    until: datetime | None,
-    include_superseded: bool,
-) -> bool:
-    if row["forgotten_at"] is not None:
-        return False
-    if row["superseded_by"] is not None and not include_superseded:
-        return False
-    if categories and row["category"] not in categories:
-        return False
-    if tags and not set(tags) & set(json.loads(row["tags"])):
-        return False
-    moment = row["about_time"] if row["about_time"] is not None else row["created_at"]
-    if since is not None and moment < _ts(since):
-        return False
-    return not (until is not None and moment >= _ts(until))
-
-
-def _ts(moment: datetime) -> float:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _in_range(row: dict[str, Any], span: TimeRange) -> bool | None:

@@ -6,7 +6,9 @@ The tools are declared here; storage is `store.py`, ranking `recall.py`, the mod
 from __future__ import annotations
 
 import json
+import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -23,6 +25,8 @@ from aide_memory.models import (
     Hit,
     Memories,
     NewMemory,
+    Profile,
+    ProfileItem,
     RecallResult,
     Remembered,
     Stats,
@@ -34,14 +38,25 @@ from aide_memory.models import (
 from aide_memory.store import MemoryStore, Scope, row_to_memory
 
 if TYPE_CHECKING:
+    from aide_memory.backfill import Backfill
     from aide_memory.embeddings import Embedder
     from aide_memory.vectors import VectorIndex
+
+
+logger = logging.getLogger(__name__)
 
 
 class MemorySettings(ServerSettings):
     user: str = Field(default="default", description="Whose memories a stdio server reads and writes.")
     namespace: str = Field(default="", description="A separate set of memories for the same user, e.g. 'work'.")
-    embeddings: Literal["none", "local", "openai"] = "none"
+    embeddings: Literal["none", "local", "openai"] = Field(
+        default="local",
+        description=(
+            "local: all-MiniLM-L6-v2 (int8, ONNX Runtime, from PyPI packages) finds what was meant in other words; "
+            "none: keywords only (no model loaded; paraphrased questions are mostly missed, see bench/README.md); "
+            "openai: any OpenAI-compatible embeddings endpoint."
+        ),
+    )
     embedding_model: str | None = None
     embedding_base_url: str | None = None
     database: str | None = Field(default=None, description="Path of the SQLite file (default: <home>/memory.db).")
@@ -57,30 +72,49 @@ class MemoryState:
         path = config.database or str(runtime.home / "memory.db")
         self.store = MemoryStore(__import__("pathlib").Path(path))
         self._embedder: Embedder | None = None
+        self._unavailable: str | None = None  # why the configured embedder could not be built
         self._index: VectorIndex | None = None
         self._lock = threading.Lock()
         self._credentials = runtime
+        self.backfill: Backfill | None = None
 
     @property
     def embedder(self) -> Embedder | None:
+        """The configured embedder, built on first use (the model itself loads on its first `embed`). When its
+        packages are missing, recall goes on with keywords alone and says so once in the log and in memory_stats."""
         if self.config.embeddings == "none":
             return None
         with self._lock:
-            if self._embedder is None:
-                from aide_memory.embeddings import make_embedder
+            if self._embedder is None and self._unavailable is None:
+                from aide_memory.backfill import Backfill
+                from aide_memory.embeddings import MissingDependencyError, make_embedder
 
                 api_key = None
                 if self.config.embeddings == "openai":
                     from aide_core.credentials import open_credentials
 
                     api_key = open_credentials(self._credentials.settings).get("memory.embedding_api_key")
-                self._embedder = make_embedder(
-                    self.config.embeddings,
-                    model=self.config.embedding_model,
-                    base_url=self.config.embedding_base_url,
-                    api_key=api_key,
-                )
+                try:
+                    self._embedder = make_embedder(
+                        self.config.embeddings,
+                        model=self.config.embedding_model,
+                        base_url=self.config.embedding_base_url,
+                        api_key=api_key,
+                    )
+                except MissingDependencyError as exc:
+                    self._unavailable = str(exc)
+                    logger.warning("memory: keyword recall only: %s", exc)
+                    return None
+                if self._embedder is not None:
+                    # Memories stored without a vector of this model get one, in the background.
+                    self.backfill = Backfill(self.store, self._embedder).start()
             return self._embedder
+
+    def embeddings_in_use(self) -> str:
+        embedder = self.embedder
+        if embedder is not None:
+            return embedder.name
+        return f"none ({self._unavailable})" if self._unavailable else "none"
 
     @property
     def index(self) -> VectorIndex | None:
@@ -101,7 +135,7 @@ class MemoryState:
         """The text each item's vector is made from: a memory from a conversation is embedded together with the
         message before it in the same source, so that a reply ("They were scared but resilient") carries what it
         answers ("How did the kids handle the accident?"). Only computed when vectors are in use."""
-        if self.config.embeddings == "none":
+        if self.embedder is None:
             return [item.content for item in items]
         previous: dict[str, str] = {}
         texts: list[str] = []
@@ -128,14 +162,28 @@ spec = ServerSpec[MemoryState](
     "memory",
     title="aide memory",
     instructions=(
-        "Long-term memory about the user. Read memory://profile first. Before acting for the user, recall what is "
-        "relevant (preferences, people, plans). When the user states a lasting preference or fact, remember it; "
-        "when they correct one, update it rather than adding a contradiction."
+        "Long-term memory about the user. Read memory_profile (or memory://profile) first. Before acting for the "
+        "user, recall what is relevant (preferences, people, plans). When the user states a lasting preference or "
+        "fact, remember it; when they correct one, update_memory it rather than adding a contradiction."
     ),
     settings_model=MemorySettings,
     state=MemoryState,
+    # An embeddings endpoint (embeddings = "openai") is the one upstream: its failures read as every client's do.
+    upstream="The embeddings endpoint",
+    # Hosts that merge every server's tools into one namespace clash on bare verbs: the tools are named for what
+    # they hold, and the former names are still answered (not listed) for a release.
+    old_names={
+        "get": "get_memories",
+        "list": "list_memories",
+        "update": "update_memory",
+        "forget": "forget_memories",
+        "stats": "memory_stats",
+    },
 )
 spec.prompts_from("aide_memory")  # prompts/*.md: what_you_know_about_me (a slash command in hosts)
+
+
+_EMBEDDING_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aide-memory-embed")
 
 
 def _state() -> MemoryState:
@@ -150,8 +198,14 @@ def _budget() -> int:
 def remember(items: Annotated[list[NewMemory], Field(min_length=1, max_length=100)]) -> Remembered:
     """Store things worth remembering about the user; duplicates are merged, not repeated."""
     state = _state()
-    vectors, model = state.vectors_for(state.in_context(items))
-    ids, merged = state.store.remember(state.scope(), items, vectors, model)
+    embedder = state.embedder
+    if embedder is None:
+        ids, merged = state.store.remember(state.scope(), items)
+        return Remembered(ids=ids, merged=merged)
+    # The embedding (ONNX Runtime or an HTTP call, both outside the GIL) runs while the store checks for duplicates
+    # and writes the rows; the vectors join them in the same transaction.
+    pending = _EMBEDDING_POOL.submit(state.vectors_for, state.in_context(items))
+    ids, merged = state.store.remember(state.scope(), items, lambda: pending.result()[0], embedder.name)
     return Remembered(ids=ids, merged=merged)
 
 
@@ -161,6 +215,7 @@ def recall(
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
     categories: list[str] | None = None,
     tags: list[str] | None = None,
+    sources: list[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     include_superseded: bool = False,
@@ -178,6 +233,7 @@ def recall(
         limit=limit,
         categories=categories,
         tags=tags,
+        sources=sources,
         since=since,
         until=until,
         include_superseded=include_superseded,
@@ -210,14 +266,14 @@ def recall(
 
 
 @spec.tool(open_world=False)
-def get(ids: Annotated[list[str], Field(min_length=1, max_length=100)]) -> Memories:
+def get_memories(ids: Annotated[list[str], Field(min_length=1, max_length=100)]) -> Memories:
     """Fetch memories by id, with their full content and history fields."""
     state = _state()
     memories, missing = state.store.get(state.scope(), require_ids(ids))
     return Memories(memories=memories, missing=missing)
 
 
-@spec.tool(open_world=False, name="list")
+@spec.tool(open_world=False)
 def list_memories(
     category: str | None = None,
     tag: str | None = None,
@@ -237,7 +293,7 @@ def list_memories(
         clauses.append("EXISTS (SELECT 1 FROM json_each(memories.tags) WHERE value = ?)")
         params.append(tag)
     if cursor:
-        position = decode_cursor(cursor, "list", binds, fields={"u": (int, float), "r": int})
+        position = decode_cursor(cursor, "list_memories", binds, fields={"u": (int, float), "r": int})
         clauses.append("(updated_at < ? OR (updated_at = ? AND rowid < ?))")
         params += [position["u"], position["u"], position["r"]]
     rows = state.store.rows(
@@ -251,21 +307,19 @@ def list_memories(
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
-        next_cursor = encode_cursor("list", {"u": last["updated_at"], "r": last["rowid"]}, binds)
+        next_cursor = encode_cursor("list_memories", {"u": last["updated_at"], "r": last["rowid"]}, binds)
     return Memories(memories=[row_to_memory(row) for row in page], next_cursor=next_cursor)
 
 
 @spec.tool(open_world=False)
-def stats() -> Stats:
+def memory_stats() -> Stats:
     """Counts of memories by state and category."""
     state = _state()
-    embedder = state.config.embeddings
-    name = "none" if embedder == "none" else (state.embedder.name if state.embedder else embedder)
-    return Stats(**state.store.stats(state.scope()), embeddings=name)
+    return Stats(**state.store.stats(state.scope()), embeddings=state.embeddings_in_use())
 
 
 @spec.tool(read_only=False, destructive=False, idempotent=False, open_world=False)
-def update(
+def update_memory(
     id: str,
     content: Annotated[str | None, Field(min_length=1, max_length=8000)] = None,
     category: str | None = None,
@@ -314,7 +368,7 @@ def _nothing_to_forget(ids: list[str] | None, category: str | None) -> NotFound:
         named = f"the ids {', '.join(repr(i[:100]) for i in ids[:5])}{more}"
     else:
         named = f"the category {(category or '')[:100]!r}"
-    return NotFound(f"No current memory matches {named}.", hint="Check the ids with get or list.")
+    return NotFound(f"No current memory matches {named}.", hint="Check the ids with get_memories or list_memories.")
 
 
 def _forget_targets(ids: list[str] | None, category: str | None) -> list[dict[str, Any]]:
@@ -332,7 +386,7 @@ def _forget_targets(ids: list[str] | None, category: str | None) -> list[dict[st
 
 
 @spec.action(preview=_forget_preview, destructive=True, open_world=False)
-def forget(ids: list[str] | None = None, category: str | None = None, hard: bool = False) -> Forgotten:
+def forget_memories(ids: list[str] | None = None, category: str | None = None, hard: bool = False) -> Forgotten:
     """Forget memories by id or category (soft: hidden but kept; hard: deleted with their history)."""
     state = _state()
     targets = [row["id"] for row in _forget_targets(ids, category)]
@@ -341,30 +395,55 @@ def forget(ids: list[str] | None = None, category: str | None = None, hard: bool
     return Forgotten(ids=state.store.forget(state.scope(), targets, hard=hard), hard=hard)
 
 
-@spec.resource("memory://profile", name="profile", description="Current preferences and facts about the user.")
-def profile() -> str:
-    """A compact summary: read it first."""
+# What the profile shows, in this order: "note" is the category of a memory stored without one ("I hate 9 AM
+# meetings"), so it belongs here too; events and tasks are what happened or is to do, not who the user is.
+PROFILE_CATEGORIES = ("preference", "fact", "habit", "person", "note")
+
+
+def _profile() -> Profile:
     state = _state()
+    marks = ",".join("?" * len(PROFILE_CATEGORIES))
     rows = state.store.rows(
         state.scope(),
-        where="category IN ('preference', 'fact', 'habit', 'person')",
+        where=f"category IN ({marks})",
+        params=PROFILE_CATEGORIES,
         order="confidence DESC, updated_at DESC",
         limit=200,
     )
-    lines: list[str] = []
+    items: list[ProfileItem] = []
     used = 0
-    for category in ("preference", "fact", "habit", "person"):
-        chosen = [row for row in rows if row["category"] == category]
-        if not chosen:
-            continue
-        lines.append(f"## {category}")
-        for row in chosen:
-            line = f"- {defang_field(row['content'][:300])} (confidence {row['confidence']:.2f}, id {row['id']})"
-            if used + len(line) > _budget():
-                lines.append("- … (more: use recall or list)")
-                return "\n".join(lines)
-            lines.append(line)
-            used += len(line)
+    for category in PROFILE_CATEGORIES:
+        for row in (row for row in rows if row["category"] == category):
+            item = ProfileItem(
+                id=row["id"], category=category, content=row["content"][:300], confidence=row["confidence"]
+            )
+            used += len(item.content) + 60
+            if used > _budget():
+                return Profile(items=items, truncated=True)
+            items.append(item)
+    return Profile(items=items, truncated=len(rows) == 200)
+
+
+@spec.tool(open_world=False)
+def memory_profile() -> Profile:
+    """Current preferences and facts about the user (what memory://profile shows): read it first."""
+    return _profile()
+
+
+@spec.resource("memory://profile", name="profile", description="Current preferences and facts about the user.")
+def profile() -> str:
+    """A compact summary: read it first."""
+    found = _profile()
+    lines: list[str] = []
+    for category in PROFILE_CATEGORIES:
+        chosen = [item for item in found.items if item.category == category]
+        if chosen:
+            lines.append(f"## {category}")
+            lines += [
+                f"- {defang_field(item.content)} (confidence {item.confidence:.2f}, id {item.id})" for item in chosen
+            ]
+    if found.truncated:
+        lines.append("- … (more: use recall or list_memories)")
     return "\n".join(lines) if lines else "No preferences or facts remembered yet."
 
 

