@@ -131,3 +131,19 @@ def __getattr__(name: str) -> Any:
 
         return OpenAIEmbedder
     raise AttributeError(f"module 'aide_memory.embeddings' has no attribute {name!r}")
+
+
+def length_batches(token_ids: list[list[int]], batch_size: int, max_tokens: int) -> list[list[int]]:
+    """Text indexes grouped shortest first (each batch pads to its longest text, so sorting keeps padding small), at
+    most `batch_size` texts and `max_tokens` padded tokens a batch. Shared by the local embedders."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in sorted(range(len(token_ids)), key=lambda i: len(token_ids[i])):
+        # Sorted ascending, so text i sets the batch's padded length.
+        if current and (len(current) >= batch_size or (len(current) + 1) * len(token_ids[i]) > max_tokens):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aide_memory.embeddings import LOCAL_MODEL_NAME, MissingDependencyError, l2_normalise
+from aide_memory.embeddings import LOCAL_MODEL_NAME, MissingDependencyError, l2_normalise, length_batches
 
 if TYPE_CHECKING:
     import numpy as np
@@ -304,20 +304,6 @@ class LocalMiniLM:
             self._model_dir = _default_model_dir()
         return _load_model(self._model_dir)
 
-    def _batches(self, token_ids: list[list[int]]) -> list[list[int]]:
-        """Group text indexes, shortest first, into batches of at most batch_size texts and BATCH_TOKENS tokens."""
-        batches: list[list[int]] = []
-        current: list[int] = []
-        for i in sorted(range(len(token_ids)), key=lambda i: len(token_ids[i])):
-            # Sorted ascending, so text i sets the batch's padded length.
-            if current and (len(current) >= self._batch_size or (len(current) + 1) * len(token_ids[i]) > BATCH_TOKENS):
-                batches.append(current)
-                current = []
-            current.append(i)
-        if current:
-            batches.append(current)
-        return batches
-
     def embed(self, texts: Sequence[str]) -> FloatArray:
         import numpy as np
 
@@ -330,7 +316,7 @@ class LocalMiniLM:
         encodings = model.tokenizer.encode_batch([str(t).strip() for t in texts])
         token_ids = [e.ids for e in encodings]
         result = np.empty((len(token_ids), self.dim), dtype=np.float32)
-        for chunk in self._batches(token_ids):
+        for chunk in length_batches(token_ids, self._batch_size, BATCH_TOKENS):
             length = len(token_ids[chunk[-1]])
             ids = np.zeros((len(chunk), length), dtype=np.int64)
             mask = np.zeros((len(chunk), length), dtype=np.float32)

@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aide_memory.embeddings import length_batches
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
@@ -127,7 +129,7 @@ class OnnxEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         token_ids = [e.ids for e in tokenizer.encode_batch([str(t).strip() for t in texts])]
         result = np.empty((len(token_ids), self.dim), dtype=np.float32)
-        for chunk in _batches(token_ids):
+        for chunk in length_batches(token_ids, BATCH_SIZE, BATCH_TOKENS):
             length = len(token_ids[chunk[-1]])
             ids = np.zeros((len(chunk), length), dtype=np.int64)
             mask = np.zeros((len(chunk), length), dtype=np.int64)
@@ -143,20 +145,6 @@ class OnnxEmbedder:
             result[chunk] = pooled
         norms = np.linalg.norm(result, axis=1, keepdims=True)
         return (result / np.maximum(norms, np.float32(1e-12))).astype(np.float32, copy=False)
-
-
-def _batches(token_ids: list[list[int]]) -> list[list[int]]:
-    """Text indexes grouped shortest first (a batch pads little), at most BATCH_SIZE texts and BATCH_TOKENS tokens."""
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for i in sorted(range(len(token_ids)), key=lambda i: len(token_ids[i])):
-        if current and (len(current) >= BATCH_SIZE or (len(current) + 1) * len(token_ids[i]) > BATCH_TOKENS):
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    return batches
 
 
 def local_minilm_int8() -> OnnxEmbedder:

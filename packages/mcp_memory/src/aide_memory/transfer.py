@@ -126,6 +126,8 @@ def export_lines(store: MemoryStore, scope: Scope, *, history: bool) -> Iterator
     too. `aide memory import --from aide` reads it back."""
     rows = store.rows(scope, order="created_at, rowid", include_superseded=history, include_forgotten=history)
     for row in rows:
+        # Field by field like `reads.row_to_memory`, not through it: a `Memory` defangs its text for a model to read,
+        # and a backup must keep it exactly as stored.
         record = Exported(
             id=row["id"],
             content=row["content"],
