@@ -88,8 +88,15 @@ async def test_forget_goes_through_the_guard_with_a_preview(memory_server) -> No
         assert await memory.recall("penicillin") != []
         second = await memory.call("forget_memories", ids=[memory_id], confirmation_token=first["confirmation_token"])
         assert await memory.recall("penicillin") == []
+        await memory.remember("Lives in Lyon", category="fact")
+        await memory.remember("Works at Northwind", category="fact")
+        both = await memory.call("forget_memories", category="fact", hard=True)
     assert first["status"] == "confirmation_required"
-    assert first["preview"] == "Forget 1 memories: Allergic to penicillin"
+    assert first["preview"] == "Forget 1 memory: Allergic to penicillin"
+    assert both["preview"] in (
+        "Permanently delete 2 memories: Lives in Lyon; Works at Northwind",
+        "Permanently delete 2 memories: Works at Northwind; Lives in Lyon",
+    )
     assert second["status"] == "done"
 
 

@@ -359,7 +359,8 @@ def _forget_preview(ids: list[str] | None = None, category: str | None = None, h
     how = "permanently delete" if hard else "forget"
     shown = "; ".join(defang_field(row["content"][:80]) for row in targets[:3])
     more = f" and {len(targets) - 3} more" if len(targets) > 3 else ""
-    return f"{how.capitalize()} {len(targets)} memories: {shown}{more}"
+    noun = "memory" if len(targets) == 1 else "memories"
+    return f"{how.capitalize()} {len(targets)} {noun}: {shown}{more}"
 
 
 def _nothing_to_forget(ids: list[str] | None, category: str | None) -> NotFound:
