@@ -55,31 +55,7 @@ class Writes(Connection):
                     merged.append(True)
                     continue
                 memory_id = new_id(self.clock)
-                db.execute(
-                    "INSERT INTO memories (id, user, namespace, content, norm, category, confidence, source, "
-                    "source_ref, tags, metadata, about_time, created_at, updated_at, valid_from, context) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        memory_id,
-                        scope.user,
-                        scope.namespace,
-                        item.content,
-                        text.normalise(item.content),
-                        item.category,
-                        item.confidence,
-                        item.source,
-                        item.source_ref,
-                        json.dumps(sorted(set(item.tags))),
-                        json.dumps(item.metadata),
-                        timestamp(item.about_time),
-                        now,
-                        now,
-                        now,
-                        self._previous(db, scope, item.source_ref),
-                    ),
-                )
-                rowid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-                add_sketch(db, rowid, item.content)
+                rowid = self._insert(db, scope, memory_id, item, created_at=now, updated_at=now, valid_from=now)
                 stored.append((index, rowid))
                 ids.append(memory_id)
                 merged.append(False)
@@ -91,6 +67,37 @@ class Writes(Connection):
                 )
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
         return ids, merged
+
+    def _insert(
+        self,
+        db: sqlite_utils.Database,
+        scope: Scope,
+        memory_id: str,
+        item: NewMemory | Exported,
+        **times: float | str | None,
+    ) -> int:
+        """Store one memory row and its sketch; its rowid. `times` are the columns `remember` and `restore` set
+        differently (created_at, updated_at, valid_from; a restore also valid_to, superseded_by, forgotten_at)."""
+        row: dict[str, Any] = {
+            "id": memory_id,
+            "user": scope.user,
+            "namespace": scope.namespace,
+            "content": item.content,
+            "norm": text.normalise(item.content),
+            "category": item.category,
+            "confidence": item.confidence,
+            "source": item.source,
+            "source_ref": item.source_ref,
+            "tags": json.dumps(sorted(set(item.tags))),
+            "metadata": json.dumps(item.metadata),
+            "about_time": timestamp(item.about_time),
+            "context": self._previous(db, scope, item.source_ref),
+            **times,
+        }  # column names are this code's own, never a caller's
+        db.execute(f"INSERT INTO memories ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+        rowid = int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+        add_sketch(db, rowid, item.content)
+        return rowid
 
     def _previous(self, db: sqlite_utils.Database, scope: Scope, source_ref: str | None) -> str | None:
         if not source_ref:
@@ -308,34 +315,18 @@ class Writes(Connection):
                     self._merge(db, existing, record.as_new(), self.clock())
                     merged += 1
                     continue
-                db.execute(
-                    "INSERT INTO memories (id, user, namespace, content, norm, category, confidence, source, "
-                    "source_ref, tags, metadata, about_time, created_at, updated_at, valid_from, valid_to, "
-                    f"superseded_by, forgotten_at, context) VALUES ({', '.join('?' * 19)})",
-                    (
-                        record.id if owner is None else new_id(self.clock),
-                        scope.user,
-                        scope.namespace,
-                        record.content,
-                        text.normalise(record.content),
-                        record.category,
-                        record.confidence,
-                        record.source,
-                        record.source_ref,
-                        json.dumps(sorted(set(record.tags))),
-                        json.dumps(record.metadata),
-                        timestamp(record.about_time),
-                        timestamp(record.created_at),
-                        timestamp(record.updated_at),
-                        timestamp(record.valid_from),
-                        timestamp(record.valid_to),
-                        record.superseded_by,
-                        timestamp(record.updated_at) if record.forgotten else None,
-                        self._previous(db, scope, record.source_ref),
-                    ),
+                rowid = self._insert(
+                    db,
+                    scope,
+                    record.id if owner is None else new_id(self.clock),
+                    record,
+                    created_at=timestamp(record.created_at),
+                    updated_at=timestamp(record.updated_at),
+                    valid_from=timestamp(record.valid_from),
+                    valid_to=timestamp(record.valid_to),
+                    superseded_by=record.superseded_by,
+                    forgotten_at=timestamp(record.updated_at) if record.forgotten else None,
                 )
-                rowid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-                add_sketch(db, rowid, record.content)
                 vector = vectors[index] if vectors else None
                 if vector is not None and model:
                     db.execute("INSERT INTO vectors (rowid, model, vector) VALUES (?, ?, ?)", (rowid, model, vector))
