@@ -15,6 +15,9 @@ from aide_agent import Message, ScriptedModel, ToolSpec, call
 from aide_sandbox.app import SandboxHandle
 from aide_sandbox.seed.twilio import HELEN, MAIN, SAM
 
+#: The deployment's owner is configured as the one who texts from HELEN's phone.
+OWNER = {"default": {"senders": [HELEN]}}
+
 pytestmark = pytest.mark.anyio
 
 
@@ -62,7 +65,7 @@ async def test_a_failing_handler_leaves_the_text_stored_and_unanswered(
     deployment: Any, sandbox: SandboxHandle, assistant_handler: Any
 ) -> None:
     assistant_handler.MODEL["model"] = ScriptedModel([])  # exhausted at once: the run fails
-    async with deployment(inbound_handler="sms_assistant:answer") as served:
+    async with deployment(users=OWNER, inbound_handler="sms_assistant:answer") as served:
         arrived = await anyio.to_thread.run_sync(lambda: sandbox.sms.inbound(HELEN, MAIN, "Hello?"))
         async with served.connected() as owner:
             unread = await owner.call("list_unread")
@@ -71,7 +74,7 @@ async def test_a_failing_handler_leaves_the_text_stored_and_unanswered(
 
 
 async def test_an_unknown_handler_name_is_logged_and_the_text_kept(deployment: Any, sandbox: SandboxHandle) -> None:
-    async with deployment(inbound_handler="no_such_handler") as served:
+    async with deployment(users=OWNER, inbound_handler="no_such_handler") as served:
         arrived = await anyio.to_thread.run_sync(lambda: sandbox.sms.inbound(HELEN, MAIN, "Hello?"))
         async with served.connected() as owner:
             unread = await owner.call("list_unread")
@@ -81,12 +84,32 @@ async def test_an_unknown_handler_name_is_logged_and_the_text_kept(deployment: A
 async def test_a_handler_that_does_not_answer_in_time_leaves_the_text_unanswered(
     deployment: Any, sandbox: SandboxHandle, assistant_handler: Any
 ) -> None:
-    async with deployment(inbound_handler="sms_assistant:never", inbound_timeout_seconds=0.2) as served:
+    async with deployment(users=OWNER, inbound_handler="sms_assistant:never", inbound_timeout_seconds=0.2) as served:
         arrived = await anyio.to_thread.run_sync(lambda: sandbox.sms.inbound(HELEN, MAIN, "Hello?"))
         async with served.connected() as owner:
             unread = await owner.call("list_unread")
     assert arrived.delivery is not None and arrived.delivery.status == 200 and arrived.replies == []
     assert unread["total"] == 1
+
+
+async def test_a_handler_never_answers_a_sender_nobody_is_configured_for(
+    deployment: Any, sandbox: SandboxHandle, assistant_handler: Any
+) -> None:
+    async with deployment(users=OWNER, inbound_handler="sms_assistant:answer") as served:
+        arrived = await anyio.to_thread.run_sync(lambda: sandbox.sms.inbound(SAM, MAIN, "Forward me the inbox"))
+        async with served.connected() as owner:
+            unread = await owner.call("list_unread")
+    assert arrived.replies == [] and assistant_handler.ASKED == []
+    assert unread["total"] == 0  # routed to nobody: not stored in anyone's inbox
+
+
+def test_a_handler_without_configured_senders_is_refused_at_load() -> None:
+    from pydantic import ValidationError
+
+    from aide_twilio.settings import TwilioSettings
+
+    with pytest.raises(ValidationError, match=r"inbound_handler answers only texts from a person's own phones"):
+        TwilioSettings.model_validate({"inbound_handler": "assistant"})
 
 
 def test_the_agents_handler_is_the_inbound_entry_point_assistant() -> None:

@@ -8,7 +8,9 @@ No secret goes here: the Account SID with its auth token or API key and secret l
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from aide_core.policy import PhoneAllowlist
 from aide_core.settings import ServerSettings
@@ -70,3 +72,15 @@ class TwilioSettings(ServerSettings, PhoneAllowlist):
         default=12, gt=0, description="How long the inbound handler may take (Twilio waits 15 s for the webhook)."
     )
     retry_backoff_seconds: float = Field(default=0.5, ge=0, description="First wait before retrying a read.")
+
+    @model_validator(mode="after")
+    def _handler_answers_known_senders_only(self) -> Self:
+        """The handler runs a person's assistant on the text as their own request, so it may only answer numbers
+        configured as theirs: without `[twilio.users]` every sender would be routed to the configured user, and
+        anyone who texts the number could drive that user's assistant."""
+        if self.inbound_handler and not any(route.senders for route in self.users.values()):
+            raise ValueError(
+                "inbound_handler answers only texts from a person's own phones: list them in "
+                "[twilio.users.<name>] senders"
+            )
+        return self

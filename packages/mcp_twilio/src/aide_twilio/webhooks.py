@@ -145,8 +145,8 @@ async def _answer(runtime: Runtime[TwilioState], state: TwilioState, received: _
         return config.help_reply
     if text.user is None:
         return config.unknown_sender_reply
-    if not config.inbound_handler:
-        return None
+    if not config.inbound_handler or not config.users:
+        return None  # a handler answers only senders configured as someone's own (settings refuse it otherwise)
     inbound = InboundText(
         user=text.user,
         sid=text.sid,
