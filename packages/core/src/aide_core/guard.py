@@ -142,20 +142,31 @@ def _default_preview(tool: str, arguments: Mapping[str, Any]) -> str:
 
 _GUARD_PARAMS = ("confirmation_token", "idempotency_key")
 
-#: Set while a call is answered again after the host failed to show its confirmation (see `asking_by_token`).
-_ASK_BY_TOKEN: contextvars.ContextVar[bool] = contextvars.ContextVar("aide_guard_ask_by_token", default=False)
+
+@dataclass
+class Asking:
+    """How one guarded call is being confirmed (see `confirming`)."""
+
+    by_token: bool = False  # answer with the preview and a token even where the host could be asked
+    asked: bool = False  # the host was asked (an elicitation went out)
+    answered: bool = False  # its answer came back: from here on the call may act
+
+
+_ASKING: contextvars.ContextVar[Asking | None] = contextvars.ContextVar("aide_guard_asking", default=None)
 
 
 @contextlib.contextmanager
-def asking_by_token() -> Generator[None]:
-    """Within this block the guard confirms by token even where it would ask the host (elicitation). For a call
-    whose elicitation failed in the host (its dialog answered with an error): nothing was done, and the same call is
-    answered again with the preview and a confirmation token, which every host can show (`AideServer.call_tool`)."""
-    reset = _ASK_BY_TOKEN.set(True)
+def confirming(*, by_token: bool = False) -> Generator[Asking]:
+    """Track the confirmation of the guarded call made in this block. When the call fails with the host's own
+    error, `asked and not answered` proves the failure was the host's confirmation dialog, before anything was
+    done; the same call may then be answered again `by_token` (the preview and a token, which every host can show:
+    `AideServer.call_tool`). An error after the answer is never retried."""
+    asking = Asking(by_token=by_token)
+    reset = _ASKING.set(asking)
     try:
-        yield
+        yield asking
     finally:
-        _ASK_BY_TOKEN.reset(reset)
+        _ASKING.reset(reset)
 
 
 @dataclass(frozen=True)
@@ -278,9 +289,12 @@ def guarded(
         mode = the_guard.settings.confirm
         if mode == "never" or confirmation_token or not prepared.plan.confirm:
             return _Decision("act")
-        if mode == "elicit" and _supports_elicitation(ctx) and not _ASK_BY_TOKEN.get():
+        asking = _ASKING.get()
+        if mode == "elicit" and _supports_elicitation(ctx) and not (asking and asking.by_token):
             plan: Plan[Any] = prepared.plan
             reference = confirmed_digest(the_guard, plan, prepared.arguments)[:12]
+            if asking is not None:
+                asking.asked = True
             return Elicit(f"{preview_of(the_guard, plan)}\n\nGo ahead? (ref {reference})", Confirmation)
         return _Decision("need_token")
 
@@ -297,6 +311,8 @@ def guarded(
     ) -> Any:
         """Everything up to the action, in a worker thread: an `ActionOutcome` when we stop here, else the
         idempotency key we now hold."""
+        if (asking := _ASKING.get()) is not None:
+            asking.answered = True
         the_guard = guard()
         store, server = the_guard.store, the_guard.server
         digest = the_guard.args_digest(tool, arguments)

@@ -66,7 +66,7 @@ from pydantic import ValidationError
 from aide_core.arguments import as_given, describe, unknown_arguments
 from aide_core.errors import AideError, to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
-from aide_core.guard import ActionSpec, Guard, asking_by_token, guarded
+from aide_core.guard import ActionSpec, Asking, Guard, confirming, guarded
 from aide_core.guard_store import GuardRecords, GuardStore
 from aide_core.identity import current_user
 from aide_core.lifespan import SharedLifespan
@@ -245,19 +245,21 @@ class AideServer(MCPServer[Any]):
             raise ToolError(unknown)
         if name in self.input_schemas:
             arguments = as_given(arguments, self.input_schemas[name])
+        asking = Asking()
         try:
-            return await super().call_tool(name, arguments, context)
+            with confirming() as asking:
+                return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError(describe(name, exc.__cause__)) from None
             raise
         except MCPError as exc:
-            if name not in self.guarded:
+            if not (name in self.guarded and asking.asked and not asking.answered):
                 raise
             # The host failed to show the guard's confirmation (its elicitation answered with an error) before
             # anything was done: answer the same call with the preview and a token instead, which any host shows.
             logger.warning("%s: the host could not ask for confirmation (%s); confirming by token", name, exc)
-            with asking_by_token():
+            with confirming(by_token=True):
                 return await super().call_tool(name, arguments, context)
 
 
