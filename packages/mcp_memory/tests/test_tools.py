@@ -254,3 +254,25 @@ async def test_a_note_copied_from_a_mail_comes_back_unable_to_close_a_fence(memo
     assert isinstance(profile, TextResourceContents) and isinstance(recent, TextResourceContents)
     assert profile.text.startswith(f"## fact\n- {shown.replace(chr(10), ' ')} (confidence 0.80, id {memory_id})")
     assert json.loads(recent.text) == [{"id": memory_id, "content": shown, "category": "fact"}]
+
+
+def test_an_earlier_message_is_cut_to_the_stored_context_before_embedding(settings: AideSettings) -> None:
+    from aide_memory.models import NewMemory
+    from aide_memory.schema import CONTEXT_CHARS
+    from aide_memory.server import MemorySettings, spec
+
+    runtime = spec.make_runtime(settings, MemorySettings.model_validate({"embeddings": "local"}))
+    try:
+        state = runtime.state()
+        long = "The accident happened on the way home. " * 50  # 2,000 characters
+        state.store.remember(state.scope(), [NewMemory(content=long, source_ref="chat-1")])
+        texts = state.in_context(
+            [
+                NewMemory(content="How are the kids?", source_ref="chat-1"),
+                NewMemory(content="Fine.", source_ref="chat-1"),
+            ]
+        )
+    finally:
+        runtime.close()
+    # The same context a later backfill reads from the stored row, so both paths embed the same text.
+    assert texts == [f"{long[:CONTEXT_CHARS]}\nHow are the kids?", "How are the kids?\nFine."]

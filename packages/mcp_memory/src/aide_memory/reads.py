@@ -11,7 +11,18 @@ from aide_memory import lexical
 from aide_memory.connection import Connection, Scope
 from aide_memory.filters import Filters
 from aide_memory.models import Memory
-from aide_memory.schema import ROW_COLUMNS
+from aide_memory.schema import CONTEXT_CHARS, ROW_COLUMNS
+
+
+def last_in_thread(db: Any, scope: Scope, source_ref: str) -> str | None:
+    """The start (CONTEXT_CHARS) of the memory stored last from `source_ref`: the context a new memory from the same
+    conversation is embedded and stored with, the same whether it is embedded at once or backfilled later."""
+    row = db.execute(
+        f"SELECT substr(content, 1, {CONTEXT_CHARS}) FROM memories WHERE user = ? AND namespace = ? "
+        "AND source_ref = ? ORDER BY rowid DESC LIMIT 1",
+        (scope.user, scope.namespace, source_ref),
+    ).fetchone()
+    return None if row is None else str(row[0])
 
 
 def as_datetime(value: float | None) -> datetime | None:
@@ -143,12 +154,7 @@ class Reads(Connection):
         ]
 
     def last_in_thread(self, scope: Scope, source_ref: str) -> str | None:
-        row = self.db.execute(
-            "SELECT content FROM memories WHERE user = ? AND namespace = ? AND source_ref = ? "
-            "ORDER BY rowid DESC LIMIT 1",
-            (scope.user, scope.namespace, source_ref),
-        ).fetchone()
-        return None if row is None else row[0]
+        return last_in_thread(self.db, scope, source_ref)
 
     def neighbours(
         self, scope: Scope, rows: Sequence[dict[str, Any]], reach: int = 1

@@ -35,6 +35,7 @@ from aide_memory.models import (
     checked_category,
     require_ids,
 )
+from aide_memory.schema import CONTEXT_CHARS
 from aide_memory.store import MemoryStore, Scope, row_to_memory
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ class MemoryState:
                     previous[ref] = last
             texts.append(f"{previous[ref]}\n{item.content}" if ref and ref in previous else item.content)
             if ref:
-                previous[ref] = item.content
+                previous[ref] = item.content[:CONTEXT_CHARS]  # as it will be stored as the next one's context
         return texts
 
     def vectors_for(self, texts: list[str]) -> tuple[list[bytes | None] | None, str | None]:

@@ -13,8 +13,8 @@ from aide_memory import text
 from aide_memory.connection import Connection, Scope
 from aide_memory.filters import timestamp
 from aide_memory.models import NewMemory
-from aide_memory.reads import as_datetime
-from aide_memory.schema import CONTEXT_CHARS, add_sketch
+from aide_memory.reads import as_datetime, last_in_thread
+from aide_memory.schema import add_sketch
 from aide_memory.sketch import band_keys
 
 if TYPE_CHECKING:
@@ -100,14 +100,7 @@ class Writes(Connection):
         return rowid
 
     def _previous(self, db: sqlite_utils.Database, scope: Scope, source_ref: str | None) -> str | None:
-        if not source_ref:
-            return None
-        row = db.execute(
-            f"SELECT substr(content, 1, {CONTEXT_CHARS}) FROM memories WHERE user = ? AND namespace = ? "
-            "AND source_ref = ? ORDER BY rowid DESC LIMIT 1",
-            (scope.user, scope.namespace, source_ref),
-        ).fetchone()
-        return None if row is None else row[0]
+        return last_in_thread(db, scope, source_ref) if source_ref else None
 
     def _duplicate_of(self, db: sqlite_utils.Database, scope: Scope, item: NewMemory) -> dict[str, Any] | None:
         about = timestamp(item.about_time)
