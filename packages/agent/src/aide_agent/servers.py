@@ -110,16 +110,13 @@ def aide_server(name: str, *, over_stdio: bool = False, settings: Any = None, **
 def sandbox_settings(settings: AideSettings | None = None) -> AideSettings:
     """aide's settings pointed at local emulators, as `aide serve --sandbox` does: the `aide.sandbox` entry point
     (installed with aide-sandbox) starts them in this process and fills the servers' tables."""
-    from importlib.metadata import entry_points
-
+    from aide_core.sandbox import start_sandbox
     from aide_core.settings import load_settings
 
-    settings = settings or load_settings()
-    points = list(entry_points(group="aide.sandbox"))
-    if not points:
+    started = start_sandbox(settings or load_settings())
+    if started is None:
         raise RuntimeError("no sandbox installed: install aide-sandbox for --sandbox")
-    start: Callable[[AideSettings], AideSettings] = points[0].load()
-    return start(settings)
+    return started
 
 
 def load_mcp_servers(path: str | Path) -> list[ServerConfig]:

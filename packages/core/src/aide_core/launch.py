@@ -27,7 +27,12 @@ def run_spec(spec: ServerSpec[Any], *, sandbox: bool = False) -> int:
         settings = load_settings(check_tables=False)  # its own table is checked as it builds; others' cost nothing
         configure_logging(settings.log_level)
         if sandbox:
-            settings = _start_sandbox(settings, spec.name)
+            from aide_core.sandbox import start_sandbox
+
+            started = start_sandbox(settings)
+            if started is None:  # one line on stderr, which hosts keep as the server's log
+                print(f"aide-{spec.name}: the sandbox is not installed; running without it", file=sys.stderr)  # noqa: T201
+            settings = started or settings
         server = spec.build(settings)
     except ConfigError as exc:
         print(f"aide-{spec.name}: {exc}", file=sys.stderr)  # noqa: T201 - the user reads this, stdout stays clean
@@ -55,18 +60,6 @@ def serve_stdio(server: Any, name: str) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop)
     server.run("stdio")
-
-
-def _start_sandbox(settings: Any, name: str) -> Any:
-    """The `aide.sandbox` entry point's settings (see `aide_core.cli.common.start_sandbox`), without the CLI's
-    imports. Its one line ("sandbox: emulators on ...") goes to stderr, which hosts keep as the server's log."""
-    from importlib.metadata import entry_points
-
-    points = list(entry_points(group="aide.sandbox"))
-    if not points:
-        print(f"aide-{name}: the sandbox is not installed; running without it", file=sys.stderr)  # noqa: T201
-        return settings
-    return points[0].load()(settings)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any
 
 import typer
@@ -74,17 +72,14 @@ def one_server(name: str, settings: AideSettings) -> tuple[Any, MCPServer]:
 
 
 def start_sandbox(settings: AideSettings) -> AideSettings:
-    """Start the API emulators in this process and point every server at them.
+    """Start the API emulators in this process and point every server at them (`aide_core.sandbox`); without
+    aide-sandbox, a warning and the settings as they were (servers that need no account still run)."""
+    from aide_core import sandbox
 
-    The sandbox package registers a function under the `aide.sandbox` entry point: it takes the settings, starts
-    the emulators with seed data, and returns settings whose servers' `base_url`s and credentials point at them.
-    """
-    points = list(entry_points(group="aide.sandbox"))
-    if not points:
+    started = sandbox.start_sandbox(settings)
+    if started is None:
         console_err.print(
             "[yellow]sandbox: the API emulators are not available yet; servers that need no account still run.",
             highlight=False,
         )
-        return settings
-    start: Callable[[AideSettings], AideSettings] = points[0].load()
-    return start(settings)
+    return started or settings
