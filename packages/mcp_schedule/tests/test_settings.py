@@ -30,3 +30,14 @@ def test_an_unknown_time_zone_is_refused_when_the_settings_load() -> None:
         ScheduleSettings.model_validate({"timezone": "Mars/Olympus"})
     with pytest.raises(ValidationError, match="Unknown time zone"):
         ScheduleSettings.model_validate({"people": {"ann": {"timezone": "Nowhere"}}})
+
+
+def test_a_file_or_webhook_delivery_is_for_one_person_only() -> None:
+    job = {"name": "digest", "when": "every day at 08:00", "what": "morning-digest", "users": ["ann", "bob"]}
+    with pytest.raises(ValidationError, match="would get each one's private digest"):
+        ScheduleSettings.model_validate({"jobs": [job | {"deliver": ["sms", "file:~/digest.txt"]}]})
+    shared_by_text = ScheduleSettings.model_validate({"jobs": [job | {"deliver": ["sms", "mail"]}]})
+    alone = ScheduleSettings.model_validate(
+        {"jobs": [job | {"users": ["ann"], "deliver": ["webhook:https://x.example"]}]}
+    )
+    assert [j.deliver for j in (*shared_by_text.jobs, *alone.jobs)] == [["sms", "mail"], ["webhook:https://x.example"]]

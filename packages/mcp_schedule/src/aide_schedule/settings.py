@@ -8,17 +8,15 @@ not a job that silently never runs.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aide_core.identity import DEFAULT_IDENTITY
 from aide_core.settings import ServerSettings
 
-__all__ = ["BUILT_IN", "Job", "Person", "ScheduleSettings"]
+__all__ = ["Job", "Person", "ScheduleSettings"]
 
-#: The jobs whose `what` names a prompt the runner ships rather than a prompt of the user's own.
-BUILT_IN = ("morning-digest", "free-time")
 _DELIVERY = re.compile(r"^(sms|mail|file:.+|webhook:https?://\S+)$")
 
 
@@ -85,6 +83,18 @@ class Job(BaseModel):
             if not _DELIVERY.match(item):
                 raise ValueError(f"{item!r} is not a delivery: use 'sms', 'mail', 'file:PATH' or 'webhook:URL'")
         return value
+
+    @model_validator(mode="after")
+    def _private_to_each_user(self) -> Self:
+        """A file or a webhook is one place for everyone the job runs for, and each run is built from that person's
+        own mail and calendar: a job that writes there runs for one person only (SMS and mail go to each their own)."""
+        shared = [item for item in self.deliver if item.startswith(("file:", "webhook:"))]
+        if shared and len(self.users) > 1:
+            raise ValueError(
+                f"job {self.name!r} delivers to {shared[0]!r} for {len(self.users)} people: a file or webhook "
+                "would get each one's private digest; give each person a job of their own"
+            )
+        return self
 
 
 class ScheduleSettings(ServerSettings):

@@ -36,7 +36,6 @@ _SCHEMA = (
         claimed_by TEXT, claimed_at REAL, finished_at REAL, outcome TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '',
         declined TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (user, key, scheduled)
     )""",
-    "CREATE INDEX runs_by_key ON runs (user, key, scheduled)",
 )
 
 

@@ -36,6 +36,7 @@ from aide_agent.schedule.policy import Unattended
 from aide_agent.servers import ServerConfig
 from aide_agent.toolbox import Toolbox
 from aide_core.identity import DEFAULT_IDENTITY, acting_as
+from aide_core.when import zone
 
 __all__ = ["BUILT_IN", "Outcome", "Runner", "RunnerError", "Tick"]
 
@@ -173,7 +174,7 @@ class Runner:
     async def _execute(self, user: str, item: dict[str, Any], contact: Contact, now: datetime) -> Outcome:
         key, scheduled = str(item["key"]), str(item["scheduled_for"])
         targets = [str(target) for target in item["deliver"]]
-        local = now.astimezone(_zone(contact.timezone))
+        local = now.astimezone(zone(contact.timezone))  # checked when the settings loaded
         if item["kind"] == "reminder":
             text = prompts.load("reminder", text=str(item["text"]))
             subject = f"Reminder: {str(item['text'])[:60]}"
@@ -216,15 +217,6 @@ def _describe(exc: BaseException) -> str:
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     return f"{type(exc).__name__}: {exc}"[:500]
-
-
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(name)
-    except Exception:
-        return UTC
 
 
 def _record(outcome: Outcome) -> str:
