@@ -93,6 +93,19 @@ async def test_the_morning_digest_runs_at_08_00_in_the_users_zone_across_dst_and
     assert [d.target for d in saturday[0].deliveries] == ["sms", "mail"]
 
 
+async def test_a_scheduled_run_is_kept_in_the_usage_ledger_as_a_chat_is(
+    stand: Stand, twilio: Any, settings: AideSettings
+) -> None:
+    from aide_agent.ledger import UsageLedger
+
+    path = settings.home / "usage.sqlite3"
+    stand.clock.now = datetime(2026, 10, 24, 6, 0, tzinfo=UTC)  # 08:00 CEST: the digest is due
+    outcomes = (await runner(stand, ScriptedModel(digest_model), usage=path).tick()).outcomes
+    totals = UsageLedger(path).totals("user")
+    assert [o.ok for o in outcomes] == [True]
+    assert [(t.key, t.requests > 0, t.calls > 0) for t in totals] == [("default", True, True)]
+
+
 async def test_two_runners_on_one_store_run_the_digest_once(stand: Stand, twilio: Any) -> None:
     model = ScriptedModel(digest_model)
     one, two = runner(stand, model), runner(stand, model)

@@ -61,7 +61,9 @@ def sms_handler(
             ]  # fmt: skip
             configs = [aide_server(name, settings=text.settings) for name in names]
             remembering = learn if "memory.remember" in allowed else None
-            async with Assistant(configs, chosen, approve=unattended, learn=remembering) as assistant:
+            async with Assistant(
+                configs, chosen, approve=unattended, learn=remembering, ledger=text.settings.home / "usage.sqlite3"
+            ) as assistant:  # the usage ledger `aide usage` reads, as for `aide chat`
                 result = await assistant.run(text.body)
         return result.text or None
 

@@ -24,12 +24,14 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 import anyio
 
 from aide_agent import prompts
 from aide_agent.assistant import Assistant
+from aide_agent.ledger import Ledger
 from aide_agent.providers import Model
 from aide_agent.schedule.deliver import Contact, Delivery, deliver, servers_for
 from aide_agent.schedule.policy import Unattended
@@ -101,6 +103,7 @@ class Runner:
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
         name: str | None = None,
         on_outcome: Callable[[Outcome], None] | None = None,
+        usage: Ledger | str | Path | None = None,
     ) -> None:
         self.schedule = schedule
         self.servers = servers
@@ -111,6 +114,8 @@ class Runner:
         #: Who holds a claim in the ledger: this host, this process, this runner.
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.on_outcome = on_outcome
+        #: Where each run's tokens and cost are kept (`aide usage`), as for `aide chat`: runs nobody watches too.
+        self.usage = usage
 
     # -- the loop ------------------------------------------------------------------------------------------------
 
@@ -207,7 +212,9 @@ class Runner:
         names = cast(list[str] | None, item.get("servers"))
         model = self.model() if callable(self.model) else self.model
         system = prompts.load("system", today=today)
-        async with Assistant(self.servers(names), model, approve=policy, learn=None, system_prompt=system) as helper:
+        async with Assistant(
+            self.servers(names), model, approve=policy, learn=None, system_prompt=system, ledger=self.usage
+        ) as helper:
             result = await helper.run(request)
         return result.text
 

@@ -42,4 +42,5 @@ def from_settings(settings: AideSettings, model: str | Model | Callable[[], str 
         return [aide_server(name, settings=settings) for name in wanted]
 
     options.setdefault("users", people(settings))
+    options.setdefault("usage", settings.home / "usage.sqlite3")  # the ledger `aide usage` reads
     return Runner(schedule, servers, model, **options)
