@@ -90,6 +90,20 @@ async def test_a_reminder_is_due_at_its_time_for_its_user_only(schedule_server: 
     ]
 
 
+async def test_a_one_time_reminder_retires_when_its_run_ends_and_a_repeating_one_stays(schedule_server: Any) -> None:
+    async with schedule_server(runner=True) as schedule:
+        once = await schedule.call("remind_me", text="Call the plumber", at="in 2 hours")
+        weekly = await schedule.call("remind_me", text="Water the plants", every="every Monday at 15:00")
+        [item] = (await schedule.call("due_work", at="2026-11-20T14:00:00Z"))["items"]
+        await schedule.call("claim_run", key=item["key"], scheduled_for=item["scheduled_for"], runner="a")
+        await schedule.call(
+            "finish_run", key=item["key"], scheduled_for=item["scheduled_for"], runner="a", outcome="done"
+        )
+        listed = await schedule.call("list_reminders")
+    assert item["key"] == f"reminder:{once['id']}"
+    assert [r["id"] for r in listed["reminders"]] == [weekly["id"]]
+
+
 async def test_run_job_is_due_at_once_and_claimed_like_any_run(schedule_server: Any) -> None:
     async with schedule_server(runner=True, jobs=[DIGEST]) as schedule:
         await schedule.call("run_job", name="morning-digest")

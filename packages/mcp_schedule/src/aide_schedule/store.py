@@ -28,7 +28,8 @@ SCHEMA_VERSION = 1
 _SCHEMA = (
     """CREATE TABLE reminders (
         id TEXT PRIMARY KEY, user TEXT NOT NULL, text TEXT NOT NULL, channel TEXT NOT NULL,
-        rule TEXT, start TEXT NOT NULL, zone TEXT NOT NULL, created REAL NOT NULL, cancelled REAL
+        rule TEXT, start TEXT NOT NULL, zone TEXT NOT NULL, created REAL NOT NULL,
+        cancelled REAL  -- cancelled, or for a one-time reminder, its run ended: either way no longer active
     )""",
     "CREATE INDEX reminders_by_user ON reminders (user, created)",
     """CREATE TABLE runs (
@@ -181,6 +182,14 @@ class ScheduleStore:
                 "WHERE user = ? AND key = ? AND scheduled = ? AND claimed_by = ?",
                 (now, outcome, summary, json.dumps(list(declined)), user, key, scheduled, runner),
             ).rowcount
+            if changed == 1 and key.startswith("reminder:"):
+                # A one-time reminder is retired once its run ended (runs happen at most once): it no longer counts
+                # toward the limit, is no longer listed, and is no longer expanded at every tick.
+                db.execute(
+                    "UPDATE reminders SET cancelled = ? "
+                    "WHERE user = ? AND id = ? AND rule IS NULL AND cancelled IS NULL",
+                    (now, user, key.removeprefix("reminder:")),
+                )
         return changed == 1
 
     def known(self, user: str, keys: Sequence[str], since: float) -> set[tuple[str, float]]:
