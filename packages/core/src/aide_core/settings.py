@@ -226,6 +226,8 @@ def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def _check_owners(settings: AideSettings, file_values: dict[str, Any], path: Path, *, validate: bool) -> None:
     from aide_core.registry import installed, settings_model  # the registry imports servers, which import this
 
+    if not settings.table_names:
+        return
     names = installed()
     for name in settings.table_names:
         if name not in names:
