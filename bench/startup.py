@@ -4,7 +4,7 @@ One sample is the time from spawning the process to reading the answer to its fi
 is raw JSON-RPC over the child's pipes (no SDK client), so nothing but the server's own start-up is counted. Runs
 are interleaved (floor, server A, server B, floor, ...) so that drift in the machine's load hits every row alike.
 
-    uv run python bench/startup.py [--runs 10] [--json results.json] [SERVER ...]
+    uv run python bench/startup.py [--runs 10] [--json results.json] [--first-start] [SERVER ...]
 """
 
 from __future__ import annotations
@@ -147,7 +147,8 @@ def child_env(root: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIDE_")}
     # A host starts a server from an environment whose bytecode was cached the first time it ran; this workplace
     # sets PYTHONDONTWRITEBYTECODE, which would add compiling every module to every start. The unmeasured first
-    # run of each target writes the caches.
+    # run of each target writes the caches: bytecode, and the tool definitions aide keeps in AIDE_HOME
+    # (`aide_core.tool_cache`; `--first-start` measures without them).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     home = root / "home"
     home.mkdir()
@@ -208,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10, help="measured runs per server (default: 10)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for one answer (default: 30)")
+    parser.add_argument(
+        "--first-start",
+        action="store_true",
+        help="give every sample an empty AIDE_HOME: the first start after installing or upgrading, before the "
+        "tool definitions are cached (aide_core.tool_cache); bytecode stays cached",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -221,13 +228,20 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for target in targets:  # warm the OS file cache (and bytecode caches); not measured
                 measure(target, env, root, args.timeout)
-            for _ in range(args.runs):
+            for run in range(args.runs):
                 for target in targets:
+                    if args.first_start:
+                        home = root / f"home-{run}-{target.name}"
+                        home.mkdir()
+                        env = {**env, "AIDE_HOME": str(home)}
                     target.samples.append(measure(target, env, root, args.timeout))
         except BenchError as exc:
             print(f"startup bench failed: {exc}", file=sys.stderr)
             return 1
+    if args.first_start:
+        print("First start: every sample with an empty AIDE_HOME (no cached tool definitions)\n")
     result = report(floor, servers, args.runs, skipped)
+    result["first_start"] = args.first_start
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
         print(f"Wrote {args.json}")

@@ -42,6 +42,7 @@ import functools
 import importlib
 import inspect
 import logging
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Collection, Generator, Hashable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -63,6 +64,7 @@ from mcp.types import Prompt as MCPPrompt
 from mcp.types import Tool as MCPTool
 from pydantic import ValidationError
 
+from aide_core import tool_cache
 from aide_core.arguments import as_given, describe, unknown_arguments
 from aide_core.errors import AideError, to_tool_error
 from aide_core.fencing import FENCE_INSTRUCTIONS
@@ -542,6 +544,61 @@ class ServerSpec(Generic[StateT]):
             guard_store=guard_store,
         )
 
+    def _registered(self, chosen: list[_ToolDecl], runtime: Runtime[StateT], bind: Callable[[], None]) -> list[Tool]:
+        """The SDK's tools for `chosen`: listed from the definitions cached by an earlier start when the code is the
+        same, built now otherwise (`aide_core.tool_cache`), each with the guard or the error mapping applied."""
+        wrapped: dict[str, Callable[..., Any]] = {}
+        for decl in chosen:
+            if decl.action is not None:
+                wrapped[decl.name] = guarded(
+                    decl.fn,
+                    tool=decl.name,
+                    spec=decl.action,
+                    guard=lambda: runtime.guard,
+                    bind_runtime=bind,
+                    upstream=runtime.upstream_error,
+                )
+            else:
+                wrapped[decl.name] = _with_errors(decl.fn, decl.name, bind, upstream=runtime.upstream_error)
+
+        def make(decl: _ToolDecl) -> Tool:
+            return compact(Tool.from_function(
+                wrapped[decl.name],
+                name=decl.name,
+                title=decl.title,
+                description=decl.description,
+                annotations=decl.annotations,
+                structured_output=True,
+            ))  # fmt: skip
+
+        path = runtime.settings.home / "cache" / f"tools-{self.name}.json"
+        key = tool_cache.fingerprint(
+            [(decl.name, decl.title, decl.description, decl.annotations, decl.fn) for decl in chosen],
+            {decl.fn.__module__.split(".", 1)[0] for decl in chosen},
+        )
+        cached = tool_cache.read(path, key)
+        tools: list[Tool] = []
+        fresh: dict[str, Any] = {}
+        for decl in chosen:
+            entry = tool_cache.entry(cached.get(decl.name))
+            if entry is None:
+                tool = make(decl)
+                fresh[decl.name] = tool_cache.definition(tool)
+            else:
+                tool = tool_cache.CachedTool.listed(
+                    functools.partial(make, decl),
+                    name=decl.name,
+                    title=decl.title,
+                    description=decl.description,
+                    annotations=decl.annotations,
+                    parameters=entry[0],
+                    output_schema=entry[1],
+                )
+            tools.append(tool)
+        if fresh:
+            tool_cache.write(path, key, {**cached, **fresh})
+        return tools
+
     def build(
         self,
         settings: AideSettings | None = None,
@@ -560,32 +617,13 @@ class ServerSpec(Generic[StateT]):
         def bind() -> None:
             _current.set(runtime)
 
-        tools: list[Tool] = []
-        for decl in self._tools:
-            if decl.tier == "extended" and config.tier != "extended":
-                continue
-            if config.read_only and not decl.annotations.read_only_hint:
-                continue
-            name = decl.name
-            if decl.action is not None:
-                fn = guarded(
-                    decl.fn,
-                    tool=name,
-                    spec=decl.action,
-                    guard=lambda: runtime.guard,
-                    bind_runtime=bind,
-                    upstream=runtime.upstream_error,
-                )
-            else:
-                fn = _with_errors(decl.fn, name, bind, upstream=runtime.upstream_error)
-            tools.append(compact(Tool.from_function(
-                fn,
-                name=name,
-                title=decl.title,
-                description=decl.description,
-                annotations=decl.annotations,
-                structured_output=True,
-            )))  # fmt: skip
+        chosen = [
+            decl
+            for decl in self._tools
+            if (decl.tier != "extended" or config.tier == "extended")
+            and (not config.read_only or decl.annotations.read_only_hint)
+        ]
+        tools = self._registered(chosen, runtime, bind)
         visibility: ToolVisibility | None = None
         if self._visibility is not None:
             changes = self._visibility_changes
@@ -677,9 +715,19 @@ def _host_logging_untouched() -> Generator[None]:
     root = logging.getLogger()
     placeholder = logging.NullHandler()
     root.addHandler(placeholder)
+    # The constructor also imports rich (about 25 ms of a server's cold start) only to build a `RichHandler` that
+    # `basicConfig` then drops. Its import is inside `try: ... except ImportError`, so an import blocked in
+    # `sys.modules` for the length of the constructor skips it; where rich is already loaded (the `aide` command
+    # line) it costs nothing and is left alone.
+    blocked = [name for name in ("rich.console", "rich.logging") if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment] - None in sys.modules is the documented import block
     try:
         yield
     finally:
+        for name in blocked:
+            if name in sys.modules and cast(object, sys.modules[name]) is None:
+                del sys.modules[name]
         root.removeHandler(placeholder)
 
 
