@@ -5,6 +5,16 @@ from __future__ import annotations
 from typing import Any, cast
 
 from mcp.server.mcpserver.tools import Tool
+from pydantic import BaseModel, ConfigDict
+
+
+class Output(BaseModel):
+    """The base of a tool's output model: its validator and serializer are built on first use, not when the class is
+    defined (`defer_build`). A server imports all its output models before it can answer `tools/list`, and building
+    them there cost Calendar about 5 ms of its cold start, for tools most sessions never call; the listed schemas
+    come from `aide_core.tool_cache` or from the tool's first build, which builds the models it uses."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 def compact(tool: Tool) -> Tool:

@@ -8,12 +8,13 @@ fenced where they are read in full.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from aide_core.fencing import UntrustedText
+from aide_core.schemas import Output
 
 
-class Now(BaseModel):
+class Now(Output):
     now: str
     date: str
     weekday: str
@@ -23,7 +24,7 @@ class Now(BaseModel):
     utc_offset: str
 
 
-class CalendarRow(BaseModel):
+class CalendarRow(Output):
     id: str
     name: UntrustedText
     timezone: str
@@ -31,12 +32,12 @@ class CalendarRow(BaseModel):
     primary: bool = False
 
 
-class Calendars(BaseModel):
+class Calendars(Output):
     calendars: list[CalendarRow]
     next_cursor: str | None = None
 
 
-class EventRow(BaseModel):
+class EventRow(Output):
     id: str
     summary: UntrustedText = ""
     start: str
@@ -49,14 +50,14 @@ class EventRow(BaseModel):
     free: bool = False
 
 
-class Events(BaseModel):
+class Events(Output):
     events: list[EventRow]
     timezone: str
     window: str
     next_cursor: str | None = None
 
 
-class Attendee(BaseModel):
+class Attendee(Output):
     email: str
     name: UntrustedText | None = None
     response: str = "needsAction"
@@ -79,14 +80,14 @@ class Event(EventRow):
     status: str | None = None
 
 
-class Conflict(BaseModel):
+class Conflict(Output):
     id: str
     summary: UntrustedText = ""
     start: str
     end: str
 
 
-class Saved(BaseModel):
+class Saved(Output):
     event: EventRow
     meet: str | None = None
     recurrence: list[str] = Field(default_factory=list)
@@ -95,43 +96,43 @@ class Saved(BaseModel):
     also: list[str] = Field(default_factory=list, description="Other events written (a series split).")
 
 
-class Deleted(BaseModel):
+class Deleted(Output):
     id: str
     scope: str
     notified: list[str] = Field(default_factory=list)
 
 
-class Busy(BaseModel):
+class Busy(Output):
     start: str
     end: str
 
 
-class PersonBusy(BaseModel):
+class PersonBusy(Output):
     email: str
     busy: list[Busy]
     error: str | None = None
 
 
-class FreeBusy(BaseModel):
+class FreeBusy(Output):
     timezone: str
     people: list[PersonBusy]
 
 
-class Slot(BaseModel):
+class Slot(Output):
     start: str
     end: str
     score: int
     reason: str
 
 
-class Slots(BaseModel):
+class Slots(Output):
     slots: list[Slot]
     timezone: str
     considered: int = Field(description="Candidate slots that met every rule.")
     unchecked: list[str] = Field(default_factory=list, description="Attendees whose free/busy is not visible.")
 
 
-class Task(BaseModel):
+class Task(Output):
     id: str
     title: UntrustedText = ""
     list: str
@@ -142,33 +143,33 @@ class Task(BaseModel):
     completed: str | None = None
 
 
-class Tasks(BaseModel):
+class Tasks(Output):
     tasks: list[Task]
     next_cursor: str | None = None
 
 
-class TaskList(BaseModel):
+class TaskList(Output):
     id: str
     title: UntrustedText
 
 
-class TaskLists(BaseModel):
+class TaskLists(Output):
     lists: list[TaskList]
     next_cursor: str | None = None
 
 
-class Color(BaseModel):
+class Color(Output):
     id: str
     background: str
     foreground: str
 
 
-class Colors(BaseModel):
+class Colors(Output):
     event: list[Color]
     calendar: list[Color]
 
 
-class Changes(BaseModel):
+class Changes(Output):
     changed: list[EventRow]
     deleted: list[str] = Field(default_factory=list)
     next_cursor: str | None = None

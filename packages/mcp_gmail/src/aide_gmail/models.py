@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from aide_core.fencing import UntrustedText
+from aide_core.schemas import Output
 
 
-class EmailRow(BaseModel):
+class EmailRow(Output):
     """One message in a listing."""
 
     id: str
@@ -30,13 +31,13 @@ class EmailRow(BaseModel):
     attachments: list[UntrustedText] = Field(default_factory=list, description="File names.")
 
 
-class SearchResult(BaseModel):
+class SearchResult(Output):
     emails: list[EmailRow]
     next_cursor: str | None = Field(default=None, description="Pass back as `cursor` for more.")
     estimated_total: int | None = None
 
 
-class Attachment(BaseModel):
+class Attachment(Output):
     id: str = Field(description="Attachment id, for get_attachment or to forward.")
     name: UntrustedText
     type: UntrustedText
@@ -44,7 +45,7 @@ class Attachment(BaseModel):
     inline: bool = False
 
 
-class SenderAuth(BaseModel):
+class SenderAuth(Output):
     """From the receiving server's Authentication-Results: pass, fail, softfail, none..."""
 
     spf: str | None = None
@@ -52,7 +53,7 @@ class SenderAuth(BaseModel):
     dmarc: str | None = None
 
 
-class Email(BaseModel):
+class Email(Output):
     id: str
     thread_id: str
     sender: UntrustedText
@@ -72,7 +73,7 @@ class Email(BaseModel):
     next_cursor: str | None = None
 
 
-class ThreadEmail(BaseModel):
+class ThreadEmail(Output):
     id: str
     sender: UntrustedText
     to: UntrustedText = ""
@@ -83,7 +84,7 @@ class ThreadEmail(BaseModel):
     body_offset: int = 0
 
 
-class Thread(BaseModel):
+class Thread(Output):
     thread_id: str
     subject: UntrustedText
     message_count: int
@@ -91,7 +92,7 @@ class Thread(BaseModel):
     next_cursor: str | None = None
 
 
-class Draft(BaseModel):
+class Draft(Output):
     draft_id: str
     message_id: str
     thread_id: str | None = None
@@ -100,12 +101,12 @@ class Draft(BaseModel):
     subject: UntrustedText = ""
 
 
-class Drafts(BaseModel):
+class Drafts(Output):
     drafts: list[Draft]
     next_cursor: str | None = None
 
 
-class Sent(BaseModel):
+class Sent(Output):
     id: str
     thread_id: str
     to: UntrustedText = ""
@@ -113,28 +114,28 @@ class Sent(BaseModel):
     subject: UntrustedText = ""
 
 
-class Labelled(BaseModel):
+class Labelled(Output):
     changed: int
     added: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
     ids: list[str] = Field(default_factory=list, description="The first ids changed (all when few).")
 
 
-class Trashed(BaseModel):
+class Trashed(Output):
     ids: list[str]
 
 
-class Label(BaseModel):
+class Label(Output):
     id: str
     name: UntrustedText
     type: str = "user"
 
 
-class Labels(BaseModel):
+class Labels(Output):
     labels: list[Label]
 
 
-class SavedAttachment(BaseModel):
+class SavedAttachment(Output):
     name: UntrustedText
     type: UntrustedText
     size: int
@@ -142,7 +143,7 @@ class SavedAttachment(BaseModel):
     path: str | None = Field(default=None, description="Where it was saved.")
 
 
-class Change(BaseModel):
+class Change(Output):
     history_id: str
     message_id: str
     thread_id: str
@@ -150,25 +151,25 @@ class Change(BaseModel):
     labels: list[str] = Field(default_factory=list)
 
 
-class History(BaseModel):
+class History(Output):
     history_id: str = Field(description="Pass to the next history_since call.")
     changes: list[Change]
     next_cursor: str | None = None
 
 
-class Account(BaseModel):
+class Account(Output):
     name: str
     email: str | None
     level: str
     scopes: list[str]
 
 
-class Filter(BaseModel):
+class Filter(Output):
     id: str
     criteria: dict[str, UntrustedText | bool | int] = Field(default_factory=dict)
     add_labels: list[UntrustedText] = Field(default_factory=list)
     remove_labels: list[UntrustedText] = Field(default_factory=list)
 
 
-class Filters(BaseModel):
+class Filters(Output):
     filters: list[Filter]

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from aide_core.fencing import UntrustedText
+from aide_core.schemas import Output
 
 Cursor = Field(default=None, description="Pass back as `cursor` for more; absent at the end.")
 
 
-class SearchHit(BaseModel):
+class SearchHit(Output):
     id: str
     type: Literal["page", "database"]
     title: UntrustedText
@@ -21,18 +22,18 @@ class SearchHit(BaseModel):
     last_edited: str | None = None
 
 
-class SearchResult(BaseModel):
+class SearchResult(Output):
     results: list[SearchHit]
     next_cursor: str | None = Cursor
 
 
-class ChildRef(BaseModel):
+class ChildRef(Output):
     id: str
     type: Literal["page", "database"]
     title: UntrustedText
 
 
-class Page(BaseModel):
+class Page(Output):
     id: str
     title: UntrustedText
     url: str | None = None
@@ -45,14 +46,14 @@ class Page(BaseModel):
     blocks_left_out: bool = Field(default=False, description="The page has more blocks than one read takes.")
 
 
-class Written(BaseModel):
+class Written(Output):
     id: str
     url: str | None = None
     title: UntrustedText | None = None
     block_ids: list[str] = Field(default_factory=list, description="Ids of the top-level blocks written.")
 
 
-class Updated(BaseModel):
+class Updated(Output):
     id: str
     url: str | None = None
     title: UntrustedText | None = None
@@ -60,20 +61,20 @@ class Updated(BaseModel):
     properties: dict[str, Any] = Field(default_factory=dict)
 
 
-class Deleted(BaseModel):
+class Deleted(Output):
     id: str
     type: str
     in_trash: bool = True
 
 
-class PropertyInfo(BaseModel):
+class PropertyInfo(Output):
     name: UntrustedText
     type: str
     options: list[UntrustedText] | None = None
     relation_to: str | None = Field(default=None, description="The data source the relation points to.")
 
 
-class Database(BaseModel):
+class Database(Output):
     id: str = Field(description="The database id.")
     data_source_id: str
     title: UntrustedText
@@ -82,19 +83,19 @@ class Database(BaseModel):
     other_data_sources: list[str] = Field(default_factory=list)
 
 
-class Item(BaseModel):
+class Item(Output):
     id: str
     url: str | None = None
     values: dict[str, Any]
 
 
-class QueryResult(BaseModel):
+class QueryResult(Output):
     items: list[Item]
     next_cursor: str | None = Cursor
     filter: dict[str, Any] | None = Field(default=None, description="The Notion filter that was sent.")
 
 
-class Comment(BaseModel):
+class Comment(Output):
     id: str
     author: UntrustedText
     text: UntrustedText
@@ -102,6 +103,6 @@ class Comment(BaseModel):
     discussion_id: str | None = None
 
 
-class Comments(BaseModel):
+class Comments(Output):
     comments: list[Comment]
     next_cursor: str | None = Cursor

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from aide_core.schemas import Output
 
 __all__ = [
     "Cancelled",
@@ -23,7 +25,7 @@ __all__ = [
 Channel = Literal["sms", "mail"]
 
 
-class ReminderRow(BaseModel):
+class ReminderRow(Output):
     id: str
     text: str
     channel: Channel
@@ -32,19 +34,19 @@ class ReminderRow(BaseModel):
     timezone: str
 
 
-class Reminders(BaseModel):
+class Reminders(Output):
     reminders: list[ReminderRow]
     total: int
     next_cursor: str | None = None
 
 
-class Cancelled(BaseModel):
+class Cancelled(Output):
     id: str
     text: str
     cancelled: bool
 
 
-class JobRow(BaseModel):
+class JobRow(Output):
     name: str
     when: str
     what: str
@@ -57,20 +59,20 @@ class JobRow(BaseModel):
     last_declined: list[str] = Field(default_factory=list, description="Actions declined in the last run.")
 
 
-class Jobs(BaseModel):
+class Jobs(Output):
     jobs: list[JobRow]
     timezone: str
     next_cursor: str | None = None
 
 
-class Queued(BaseModel):
+class Queued(Output):
     name: str
     scheduled_for: str
     queued: bool
     note: str
 
 
-class Contact(BaseModel):
+class Contact(Output):
     """Where the person's own deliveries go (the runner sends nowhere else)."""
 
     timezone: str
@@ -78,7 +80,7 @@ class Contact(BaseModel):
     email: str | None = None
 
 
-class DueItem(BaseModel):
+class DueItem(Output):
     key: str = Field(description="job:<name> or reminder:<id>: with scheduled_for, the run's ledger key.")
     kind: Literal["job", "reminder"]
     name: str
@@ -89,19 +91,19 @@ class DueItem(BaseModel):
     allow: list[str] = Field(default_factory=list)
 
 
-class DueWork(BaseModel):
+class DueWork(Output):
     items: list[DueItem]
     next_at: str | None = Field(description="The next time anything is due (UTC), None when nothing is scheduled.")
     contact: Contact
 
 
-class Claim(BaseModel):
+class Claim(Output):
     key: str
     scheduled_for: str
     claimed: bool
 
 
-class Finished(BaseModel):
+class Finished(Output):
     key: str
     scheduled_for: str
     recorded: bool

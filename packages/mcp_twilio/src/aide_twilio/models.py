@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from aide_core.fencing import UntrustedText
+from aide_core.schemas import Output
 
 __all__ = [
     "Conversation",
@@ -23,7 +24,7 @@ __all__ = [
 Direction = Literal["inbound", "outbound"]
 
 
-class SmsMessage(BaseModel):
+class SmsMessage(Output):
     sid: str
     direction: Direction
     sender: str | None = Field(description="The number it came from.")
@@ -36,19 +37,19 @@ class SmsMessage(BaseModel):
     read: bool | None = Field(default=None, description="Inbound texts in the inbox: whether marked read.")
 
 
-class MessagePage(BaseModel):
+class MessagePage(Output):
     number: str = Field(description="The other party, E.164.")
     messages: list[SmsMessage] = Field(description="Newest first.")
     next_cursor: str | None = Field(default=None, description="Pass back as `cursor` for older messages.")
 
 
-class Conversation(BaseModel):
+class Conversation(Output):
     number: str = Field(description="The other party, E.164.")
     last: SmsMessage
     unread: int = Field(description="Unread inbound texts from this number.")
 
 
-class Conversations(BaseModel):
+class Conversations(Output):
     conversations: list[Conversation] = Field(description="Most recent first.")
     next_cursor: str | None = None
 
@@ -60,7 +61,7 @@ class MessageDetail(SmsMessage):
     price_unit: str | None = None
 
 
-class NumberInfo(BaseModel):
+class NumberInfo(Output):
     number: str = Field(description="E.164 form.")
     valid: bool
     country: str | None = None
@@ -71,7 +72,7 @@ class NumberInfo(BaseModel):
     problems: list[str] = Field(default_factory=list)
 
 
-class SentSms(BaseModel):
+class SentSms(Output):
     sid: str
     status: str
     to: str
@@ -82,12 +83,12 @@ class SentSms(BaseModel):
     price_unit: str
 
 
-class Unread(BaseModel):
+class Unread(Output):
     messages: list[SmsMessage] = Field(description="Newest first.")
     total: int = Field(description="Unread texts in all.")
     next_cursor: str | None = None
 
 
-class Marked(BaseModel):
+class Marked(Output):
     marked: int
     not_found: list[str] = Field(default_factory=list, description="Sids that are not unread texts of yours.")
