@@ -101,7 +101,7 @@ def _forbidden() -> Response:
 
 def _number(value: str) -> str:
     from aide_core.errors import InvalidInput
-    from aide_twilio.numbers import e164
+    from aide_core.phones import e164
 
     try:
         return e164(value)
