@@ -34,7 +34,7 @@ class NotionWithOAuth:
     def __init__(self, sandbox: SandboxHandle) -> None:
         self.events: list[str] = []
         self.tokens: list[str] = []
-        self._refused_twice = threading.Event()
+        self.refused_twice = threading.Event()
         upstream, real = sandbox.urls["notion"], sandbox.notion_token()
         forward = httpx.Client(timeout=10)
         proxy = self
@@ -52,7 +52,7 @@ class NotionWithOAuth:
             def refresh(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 proxy.events.append(f"refresh {body.get('grant_type')} {body.get('refresh_token')}")
-                proxy._refused_twice.wait(10)
+                proxy.refused_twice.wait(10)
                 answer = {
                     "access_token": FRESH, "token_type": "bearer", "refresh_token": "ntn_refresh", "bot_id": "bot-1",
                     "workspace_name": "Rivera Home", "workspace_id": "ws-1",
@@ -71,7 +71,7 @@ class NotionWithOAuth:
                 if got.status_code == 401:
                     proxy.events.append(f"refused {token}")
                     if proxy.events.count(f"refused {token}") >= 2:
-                        proxy._refused_twice.set()
+                        proxy.refused_twice.set()
                 self.answer(got.status_code, got.content, got.headers.get("content-type", "application/json"))
 
             def answer(self, status: int, data: bytes, kind: str) -> None:
@@ -145,7 +145,7 @@ async def test_a_refresh_replaces_the_token_of_that_person_only(
     store_oauth(settings, "ntn_expired", user="ann")
     store_for(settings, "bob").save(Account("default", {"type": "internal_integration", "token": "ntn_bobs"}))
     async with notion_server(signed_in=False, base_url=notion_api.url) as notion:
-        notion_api._refused_twice.set()  # one call at a time here: nothing to wait for
+        notion_api.refused_twice.set()  # one call at a time here: nothing to wait for
         mine = await notion.call("search", query="Trip to")
         with acting_as("bob"):
             bobs = await notion.error("search", query="Trip to")
