@@ -338,9 +338,26 @@ async def test_the_phone_allowlist_compares_numbers_in_international_form(
         garbled = await client.call_tool("text", {"number": "call me"})
     assert allowed.structured_content["status"] == "done"  # type: ignore[index]
     assert refused.is_error and "+14155550199 is not allowed" in refused.content[0].text  # type: ignore[union-attr]
-    assert garbled.is_error and garbled.content[0].text == (  # type: ignore[union-attr]
-        "Error executing tool text: 'call me' is not a phone number in international form (+<country code>…)."
+    assert garbled.is_error and garbled.content[0].text.startswith(  # type: ignore[union-attr]
+        "Error executing tool text: 'call me' is not a phone number in international form: send +<country code> "
     )
+
+
+async def test_the_phone_allowlist_reads_national_numbers_in_the_default_region(
+    example_app: ServerSpec[Any], settings: AideSettings
+) -> None:
+    from example_server import ExampleSettings
+
+    config = ExampleSettings(
+        confirm="never", tier="extended", default_region="US", allow_phone_numbers=["(415) 555-0100", "not a number"]
+    )
+    async with Client(example_app.build(settings, config=config)) as client:
+        international = await client.call_tool("text", {"number": "+14155550100"})
+        national = await client.call_tool("text", {"number": "415 555 0100"})
+        refused = await client.call_tool("text", {"number": "+442079460000"})
+    assert international.structured_content["status"] == "done"  # type: ignore[index]
+    assert national.structured_content["status"] == "done"  # type: ignore[index]
+    assert refused.is_error and "+442079460000 is not allowed" in refused.content[0].text  # type: ignore[union-attr]
 
 
 async def test_dry_run_returns_the_preview_and_does_nothing(

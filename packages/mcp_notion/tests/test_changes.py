@@ -1,5 +1,6 @@
-"""Guarded changes (delete_block; update_page, which can move a page to the trash) ask the user with a preview that
-names what goes; comments are written and listed."""
+"""Guarded changes (delete_block; update_page, which can move a page to the trash; add_comment, which notifies
+people) ask the user with a preview that names what goes or what is said; writes to the user's own notes (pages,
+appended content, database rows) go through the guard without asking, so that a retried call writes once."""
 
 from __future__ import annotations
 
@@ -77,17 +78,52 @@ async def test_update_page_sets_database_properties_by_name(notion_server: Any) 
 async def test_comments_are_added_and_listed(notion_server: Any) -> None:
     async with notion_server() as notion:
         before = await notion.call("list_comments", id=TRIP)
-        added = await notion.call("add_comment", page_or_block=TRIP, text="Porto works: 7 Dec.")
+        added = (await notion.call("add_comment", page_or_block=TRIP, text="Porto works: 7 Dec."))["result"]
         after = await notion.call("list_comments", id=TRIP)
     assert [(c["author"], c["text"]) for c in before["comments"]] == [("Helen Rivera", "Can we add a day in Porto?")]
     assert (added["author"], added["text"]) == ("aide", "Porto works: 7 Dec.")
     assert [c["text"] for c in after["comments"]] == ["Can we add a day in Porto?", "Porto works: 7 Dec."]
 
 
+async def test_a_comment_notifies_people_so_it_is_confirmed_first_with_what_it_says(notion_server: Any) -> None:
+    answers = Answers(ElicitResult(action="decline"), ElicitResult(action="accept", content={"confirm": True}))
+    async with notion_server(confirm="elicit", elicitation=answers) as notion:
+        declined = await notion.call("add_comment", page_or_block=TRIP, text="Porto works: 7 Dec.")
+        before = await notion.call("list_comments", id=TRIP)
+        done = await notion.call("add_comment", page_or_block=TRIP, text="Porto works: 7 Dec.")
+        after = await notion.call("list_comments", id=TRIP)
+    assert declined["status"] == "declined" and done["status"] == "done"
+    assert [c["text"] for c in before["comments"]] == ["Can we add a day in Porto?"]
+    assert [c["text"] for c in after["comments"]] == ["Can we add a day in Porto?", "Porto works: 7 Dec."]
+    assert answers.questions[0].startswith(
+        f"Comment on the page 'Trip to Lisbon' ({TRIP}); Notion notifies the people following it\n\nPorto works: 7 Dec."
+    )
+
+
+async def test_writes_to_the_users_own_notes_are_not_asked_about_and_a_retry_writes_once(notion_server: Any) -> None:
+    answers = Answers()  # any question would fail: none is expected
+    async with notion_server(confirm="elicit", elicitation=answers) as notion:
+        created = [await notion.call("create_page", parent=TRIP, title="Packing", markdown="- socks") for _ in "ab"]
+        page = created[0]["result"]["id"]
+        appended = [await notion.call("append_markdown", page_id=page, markdown="- hat") for _ in "ab"]
+        again = await notion.call("append_markdown", page_id=page, markdown="- hat", idempotency_key="second hat")
+        added = [await notion.call("add_database_item", id=TASKS_DB, values={"Name": "Pack"}) for _ in "ab"]
+        text = unfence((await notion.call("read_page", id=page))["markdown"])
+        found = await notion.call("search", query="Packing")
+        rows = await notion.call("query_database", id=TASKS_DB, where={"Name": "Pack"})
+    assert answers.questions == []
+    for first, retry in (created, appended, added):
+        assert (first["status"], retry["status"], retry["result"]) == ("done", "replayed", first["result"])
+    assert again["status"] == "done" and again["result"]["block_ids"] != appended[0]["result"]["block_ids"]
+    assert [line.split(" ^")[0] for line in text.splitlines() if line.startswith("- ")] == ["- socks", "- hat", "- hat"]
+    assert [hit["id"] for hit in found["results"]] == [page]
+    assert [item["id"] for item in rows["items"]] == [added[0]["result"]["id"]]
+
+
 async def test_a_comment_on_a_block(notion_server: Any) -> None:
     async with notion_server() as notion:
         first = block_ids((await notion.call("read_page", id=TRIP))["markdown"])[0]
-        added = await notion.call("add_comment", page_or_block=first, text="Check the times")
+        added = (await notion.call("add_comment", page_or_block=first, text="Check the times"))["result"]
         listed = await notion.call("list_comments", id=first)
     assert [c["id"] for c in listed["comments"]] == [added["id"]]
 

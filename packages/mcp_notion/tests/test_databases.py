@@ -120,7 +120,7 @@ async def test_add_an_item_by_property_names_and_plain_values(notion_server: Any
         "Notes": "Size 43",
     }
     async with notion_server() as notion:
-        added = await notion.call("add_database_item", id=TASKS_DB, values=values)
+        added = (await notion.call("add_database_item", id=TASKS_DB, values=values))["result"]
         found = await notion.call("query_database", id=TASKS_DB, where={"Name": {"contains": "boots"}})
     assert found["items"] == [added]
     assert added["values"] | {"Created": None, "Edited": None} == {
@@ -186,7 +186,7 @@ async def test_a_database_row_can_be_created_as_a_page_with_markdown(notion_serv
             "create_page", parent=TASKS_DB, title="Write thank-you cards", markdown="- Aunt Rosa\n- Grandpa",
             properties={"Status": "In progress", "Tags": ["home"]},
         )  # fmt: skip
-        page = await notion.call("read_page", id=created["id"])
+        page = await notion.call("read_page", id=created["result"]["id"])
     assert page["properties"]["Status"] == "In progress" and page["properties"]["Name"] == "Write thank-you cards"
     assert "- Aunt Rosa" in page["markdown"]
 

@@ -31,7 +31,7 @@ async def test_appending_more_than_a_hundred_blocks_goes_in_requests_of_a_hundre
 ) -> None:
     markdown = "\n\n".join(f"Line {n}" for n in range(250))
     async with notion_server() as notion:
-        written = await notion.call("append_markdown", page_id=BOOKS, markdown=markdown)
+        written = (await notion.call("append_markdown", page_id=BOOKS, markdown=markdown))["result"]
         page = await notion.call("read_page", id=BOOKS, max_chars=100_000)
     lines = [line.split(" ^")[0] for line in unfence(page["markdown"]).splitlines() if line]
     assert lines[3:] == [f"Line {n}" for n in range(250)]
@@ -42,7 +42,7 @@ async def test_appending_more_than_a_hundred_blocks_goes_in_requests_of_a_hundre
 async def test_nesting_deeper_than_notion_takes_in_one_request_is_written_level_by_level(notion_server: Any) -> None:
     markdown = "- one\n  - two\n    - three\n      - four\n        - five\n- after\n"
     async with notion_server() as notion:
-        created = await notion.call("create_page", parent=TRIP, title="Deep", markdown=markdown)
+        created = (await notion.call("create_page", parent=TRIP, title="Deep", markdown=markdown))["result"]
         page = await notion.call("read_page", id=created["id"])
     assert [line.split(" ^")[0] for line in unfence(page["markdown"]).splitlines()] == markdown.splitlines()
 
@@ -84,7 +84,9 @@ async def test_a_page_created_whose_content_then_fails_says_so_and_is_not_create
     sandbox.faults.inject("notion.blocks.children.append", status=503, times=1)
     async with notion_server() as notion:
         error = await notion.error("create_page", parent=TRIP, title="Half written", markdown="- a\n- b")
+        retried = await notion.error("create_page", parent=TRIP, title="Half written", markdown="- a\n- b")
         found = await notion.call("search", query="Half written")
     [page] = found["results"]
     assert f"The page {page['id']} was created, but writing its content failed" in error
     assert "do not create it again" in error
+    assert "An identical call is running or was interrupted, so its outcome is unknown; nothing was done now" in retried

@@ -60,7 +60,7 @@ async def test_read_page_is_fenced_markdown_with_nested_blocks_and_sub_pages_lis
 async def test_a_long_page_is_read_in_windows_with_a_cursor(notion_server: Any) -> None:
     paragraphs = "\n\n".join(f"Paragraph {n}: " + "word " * 60 for n in range(40))
     async with notion_server() as notion:
-        created = await notion.call("create_page", parent=HOME, title="Long", markdown=paragraphs)
+        created = (await notion.call("create_page", parent=HOME, title="Long", markdown=paragraphs))["result"]
         first = await notion.call("read_page", id=created["id"], max_chars=2000)
         second = await notion.call("read_page", id=created["id"], max_chars=2000, cursor=first["next_cursor"])
     assert first["offset"] == 0 and second["offset"] > 0 and first["next_cursor"]
@@ -80,7 +80,7 @@ async def test_create_page_then_read_it_back_as_the_same_markdown(notion_server:
         "```python\nprint('hi')\n```\n\n---\n"
     )
     async with notion_server() as notion:
-        created = await notion.call("create_page", parent=TRIP, title="Packing list", markdown=markdown)
+        created = (await notion.call("create_page", parent=TRIP, title="Packing list", markdown=markdown))["result"]
         page = await notion.call("read_page", id=created["id"])
     text = unfence(page["markdown"])
     import re
@@ -94,7 +94,9 @@ async def test_append_markdown_after_a_block(notion_server: Any) -> None:
     async with notion_server() as notion:
         before = unfence((await notion.call("read_page", id=BOOKS))["markdown"])
         first_id = before.splitlines()[0].rsplit("^", 1)[1]
-        written = await notion.call("append_markdown", page_id=BOOKS, markdown="1. Middlemarch", after_block=first_id)
+        written = (
+            await notion.call("append_markdown", page_id=BOOKS, markdown="1. Middlemarch", after_block=first_id)
+        )["result"]
         after = unfence((await notion.call("read_page", id=BOOKS))["markdown"])
     assert [line.split(" ^")[0] for line in after.splitlines()] == [
         "1. The Left Hand of Darkness",
@@ -109,7 +111,7 @@ async def test_append_markdown_after_a_block(notion_server: Any) -> None:
 async def test_a_page_with_more_blocks_than_one_read_takes_says_so(notion_server: Any) -> None:
     markdown = "\n\n".join(f"Block {n}" for n in range(1005))
     async with notion_server() as notion:
-        created = await notion.call("create_page", parent=TRIP, title="Huge", markdown=markdown)
+        created = (await notion.call("create_page", parent=TRIP, title="Huge", markdown=markdown))["result"]
         page = await notion.call("read_page", id=created["id"])
     assert page["blocks_left_out"] is True
     per_block = len("Block 999 ^") + 32 + 2

@@ -130,6 +130,13 @@ async def test_the_allowlist_checks_the_normalised_number_sent_to(twilio_server:
     assert error.startswith(f"Error executing tool send_sms: Texting {ZOE} is not allowed by this server's allowlist.")
 
 
+async def test_an_allowlist_entry_in_national_form_is_read_in_the_default_region(twilio_server: Any) -> None:
+    async with twilio_server(allow_phone_numbers=["(415) 555-2671"], default_region="US") as server:
+        assert (await server.call("send_sms", to="+14155552671", body="ok"))["status"] == "done"
+        error = await server.error("send_sms", to=ZOE, body="not ok")
+    assert error.startswith(f"Error executing tool send_sms: Texting {ZOE} is not allowed by this server's allowlist.")
+
+
 async def test_a_sender_that_is_not_the_accounts_is_refused(twilio_server: Any) -> None:
     async with twilio_server() as server:
         error = await server.error("send_sms", to=HELEN, body="Hi", sender="+14155550123")

@@ -203,3 +203,20 @@ async def test_a_typo_in_the_routing_table_misroutes_nothing(deployment: Any) ->
             unread = await client.call("list_unread")
     assert (ann.status_code, nobody.status_code) == (200, 200)
     assert [m["sid"] for m in unread["messages"]] == [sid(14)]
+
+
+async def test_the_signature_is_the_routes_own_auth_which_refuses_with_403_before_any_handler(
+    deployment: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check is core's route auth (`aide_core.routes`), declared on both webhooks: its refusal is core's bare 403,
+    and the handler, which checks nothing itself, is never reached."""
+    from aide_twilio import webhooks
+
+    reached: list[str] = []
+    monkeypatch.setattr(webhooks, "_receive", lambda state, form: reached.append(form["MessageSid"]))
+    async with deployment() as served:
+        forged = await served.post("/sms", text_form(sid(16), SAM, "Let me in"), signature="bm90IHRoZSBzaWduYXR1cmU=")
+        unsigned = await served.post("/status", {"MessageSid": sid(16), "MessageStatus": "delivered"}, signature=None)
+        state = served.state
+    assert [(r.status_code, r.text) for r in (forged, unsigned)] == [(403, ""), (403, "")]
+    assert reached == [] and state.inbox.get("default", sid(16)) is None

@@ -15,12 +15,14 @@ more than one server needs, each as a settings mixin (the keys users write in th
 
 from __future__ import annotations
 
+import logging
 from email.utils import getaddresses
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from aide_core.errors import InvalidInput, PolicyRefused
+from aide_core.phones import e164
 from aide_core.plan import Plan
 
 __all__ = ["EMAIL", "PHONE", "EmailAllowlist", "PhoneAllowlist", "Policy", "email_allowlist", "phone_allowlist"]
@@ -28,6 +30,8 @@ __all__ = ["EMAIL", "PHONE", "EmailAllowlist", "PhoneAllowlist", "Policy", "emai
 #: The kinds of reach core's policies read from `Plan.reaches`.
 EMAIL = "email"
 PHONE = "phone"
+
+logger = logging.getLogger("aide.policy")
 
 _ONLY_THE_USER = "Tell the user; only they can change the allowlist in aide's configuration."
 
@@ -50,11 +54,15 @@ class EmailAllowlist(BaseModel):
 
 
 class PhoneAllowlist(BaseModel):
-    """Settings of a server that texts or calls: when set, only these numbers (compared in E.164 form) are reached."""
+    """Settings of a server that texts or calls: when set, only these numbers (compared in E.164 form) are reached.
+    Numbers written without +<country code>, in the list or in a call, are read in `default_region`."""
 
     model_config = ConfigDict(extra="forbid")
 
     allow_phone_numbers: list[str] = Field(default_factory=list, description="Only these numbers may be texted.")
+    default_region: str | None = Field(
+        default=None, description="Region of numbers written without +<country code> ('US'; None: always ask for it)."
+    )
 
 
 def _settings_of(settings: Any, mixin: type[BaseModel], policy: str) -> Any:
@@ -77,22 +85,19 @@ def email_allowlist(settings: Any, plan: Plan[Any], /) -> None:
 
 
 def phone_allowlist(settings: Any, plan: Plan[Any], /) -> None:
-    """Refuse a plan that reaches a number outside `allow_phone_numbers` (when it is set)."""
+    """Refuse a plan that reaches a number outside `allow_phone_numbers` (when it is set). Both sides are compared in
+    E.164 form (`aide_core.phones`), so "(415) 555-0100" with the region "US" matches "+14155550100"; an entry of
+    the list that is no phone number is left out, and logged, which refuses more, never less."""
     config: PhoneAllowlist = _settings_of(settings, PhoneAllowlist, "phone_allowlist")
     if not config.allow_phone_numbers:
         return
-    allowed = {_e164(number) for number in config.allow_phone_numbers}
+    region = config.default_region
+    allowed: set[str] = set()
+    for entry in config.allow_phone_numbers:
+        try:
+            allowed.add(e164(entry, region))
+        except InvalidInput:
+            logger.warning("allow_phone_numbers: %r is not a phone number; ignored", entry)
     for number in plan.reaches.get(PHONE, ()):
-        if _e164(number) not in allowed:
+        if e164(number, region) not in allowed:
             raise PolicyRefused(f"Texting {number} is not allowed by this server's allowlist.", hint=_ONLY_THE_USER)
-
-
-def _e164(number: str) -> str:
-    """Phone numbers compared in E.164 form, so "+1 (415) 555-0100" matches "+14155550100"."""
-    import phonenumbers  # a large table: loaded only when a phone allowlist is in use
-
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        raise InvalidInput(f"{number!r} is not a phone number in international form (+<country code>…).") from None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -4,11 +4,14 @@ and client, id checks and titles."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, Field
 
+from aide_core.errors import UpstreamError
 from aide_core.fencing import defang_field
+from aide_core.plan import Plan
 from aide_core.server import ServerSpec
 from aide_notion.client import NotionClient
 from aide_notion.state import NotionSettings, NotionState
@@ -50,6 +53,44 @@ def json_object(value: object) -> object:
 
 #: An object keyed by a database's own property names; also accepted as the JSON text of one.
 PropertyMap = BeforeValidator(json_object)
+
+
+@dataclass(frozen=True)
+class NewPage:
+    """What create_page and add_database_item write: the parent, the properties in Notion's form, the blocks."""
+
+    target: dict[str, Any]
+    properties: dict[str, Any]
+    blocks: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What append_markdown writes: the blocks, under `target`, after the block `after` (None: at the end)."""
+
+    target: str
+    blocks: tuple[dict[str, Any], ...]
+    after: str | None
+
+
+P = TypeVar("P", NewPage, Appended)
+
+
+def writes_own_notes(preview: str, payload: P) -> Plan[P]:
+    """The plan of a write to the user's own pages that notifies nobody (a page, a row, appended content): the guard
+    acts without asking (`confirm=False`) but keys the call for idempotency, so a host's retry of a call that timed
+    out replays its first result instead of writing the content twice; dry-run mode still only previews."""
+    return Plan(preview=preview, payload=payload, content=asdict(payload), confirm=False)
+
+
+class PartlyWritten(UpstreamError):
+    """A write that acted in part (a page created, its content not): an upstream error with no status, so the guard
+    keeps the call's idempotency key and a blind retry cannot create the page a second time."""
+
+    def __init__(self, message: str, *, hint: str) -> None:
+        super().__init__("Notion", None, message, hint=hint)
+        self.message = message
+        self.args = (message,)
 
 
 def current_state() -> NotionState:

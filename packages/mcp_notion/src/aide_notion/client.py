@@ -7,7 +7,9 @@ retried; creations, appends and comments run once (`idempotent=False`), because 
 they happened and a repeated append doubles the content.
 
 For an OAuth account, a request Notion refuses with 401 is sent once more after the access token was refreshed
-(`refresh`, given by the state): a refused request did nothing, so even a creation may be sent again.
+(`refresh`, given by the state): a refused request did nothing, so even a creation may be sent again. The refresh
+runs under a lock, and a call refused with a token that another call has meanwhile replaced takes the new token
+rather than refreshing again: a refresh token is spent by its use, so two concurrent refreshes would be one too many.
 
 Notion's limits handled here: at most 100 blocks in one children array, and nesting at most two levels below the
 blocks of one request (`append`), deeper content going in follow-up requests under the ids Notion returned.
@@ -17,8 +19,9 @@ notion-client (and httpx under it) is imported when the first client is built, n
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -58,11 +61,18 @@ class NotionClient:
         refresh: Callable[[], str | None] | None = None,
     ) -> None:
         self.base_url = base_url
+        self._token = token
         self.api = self._build(token)
+        #: The API client a newer token replaced, closed at the next replacement (a call may still be using it).
+        self._retired: Any = None
+        #: Tokens replaced here: a caller that read the store before a refresh wrote it back must not bring one back.
+        self._replaced: set[str] = set()
+        #: Held while the token is replaced, so one refresh serves every call that Notion refused meanwhile.
+        self._token_lock = threading.Lock()
         #: For an OAuth account: a new access token after Notion refused this one (None when there is none).
         self.refresh = refresh
-        #: Names the token in cache keys without holding it in them.
-        self.identity = hashlib.sha256(token.encode()).hexdigest()[:16]
+        #: Names this client in cache keys (a refreshed token does not change it).
+        self.identity = secrets.token_hex(8)
         self.pacer = pacer or Pacer()
         self.policy = policy
         self.sleep = sleep
@@ -76,7 +86,24 @@ class NotionClient:
         return Client(**options)
 
     def close(self) -> None:
-        self.api.close()
+        with self._token_lock:
+            apis, self._retired = [self.api, self._retired], None
+        for api in apis:
+            if api is not None:
+                api.close()
+
+    def use_token(self, token: str) -> None:
+        """Send later calls with `token` when it is not the one in use (the account was signed in again)."""
+        with self._token_lock:
+            if token != self._token and token not in self._replaced:
+                self._replace(token)
+
+    def _replace(self, token: str) -> None:
+        self._replaced.add(self._token)
+        old, self._token, self.api = self.api, token, self._build(token)
+        if self._retired is not None:
+            self._retired.close()
+        self._retired = old
 
     # -- running calls ---------------------------------------------------------------------------------------------
     def _run(self, fn: Callable[[], Any], *, idempotent: bool = True) -> Any:
@@ -86,10 +113,11 @@ class NotionClient:
 
         def attempt() -> Any:
             self.pacer.wait()
+            refused = self.api
             try:
                 return fn()
             except Exception as exc:
-                if getattr(exc, "status", None) != 401 or not self._refreshed():
+                if getattr(exc, "status", None) != 401 or not self._refreshed(refused):
                     raise
             self.pacer.wait()
             return fn()  # Notion refused the old token before acting: sending again cannot act twice
@@ -103,14 +131,18 @@ class NotionClient:
             profile=NOTION_ERRORS,
         )
 
-    def _refreshed(self) -> bool:
-        """Whether an expired OAuth access token was replaced (the calls' lambdas read `self.api` anew)."""
-        token = self.refresh() if self.refresh is not None else None
-        if not token:
-            return False
-        old, self.api = self.api, self._build(token)
-        old.close()
-        return True
+    def _refreshed(self, refused: Any) -> bool:
+        """Whether the access token that Notion refused (`refused`, the API client the call used) was replaced:
+        by another call while this one waited for the lock, else by a refresh now (the calls' lambdas read
+        `self.api` anew)."""
+        with self._token_lock:
+            if self.api is not refused:
+                return True
+            token = self.refresh() if self.refresh is not None else None
+            if not token:
+                return False
+            self._replace(token)
+            return True
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def me(self) -> JsonObject:

@@ -7,11 +7,14 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from aide_core.errors import InvalidInput
+from aide_core.fencing import defang_field
 from aide_core.paging import decode_cursor
+from aide_core.plan import Plan
 from aide_notion.app import (
     AccountArg,
     Cursor,
     DatabaseRef,
+    NewPage,
     PropertyMap,
     client_for,
     database_id,
@@ -19,6 +22,7 @@ from aide_notion.app import (
     schema_for,
     spec,
     title_of,
+    writes_own_notes,
 )
 from aide_notion.client import NotionClient
 from aide_notion.ids import notion_id
@@ -80,6 +84,13 @@ def _user_names(client: NotionClient, users: list[dict[str, Any]] | None) -> dic
     return {str(u.get("id")): str(u.get("name") or u.get("id")) for u in users or client.users()}
 
 
+def _people_names(client: NotionClient, page: dict[str, Any]) -> dict[str, str]:
+    """The workspace's people by id when `page` has someone in a people property (one users request), else none."""
+    props = (page.get("properties") or {}).values()
+    people = any(isinstance(p, dict) and p.get("type") == "people" and p.get("people") for p in props)
+    return _user_names(client, None) if people else {}
+
+
 @spec.tool()
 def query_database(
     id: DatabaseRef,
@@ -115,9 +126,9 @@ def _has_people(schema: dict[str, Any]) -> bool:
     return any(p.get("type") == "people" for p in schema.values())
 
 
-@spec.tool(read_only=False, idempotent=False)
-def add_database_item(id: DatabaseRef, values: Values, account: AccountArg = None) -> Item:
-    """Add an item to a database; values by property name, as plain values (title included)."""
+def _plan_add_item(id: str, values: dict[str, Any], account: str | None = None) -> Plan[NewPage]:
+    """The row add_database_item writes, by the schema; the user's own data, so not confirmed, but keyed for
+    idempotency (a retried call replays the row it added rather than adding a second)."""
     client = client_for(account)
     source, _ = schema_for(client, database_id(client, id))
     schema = dict(source.get("properties") or {})
@@ -125,8 +136,18 @@ def add_database_item(id: DatabaseRef, values: Values, account: AccountArg = Non
         raise InvalidInput("Give at least the title, e.g. {'Name': 'Buy milk'}.")
     users = _users_if_needed(client, schema, list(values))
     properties = to_properties(schema, values, users)
-    page = client.create_page({"type": "data_source_id", "data_source_id": str(source["id"])}, properties)
-    return Item(id=str(page["id"]), url=page.get("url"), values=plain_values(page, _user_names(client, users)))
+    target = {"type": "data_source_id", "data_source_id": str(source["id"])}
+    names = ", ".join(defang_field(name) for name in values)[:200]
+    preview = f"Add an item to the database {title_of(source)!r} with {names}"
+    return writes_own_notes(preview, NewPage(target, properties))
+
+
+@spec.action(plan=_plan_add_item, destructive=False)
+def add_database_item(plan: Plan[NewPage], id: DatabaseRef, values: Values, account: AccountArg = None) -> Item:
+    """Add an item to a database; values by property name, as plain values (title included)."""
+    client = client_for(account)
+    page = client.create_page(plan.payload.target, plan.payload.properties)
+    return Item(id=str(page["id"]), url=page.get("url"), values=plain_values(page, _people_names(client, page)))
 
 
 @spec.tool(read_only=False, idempotent=True)

@@ -3,8 +3,10 @@
 One concern a module: the declaration and shared helpers `app.py`, page tools `tools.py`, database tools
 `databases.py`, the API `client.py` (pacing in `pacing.py`), Markdown both ways `markdown.py`, `render.py` and
 `richtext.py`, the where-language `filters.py`, plain values `values.py`, accounts `accounts.py`, settings and
-clients `state.py`, the output models `models.py`. Deleting a block and updating a page (which can trash it) go
-through the side-effect guard; page text comes back fenced as untrusted content.
+clients `state.py`, the output models `models.py`. Deleting a block, updating a page (which can trash it) and
+commenting (which notifies people) go through the side-effect guard and are confirmed; creating pages, appending and
+adding database items go through it without asking, for idempotency; page text comes back fenced as untrusted
+content.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The server's state: its settings, one API client per integration token (each with its own pacer, since
+"""The server's state: its settings, one API client per person and account (each with its own pacer, since
 Notion's rate limit is per integration, and for an OAuth account a way to refresh its access token), and a small
 cache of pages rendered as Markdown, so a page read window by window is fetched and converted once per read."""
 
@@ -43,14 +43,18 @@ class NotionState:
         #: Injectable for tests: how the pacer reads time and how pacing and retries wait.
         self.clock: Callable[[], float] = time.monotonic
         self.sleep: Callable[[float], None] = time.sleep
-        self._clients: dict[str, NotionClient] = {}
+        #: Keyed by (person, account), as Twilio's are: a refreshed OAuth token replaces the token inside that
+        #: client (and its pacer goes on counting), and two people never share a client, even with one token.
+        self._clients: dict[tuple[str, str], NotionClient] = {}
         self._lock = threading.Lock()
         self.pages: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
     def client(self, account: str | None) -> NotionClient:
+        user = current_user()
         found = resolve(self.runtime.settings, account, self.config.account)
+        key = (user, found.name)
         with self._lock:
-            client = self._clients.get(found.token)
+            client = self._clients.get(key)
             if client is None:
                 pacer = Pacer(self.config.requests_per_second, clock=self._now, sleep=self._sleep)
                 client = NotionClient(
@@ -59,10 +63,11 @@ class NotionState:
                     pacer=pacer,
                     policy=self.policy,
                     sleep=self._sleep,
-                    refresh=functools.partial(self._refresh, found.name, current_user()),
+                    refresh=functools.partial(self._refresh, found.name, user),
                 )
-                self._clients[found.token] = client
-            return client
+                self._clients[key] = client
+        client.use_token(found.token)  # the stored token: another sign-in, or a refresh by another process
+        return client
 
     def _refresh(self, account: str, user: str) -> str | None:
         """A new access token for `user`'s OAuth account, written back to the store (None: not refreshable)."""

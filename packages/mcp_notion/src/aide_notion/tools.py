@@ -7,12 +7,16 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from aide_core.errors import AideError, InvalidInput
-from aide_core.fencing import defang_field, fence
+from aide_core.fencing import defang, defang_field, fence
 from aide_core.paging import decode_cursor, page_text
+from aide_core.plan import Plan
 from aide_notion.app import (
     AccountArg,
+    Appended,
     Cursor,
     Id,
+    NewPage,
+    PartlyWritten,
     PropertyMap,
     client_for,
     current_state,
@@ -22,6 +26,7 @@ from aide_notion.app import (
     parent_of,
     spec,
     title_of,
+    writes_own_notes,
 )
 from aide_notion.client import NotionClient
 from aide_notion.ids import notion_id
@@ -153,15 +158,11 @@ def _child_refs(blocks: list[dict[str, Any]]) -> list[ChildRef]:
     return found
 
 
-@spec.tool(read_only=False, idempotent=False)
-def create_page(
-    parent: Annotated[str, Field(description="Parent page id, or a database id to add a row.")],
-    title: str,
-    markdown: Markdown = "",
-    properties: Values = None,
-    account: AccountArg = None,
-) -> Written:
-    """Create a page (under a page, or as a database row with properties) with Markdown content."""
+def _plan_create_page(
+    parent: str, title: str, markdown: str = "", properties: dict[str, Any] | None = None, account: str | None = None
+) -> Plan[NewPage]:
+    """What create_page writes, resolved once: the parent (a page, or a database's data source), the properties by
+    the schema, the blocks. It reaches nobody (the user's own notes): not confirmed, but keyed for idempotency."""
     from aide_notion.app import schema_for
     from aide_notion.markdown import to_blocks
     from aide_notion.values import find_property, to_properties
@@ -177,6 +178,7 @@ def create_page(
             )
         props: dict[str, Any] = {"title": {"title": text_item(title)}}
         target = {"type": "page_id", "page_id": parent_id}
+        where = f"under the page {parent_id}"
     else:
         source, _ = schema_for(client, parent_id)
         schema = dict(source.get("properties") or {})
@@ -187,12 +189,29 @@ def create_page(
         users = client.users() if any(find_property(schema, k)[1].get("type") == "people" for k in values) else []
         props = to_properties(schema, values, users) | {title_name: {"title": text_item(title)}}
         target = {"type": "data_source_id", "data_source_id": str(source["id"])}
-    created = client.create_page(target, props)
+        where = f"as a row of the database {title_of(source)!r}"
+    preview = f"Create the page {defang_field(title)!r} {where}, with {len(blocks)} blocks"
+    return writes_own_notes(preview, NewPage(target, props, tuple(blocks)))
+
+
+@spec.action(plan=_plan_create_page, destructive=False)
+def create_page(
+    plan: Plan[NewPage],
+    parent: Annotated[str, Field(description="Parent page id, or a database id to add a row.")],
+    title: str,
+    markdown: Markdown = "",
+    properties: Values = None,
+    account: AccountArg = None,
+) -> Written:
+    """Create a page (under a page, or as a database row with properties) with Markdown content."""
+    client = client_for(account)
+    new = plan.payload
+    created = client.create_page(new.target, new.properties)
     page_id = str(created["id"])
     try:
-        ids = client.append(page_id, blocks) if blocks else []
+        ids = client.append(page_id, list(new.blocks)) if new.blocks else []
     except Exception as exc:
-        raise AideError(
+        raise PartlyWritten(
             f"The page {page_id} was created, but writing its content failed: {_reason(exc)}",
             hint="Read it with read_page and add the rest with append_markdown (do not create it again).",
         ) from exc
@@ -209,14 +228,9 @@ def _reason(exc: Exception) -> str:
     return str(mapped) if mapped is not None else type(exc).__name__
 
 
-@spec.tool(read_only=False, idempotent=False)
-def append_markdown(
-    page_id: Annotated[str, Field(description="A page id, or a block id to nest under it.")],
-    markdown: Markdown,
-    after_block: Annotated[str | None, Field(description="Insert after this block id (default: at the end).")] = None,
-    account: AccountArg = None,
-) -> Written:
-    """Add Markdown content to a page, at the end or after a block."""
+def _plan_append(
+    page_id: str, markdown: str, after_block: str | None = None, account: str | None = None
+) -> Plan[Appended]:
     from aide_notion.markdown import to_blocks
 
     target = notion_id(page_id, "page id")
@@ -224,8 +238,23 @@ def append_markdown(
     blocks = to_blocks(markdown)
     if not blocks:
         raise InvalidInput("The Markdown has no content to add.")
-    ids = client_for(account).append(target, blocks, after)
-    return Written(id=target, block_ids=ids[:100])
+    where = f"after the block {after}" if after else "at the end"
+    preview = f"Add {len(blocks)} blocks to {target}, {where}"
+    return writes_own_notes(preview, Appended(target, tuple(blocks), after))
+
+
+@spec.action(plan=_plan_append, destructive=False)
+def append_markdown(
+    plan: Plan[Appended],
+    page_id: Annotated[str, Field(description="A page id, or a block id to nest under it.")],
+    markdown: Markdown,
+    after_block: Annotated[str | None, Field(description="Insert after this block id (default: at the end).")] = None,
+    account: AccountArg = None,
+) -> Written:
+    """Add Markdown content to a page, at the end or after a block."""
+    added = plan.payload
+    ids = client_for(account).append(added.target, list(added.blocks), added.after)
+    return Written(id=added.target, block_ids=ids[:100])
 
 
 def _update_preview(
@@ -313,20 +342,34 @@ def delete_block(id: Id, account: AccountArg = None) -> Deleted:
     return Deleted(id=str(block["id"]), type=str(block.get("type")), in_trash=bool(block.get("in_trash", True)))
 
 
-@spec.tool(read_only=False, idempotent=False)
+def _plan_comment(page_or_block: str, text: str, account: str | None = None) -> Plan[tuple[dict[str, str], str]]:
+    """A comment notifies people (the page's followers, anyone it mentions): confirmed, as any message is."""
+    target = notion_id(page_or_block, "page or block id")
+    if not text.strip():
+        raise InvalidInput("The comment is empty.")
+    client = client_for(account)
+    try:
+        on = f"the page {title_of(client.page(target))!r} ({target})"
+        parent = {"page_id": target}
+    except Exception as exc:
+        if not not_found(exc):
+            raise
+        on = f"the {client.block(target).get('type')} block {target}"
+        parent = {"block_id": target}
+    preview = f"Comment on {on}; Notion notifies the people following it\n\n{defang(text)}"
+    return Plan(preview=preview, payload=(parent, text), content={"parent": parent, "text": text})
+
+
+@spec.action(plan=_plan_comment, destructive=False)
 def add_comment(
+    plan: Plan[tuple[dict[str, str], str]],
     page_or_block: Id,
     text: Annotated[str, Field(min_length=1, max_length=2000)],
     account: AccountArg = None,
 ) -> Comment:
-    """Comment on a page or a block."""
-    target = notion_id(page_or_block, "page or block id")
-    client = client_for(account)
-    parent = {"page_id": target} if _is_page(client, target) else {"block_id": target}
-    if not text.strip():
-        raise InvalidInput("The comment is empty.")
-    created = client.add_comment(parent, text_item(text))
-    return _comment(created)
+    """Comment on a page or a block (notifies its followers; asks the user)."""
+    parent, body = plan.payload
+    return _comment(client_for(account).add_comment(parent, text_item(body)))
 
 
 def _comment(found: dict[str, Any]) -> Comment:

@@ -54,7 +54,8 @@ def _zone(name: str) -> ZoneInfo:
 
 def recipient_zones(number: str, config: QuietHours) -> tuple[str, ...]:
     """The zones whose clock decides for `number` (E.164)."""
-    from aide_twilio.numbers import e164, time_zones_of
+    from aide_core.phones import e164
+    from aide_twilio.numbers import time_zones_of
 
     for configured, zone in config.zones.items():
         try:

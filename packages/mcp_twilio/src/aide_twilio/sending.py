@@ -10,12 +10,13 @@ from pydantic import Field
 
 from aide_core.errors import InvalidInput
 from aide_core.identity import current_user
+from aide_core.phones import e164
 from aide_core.plan import Plan
 from aide_core.policy import PHONE
 from aide_twilio.app import Outgoing, spec
 from aide_twilio.inbox import Stored
 from aide_twilio.models import SentSms
-from aide_twilio.numbers import country_of, e164
+from aide_twilio.numbers import LOOKUP_HINT, country_of
 from aide_twilio.segments import count_segments
 from aide_twilio.settings import TwilioSettings
 
@@ -53,7 +54,7 @@ def plan_send(
 ) -> Plan[Outgoing]:
     state = spec.state()
     config = state.config
-    number = e164(to, config.default_region, what="recipient number")
+    number = e164(to, config.default_region, what="recipient number", hint=LOOKUP_HINT)
     if not body.strip() and not media_urls:
         raise InvalidInput("Nothing to send.", hint="Give a body, or media_urls for a picture message.")
     if len(body) > MAX_BODY:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from aide_core.accounts import Account, AccountStore, user_option
 from aide_core.errors import InvalidInput, NotConfigured
 from aide_core.identity import DEFAULT_IDENTITY, current_user
+from aide_core.phones import e164
 from aide_core.server import Runtime
-from aide_twilio.numbers import e164
 from aide_twilio.settings import TwilioSettings
 
 if TYPE_CHECKING:

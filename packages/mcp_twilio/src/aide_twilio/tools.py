@@ -18,6 +18,7 @@ from pydantic import Field
 from aide_core.errors import InvalidInput, NotFound
 from aide_core.identity import current_user
 from aide_core.paging import decode_cursor, encode_cursor, take_within_budget
+from aide_core.phones import e164
 from aide_twilio.app import body_of, explain, iso, spec, to_message
 from aide_twilio.inbox import Stored
 from aide_twilio.models import (
@@ -30,7 +31,6 @@ from aide_twilio.models import (
     SmsMessage,
     Unread,
 )
-from aide_twilio.numbers import e164
 
 __all__ = ["get_message", "list_conversations", "list_messages", "list_unread", "lookup_number", "mark_read"]
 

@@ -3,9 +3,9 @@
 They are not behind aide's bearer token, which Twilio does not hold, but behind Twilio's request signature:
 `X-Twilio-Signature`, checked with the twilio package's `RequestValidator` and the auth token of the deployment's
 account, over the URL Twilio was given: `public_url` + the path when set (behind a proxy or tunnel the URL the
-server sees is not the one Twilio signed), else the URL of the request. A missing or wrong signature is answered 403
-and nothing is read further or stored. (The check is the handlers' first step rather than the route's `auth`:
-core answers a failed `auth` with 401, and Twilio's convention for a bad signature is 403.)
+server sees is not the one Twilio signed), else the URL of the request. The check is the routes' `auth`
+(`aide_core.routes`), which refuses a missing or wrong signature with 403, Twilio's convention, before any handler
+runs: nothing is read further or stored.
 
 A text is stored once (a retried webhook with the same MessageSid is not stored again, nor answered again), for
 the person the routing names (or for nobody); the standard keywords update the opt-out list as Twilio does (a
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 import anyio
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from aide_core.server import Runtime
 
-__all__ = ["HELP", "OPT_IN", "OPT_OUT", "keyword_of", "sms", "status"]
+__all__ = ["HELP", "OPT_IN", "OPT_OUT", "keyword_of", "signed_by_twilio", "sms", "status"]
 
 logger = logging.getLogger("aide.twilio")
 
@@ -58,29 +58,30 @@ def keyword_of(body: str, opt_out_type: str | None) -> str | None:
     return None
 
 
-async def _always(request: Request, runtime: Runtime[Any]) -> bool:
-    """Let every request reach the handler, whose first step is the signature check (403 when it fails)."""
-    return True
-
-
-async def _signed_form(request: Request, state: TwilioState) -> dict[str, str] | None:
-    """The posted form when its signature is Twilio's, else None."""
+async def signed_by_twilio(request: Request, runtime: Runtime[TwilioState]) -> bool | int:
+    """The webhooks' route auth: True when `X-Twilio-Signature` is Twilio's signature of the posted form, else 403
+    (no signature, a wrong one, or no auth token stored to check it with)."""
     from twilio.request_validator import RequestValidator
 
+    state = runtime.state()
     signature = request.headers.get("x-twilio-signature")
     if not signature:
-        return None
+        return 403
     token = await anyio.to_thread.run_sync(state.webhook_token)
     if token is None:
         logger.warning("twilio: a webhook arrived but no auth token is stored to check it (aide auth twilio)")
-        return None
-    form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+        return 403
     public = state.config.public_url
     url = str(request.url)
     if public:
         query = request.url.query
         url = public.rstrip("/") + request.url.path + (f"?{query}" if query else "")
-    return form if RequestValidator(token).validate(url, form, signature) else None
+    return True if RequestValidator(token).validate(url, await _form(request), signature) else 403
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The posted form (Starlette keeps the body read by the route auth for the handler)."""
+    return dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def _twiml(reply: str | None) -> Response:
@@ -93,15 +94,9 @@ def _twiml(reply: str | None) -> Response:
     return Response(str(answer), media_type="application/xml")
 
 
-def _forbidden() -> Response:
-    from starlette.responses import Response
-
-    return Response("invalid Twilio signature", status_code=403, media_type="text/plain")
-
-
 def _number(value: str) -> str:
     from aide_core.errors import InvalidInput
-    from aide_twilio.numbers import e164
+    from aide_core.phones import e164
 
     try:
         return e164(value)
@@ -166,30 +161,26 @@ async def _answer(runtime: Runtime[TwilioState], state: TwilioState, received: _
         return None
 
 
-@spec.route("/sms", auth=_always)
+@spec.route("/sms", auth=signed_by_twilio)
 async def sms(request: Request, runtime: Runtime[TwilioState]) -> Response:
     """Twilio's messaging webhook: a text to one of the account's numbers."""
     from starlette.responses import Response
 
     state = runtime.state()
-    form = await _signed_form(request, state)
-    if form is None:
-        return _forbidden()
+    form = await _form(request)
     received = await anyio.to_thread.run_sync(_receive, state, form)
     if received is None:
         return Response("MessageSid, From and To are required", status_code=400, media_type="text/plain")
     return _twiml(await _answer(runtime, state, received))
 
 
-@spec.route("/status", auth=_always)
+@spec.route("/status", auth=signed_by_twilio)
 async def status(request: Request, runtime: Runtime[TwilioState]) -> Response:
     """Twilio's delivery callback: a sent text's new status, stored on the text."""
     from starlette.responses import Response
 
     state = runtime.state()
-    form = await _signed_form(request, state)
-    if form is None:
-        return _forbidden()
+    form = await _form(request)
     sid, new_status = form.get("MessageSid") or form.get("SmsSid"), form.get("MessageStatus") or form.get("SmsStatus")
     if not sid or not new_status:
         return Response("MessageSid and MessageStatus are required", status_code=400, media_type="text/plain")
