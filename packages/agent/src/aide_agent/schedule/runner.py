@@ -196,7 +196,7 @@ class Runner:
         try:
             deliveries = await deliver(
                 self.servers(servers_for(targets)) if servers_for(targets) else [],
-                targets, text, subject=subject, contact=contact, ledger_key=ledger_key, now=now,
+                targets, text, subject=subject, contact=contact, ledger_key=ledger_key, now=now, sleep=self.sleep,
             )  # fmt: skip
         except Exception as exc:
             log.warning("%s for %s: delivery failed: %s", key, user, _describe(exc), exc_info=True)
