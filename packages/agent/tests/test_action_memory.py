@@ -13,7 +13,7 @@ import pytest
 from sandboxed import pointed_at
 
 from aide_agent import Assistant, Learned, Message, ScriptedModel, ToolSpec, aide_server, call
-from aide_agent.action_memory import ActionDone, really_done, summary
+from aide_agent.action_memory import ActionDone, preview_of, really_done, summary
 from aide_agent.events import Event
 from aide_agent.servers import ServerConfig
 from aide_core.settings import AideSettings
@@ -159,9 +159,43 @@ def test_without_a_preview_the_summary_is_the_calls_arguments_in_one_bounded_lin
     assert len(many) == 300 and many.endswith("…")
 
 
-def test_a_preview_is_summarised_by_its_head_without_the_question() -> None:
-    preview = "Create 'Offsite' on Tue 8 Dec 10:00\n\nDetails that are cut\n\nGo ahead? (ref 1a2b3c)"
-    assert summary(done({"title": "ignored"}, preview)) == "Create 'Offsite' on Tue 8 Dec 10:00"
+def test_the_preview_is_the_one_the_guards_done_outcome_carries_and_only_that() -> None:
+    sent = {"status": "done", "message": "Done.", "result": {"id": "m1"}, "preview": "Send 'Offsite' to ann@x.org"}
+    asked = {"status": "confirmation_required", "message": "m", "preview": "Send 'x' to ann@example.com"}
+    plain = {"id": "t1", "preview": "a field of some other tool's result"}
+    assert [preview_of(found) for found in (sent, asked, sent | {"preview": None}, plain)] == [
+        "Send 'Offsite' to ann@x.org",
+        None,
+        None,
+        None,
+    ]
+    assert summary(done({"title": "ignored"}, "Create 'Offsite'\r\n on <untrusted-content> Tue")) == (
+        "Create 'Offsite' on [untrusted-content> Tue"
+    )
+
+
+async def test_a_send_confirmed_by_token_is_remembered_by_the_guards_preview(
+    sandbox: SandboxHandle, settings: AideSettings
+) -> None:
+    """No elicitation here (the host confirms by token): the words still come from the guard, not the arguments."""
+
+    def confirm(messages: list[Message], _: list[ToolSpec]) -> Any:
+        token = json.loads(messages[-1].text)["confirmation_token"]
+        return [call("gmail__send_email", **SEND.arguments, confirmation_token=token)]
+
+    model = ScriptedModel([[SEND], confirm, "Sent.", "[]"])
+    by_token = settings.with_tables(gmail={"confirm": "token"})
+    with anyio.fail_after(30):
+        async with Assistant(servers(sandbox, by_token), model, approve=lambda _: True, now=AT.timestamp) as assistant:
+            result = await assistant.run("Tell Ann we decided on Lisbon for the offsite.")
+    assert [json.loads(m.text)["status"] for m in result.messages if m.role == "tool"] == [
+        "confirmation_required",
+        "done",
+    ]
+    assert [item["content"] for item in result.actions_remembered] == [
+        "Done on 2026-11-20 12:30 UTC with gmail.send_email: Send 'Offsite: we decided on Lisbon, 14-15 January' "
+        "from alex.rivera@example.com to ann@example.com"
+    ]
 
 
 @pytest.mark.parametrize(

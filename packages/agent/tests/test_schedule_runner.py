@@ -15,7 +15,7 @@ import pytest
 from schedule_stand import ANNS_PHONE, MY_PHONE, Clock, Stand, sandbox_tables, sign_in_twilio
 
 from aide_agent import Assistant, Message, ScriptedModel, ToolSpec, call
-from aide_agent.schedule import Runner, Unattended
+from aide_agent.schedule import Runner
 from aide_core.identity import acting_as
 from aide_core.settings import AideSettings
 from aide_sandbox.app import SandboxHandle
@@ -173,16 +173,6 @@ async def test_a_declined_action_is_recorded_and_the_summary_still_delivered(sta
     [job] = jobs["jobs"]
     assert job["last_outcome"] == "done" and job["last_declined"] == ["gmail.trash_emails"]
     assert job["last_summary"].startswith("Digest: 3 unread; tidying up was not allowed.")
-
-
-def test_the_unattended_policy_allows_only_the_configured_actions() -> None:
-    from aide_agent.approval import ApprovalRequest
-
-    policy = Unattended(["memory.remember"], job="job:x")
-    assert policy(ApprovalRequest("tool", "memory", "m", tool="remember")) is True
-    assert policy(ApprovalRequest("tool", "gmail", "m", tool="send_email")) is False
-    assert policy(ApprovalRequest("elicitation", "gmail", "Send it?", tool="send_email")) is False
-    assert policy.declined == ["gmail.send_email", "gmail.send_email (question: Send it?)"]
 
 
 FREE_TIME = {"name": "free-time", "when": "every weekday at 08:30", "what": "free-time",

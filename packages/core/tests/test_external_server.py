@@ -122,7 +122,7 @@ async def test_over_stdio_its_own_policy_refuses_what_its_own_setting_forbids(no
         "status": "done",
         "message": "Done.",
         "result": {"recipient": "ann@example.com", "text": "lunch?"},
-        "preview": None,
+        "preview": "Share 'lunch?' with ann@example.com",
         "confirmation_token": None,
     }
     assert listed.structured_content == {"shelf": "desk", "notes": ["shared with ann@example.com: lunch?"]}

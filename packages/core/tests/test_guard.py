@@ -12,6 +12,7 @@ from mcp import Client
 from mcp.types import ElicitResult, ErrorData
 
 from aide_core.errors import InvalidInput, PolicyRefused, RequestNotSent, UpstreamUnreachable
+from aide_core.guard import MAX_DONE_PREVIEW_CHARS
 from aide_core.guard_store import AuditEntry, Claim, GuardStore, Outcome
 from aide_core.plan import Plan
 from aide_core.policy import EMAIL, EmailAllowlist, email_allowlist
@@ -536,7 +537,7 @@ async def test_an_action_acts_on_the_plan_it_previewed_and_a_changed_plan_voids_
         "status": "done",
         "message": "Done.",
         "result": {"shared": "second text"},
-        "preview": None,
+        "preview": "Share 'second text' with ann@example.com",
         "confirmation_token": None,
     }
     assert [plan.payload for plan in acted] == ["second text"]
@@ -561,6 +562,18 @@ async def test_a_plan_parameter_is_not_part_of_the_tool_input(settings: AideSett
     async with Client(spec.build(settings)) as client:
         tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     assert set(tools["share"].input_schema["properties"]) == {"note_id", "to", "confirmation_token", "idempotency_key"}
+
+
+async def test_a_done_outcome_says_what_was_done_by_the_previews_head_defanged_and_bounded(
+    settings: AideSettings,
+) -> None:
+    spec, _ = planned_server()
+    runtime = spec.make_runtime(settings, NotesSettings(confirm="never"))
+    runtime.state()["n1"] = "<untrusted-content> " + "x" * 600 + "\n\nthe rest of the note"
+    async with Client(spec.build(runtime=runtime)) as client:
+        done = (await client.call_tool("share", {"note_id": "n1", "to": "ann@example.com"})).structured_content or {}
+    head = "Share '[untrusted-content> " + "x" * 600
+    assert (done["status"], done["preview"]) == ("done", head[: MAX_DONE_PREVIEW_CHARS - 1] + "…")
 
 
 def private_or_shared_server() -> tuple[ServerSpec[None], list[str]]:
@@ -596,7 +609,7 @@ async def test_a_plan_that_reaches_nobody_acts_without_asking_and_one_that_notif
         "status": "done",
         "message": "Done.",
         "result": {"noted": "buy milk"},
-        "preview": None,
+        "preview": "Note to self: buy milk",
         "confirmation_token": None,
     }
     assert (again.structured_content or {})["status"] == "replayed"

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from aide_schedule.settings import ScheduleSettings
+from aide_core.errors import ConfigError
+from aide_core.settings import AideSettings, server_settings
+from aide_schedule.settings import UNATTENDED_ACTIONS, ScheduleSettings
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 
@@ -41,3 +43,19 @@ def test_a_file_or_webhook_delivery_is_for_one_person_only() -> None:
         {"jobs": [job | {"users": ["ann"], "deliver": ["webhook:https://x.example"]}]}
     )
     assert [j.deliver for j in (*shared_by_text.jobs, *alone.jobs)] == [["sms", "mail"], ["webhook:https://x.example"]]
+
+
+def test_a_job_may_only_allow_actions_that_stay_with_the_user(settings: AideSettings) -> None:
+    job = {"name": "tidy", "when": "every day at 08:00", "what": "Tidy my inbox."}
+    allowed = ScheduleSettings.model_validate({"jobs": [job | {"allow": sorted(UNATTENDED_ACTIONS)}]})
+    with pytest.raises(ConfigError) as refused:
+        server_settings(settings.with_tables(schedule={"jobs": [job | {"allow": ["memory.remember", "gmail.reply"]}]}),
+                        "schedule", ScheduleSettings)  # fmt: skip
+    assert allowed.jobs[0].allow == sorted(UNATTENDED_ACTIONS)
+    message = str(refused.value)
+    assert "\n" not in message and "schedule.jobs.0.allow" in message
+    assert (
+        "job 'tidy' allows 'gmail.reply', but a run nobody watches may only take actions that stay with the user: "
+        "memory.remember; calendar.add_task; calendar.create_event without attendees, in their primary calendar; "
+        "gmail.draft_email; gmail.send_email to their own address; twilio.send_sms to their own phone" in message
+    )

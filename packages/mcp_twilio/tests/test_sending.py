@@ -38,7 +38,7 @@ async def test_a_text_is_sent_from_the_configured_number_and_says_what_it_cost(t
             "estimated_price": 0.0079,
             "price_unit": "USD",
         },
-        "preview": None,
+        "preview": f"Text {HELEN} from {MAIN}: 1 segment, GSM-7, estimated 0.0079 USD",
         "confirmation_token": None,
     }
     assert sent_to(twilio, HELEN, "Dinner at 7?") == [outcome["result"]["sid"]]

@@ -4,10 +4,11 @@ its source, so that "what did we decide about the offsite?" finds it later.
 After a call that acts on the world really happened (a tool that is not read-only, approved by the user or run on a
 trusted server, that succeeded: for a guarded action, the guard's outcome says `done`, not declined, previewed or
 replayed), one short factual line is kept through the memory server's `remember` tool, over MCP like the other
-memory steps: when, which tool, and what it did in words. The words are the guard's preview the user confirmed
-when the server asked (it says who is reached and what is done: "Send 'Offsite plan' to ann@example.com"), else the
-call's own arguments ("title: Book the offsite venue; due: Friday"). Nothing is asked of the model: the line costs
-no tokens and cannot be invented.
+memory steps: when, which tool, and what it did in words. The words are the preview the guard's `done` outcome
+carries (its head: who is reached and what is done, "Send 'Offsite plan' to ann@example.com", whether the user was
+asked by elicitation, by token, or not at all), else, for a tool the guard does not wrap, the call's own arguments
+("title: Book the offsite venue; due: Friday"). Nothing is asked of the model: the line costs no tokens and cannot
+be invented.
 
 The line quotes outside text (a subject being answered), so it is data: one line, control characters and marker
 look-alikes defanged (`aide_core.fencing.defang_field`), and cut to `MAX_SUMMARY_CHARS`. The memory server fences or
@@ -49,7 +50,7 @@ _SKIPPED = {"confirmation_token", "idempotency_key", "account", "body", "descrip
 
 @dataclass(frozen=True)
 class ActionDone:
-    """One call that acted: `preview` is what the server asked the user to confirm, when it asked."""
+    """One call that acted: `preview` is what the guard's `done` outcome says was done (`preview_of`), if any."""
 
     server: str
     tool: str
@@ -62,21 +63,34 @@ class ActionDone:
 RememberAction = Callable[["Assistant", ActionDone], Awaitable[dict[str, Any] | None]]
 
 
+def _guard_outcome(structured: Any) -> dict[str, Any] | None:
+    """`structured` when it is a guarded action's outcome, else None."""
+    if isinstance(structured, dict):
+        outcome = cast(dict[str, Any], structured)
+        if "status" in outcome and "message" in outcome and set(outcome) <= _OUTCOME_KEYS:
+            return outcome
+    return None
+
+
 def really_done(structured: Any) -> bool:
     """Whether a successful call's result says it acted: a guarded action's outcome only when `done` (declined,
     dry-run, a preview waiting for a token, and a replay of an earlier call did nothing now); any other result
     yes."""
-    if isinstance(structured, dict):
-        outcome = cast(dict[str, Any], structured)
-        if "status" in outcome and "message" in outcome and set(outcome) <= _OUTCOME_KEYS:
-            return outcome["status"] == "done"
-    return True
+    outcome = _guard_outcome(structured)
+    return outcome is None or outcome["status"] == "done"
+
+
+def preview_of(structured: Any) -> str | None:
+    """The preview a guarded action's `done` outcome carries (the guard's head of what it did), else None."""
+    outcome = _guard_outcome(structured)
+    preview = outcome.get("preview") if outcome is not None and outcome["status"] == "done" else None
+    return preview if isinstance(preview, str) and preview.strip() else None
 
 
 def summary(done: ActionDone) -> str:
-    """What was done, in words: the confirmed preview's head, else the call's arguments."""
+    """What was done, in words: the guard's preview, else the call's arguments; one bounded, defanged line."""
     if done.preview:
-        text = done.preview.split("\n\nGo ahead?", 1)[0].split("\n\n", 1)[0]
+        text = done.preview
     else:
         parts = [
             f"{key}: {_value(value)}"

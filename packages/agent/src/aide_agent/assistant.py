@@ -115,8 +115,6 @@ class Assistant:
         self.conversation_id = conversation_id or ""
         self.messages: list[Message] = []
         self._approved: set[str] = set()
-        #: What a server asked the user to confirm, by the id of the call that was running (the guard's preview).
-        self._previews: dict[str, str] = {}
         self._actions_remembered: list[dict[str, Any]] = []
         self._run_usage = RunUsage()
         if conversation_id:
@@ -286,16 +284,14 @@ class Assistant:
             assert info is not None
             self._emit(ToolStarted(call, info.server, info.tool.name))
             token = _approved_call.set(call.id if call.id in self._approved else None)
-            running = _running_call.set(call.id)
             try:
                 outcome = await self.toolbox.call(call.name, call.arguments)
             finally:
-                _running_call.reset(running)
                 _approved_call.reset(token)
                 self._approved.discard(call.id)
-            preview = self._previews.pop(call.id, None)
             acted = needs_approval(info.tool.annotations, trusted=False)
             if acted and not outcome.is_error and action_memory.really_done(outcome.structured):
+                preview = action_memory.preview_of(outcome.structured)
                 done = ActionDone(info.server, info.tool.name, call.arguments, outcome.structured, preview, self.now())
                 await self._remember_action(done)
             input_price = self.prices.per_million(self.model.name)[0]
@@ -338,8 +334,6 @@ class Assistant:
     async def _elicit(self, server: str, params: ElicitRequestParams) -> ElicitResult:
         """A server's question, answered through the approval callback."""
         schema = dict(params.requested_schema) if isinstance(params, ElicitRequestFormParams) else None
-        if (running := _running_call.get()) is not None:
-            self._previews[running] = params.message  # the guard's preview: what an action that goes ahead did
         exposed = current_call.get()
         info = self.toolbox.info(exposed) if exposed else None
         if (
@@ -361,8 +355,6 @@ class Assistant:
 
 #: The id of the call running in this task when the user approved it (a server's confirmation of it is then implied).
 _approved_call: contextvars.ContextVar[str | None] = contextvars.ContextVar("aide_agent_approved_call", default=None)
-#: The id of the call running in this task (a server's question while it runs is about it).
-_running_call: contextvars.ContextVar[str | None] = contextvars.ContextVar("aide_agent_running_call", default=None)
 
 
 def _preview(arguments: dict[str, Any], limit: int = 300) -> str:

@@ -66,6 +66,10 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 
+#: The longest preview a `done` outcome carries: only its head (who was reached, what was done), which is what a
+#: record of the action needs; the rest (a body the model wrote) it already knows, and every result costs tokens.
+MAX_DONE_PREVIEW_CHARS = 500
+
 
 class ActionOutcome(BaseModel, Generic[R]):
     """What a guarded tool returns: the action's result, or why it has not acted (yet)."""
@@ -73,7 +77,9 @@ class ActionOutcome(BaseModel, Generic[R]):
     status: Literal["done", "replayed", "confirmation_required", "dry_run", "declined"]
     message: str = Field(description="What happened and what to do next.")
     result: R | None = None
-    preview: str | None = Field(default=None, description="What the action will do, for the user to confirm.")
+    preview: str | None = Field(
+        default=None, description="What the action will do, for the user to confirm; once done, what it did."
+    )
     confirmation_token: str | None = Field(default=None, description="Pass back with the same arguments to act.")
 
 
@@ -229,6 +235,12 @@ def guarded(
         if len(rest) <= room:
             return head + gap + rest
         return head + gap + rest[: room - 1] + "…" if room > 1 else head + "\n\n…"
+
+    def done_preview(the_guard: Guard, plan: Plan[Any]) -> str:
+        """What a `done` outcome says was done: the confirmed preview's head (defanged like every preview), cut to
+        `MAX_DONE_PREVIEW_CHARS`, so a caller (the agent's memory of actions) never parses a confirmation prompt."""
+        head = preview_of(the_guard, plan).partition("\n\n")[0]
+        return head if len(head) <= MAX_DONE_PREVIEW_CHARS else head[: MAX_DONE_PREVIEW_CHARS - 1] + "…"
 
     def confirmed_digest(the_guard: Guard, plan: Plan[Any], arguments: Mapping[str, Any]) -> str:
         """What a confirmation covers: the plan (what will happen) and the call's arguments (which include the
@@ -392,7 +404,8 @@ def guarded(
         explicit_key: str | None = values.pop("idempotency_key", None)
         arguments = arguments_of(values)
         try:
-            subject = guard().subject()  # here, in the request's context, once for the whole call
+            the_guard = guard()
+            subject = the_guard.subject()  # here, in the request's context, once for the whole call
             ready = await anyio.to_thread.run_sync(
                 lambda: _call_bound(
                     bind_runtime, before_acting, (outcome, prepared, token, explicit_key, arguments, subject)
@@ -402,6 +415,8 @@ def guarded(
             raise to_tool_error(exc, tool=tool, upstream=upstream) from None
         if not isinstance(ready, str):
             return ready
+        assert prepared.plan is not None  # a key to act with is only held for a plan
+        did = done_preview(the_guard, prepared.plan)
         call_values = dict(values)
         if body_context is not None:
             call_values[body_context] = ctx
@@ -426,7 +441,7 @@ def guarded(
             if isinstance(error, Exception):
                 raise to_tool_error(error, tool=tool, upstream=upstream) from None
             raise error
-        return outcome_type(status="done", result=result, message="Done.")
+        return outcome_type(status="done", result=result, message="Done.", preview=did)
 
     confirmation_annotation = Annotated[ElicitationResult[Confirmation], Resolve(decide)]
     wrapper_params = [

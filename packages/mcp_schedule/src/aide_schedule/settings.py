@@ -2,7 +2,7 @@
 grace period for times missed while nothing ran, and the jobs (`[[schedule.jobs]]`).
 
 A job's `when` is checked when the settings load, so a misspelt schedule is a one-line configuration error at start,
-not a job that silently never runs.
+not a job that silently never runs; so is an `allow` entry that would let a run nobody watches reach someone else.
 """
 
 from __future__ import annotations
@@ -10,14 +10,26 @@ from __future__ import annotations
 import re
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from aide_core.identity import DEFAULT_IDENTITY
 from aide_core.settings import ServerSettings
 
-__all__ = ["Job", "Person", "ScheduleSettings"]
+__all__ = ["UNATTENDED_ACTIONS", "Job", "Person", "ScheduleSettings"]
 
 _DELIVERY = re.compile(r"^(sms|mail|file:.+|webhook:https?://\S+)$")
+
+#: The actions a job may `allow`: only those whose effect stays with the person the run is for, each with the
+#: condition the runner checks again on every call (`aide_agent.schedule.policy.STAYS_WITH_USER`, which must name the
+#: same actions; a test holds the two together). Anything that reaches someone else needs someone there to confirm.
+UNATTENDED_ACTIONS = {
+    "memory.remember": "",  # their own memory
+    "calendar.add_task": "",  # their own task list
+    "calendar.create_event": "without attendees, in their primary calendar",
+    "gmail.draft_email": "",  # a draft is not sent
+    "gmail.send_email": "to their own address",
+    "twilio.send_sms": "to their own phone",
+}
 
 
 def _known_zone(value: str | None) -> str | None:
@@ -59,7 +71,9 @@ class Job(BaseModel):
         default_factory=lambda: ["sms"], description="'sms', 'mail' (to self), 'file:PATH', 'webhook:URL'."
     )
     allow: list[str] = Field(
-        default_factory=list, description="Actions (server.tool) the model may take unattended besides reading."
+        default_factory=list,
+        description="Actions (server.tool) the model may take unattended besides reading; only ones that stay with "
+        "the user.",
     )
     users: list[str] = Field(default_factory=lambda: [DEFAULT_IDENTITY], description="Whom it runs for.")
     enabled: bool = True
@@ -74,6 +88,20 @@ class Job(BaseModel):
             parse_every(value)
         except AideError as exc:  # as a ValueError, its message reaches the one-line ConfigError
             raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("allow")
+    @classmethod
+    def _stays_with_the_user(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """An unattended run has nobody to confirm a send: it may only be allowed what reaches nobody else."""
+        for item in value:
+            if item not in UNATTENDED_ACTIONS:
+                job = info.data.get("name", "?")
+                allowed = "; ".join(f"{name} {when}".strip() for name, when in UNATTENDED_ACTIONS.items())
+                raise ValueError(
+                    f"job {job!r} allows {item!r}, but a run nobody watches may only take actions that stay with "
+                    f"the user: {allowed}"
+                )
         return value
 
     @field_validator("deliver")

@@ -22,8 +22,9 @@ import base64
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -180,32 +181,55 @@ def headers_of(part: dict[str, Any]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Received:
-    """One POST a `WebhookReceiver` got."""
+    """One POST a `WebhookReceiver` got: `form` parsed as a form (Twilio's), `body` as sent (JSON, say)."""
 
     url: str
     headers: dict[str, str]
     form: dict[str, str]
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One scripted answer of a `WebhookReceiver`: a status with headers and a body, or (`status` None) the
+    connection closed without any answer, as a receiver that crashed after reading the request would."""
+
+    status: int | None = 200
+    headers: dict[str, str] = field(default_factory=dict[str, str])
+    body: str = ""
 
 
 class WebhookReceiver:
-    """Records form POSTs (Twilio webhooks and status callbacks) and answers each with `reply` (TwiML, say).
+    """Records POSTs (Twilio webhooks and status callbacks, any other webhook) and answers each with `reply` (TwiML,
+    say), or with the next of the answers a test scripted with `answer(...)` (a 503 with Retry-After, then 200).
 
     The sandbox POSTs before `advance()` / `inbound()` return, so a test reads `received` right after: no waiting."""
 
     def __init__(self, reply: str = '<?xml version="1.0" encoding="UTF-8"?><Response/>') -> None:
         self.reply = reply
         self.received: list[Received] = []
+        self._script: deque[Answer] = deque()
+        self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                form = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+                raw = self.rfile.read(length).decode()
+                form = dict(parse_qsl(raw, keep_blank_values=True))
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                receiver.received.append(Received(receiver.url(self.path), headers, form))
-                body = receiver.reply.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml")
+                with receiver._lock:
+                    receiver.received.append(Received(receiver.url(self.path), headers, form, raw))
+                    scripted = receiver._script.popleft() if receiver._script else None
+                if scripted is not None and scripted.status is None:
+                    self.close_connection = True  # no status line at all: the client sees the connection drop
+                    return
+                answer = scripted or Answer(200, {"Content-Type": "text/xml"}, receiver.reply)
+                body = answer.body.encode()
+                assert answer.status is not None
+                self.send_response(answer.status)
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -218,6 +242,11 @@ class WebhookReceiver:
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="webhook-receiver", daemon=True
         )
         self._thread.start()
+
+    def answer(self, *answers: Answer) -> None:
+        """Answer the next POSTs with `answers`, in order; after them, 200 with `reply` again."""
+        with self._lock:
+            self._script.extend(answers)
 
     def url(self, path: str = "/sms") -> str:
         return f"http://127.0.0.1:{self._server.server_port}{path}"

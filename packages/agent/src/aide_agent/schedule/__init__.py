@@ -8,8 +8,19 @@ address, through the other servers' guarded tools; `from_settings` builds a runn
 from __future__ import annotations
 
 from aide_agent.schedule.deliver import Contact, Delivery
-from aide_agent.schedule.policy import Unattended
+from aide_agent.schedule.policy import Own, Unattended
 from aide_agent.schedule.runner import Outcome, Runner, RunnerError, Tick
 from aide_agent.schedule.setup import from_settings, people
 
-__all__ = ["Contact", "Delivery", "Outcome", "Runner", "RunnerError", "Tick", "Unattended", "from_settings", "people"]
+__all__ = [
+    "Contact",
+    "Delivery",
+    "Outcome",
+    "Own",
+    "Runner",
+    "RunnerError",
+    "Tick",
+    "Unattended",
+    "from_settings",
+    "people",
+]

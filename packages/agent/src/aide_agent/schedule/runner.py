@@ -34,7 +34,7 @@ from aide_agent.assistant import Assistant
 from aide_agent.ledger import Ledger
 from aide_agent.providers import Model
 from aide_agent.schedule.deliver import Contact, Delivery, deliver, servers_for
-from aide_agent.schedule.policy import Unattended
+from aide_agent.schedule.policy import Own, Unattended
 from aide_agent.servers import ServerConfig
 from aide_agent.toolbox import Toolbox
 from aide_core.identity import DEFAULT_IDENTITY, acting_as
@@ -185,7 +185,8 @@ class Runner:
             subject = f"Reminder: {str(item['text'])[:60]}"
             policy = Unattended((), job=key)
         else:
-            policy = Unattended([str(action) for action in item.get("allow") or []], job=key)
+            own = Own(contact.phone, contact.email)
+            policy = Unattended([str(action) for action in item.get("allow") or []], job=key, own=own)
             subject = f"aide: {item['name']} ({local:%a %d %b})"
             try:
                 text = await self._ask(item, policy, local, contact)
@@ -196,7 +197,7 @@ class Runner:
         try:
             deliveries = await deliver(
                 self.servers(servers_for(targets)) if servers_for(targets) else [],
-                targets, text, subject=subject, contact=contact, ledger_key=ledger_key, now=now,
+                targets, text, subject=subject, contact=contact, ledger_key=ledger_key, now=now, sleep=self.sleep,
             )  # fmt: skip
         except Exception as exc:
             log.warning("%s for %s: delivery failed: %s", key, user, _describe(exc), exc_info=True)
