@@ -6,10 +6,12 @@ text routed to a person it runs their assistant as them (`acting_as`: their memo
 with aide's servers built in-process from the deployment's settings, on the person's own words (their number and
 Twilio's signature say who wrote them). Nobody is there to confirm anything, so the approval policy is unattended:
 read-only tools need no approval, and of the rest only the actions the configuration names (`server.tool` in
-`allowed_actions`) are allowed; everything else is declined, and the model is told so. What the exchange teaches
+`allowed_actions`) are allowed, and only when their effect stays with the person (the rule of scheduled runs,
+`aide_agent.schedule.policy.STAYS_WITH_USER`: a text back to the sender's own phone, no mail to others, no event
+with attendees); everything else is declined, and the model is told so. What the exchange teaches
 is remembered only when `memory.remember` is among the allowed actions.
 
-The text is duck-typed (`user`, `body`, `settings`, `allowed_actions`), so the agent imports no server.
+The text is duck-typed (`user`, `sender`, `body`, `settings`, `allowed_actions`), so the agent imports no server.
 """
 
 from __future__ import annotations
@@ -41,14 +43,19 @@ def sms_handler(
         from aide_agent.assistant import Assistant
         from aide_agent.memory import learn
         from aide_agent.providers import DEFAULT_MODEL
+        from aide_agent.schedule.policy import Own, Unattended
         from aide_agent.servers import aide_server
         from aide_core.identity import acting_as
         from aide_core.registry import select
 
         allowed = {str(action) for action in text.allowed_actions}
+        # The rule of every run nobody watches (`aide_agent.schedule.policy`): an allowed action is taken only when
+        # its effect stays with the person, here the one whose phone sent the text (caller ids can be forged, so a
+        # text must never be able to reach anyone else through the person's accounts).
+        policy = Unattended(allowed, job=f"sms {getattr(text, 'sid', '')}".strip(), own=Own(phone=text.sender))
 
         def unattended(request: ApprovalRequest) -> bool:
-            verdict = request.kind == "tool" and f"{request.server}.{request.tool}" in allowed
+            verdict = policy(request)
             if on_approval is not None:
                 on_approval(f"{request.server}.{request.tool}", verdict)
             return verdict

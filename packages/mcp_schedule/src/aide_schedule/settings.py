@@ -24,7 +24,11 @@ _DELIVERY = re.compile(r"^(sms|mail|file:.+|webhook:https?://\S+)$")
 #: same actions; a test holds the two together). Anything that reaches someone else needs someone there to confirm.
 UNATTENDED_ACTIONS = {
     "memory.remember": "",  # their own memory
+    "memory.update_memory": "",  # their own memory
     "calendar.add_task": "",  # their own task list
+    "calendar.update_task": "",
+    "calendar.complete_task": "",
+    "twilio.mark_read": "",  # their own inbox's read state
     "calendar.create_event": "without attendees, in their primary calendar",
     "gmail.draft_email": "",  # a draft is not sent
     "gmail.send_email": "to their own address",

@@ -4,8 +4,10 @@ person the run is for, and anything else is declined and recorded, never asked o
 deliveries to the user are not the model's calls and do not pass here: they go through a toolbox of their own
 (`aide_agent.schedule.deliver`).
 
-Which actions may be allowed at all is `STAYS_WITH_USER`: remembering, adding a task, drafting a mail, creating an
-event without attendees in the primary calendar, and mail or a text to the person's own address or phone. The
+Which actions may be allowed at all is `STAYS_WITH_USER`: remembering (and correcting a memory), adding, changing or
+completing a task, marking texts read, drafting a mail, creating an event without attendees in the primary
+calendar, and mail or a text to the person's own address or phone. The SMS handler (`aide_agent.inbound`) applies
+the same rule, with the sender's phone as the person's own. The
 schedule server refuses any other `allow` entry when the settings load (`aide_schedule.settings.UNATTENDED_ACTIONS`,
 the same names); this is the same rule again at run time, on the call's actual arguments, so that neither a
 configuration that skipped that check nor a model that puts someone else's number in an allowed call can reach
@@ -81,7 +83,11 @@ def _listed(value: object) -> list[object]:
 #: person, else why not. Names as in `aide_schedule.settings.UNATTENDED_ACTIONS` (a test holds them together).
 STAYS_WITH_USER: dict[str, Callable[[Mapping[str, Any], Own], str | None]] = {
     "memory.remember": _always,
+    "memory.update_memory": _always,
     "calendar.add_task": _always,
+    "calendar.update_task": _always,
+    "calendar.complete_task": _always,
+    "twilio.mark_read": _always,
     "calendar.create_event": _event_of_ones_own,
     "gmail.draft_email": _always,
     "gmail.send_email": _mail_to_self,
