@@ -42,14 +42,21 @@ def summary(messages: list[Message], tools: list[ToolSpec]) -> str:
     return f"1 new text, marked read: {marked}. Texting Sam needs you: {refused}."
 
 
+@pytest.mark.parametrize(
+    "actions",
+    [
+        pytest.param(["twilio.mark_read"], id="send-not-allowed"),
+        # Allowed, a send still goes only to the phone that texted: a text claiming to be Ann's (caller ids can be
+        # forged) cannot make her assistant text Sam.
+        pytest.param(["twilio.mark_read", "twilio.send_sms"], id="send-allowed-to-self-only"),
+    ],
+)
 async def test_a_text_is_answered_by_the_persons_assistant_under_the_unattended_policy(
-    deployment: Any, sandbox: SandboxHandle, assistant_handler: Any, twilio: Any
+    actions: list[str], deployment: Any, sandbox: SandboxHandle, assistant_handler: Any, twilio: Any
 ) -> None:
     assistant_handler.MODEL["model"] = ScriptedModel([[call("twilio__list_unread")], last_sids, summary])
     people = {"ann": {"senders": [HELEN]}}
-    async with deployment(
-        users=people, inbound_handler="sms_assistant:answer", inbound_actions=["twilio.mark_read"]
-    ) as served:
+    async with deployment(users=people, inbound_handler="sms_assistant:answer", inbound_actions=actions) as served:
         arrived = await anyio.to_thread.run_sync(lambda: sandbox.sms.inbound(HELEN, MAIN, "Anything new for me?"))
         async with served.connected("ann") as ann:
             unread = await ann.call("list_unread")
@@ -57,27 +64,6 @@ async def test_a_text_is_answered_by_the_persons_assistant_under_the_unattended_
         (HELEN, MAIN, "1 new text, marked read: True. Texting Sam needs you: True.")
     ]
     assert sorted(assistant_handler.ASKED) == [("twilio.mark_read", True), ("twilio.send_sms", False)]  # concurrent
-    assert unread["total"] == 0
-    assert [m.body for m in twilio.messages.list(to=SAM, limit=20) if m.body == "Ann asks for news"] == []
-
-
-async def test_an_allowed_send_still_reaches_no_one_but_the_person_who_texted(
-    deployment: Any, sandbox: SandboxHandle, assistant_handler: Any, twilio: Any
-) -> None:
-    """`twilio.send_sms` in `inbound_actions` allows a text back to the sender's own phone only: a text claiming to
-    be Ann's (caller ids can be forged) cannot make her assistant text Sam."""
-    assistant_handler.MODEL["model"] = ScriptedModel([[call("twilio__list_unread")], last_sids, summary])
-    people = {"ann": {"senders": [HELEN]}}
-    async with deployment(
-        users=people, inbound_handler="sms_assistant:answer", inbound_actions=["twilio.mark_read", "twilio.send_sms"]
-    ) as served:
-        arrived = await anyio.to_thread.run_sync(lambda: sandbox.sms.inbound(HELEN, MAIN, "Anything new for me?"))
-        async with served.connected("ann") as ann:
-            unread = await ann.call("list_unread")
-    assert [(reply["to"], reply["from"], reply["body"]) for reply in arrived.replies] == [
-        (HELEN, MAIN, "1 new text, marked read: True. Texting Sam needs you: True.")
-    ]
-    assert sorted(assistant_handler.ASKED) == [("twilio.mark_read", True), ("twilio.send_sms", False)]
     assert unread["total"] == 0
     assert [m.body for m in twilio.messages.list(to=SAM, limit=20) if m.body == "Ann asks for news"] == []
 
