@@ -56,6 +56,7 @@ def test_a_job_may_only_allow_actions_that_stay_with_the_user(settings: AideSett
     assert "\n" not in message and "schedule.jobs.0.allow" in message
     assert (
         "job 'tidy' allows 'gmail.reply', but a run nobody watches may only take actions that stay with the user: "
-        "memory.remember; calendar.add_task; calendar.create_event without attendees, in their primary calendar; "
+        "memory.remember; memory.update_memory; calendar.add_task; calendar.update_task; calendar.complete_task; "
+        "twilio.mark_read; calendar.create_event without attendees, in their primary calendar; "
         "gmail.draft_email; gmail.send_email to their own address; twilio.send_sms to their own phone" in message
     )
