@@ -195,9 +195,8 @@ class AideServer(MCPServer[Any]):
     public_paths: tuple[str, ...] = ()
     #: The tools listed right now, when the spec declares `tool_visibility` (else every registered tool).
     visibility: ToolVisibility | None = None
-    #: Each tool's argument names, so that one it does not take is refused rather than ignored.
-    argument_names: Mapping[str, frozenset[str]] = {}
-    #: Each tool's input schema: a null for an optional property means "not given" (`aide_core.arguments`).
+    #: Each tool's input schema: its property names are the arguments it takes (one it does not take is refused
+    #: rather than ignored), and a null for an optional property means "not given" (`aide_core.arguments`).
     input_schemas: Mapping[str, Mapping[str, Any]] = {}
     #: The tools behind the guard.
     guarded: frozenset[str] = frozenset()
@@ -242,11 +241,12 @@ class AideServer(MCPServer[Any]):
         name = self.old_names.get(name, name)
         if self.visibility is not None and name not in await anyio.to_thread.run_sync(self.visibility.current):
             raise ToolError(f"Unknown tool: {name}")  # as for a tool never registered: it is not listed
-        known = self.argument_names.get(name)
-        if known is not None and (unknown := unknown_arguments(name, arguments, known)):
-            raise ToolError(unknown)
-        if name in self.input_schemas:
-            arguments = as_given(arguments, self.input_schemas[name])
+        schema = self.input_schemas.get(name)
+        if schema is not None:
+            known = cast(Mapping[str, Any], schema.get("properties") or {})
+            if unknown := unknown_arguments(name, arguments, known):
+                raise ToolError(unknown)
+            arguments = as_given(arguments, schema)
         asking = Asking()
         try:
             with confirming() as asking:
@@ -651,9 +651,6 @@ class ServerSpec(Generic[StateT]):
                 middleware=[] if visibility is None else [ListChanged(visibility, bus, prompts=follows)],
             )
         server.visibility = visibility
-        server.argument_names = {
-            tool.name: frozenset(cast(dict[str, Any], tool.parameters.get("properties", {}))) for tool in tools
-        }
         server.input_schemas = {tool.name: tool.parameters for tool in tools}
         server.guarded = frozenset(
             decl.name for decl in self._tools if decl.action is not None and decl.name in server.input_schemas
