@@ -16,7 +16,7 @@ from aide_core.errors import StoreUnavailable
 from aide_core.guard_store import GuardStore
 from aide_core.server import ServerSpec
 from aide_core.settings import AideSettings
-from aide_core.stores import connect, private_file
+from aide_core.stores import connect, immediate, opened, private_file
 
 pytestmark = pytest.mark.anyio
 
@@ -109,3 +109,30 @@ async def test_a_corrupt_guard_database_stops_an_action_with_the_same_clear_mess
         "it from a backup."
     )
     assert outbox.structured_content == {"to": "", "count": 0}
+
+
+def test_an_immediate_transaction_commits_on_success_and_rolls_back_on_any_exception(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    with opened(path, what="test", wal=True) as db:
+        db.execute("CREATE TABLE t (x INTEGER)")
+        with immediate(db):
+            db.execute("INSERT INTO t VALUES (1)")
+        with pytest.raises(KeyboardInterrupt), immediate(db):
+            db.execute("INSERT INTO t VALUES (2)")
+            raise KeyboardInterrupt
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with opened(path, what="test") as db:
+        assert db.execute("SELECT x FROM t").fetchall() == [(1,)]
+
+
+def test_a_file_that_fails_after_opening_is_named_as_unavailable_and_closed(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    with opened(path, what="test") as db:
+        db.execute("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(StoreUnavailable) as refused, opened(path, what="test") as db:
+        kept = db
+        path.write_bytes(b"garbage " * 1000)  # what a damaged disk or another program leaves
+        db.execute("SELECT x FROM t").fetchall()
+    assert str(path) in str(refused.value)
+    with pytest.raises(Exception, match="closed"):
+        kept.execute("SELECT 1")

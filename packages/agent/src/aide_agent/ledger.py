@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from aide_agent.usage import RunUsage
-from aide_core.stores import connect, is_unusable, migrate, unavailable
+from aide_core.stores import migrate, opened
 
 __all__ = ["Ledger", "Total", "UsageLedger"]
 
@@ -69,19 +69,12 @@ class UsageLedger:
 
     @contextmanager
     def _db(self, *, autocommit: bool = False) -> Iterator[sqlite3.Connection]:
-        db = connect(self.path, what="usage", autocommit=autocommit)
-        try:
+        with opened(self.path, what="usage", autocommit=autocommit) as db:
             if autocommit:
                 yield db
             else:
                 with db:
                     yield db
-        except sqlite3.DatabaseError as exc:
-            if not is_unusable(exc):
-                raise
-            raise unavailable(self.path, "usage", exc) from None
-        finally:
-            db.close()
 
     def record(self, user: str, model: str, usage: RunUsage, *, at: float | None = None) -> None:
         """One run: a row for the model, and one per server it called."""

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from aide_agent.messages import Message
 from aide_core.identity import DEFAULT_IDENTITY
-from aide_core.stores import connect, is_unusable, migrate, unavailable
+from aide_core.stores import migrate, opened
 
 SCHEMA_VERSION = 2
 
@@ -103,15 +103,8 @@ class ConversationStore:
     def _opened(self, *, autocommit: bool) -> Iterator[sqlite3.Connection]:
         """A damaged, unreadable or locked file is a `StoreUnavailable` naming it, which `aide chat` says in one
         line."""
-        db = connect(self.path, what="conversation", autocommit=autocommit)
-        try:
+        with opened(self.path, what="conversation", autocommit=autocommit) as db:
             yield db
-        except sqlite3.DatabaseError as exc:
-            if not is_unusable(exc):
-                raise
-            raise unavailable(self.path, "conversation", exc) from None
-        finally:
-            db.close()
 
     def create(self, *, model: str = "", title: str = "") -> str:
         conversation_id = uuid.uuid4().hex[:12]

@@ -22,13 +22,13 @@ import json
 import sqlite3
 import time
 from collections.abc import Generator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from aide_core.identity import DEFAULT_IDENTITY
-from aide_core.stores import connect, is_unusable, migrate, unavailable
+from aide_core.stores import immediate, migrate, opened
 
 SCHEMA_VERSION = 3
 
@@ -162,31 +162,16 @@ class GuardStore:
     def _connect(self) -> Generator[sqlite3.Connection]:
         """A connection to the private file (see `aide_core.stores`). A damaged, unreadable or locked file is a
         `StoreUnavailable` naming it, at opening or in any statement after."""
-        with closing(connect(self.path, what="guard", timeout=60)) as connection:
-            try:
-                if not self._ready:
-                    self._prepare(connection)
-                yield connection
-            except sqlite3.DatabaseError as exc:
-                if not is_unusable(exc):
-                    raise
-                raise unavailable(self.path, "guard", exc) from None
-
-    def _prepare(self, connection: sqlite3.Connection) -> None:
-        connection.execute("PRAGMA journal_mode=WAL")
-        migrate(connection, self.path, "guard", SCHEMA_VERSION, _MIGRATIONS, initial=_INITIAL)
-        self._ready = True
+        with opened(self.path, what="guard", wal=not self._ready) as connection:
+            if not self._ready:
+                migrate(connection, self.path, "guard", SCHEMA_VERSION, _MIGRATIONS, initial=_INITIAL)
+                self._ready = True
+            yield connection
 
     @contextmanager
     def _transaction(self) -> Generator[sqlite3.Connection]:
-        with self._connect() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+        with self._connect() as connection, immediate(connection):
+            yield connection
 
     # -- idempotency ---------------------------------------------------------------------------------------------
 

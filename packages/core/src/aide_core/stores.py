@@ -16,7 +16,7 @@ import contextlib
 import os
 import sqlite3
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 
 from aide_core.errors import StoreUnavailable
@@ -67,6 +67,40 @@ def connect(path: Path, *, what: str, timeout: float = 60.0, autocommit: bool = 
         connection.close()
         raise unavailable(path, what, exc) from None
     return connection
+
+
+@contextlib.contextmanager
+def opened(
+    path: Path, *, what: str, timeout: float = 60.0, autocommit: bool = True, wal: bool = False
+) -> Generator[sqlite3.Connection]:
+    """`connect(path)` for the length of a `with`, closed after it; a statement that fails because of the file (see
+    `is_unusable`) is a `StoreUnavailable` naming it, like a failure to open. With `wal`, the file is put in WAL mode
+    (readers never wait for a writer) unless it already is: asking again would take a write lock at every opening."""
+    connection = connect(path, what=what, timeout=timeout, autocommit=autocommit)
+    try:
+        if wal and connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            connection.execute("PRAGMA journal_mode=WAL")
+        yield connection
+    except sqlite3.DatabaseError as exc:
+        if not is_unusable(exc):
+            raise
+        raise unavailable(path, what, exc) from None
+    finally:
+        connection.close()
+
+
+@contextlib.contextmanager
+def immediate(connection: sqlite3.Connection) -> Generator[sqlite3.Connection]:
+    """One write transaction on an autocommit connection: BEGIN IMMEDIATE takes the write lock up front (a busy file
+    makes the caller wait its timeout, instead of failing when a read turns into a write), COMMIT on success,
+    ROLLBACK on any exception."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 #: SQLite's result codes (primary, before the first underscore-suffix) that say the file cannot be used as it is,
@@ -136,8 +170,7 @@ def migrate(
     n + 1; a new file (version 0) runs `initial`, the latest schema at once, when given. A file written by a newer
     program is refused (`check_schema`). The guard and conversation stores open this way; a PostgreSQL backend
     would keep the same numbered migrations."""
-    connection.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(connection):
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         check_schema(version, latest, path, what, program)
         steps = [initial] if version == 0 and initial is not None else [migrations[n] for n in range(version, latest)]
@@ -145,7 +178,3 @@ def migrate(
             for statement in statements:  # one by one: executescript would COMMIT first and split this transaction
                 connection.execute(statement)
         connection.execute(f"PRAGMA user_version={latest}")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from aide_core.stores import connect, is_unusable, migrate, unavailable
+from aide_core.stores import immediate, migrate, opened
 
 __all__ = ["Reminder", "Run", "ScheduleStore"]
 
@@ -85,28 +85,13 @@ class ScheduleStore:
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        db = connect(self.path, what="schedule")
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA busy_timeout=30000")
+        with opened(self.path, what="schedule", timeout=30, wal=True) as db:
             yield db
-        except sqlite3.Error as exc:
-            if is_unusable(exc):
-                raise unavailable(self.path, "schedule", exc) from None
-            raise
-        finally:
-            db.close()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._connection() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        with self._connection() as db, immediate(db):
+            yield db
 
     # -- reminders ---------------------------------------------------------------------------------------------
 
