@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,10 +130,11 @@ def test_a_file_that_fails_after_opening_is_named_as_unavailable_and_closed(tmp_
     path = tmp_path / "t.db"
     with opened(path, what="test") as db:
         db.execute("CREATE TABLE t (x INTEGER)")
+    kept: list[sqlite3.Connection] = []
     with pytest.raises(StoreUnavailable) as refused, opened(path, what="test") as db:
-        kept = db
+        kept.append(db)
         path.write_bytes(b"garbage " * 1000)  # what a damaged disk or another program leaves
         db.execute("SELECT x FROM t").fetchall()
     assert str(path) in str(refused.value)
     with pytest.raises(Exception, match="closed"):
-        kept.execute("SELECT 1")
+        kept[0].execute("SELECT 1")

@@ -176,3 +176,28 @@ def test_the_key_ignores_object_addresses_in_signatures() -> None:
     assert tool_cache.fingerprint([("t", None, "d", annotations, one)], []) != tool_cache.fingerprint(
         [("t", None, "other", annotations, one)], []
     )
+
+
+def test_the_key_does_not_depend_on_what_else_the_process_built(tmp_path: Path) -> None:
+    """`aide serve` builds several servers in one process: its key for a server must be the one a stdio start of that
+    server alone computes, or the two would take turns rewriting the file. Each build runs in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    if len(AVAILABLE) < 2:
+        pytest.skip("needs two servers")
+    first, second = AVAILABLE[0], AVAILABLE[-1]
+    home = tmp_path / "home"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIDE_")}
+    env |= {"AIDE_HOME": str(home), "AIDE_CONFIG": str(tmp_path / "config.toml"), "AIDE_CREDENTIAL_BACKEND": "file"}
+    build = (
+        "import sys\nfrom aide_core.registry import load_one\nfrom aide_core.settings import load_settings\n"
+        "settings = load_settings()\nfor name in sys.argv[1:]:\n    load_one(name).spec.build(settings)\n"
+    )
+
+    def key_after(*names: str) -> str:
+        subprocess.run([sys.executable, "-c", build, *names], env=env, check=True, timeout=120)
+        return json.loads((home / "cache" / f"tools-{second}.json").read_text())["key"]
+
+    alone = key_after(second)
+    assert key_after(first, second) == alone

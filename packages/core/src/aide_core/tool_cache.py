@@ -7,9 +7,9 @@ The schemas depend only on code, so the first start writes them to `<home>/cache
 starts list the tools from that file; a tool is built for real the first time it is called (about 3 ms, once).
 
 The file is trusted only while everything the schemas are made from is unchanged: the key hashes each tool's
-name, title, description and annotations, the Python, pydantic and pydantic-core versions, and the path, size and
-modification time of every loaded module of aide's packages (and of the packages that declare the tools) and of
-the SDK modules that build tools. An edit, an upgrade or another environment gives another key, and the start then
+name, title, description, annotations and signature, the Python, pydantic and pydantic-core versions, and the path,
+size and modification time of every Python file of the packages that declare the tools, of aide_core and
+aide_google, and of the SDK modules that build tools. An edit, an upgrade or another environment gives another key, and the start then
 builds every tool and rewrites the file. A file that cannot be read or written only costs the time it would save.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import inspect
 import json
 import logging
@@ -36,6 +37,9 @@ logger = logging.getLogger("aide.tool_cache")
 
 #: The SDK modules whose code shapes a tool's schemas (an SDK upgrade rewrites them).
 _SDK_MODULES = ("mcp.server.mcpserver.tools.base", "mcp.server.mcpserver.utilities.func_metadata")
+#: The packages whose types appear in every server's tool schemas (the guard's outcome, untrusted text) or in those of
+#: Google's servers (accounts), besides each server's own.
+_ALWAYS = ("aide_core", "aide_google")
 _FORMAT = 1
 
 
@@ -113,22 +117,45 @@ def fingerprint(
         origin = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}"
         fields = [name, title, description, hints.model_dump(), origin, signature]
         digest.update(json.dumps(fields, sort_keys=True, default=str).encode())
-    tops = set(packages) | {"aide_core"}
-    modules = sorted(
-        (name, module)
-        for name, module in list(sys.modules.items())
-        if name.split(".", 1)[0] in tops or name.startswith("aide_") or name in _SDK_MODULES
-    )
-    for name, module in modules:
-        path = getattr(module, "__file__", None)
-        if not path:
-            continue
-        try:
-            stat = os.stat(path)
-        except OSError:
-            continue
-        digest.update(f"{name}|{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    # Files by package, not by what this process has loaded: `aide serve` builds several servers in one process, and
+    # its key for Calendar must be the one a stdio start of Calendar alone computes, or the two would take turns
+    # rewriting the file.
+    for top in sorted(set(packages) | set(_ALWAYS)):
+        for path in _package_files(top):
+            with contextlib.suppress(OSError):
+                stat = os.stat(path)
+                digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    for name in _SDK_MODULES:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if path:
+            with contextlib.suppress(OSError):
+                stat = os.stat(path)
+                digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+def _package_files(top: str) -> list[str]:
+    """The Python files of package `top` (found without importing it), sorted: the module's own file when `top` is
+    a single module; [] when it is not installed."""
+    module = sys.modules.get(top)
+    if module is not None and getattr(module, "__path__", None) is None:
+        return [module.__file__] if module.__file__ else []
+    locations = list(getattr(module, "__path__", None) or [])
+    if not locations:
+        try:
+            found = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            return []
+        if found is not None and found.submodule_search_locations is None:
+            return [found.origin] if found.origin else []
+        locations = list(found.submodule_search_locations or []) if found is not None else []
+    return sorted(
+        os.path.join(folder, name)
+        for location in locations
+        for folder, _, names in os.walk(location)
+        for name in names
+        if name.endswith(".py")
+    )
 
 
 def read(path: Path, key: str) -> dict[str, Any]:
