@@ -9,8 +9,10 @@ starts list the tools from that file; a tool is built for real the first time it
 The file is trusted only while everything the schemas are made from is unchanged: the key hashes each tool's
 name, title, description, annotations and signature, the Python, pydantic and pydantic-core versions, and the path,
 size and modification time of every Python file of the packages that declare the tools, of aide_core and
-aide_google, and of the SDK modules that build tools. An edit, an upgrade or another environment gives another key, and the start then
-builds every tool and rewrites the file. A file that cannot be read or written only costs the time it would save.
+aide_google, and of the SDK modules that build tools. An edit, an upgrade or another environment gives another
+key, and the start then builds every tool and rewrites the file. A file that cannot be read or written only costs
+the time it would save. The definitions come from code alone, never from a person's data, so one file serves every
+user of a deployment.
 """
 
 from __future__ import annotations
