@@ -6,7 +6,8 @@ the JSON body). A test may hold `POST /v1/oauth/token` until the journal satisfi
 calls were refused"): a request that arrives meanwhile waits, off the event loop, and is answered (and recorded)
 once the condition holds, so a test can line up concurrent calls deterministically. The hold gives up after
 `HOLD_TIMEOUT` seconds and answers anyway, so a client that never meets the condition fails the test's assertions
-instead of hanging it. The journal lives in memory and is emptied, with any hold, by the sandbox's reset.
+instead of hanging it. The journal lives in memory, keeps the last `KEPT` requests (a long-running
+`aide sandbox serve` must not grow without end) and is emptied, with any hold, by the sandbox's reset.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+#: How many answered requests the journal keeps (the oldest go first).
+KEPT = 10_000
 #: How long a held token request waits for its condition before it is answered anyway.
 HOLD_TIMEOUT = 10.0
 
@@ -40,6 +43,7 @@ class Journal:
     def record(self, seen: Seen) -> None:
         with self._changed:
             self._seen.append(seen)
+            del self._seen[:-KEPT]
             self._changed.notify_all()
 
     def requests(self) -> list[Seen]:
