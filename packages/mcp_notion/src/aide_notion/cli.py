@@ -87,14 +87,27 @@ def _oauth(settings: object, client_id: str | None, port: int, no_browser: bool)
         console.print(f"[red]Notion sign-in failed ({exc}); nothing was stored.", highlight=False)
         raise typer.Exit(1) from None
     except Exception as exc:  # Notion refused the code or the client
-        code = getattr(exc, "code", None)
-        console.print(
-            f"[red]Notion refused the sign-in ({getattr(code, 'value', code) or type(exc).__name__}); nothing was "
-            "stored.",
-            highlight=False,
-        )
+        console.print(f"[red]Notion refused the sign-in ({_refusal(exc)}); nothing was stored.", highlight=False)
         raise typer.Exit(1) from None
     return grant.data
+
+
+def _refusal(exc: Exception) -> str:
+    """Notion's error code for a refused token request. notion-client keeps the code only when it is one of the
+    API's (else it says `notionhq_client_response_error`), and the token endpoint's own codes (`invalid_grant`,
+    `invalid_client`) are not, so the code is read from the error body the client kept."""
+    import json
+
+    body = getattr(exc, "body", None)
+    try:
+        answer: object = json.loads(body) if isinstance(body, str) else None
+    except ValueError:
+        answer = None
+    found = answer.get("code") if isinstance(answer, dict) else None  # pyright: ignore[reportUnknownMemberType]
+    if isinstance(found, str) and found:
+        return found
+    code = getattr(exc, "code", None)
+    return str(getattr(code, "value", code) or type(exc).__name__)
 
 
 def _read_token() -> str:

@@ -5,7 +5,7 @@ Layout: one port, one Starlette app, one prefix per service, each an app of its 
     /gmail/      Gmail v1 API root (the client appends gmail/v1/..., upload/gmail/v1/..., batch)
     /calendar/   Calendar v3 API root (the client appends calendar/v3/..., batch/calendar/v3)
     /tasks/      Tasks v1 API root (the client appends tasks/v1/..., batch)
-    /notion      Notion API (notion-client appends /v1/...)
+    /notion      Notion API (notion-client appends /v1/...), with a public integration's OAuth at /notion/v1/oauth/
     /twilio      Twilio REST API: 2010-04-01 Messages and Lookup v2 (both of the client's domains point here)
     /openai/v1/  OpenAI chat completions and responses, answering from a script
     /anthropic/  Anthropic messages (the SDK appends v1/messages), answering from a script
@@ -21,7 +21,7 @@ from __future__ import annotations
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,8 @@ from aide_sandbox.google.service import GoogleService
 from aide_sandbox.google.service_accounts import SCHEMA as SERVICE_ACCOUNTS_SCHEMA
 from aide_sandbox.llm.routes import AnthropicApp, OpenAIApp
 from aide_sandbox.llm.script import Script
+from aide_sandbox.notion.journal import Seen
+from aide_sandbox.notion.oauth import Grants
 from aide_sandbox.notion.routes import NotionApp
 from aide_sandbox.notion.store import SCHEMA as NOTION_SCHEMA
 from aide_sandbox.notion.store import Workspaces
@@ -135,6 +137,7 @@ class Sandbox:
         full reseed."""
         self.faults.clear()
         self.llm.clear()
+        self.notion.journal.clear()
         if not self.db.restore():
             self.seed()
 
@@ -323,6 +326,56 @@ class SandboxHandle:
         client = notion_client.Client(auth=self.notion_token(workspace), base_url=self.urls["notion"], **options)
         self._closers.append(client.close)
         return client
+
+    def notion_oauth_client(
+        self,
+        redirect_uris: Sequence[str],
+        client_id: str = "aide-notion-sandbox",
+        client_secret: str = "aide-notion-sandbox-secret",
+        name: str = "aide",
+    ) -> dict[str, str]:
+        """Register a Notion public integration (an OAuth client) with the redirect URIs of its settings; returns
+        its id and secret and the authorization and token URLs (`notion.oauth`)."""
+        self._notion_grants().register_client(client_id, client_secret, tuple(redirect_uris), name)
+        root = self.urls["notion"]
+        return {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "authorize_url": f"{root}/v1/oauth/authorize",
+            "token_url": f"{root}/v1/oauth/token",
+        }
+
+    def notion_authorization_code(self, client_id: str, redirect_uri: str | None = None, workspace: int = 0) -> str:
+        """A code as if the user of seeded workspace `workspace` approved the client in the browser (`redirect_uri`:
+        the one the authorization URL carried, None when it carried none)."""
+        grants = self._notion_grants()
+        return grants.authorize(client_id, redirect_uri, self.sandbox.notion.integrations()[workspace].workspace)
+
+    def notion_grant(self, client_id: str, workspace: int = 0) -> dict[str, Any]:
+        """A finished sign-in of the client to seeded workspace `workspace`: the token endpoint's answer (access
+        and refresh token, bot, workspace), issued without HTTP (the journal does not show it)."""
+        grants = self._notion_grants()
+        client = grants.client(client_id)
+        if client is None:
+            raise LookupError(f"no Notion OAuth client {client_id!r}: register it with notion_oauth_client")
+        uri = client.redirect_uris[0] if client.redirect_uris else None
+        return grants.exchange(client, self.notion_authorization_code(client_id, uri, workspace), uri)
+
+    def expire_notion_tokens(self, token: str | None = None) -> int:
+        """Notion OAuth access tokens (`token`, or every one) expire now: the API answers them 401 `unauthorized`;
+        refresh tokens keep working. Returns how many were live."""
+        return self._notion_grants().expire(token)
+
+    def notion_requests(self) -> list[Seen]:
+        """What the Notion emulator answered since the last reset, oldest first (`notion.journal`)."""
+        return self.sandbox.notion.journal.requests()
+
+    def hold_notion_token_requests(self, until: Callable[[list[Seen]], bool]) -> None:
+        """Answer Notion's `POST /v1/oauth/token` only once `until(notion_requests())` is true (until reset)."""
+        self.sandbox.notion.journal.hold_token_requests(until)
+
+    def _notion_grants(self) -> Grants:
+        return Grants(self.sandbox.notion)
 
     def twilio_credentials(self) -> dict[str, Any]:
         """The seeded account: `account_sid`, `auth_token`, its numbers and messaging service."""

@@ -2,13 +2,18 @@
 
 Every request: route, apply faults (keys `notion.<operation>` such as `notion.pages.create`, `notion`, the path),
 authenticate the integration token (`Authorization: Bearer ...`: it picks the workspace), require `Notion-Version`,
-parse the JSON body, run the handler, and answer JSON or Notion's error object. Lists are
+parse the JSON body, run the handler, and answer JSON or Notion's error object. The OAuth endpoints
+(`GET /v1/oauth/authorize`, `POST /v1/oauth/token`: `notion.oauth`) come before the bearer token, which they do not
+take; a token request waits while a test holds them (`notion.journal`). Every answered request is recorded in the
+store's journal. Lists are
 `{"object": "list", "results", "next_cursor", "has_more", "type", <type>: {}, "request_id"}`; a cursor is the id of
 the first item of the next page, and `page_size` is 1-100 (default 100).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import re
@@ -19,19 +24,24 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import parse_qsl, unquote
 
+import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from aide_sandbox.faults import Dropped, Faults, strike
 from aide_sandbox.notion import filters, models, values
 from aide_sandbox.notion.errors import NotionError, not_found, validation
+from aide_sandbox.notion.journal import Seen
+from aide_sandbox.notion.oauth import Grants, OAuthRoutes
 from aide_sandbox.notion.objects import Workspace, check_parent, new_id, title_of
 from aide_sandbox.notion.store import START, Workspaces, normalise_id
 
 logger = logging.getLogger("aide.sandbox")
 JsonObject = dict[str, Any]
 
+#: The OAuth endpoints and their fault keys (`notion.oauth.token`, ...).
+_OAUTH = {("GET", "v1/oauth/authorize"): "oauth.authorize", ("POST", "v1/oauth/token"): "oauth.token"}
 _FAULT_MESSAGES = {
     429: "You have been rate limited. Please try again in a few minutes.",
     500: "Unexpected error occurred.",
@@ -94,6 +104,7 @@ class NotionApp:
     def __init__(self, store: Workspaces, faults: Faults) -> None:
         self.store = store
         self.faults = faults
+        self.oauth = OAuthRoutes(Grants(store))
         table: list[tuple[str, str, str, Handler]] = [
             ("POST", "search", "search", self.search),
             ("POST", "pages", "pages.create", self.pages_create),
@@ -125,8 +136,9 @@ class NotionApp:
         request = Request(scope, receive)
         root = scope.get("root_path", "")
         path = scope["path"][len(root) :] if scope["path"].startswith(root) else scope["path"]
+        seen: dict[str, object] = {}
         try:
-            response = await self._answer(request, path.strip("/"), scope, receive)
+            response = await self._answer(request, path.strip("/"), scope, receive, seen)
         except NotionError as error:
             response = error.response()
         except Dropped:
@@ -134,12 +146,27 @@ class NotionApp:
         except Exception:
             logger.exception("sandbox: notion %s %s failed", request.method, path)
             response = NotionError(500, "Unexpected error occurred.").response()
+        credential = _credential(request.headers.get("authorization", ""))
+        self.store.journal.record(
+            Seen(request.method, "/" + path.strip("/"), credential, response.status_code, seen.get("body"))
+        )
         await response(scope, receive, send)
 
-    async def _answer(self, request: Request, path: str, scope: Scope, receive: Receive) -> JSONResponse:
-        routed = self._route(request.method, path)
-        op = routed[2] if routed else "unknown"
+    async def _answer(
+        self, request: Request, path: str, scope: Scope, receive: Receive, seen: dict[str, object]
+    ) -> Response:
+        oauth = _OAUTH.get((request.method, path))
+        routed = None if oauth else self._route(request.method, path)
+        op = oauth or (routed[2] if routed else "unknown")
         await self._fault([f"notion.{op}", "notion", f"/notion/{path}"], scope, receive)
+        if oauth == "oauth.authorize":
+            return self.oauth.authorize(request)
+        if oauth == "oauth.token":
+            raw = await request.body()
+            seen["body"] = _parsed(raw)
+            if not await anyio.to_thread.run_sync(self.store.journal.wait_for_release):
+                logger.warning("sandbox: notion token request held past its timeout; answering it anyway")
+            return self.oauth.token(request, raw)
         if routed is None:
             raise NotionError(400, f"Invalid request URL: {request.method} /{path}", "invalid_request_url")
         params, _, _, handler = routed
@@ -159,6 +186,7 @@ class NotionApp:
             body: object = json.loads(raw) if raw.strip() else {}
         except ValueError:
             raise NotionError(400, "Error parsing JSON body.", "invalid_json") from None
+        seen["body"] = body if raw.strip() else None
         query = parse_qsl(request.url.query, keep_blank_values=True)
         result = handler(NotionCall(Workspace(self.store, integration), params, query, body))
         return JSONResponse(result)
@@ -362,6 +390,26 @@ class NotionApp:
         if me is None:
             raise not_found("user", r.space.integration.bot_id)
         return me
+
+
+def _credential(header: str) -> str | None:
+    """What the journal records of an Authorization header: the bearer token, or the client id of Basic."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(value.strip(), validate=True).decode().partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    return None
+
+
+def _parsed(raw: bytes) -> object:
+    try:
+        return json.loads(raw) if raw.strip() else None
+    except ValueError:
+        return None
 
 
 def _seconds(value: float | None) -> str:

@@ -1,5 +1,5 @@
-"""Notion workspaces in SQLite: integrations (tokens), users, objects (pages, databases, data sources, blocks) and
-comments.
+"""Notion workspaces in SQLite: integrations (tokens), users, objects (pages, databases, data sources, blocks),
+comments, and the OAuth state of public integrations (`notion.oauth`: clients, codes, tokens).
 
 Every object is a row of JSON (the resource as answered, minus what is computed on reading) with its workspace,
 its parent and its position among its parent's children. A page's children are its blocks and its sub-pages and
@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aide_sandbox.db import Database
+from aide_sandbox.notion.journal import Journal
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notion_integrations (
@@ -51,6 +52,33 @@ CREATE TABLE IF NOT EXISTS notion_comments (
     discussion_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
     data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notion_oauth_clients (
+    client_id TEXT PRIMARY KEY,
+    client_secret TEXT NOT NULL,
+    redirect_uris TEXT NOT NULL,
+    name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notion_oauth_bots (
+    client_id TEXT NOT NULL,
+    workspace TEXT NOT NULL,
+    bot_id TEXT NOT NULL,
+    PRIMARY KEY (client_id, workspace)
+);
+CREATE TABLE IF NOT EXISTS notion_oauth_codes (
+    code TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    workspace TEXT NOT NULL,
+    redirect_uri TEXT,
+    used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS notion_oauth_tokens (
+    token TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
+    client_id TEXT NOT NULL,
+    workspace TEXT NOT NULL,
+    bot_id TEXT NOT NULL,
+    live INTEGER NOT NULL DEFAULT 1
 );
 """
 
@@ -97,6 +125,8 @@ class Workspaces:
     def __init__(self, db: Database, clock: Callable[[], float]) -> None:
         self.db = db
         self.clock = clock
+        #: The requests answered since the last reset (in memory: tests read it, nothing persists it).
+        self.journal = Journal()
 
     def now(self) -> str:
         return notion_time(self.clock())
@@ -116,11 +146,22 @@ class Workspaces:
             )
 
     def integration(self, token: str) -> Integration | None:
+        """Who an API token speaks for: an internal integration's token, or a live access token a public
+        integration's OAuth issued (it acts as that integration's bot in the workspace it was granted)."""
         with self.db.transaction() as conn:
             row = conn.execute("SELECT * FROM notion_integrations WHERE token = ?", (token,)).fetchone()
+            if row is None:
+                row = conn.execute(
+                    "SELECT t.token, t.workspace, i.workspace_name, t.bot_id, c.name FROM notion_oauth_tokens t "
+                    "JOIN notion_oauth_clients c ON c.client_id = t.client_id "
+                    "JOIN notion_integrations i ON i.workspace = t.workspace "
+                    "WHERE t.token = ? AND t.kind = 'access' AND t.live = 1 LIMIT 1",
+                    (token,),
+                ).fetchone()
         return Integration(*row) if row else None
 
     def integrations(self) -> list[Integration]:
+        """The internal integrations (one per seeded workspace)."""
         with self.db.transaction() as conn:
             rows = conn.execute("SELECT * FROM notion_integrations ORDER BY rowid").fetchall()
         return [Integration(*row) for row in rows]
