@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import anyio.to_thread
+import httpx
 import pytest
 
 from aide_core.accounts import Account
@@ -106,3 +108,26 @@ async def test_a_refresh_replaces_the_token_of_that_person_only(
     assert found == anns_found and [hit["title"] for hit in found["results"]] == ["Trip to Lisbon"]
     assert "Notion" in bobs
     assert [a.data["token"] for a in store_for(settings, "bob").all()] == ["ntn_bobs"]
+
+
+async def test_a_refused_refresh_asks_for_a_new_sign_in(
+    notion_server: Any, sign_in: Any, sandbox: SandboxHandle, settings: AideSettings
+) -> None:
+    """A refresh token rotated out (here by a refresh the store never saw, as after a restore from a backup) is
+    refused by Notion with invalid_grant: the call says to sign in again, with the command, not Notion's code."""
+    granted = sign_in()
+    sandbox.expire_notion_tokens()
+    body = {"grant_type": "refresh_token", "refresh_token": granted["refresh_token"]}
+    url = sandbox.urls["notion"].rstrip("/") + "/v1/oauth/token"
+    rotated = await anyio.to_thread.run_sync(lambda: httpx.post(url, json=body, auth=(CLIENT_ID, SECRET)))
+    assert rotated.status_code == 200 and rotated.json()["refresh_token"] != granted["refresh_token"]
+    async with notion_server(signed_in=False) as notion:
+        refused = await notion.error("search", query="Trip to")
+    assert refused == (
+        "Error executing tool search: Notion sign-in of the account 'default' has expired. "
+        "Ask the user to run: aide auth notion --oauth"
+    )
+    assert [(s.path, s.status) for s in sandbox.notion_requests()][-2:] == [
+        ("/v1/search", 401),
+        ("/v1/oauth/token", 400),
+    ]

@@ -71,12 +71,24 @@ class NotionState:
 
     def _refresh(self, account: str, user: str) -> str | None:
         """A new access token for `user`'s OAuth account, written back to the store (None: not refreshable)."""
-        from aide_notion.accounts import store_for
+        from notion_client.errors import HTTPResponseError
+
+        from aide_core.errors import NotConfigured
+        from aide_notion.accounts import sign_in_command, store_for
         from aide_notion.oauth import refresh
 
         store = store_for(self.runtime.settings, user)
         stored = store.get(account)
-        granted = refresh(stored.data, self.config.base_url) if stored is not None else None
+        try:
+            granted = refresh(stored.data, self.config.base_url) if stored is not None else None
+        except HTTPResponseError as exc:  # invalid_grant is not a code notion-client knows: not an APIResponseError
+            if exc.status not in (400, 401):
+                raise
+            # The refresh token was revoked, rotated out by another sign-in, or the integration's secret changed:
+            # only a new sign-in helps, and saying so beats Notion's "invalid_grant".
+            logger.info("Notion: the refresh of account %s was refused (%s)", account, exc.status)
+            again = sign_in_command(user) + ("" if account == "default" else f" --account {account}") + " --oauth"
+            raise NotConfigured("Notion", again, reason=f"sign-in of the account {account!r} has expired") from None
         if granted is None:
             return None
         store.update(account, lambda data: data.update(granted))
