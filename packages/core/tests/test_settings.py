@@ -60,6 +60,44 @@ def test_a_bad_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch) ->
         load_settings()
 
 
+def test_cores_own_keys_come_from_the_environment_over_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As pydantic-settings read them before (`_environment_core`): a table as JSON with single keys merged over it,
+    lists as JSON or commas, variable names in any case, and the file's values below all of them."""
+    write_config('log_level = "INFO"\ncredential_backend = "keyring"\n[http]\nport = 9001\nhost = "0.0.0.0"\n')
+    monkeypatch.setenv("aide_log_level", "WARNING")
+    monkeypatch.setenv("AIDE_HTTP", '{"port": 9100, "users": {"ann": "ann-token-123"}}')
+    monkeypatch.setenv("AIDE_HTTP__PORT", "9200")
+    monkeypatch.setenv("AIDE_HTTP__ALLOWED_HOSTS", "a.example:9200, b.example:9200")
+    monkeypatch.setenv("AIDE_HTTP__ALLOWED_ORIGINS", '["https://c.example"]')
+    settings = load_settings()
+    # AIDE_CREDENTIAL_BACKEND=file, set for every test, wins over the file's "keyring"
+    assert (settings.log_level, settings.credential_backend) == ("WARNING", "file")
+    assert settings.http.model_dump() == {
+        "host": "0.0.0.0", "port": 9200, "allowed_hosts": ["a.example:9200", "b.example:9200"],
+        "allowed_origins": ["https://c.example"], "token": None, "users": {"ann": "ann-token-123"},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("AIDE_HTTP", "{port: 1}", "environment variable AIDE_HTTP: not a JSON object"),
+        ("AIDE_HTTP", "[1, 2]", "environment variable AIDE_HTTP: not a JSON object"),
+        ("AIDE_HTTP__USERS", "ann", "environment variable AIDE_HTTP__USERS"),
+        ("AIDE_HTTP__NO_SUCH_KEY", "1", "environment variable AIDE_HTTP__NO_SUCH_KEY"),
+        ("AIDE_LOG_LEVEL", "LOUD", "environment variable AIDE_LOG_LEVEL"),
+    ],
+)
+def test_a_bad_core_variable_is_one_error_naming_it(
+    variable: str, value: str, says: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert says in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
 def test_an_unknown_key_and_broken_toml_are_reported_not_ignored() -> None:
     write_config("[gmail]\nconfirm = 'token'\n[htpp]\nport = 1\n")
     with pytest.raises(ConfigError, match=r"setting .htpp..*no installed server has this name"):

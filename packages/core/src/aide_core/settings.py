@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, cast, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from aide_core.errors import ConfigError
 
@@ -96,8 +95,12 @@ def default_home() -> Path:
     return Path(explicit) if explicit else _xdg("XDG_DATA_HOME", ".local/share") / "aide"
 
 
-class AideSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AIDE_", env_nested_delimiter="__", extra="forbid")
+class AideSettings(BaseModel):
+    """Core's settings. Read them with `load_settings`, which merges the environment over the file: the environment
+    is read by `_environment_core` rather than by pydantic-settings, whose import (about 11 ms: every settings
+    source it ships, argparse and dotenv among them) every server paid at every start for four keys."""
+
+    model_config = ConfigDict(extra="forbid")
 
     _config_file: Path | None = PrivateAttr(None)
     # The servers' tables, raw: each is validated by its server's own settings model (`server_settings`).
@@ -107,18 +110,6 @@ class AideSettings(BaseSettings):
     log_level: LogLevel = "INFO"
     credential_backend: Literal["auto", "keyring", "file"] = "auto"
     http: HttpSettings = Field(default_factory=HttpSettings)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # load_settings passes the file's values as init kwargs: listing them last lets the environment win.
-        return (env_settings, init_settings)
 
     def table(self, name: str) -> dict[str, Any]:
         """The `[name]` table as written (file and environment merged), not validated."""
@@ -175,11 +166,9 @@ def load_settings(config_file: Path | None = None, *, check_tables: bool = True)
     }
     core = {key: value for key, value in values.items() if key not in tables}
     try:
-        settings = AideSettings(**core)
+        settings = AideSettings.model_validate(_merged(core, _environment_core()))
     except ValidationError as exc:
         raise _config_error(exc, values, path) from None
-    except SettingsError as exc:  # an environment value pydantic-settings could not even parse
-        raise ConfigError(str(exc), source="the environment") from None
     for name, table in _environment_tables().items():
         tables[name] = _merged(tables.get(name, {}), table)
     settings._config_file = path  # pyright: ignore[reportPrivateUsage]  # set once, by the only constructor
@@ -189,6 +178,45 @@ def load_settings(config_file: Path | None = None, *, check_tables: bool = True)
 
 
 _CORE_KEYS = frozenset(AideSettings.model_fields)
+
+
+def _environment_core() -> dict[str, Any]:
+    """Core's keys from `AIDE_<KEY>` and `AIDE_<TABLE>__<KEY>` variables (names in any case), as pydantic-settings
+    read them: a table (`AIDE_HTTP`) or a list or mapping is JSON, a list may also be comma-separated, anything else
+    is the string pydantic then validates; `AIDE_HTTP__PORT` is merged over `AIDE_HTTP`."""
+    found: dict[str, Any] = {}
+    for variable, value in sorted(os.environ.items(), key=lambda item: item[0].count("__")):
+        upper = variable.upper()
+        if not upper.startswith("AIDE_"):
+            continue
+        name, *keys = upper.removeprefix("AIDE_").lower().split("__")
+        field = AideSettings.model_fields.get(name)
+        if field is None or not all(keys):
+            continue
+        model = field.annotation if isinstance(field.annotation, type) else None
+        if model is not None and issubclass(model, BaseModel):
+            if not keys:
+                found[name] = _merged(_json_table(variable, value), cast(dict[str, Any], found.get(name) or {}))
+                continue
+            node = found.setdefault(name, {})
+            if not isinstance(node, dict):
+                continue
+            for key in keys[:-1]:
+                node = cast(dict[str, Any], node).setdefault(key, {})
+            cast(dict[str, Any], node)[keys[-1]] = _from_env(model, keys[0], value) if len(keys) == 1 else value
+        elif not keys:
+            found[name] = _from_env(AideSettings, name, value)
+    return found
+
+
+def _json_table(variable: str, value: str) -> dict[str, Any]:
+    try:
+        table = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not a JSON object ({exc.msg})", source=f"environment variable {variable}") from None
+    if not isinstance(table, dict):
+        raise ConfigError("not a JSON object", source=f"environment variable {variable}")
+    return cast(dict[str, Any], table)
 
 
 def _environment_tables() -> dict[str, dict[str, Any]]:
