@@ -148,6 +148,38 @@ def measure(target: Target, env: dict[str, str], cwd: Path, timeout: float) -> f
             proc.stdout.close()
 
 
+def instructions(target: Target, env: dict[str, str], cwd: Path, timeout: float) -> int:
+    """Instructions one start executes, from spawn until it exits after answering `tools/list` (its stdin is the
+    three requests and then closed), counted by valgrind's callgrind: the same on every run and on a busy machine,
+    where wall time on a shared 2-core VM moves by tens of milliseconds from one run to the next."""
+    import re
+    import shutil
+
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise BenchError("--instructions needs valgrind (Debian: apt-get install valgrind)")
+    command = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *target.command]
+    with tempfile.TemporaryFile() as stderr:
+        # stdin stays open until the answer arrives, as in `measure`: a server may drop requests still in flight
+        # when its input ends, and under valgrind every request is still in flight at the end of the payload.
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env, cwd=cwd)
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(PAYLOAD)
+            proc.stdin.flush()
+            _answer(proc.stdout.fileno(), time.perf_counter() + timeout * 60)
+        finally:
+            proc.stdin.close()
+            returncode = proc.wait(timeout=timeout * 60)
+            proc.stdout.close()
+        stderr.seek(0)
+        report = stderr.read()
+    found = re.search(rb"I\s+refs:\s+([\d,]+)", report)
+    if returncode != 0 or found is None:
+        raise BenchError(f"{target.name}: no instruction count ({report.decode(errors='replace')[-500:]})")
+    return int(found.group(1).replace(b",", b""))
+
+
 def aide_targets(wanted: list[str]) -> tuple[list[Target], list[str]]:
     from aide_core.registry import discover
 
@@ -246,6 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for one answer (default: 30)")
     parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each start's instructions once under valgrind (about 30 s a server): a figure that does "
+        "not move with the machine's load",
+    )
+    parser.add_argument(
         "--first-start",
         action="store_true",
         help="give every sample an empty AIDE_HOME: the first start after installing or upgrading, before the "
@@ -271,6 +309,11 @@ def main(argv: list[str] | None = None) -> int:
                         home.mkdir()
                         env = {**env, "AIDE_HOME": str(home)}
                     target.samples.append(measure(target, env, root, args.timeout))
+            counted = (
+                {target.name: instructions(target, env, root, args.timeout) for target in targets}
+                if args.instructions
+                else {}
+            )
         except BenchError as exc:
             print(f"startup bench failed: {exc}", file=sys.stderr)
             return 1
@@ -278,6 +321,19 @@ def main(argv: list[str] | None = None) -> int:
         print("First start: every sample with an empty AIDE_HOME (no cached tool definitions)\n")
     result = report(floor, servers, args.runs, skipped)
     result["first_start"] = args.first_start
+    if counted:
+        base = counted[FLOOR]
+        per_ms = base / floor.median  # the floor's own instructions per millisecond of its median start
+        print()
+        print("Instructions from spawn to exit after the tools/list answer (valgrind callgrind, one run each):")
+        print()
+        print("| server | instructions | over floor | as ms at the floor's rate |")
+        print("|---|---:|---:|---:|")
+        for target in targets:
+            over = counted[target.name] - base
+            cells = ("-", "-") if target is floor else (f"{over:+,} ({over / base:+.1%})", f"{over / per_ms:+.1f}")
+            print(f"| {target.name} | {counted[target.name]:,} | {cells[0]} | {cells[1]} |")
+        result["instructions"] = counted
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
         print(f"Wrote {args.json}")
