@@ -17,7 +17,7 @@ from aide_core.errors import StoreUnavailable
 from aide_core.guard_store import GuardStore
 from aide_core.server import ServerSpec
 from aide_core.settings import AideSettings
-from aide_core.stores import connect, immediate, opened, private_file
+from aide_core.stores import connect, immediate, opened, private_file, use_wal
 
 pytestmark = pytest.mark.anyio
 
@@ -138,3 +138,24 @@ def test_a_file_that_fails_after_opening_is_named_as_unavailable_and_closed(tmp_
     assert str(path) in str(refused.value)
     with pytest.raises(Exception, match="closed"):
         kept[0].execute("SELECT 1")
+
+
+def test_the_switch_to_wal_waits_for_another_process_switching_it(tmp_path: Path) -> None:
+    """SQLite answers a clash over the switch with "database is locked" at once, whatever the busy timeout: the switch
+    is tried again after a pause (the pause is injected here: it lets the other holder go)."""
+    path = tmp_path / "t.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("CREATE TABLE t (x INTEGER)")
+    other.execute("BEGIN EXCLUSIVE")  # as another process does while it switches the file
+    paused: list[float] = []
+
+    def pause(seconds: float) -> None:
+        paused.append(seconds)
+        other.execute("COMMIT")
+
+    mine = sqlite3.connect(path, timeout=0, isolation_level=None)
+    use_wal(mine, sleep=pause)
+    assert mine.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert paused == [0.01]
+    mine.close()
+    other.close()

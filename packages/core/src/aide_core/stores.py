@@ -16,7 +16,8 @@ import contextlib
 import os
 import sqlite3
 import stat
-from collections.abc import Generator, Mapping, Sequence
+import time
+from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
 
 from aide_core.errors import StoreUnavailable
@@ -78,8 +79,8 @@ def opened(
     (readers never wait for a writer) unless it already is: asking again would take a write lock at every opening."""
     connection = connect(path, what=what, timeout=timeout, autocommit=autocommit)
     try:
-        if wal and connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            connection.execute("PRAGMA journal_mode=WAL")
+        if wal:
+            use_wal(connection)
         yield connection
     except sqlite3.DatabaseError as exc:
         if not is_unusable(exc):
@@ -87,6 +88,23 @@ def opened(
         raise unavailable(path, what, exc) from None
     finally:
         connection.close()
+
+
+def use_wal(connection: sqlite3.Connection, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Put the file in WAL mode (readers never wait for a writer) unless it already is. Switching needs a moment of
+    exclusive access, and SQLite reports a clash as "database is locked" at once instead of waiting out its busy
+    timeout; the mode is stored in the file, so only the very first opening switches, and a clash means another
+    process is switching it right now: it is given the moment it needs (bounded: about 2 s in all)."""
+    for attempt in range(200):
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            sleep(0.01 * (1 + attempt % 3))
+    raise sqlite3.OperationalError("could not switch the database to WAL mode: it stays locked")
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aide_core.stores import check_schema, connect, is_unusable, unavailable
+from aide_core.stores import check_schema, connect, is_unusable, unavailable, use_wal
 from aide_memory.schema import MIGRATIONS, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class Connection:
         with self._init_lock:
             if self._migrated:
                 return
-            self._enable_wal(db)
+            use_wal(db.conn)
             with self._write(db):
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 check_schema(version, SCHEMA_VERSION, self.path, "memory", "aide-memory")
@@ -82,22 +82,6 @@ class Connection:
                     migration(db)
                     db.execute(f"PRAGMA user_version={number}")
             self._migrated = True
-
-    @staticmethod
-    def _enable_wal(db: sqlite_utils.Database) -> None:
-        """Switching to WAL needs a moment of exclusive access, and SQLite reports a clash as "database is locked"
-        at once instead of waiting; the mode is stored in the file, so only the very first opening switches."""
-        for attempt in range(200):
-            try:
-                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    db.execute("PRAGMA journal_mode=WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                # Another process is switching it right now: give it the moment it needs (bounded: 2 s in all).
-                time.sleep(0.01 * (1 + attempt % 3))
-        raise sqlite3.OperationalError("could not switch the memory database to WAL mode: it stays locked")
 
     @contextmanager
     def _write(self, db: sqlite_utils.Database | None = None) -> Iterator[sqlite_utils.Database]:
