@@ -27,7 +27,9 @@ def asks(server: str, tool: str, **arguments: Any) -> ApprovalRequest:
 
 
 def test_the_runtime_rule_names_the_actions_the_settings_accept() -> None:
-    assert set(STAYS_WITH_USER) == set(UNATTENDED_ACTIONS)
+    from aide_twilio.settings import INBOUND_ACTIONS
+
+    assert set(STAYS_WITH_USER) == set(UNATTENDED_ACTIONS) == set(INBOUND_ACTIONS)
 
 
 def test_only_configured_actions_are_taken_and_questions_are_declined() -> None:

@@ -12,6 +12,7 @@ import anyio.to_thread
 import pytest
 
 from aide_agent import Message, ScriptedModel, ToolSpec, call
+from aide_core.settings import AideSettings
 from aide_sandbox.app import SandboxHandle
 from aide_sandbox.seed.twilio import HELEN, MAIN, SAM
 
@@ -117,6 +118,29 @@ def test_a_handler_without_configured_senders_is_refused_at_load() -> None:
 
     with pytest.raises(ValidationError, match=r"inbound_handler answers only texts from a person's own phones"):
         TwilioSettings.model_validate({"inbound_handler": "assistant"})
+
+
+def test_an_inbound_action_that_reaches_others_is_refused_at_load(settings: AideSettings) -> None:
+    """A text is nobody's confirmation (and caller ids can be forged): `inbound_actions` may only name actions that
+    stay with the person who texted, said in one line naming the entry."""
+    from aide_core.errors import ConfigError
+    from aide_core.settings import server_settings
+    from aide_twilio.settings import INBOUND_ACTIONS, TwilioSettings
+
+    table = {"users": OWNER, "inbound_handler": "assistant"}
+    accepted = server_settings(
+        settings.with_tables(twilio=table | {"inbound_actions": sorted(INBOUND_ACTIONS)}), "twilio", TwilioSettings
+    )
+    assert accepted.inbound_actions == sorted(INBOUND_ACTIONS)
+    with pytest.raises(ConfigError) as refused:
+        server_settings(
+            settings.with_tables(twilio=table | {"inbound_actions": ["twilio.mark_read", "gmail.reply"]}),
+            "twilio",
+            TwilioSettings,
+        )
+    message = str(refused.value)
+    assert "\n" not in message and "twilio.inbound_actions" in message
+    assert "'gmail.reply' reaches beyond the person who texted" in message
 
 
 def test_the_agents_handler_is_the_inbound_entry_point_assistant() -> None:

@@ -10,11 +10,27 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aide_core.policy import PhoneAllowlist
 from aide_core.settings import ServerSettings
 from aide_twilio.quiet import QuietHours
+
+#: The actions `inbound_actions` may name: those whose effect stays with the person who texted, with the condition
+#: the agent checks on each call. The same names as the schedule's unattended runs (a server may not import another,
+#: so the list is written here too, and a test holds the copies together).
+INBOUND_ACTIONS = {
+    "memory.remember": "",
+    "memory.update_memory": "",
+    "calendar.add_task": "",
+    "calendar.update_task": "",
+    "calendar.complete_task": "",
+    "twilio.mark_read": "",
+    "calendar.create_event": "without attendees, in their primary calendar",
+    "gmail.draft_email": "",
+    "gmail.send_email": "to their own address",
+    "twilio.send_sms": "to the phone that texted",
+}
 
 __all__ = ["TwilioSettings", "UserRoute"]
 
@@ -66,12 +82,29 @@ class TwilioSettings(ServerSettings, PhoneAllowlist):
         "or 'module:function' (see aide_twilio.inbound).",
     )
     inbound_actions: list[str] = Field(
-        default_factory=list, description="Actions the unattended inbound handler may take (server.tool names)."
+        default_factory=list,
+        description="Actions the unattended inbound handler may take (server.tool names), only ones that stay with "
+        "the person who texted.",
     )
     inbound_timeout_seconds: float = Field(
         default=12, gt=0, description="How long the inbound handler may take (Twilio waits 15 s for the webhook)."
     )
     retry_backoff_seconds: float = Field(default=0.5, ge=0, description="First wait before retrying a read.")
+
+    @field_validator("inbound_actions")
+    @classmethod
+    def _stays_with_the_texter(cls, value: list[str]) -> list[str]:
+        """The handler runs on a text nobody confirms anything for (and caller ids can be forged): only actions
+        whose effect stays with the person may be listed, as for scheduled runs. The agent checks each call again
+        (`aide_agent.schedule.policy.STAYS_WITH_USER`, the same names; a test holds the lists together)."""
+        for item in value:
+            if item not in INBOUND_ACTIONS:
+                allowed = "; ".join(f"{name} {when}".strip() for name, when in INBOUND_ACTIONS.items())
+                raise ValueError(
+                    f"{item!r} reaches beyond the person who texted; a text may only start actions that stay with "
+                    f"them: {allowed}"
+                )
+        return value
 
     @model_validator(mode="after")
     def _handler_answers_known_senders_only(self) -> Self:
