@@ -29,24 +29,30 @@ def as_datetime(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
+def row_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row as the fields of a `Memory` (or of an `Exported` backup record, which has the same ones), the
+    text as stored: a `Memory` defangs it as it is made, an export keeps it exactly."""
+    return {
+        "id": row["id"],
+        "content": row["content"],
+        "category": row["category"],
+        "confidence": row["confidence"],
+        "source": row["source"],
+        "source_ref": row["source_ref"],
+        "tags": json.loads(row["tags"]),
+        "metadata": json.loads(row["metadata"]),
+        "about_time": as_datetime(row["about_time"]),
+        "created_at": as_datetime(row["created_at"]),
+        "updated_at": as_datetime(row["updated_at"]),
+        "valid_from": as_datetime(row["valid_from"]),
+        "valid_to": as_datetime(row["valid_to"]),
+        "superseded_by": row["superseded_by"],
+        "forgotten": row["forgotten_at"] is not None,
+    }
+
+
 def row_to_memory(row: dict[str, Any]) -> Memory:
-    return Memory(
-        id=row["id"],
-        content=row["content"],
-        category=row["category"],
-        confidence=row["confidence"],
-        source=row["source"],
-        source_ref=row["source_ref"],
-        tags=json.loads(row["tags"]),
-        metadata=json.loads(row["metadata"]),
-        about_time=as_datetime(row["about_time"]),
-        created_at=as_datetime(row["created_at"]),  # type: ignore[arg-type]
-        updated_at=as_datetime(row["updated_at"]),  # type: ignore[arg-type]
-        valid_from=as_datetime(row["valid_from"]),  # type: ignore[arg-type]
-        valid_to=as_datetime(row["valid_to"]),
-        superseded_by=row["superseded_by"],
-        forgotten=row["forgotten_at"] is not None,
-    )
+    return Memory(**row_fields(row))
 
 
 class Reads(Connection):

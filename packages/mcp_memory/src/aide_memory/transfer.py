@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aide_core.errors import InvalidInput
 from aide_memory.models import MAX_CONTENT_CHARS, Category, NewMemory
-from aide_memory.store import MemoryStore, Scope, as_datetime
+from aide_memory.reads import row_fields
+from aide_memory.store import MemoryStore, Scope
 
 PERSON_TYPES = {"person", "people", "user", "contact", "friend", "family", "colleague"}
 
@@ -126,25 +127,7 @@ def export_lines(store: MemoryStore, scope: Scope, *, history: bool) -> Iterator
     too. `aide memory import --from aide` reads it back."""
     rows = store.rows(scope, order="created_at, rowid", include_superseded=history, include_forgotten=history)
     for row in rows:
-        # Field by field like `reads.row_to_memory`, not through it: a `Memory` defangs its text for a model to read,
-        # and a backup must keep it exactly as stored.
-        record = Exported(
-            id=row["id"],
-            content=row["content"],
-            category=row["category"],
-            confidence=row["confidence"],
-            source=row["source"],
-            source_ref=row["source_ref"],
-            tags=json.loads(row["tags"]),
-            metadata=json.loads(row["metadata"]),
-            about_time=as_datetime(row["about_time"]),
-            created_at=as_datetime(row["created_at"]),  # type: ignore[arg-type]
-            updated_at=as_datetime(row["updated_at"]),  # type: ignore[arg-type]
-            valid_from=as_datetime(row["valid_from"]),  # type: ignore[arg-type]
-            valid_to=as_datetime(row["valid_to"]),
-            superseded_by=row["superseded_by"],
-            forgotten=row["forgotten_at"] is not None,
-        )
+        record = Exported(**row_fields(row))  # the text as stored: a backup is not defanged
         yield record.model_dump_json()
 
 
