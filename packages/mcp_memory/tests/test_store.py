@@ -143,6 +143,47 @@ def test_the_vector_cache_appends_new_memories_and_reloads_whole_after_a_forget(
     assert loads[0] == 0 and loads[1] > 0 and loads[2] == 0  # whole, appended, whole again after the forget
 
 
+def test_a_load_copies_the_vectors_chunk_by_chunk_into_one_buffer_that_later_memories_fill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from aide_memory import reads
+    from aide_memory.models import NewMemory
+    from aide_memory.vectors import VectorIndex
+
+    monkeypatch.setattr(reads, "VECTOR_CHUNK", 7)  # 1,500 rows: 215 chunks, the last one short
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(1_600, 128)).astype(np.float32)  # wider than the projection
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    store = MemoryStore(tmp_path / "load.db")
+    scope, other = Scope("u"), Scope("someone else")
+
+    def add(owner: Scope, first: int, last: int) -> None:
+        items = [NewMemory(content=f"note {i} of {owner.user}") for i in range(first, last)]
+        store.remember(owner, items, [v.tobytes() for v in vectors[first:last]], "m")
+
+    add(scope, 0, 1_500)
+    add(other, 1_500, 1_510)
+    with store.vectors(scope, "m") as (count, chunks):
+        sizes = [len(chunk) for chunk in chunks]
+    assert count == 1_500 and sizes == [7] * 214 + [2]
+    index = VectorIndex(store, "m", prefilter_from=1_000)
+    assert index.search(scope, vectors[42], 1)[0][1] == pytest.approx(1.0)
+    loaded = index._load(scope)
+    assert loaded.matrix.tolist() == vectors[:1_500].tolist()  # in rowid order, the other scope's rows left out
+    buffer = loaded.matrix.base
+    assert buffer is not None and buffer.shape == (1_875, 128)  # a quarter spare, not twice
+    assert loaded.reduced is not None and loaded.reduced.base is not None and loaded.reduced.base.shape[0] == 1_875
+
+    add(scope, 1_510, 1_600)
+    grown = index._load(scope)
+    assert grown.matrix.base is buffer and grown.matrix.shape == (1_590, 128)  # appended in place: nothing copied
+    assert grown.reduced is not None and grown.reduced.base is loaded.reduced.base
+    assert grown.matrix[1_500:].tolist() == vectors[1_510:].tolist()
+    assert index.search(scope, vectors[1_555], 1)[0][1] == pytest.approx(1.0)
+
+
 def test_appending_vectors_reuses_the_spare_rows_of_one_buffer_and_never_touches_a_read_only_one() -> None:
     import numpy as np
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,8 @@ from aide_memory.connection import Connection, Scope
 from aide_memory.filters import Filters
 from aide_memory.models import Memory
 from aide_memory.schema import CONTEXT_CHARS, ROW_COLUMNS
+
+VECTOR_CHUNK = 4096  # rows of vectors read at a time (6 MB of MiniLM's)
 
 
 def last_in_thread(db: Any, scope: Scope, source_ref: str) -> str | None:
@@ -194,19 +197,31 @@ class Reads(Connection):
                 found[rowid] = (before, after)
         return found
 
-    def vectors(self, scope: Scope, model: str, after: int = 0) -> tuple[list[int], list[bytes]]:
-        """The scope's vectors of `model` with a rowid above `after`, in rowid order.
+    @contextmanager
+    def vectors(
+        self, scope: Scope, model: str, after: int = 0
+    ) -> Iterator[tuple[int, Iterator[list[tuple[int, bytes]]]]]:
+        """How many of the scope's vectors of `model` have a rowid above `after`, and those (rowid, vector) rows in
+        rowid order, in chunks of VECTOR_CHUNK: a caller copies them into one matrix without holding every row's
+        blob as well (at 100,000 the blobs alone are 150 MB, and a list of them doubled the peak memory of a load).
+        One read transaction for the count and the rows, so they agree whatever another process writes meanwhile.
 
         With `after`, the newest vectors are read by rowid (CROSS JOIN keeps SQLite from starting at the scope's
         index and sorting every row of it: 70 ms at 100,000 for the few rows a cache appends)."""
         join = "CROSS JOIN" if after else "JOIN"
-        rows = self.db.execute(
-            f"SELECT v.rowid, v.vector FROM vectors v {join} memories m ON m.rowid = v.rowid "
-            "WHERE m.user = ? AND m.namespace = ? AND m.forgotten_at IS NULL AND v.model = ? AND v.rowid > ? "
-            "ORDER BY v.rowid",
-            (scope.user, scope.namespace, model, after),
-        ).fetchall()
-        return [r[0] for r in rows], [r[1] for r in rows]
+        where = (
+            f"FROM vectors v {join} memories m ON m.rowid = v.rowid WHERE m.user = ? AND m.namespace = ? "
+            "AND m.forgotten_at IS NULL AND v.model = ? AND v.rowid > ?"
+        )
+        args = (scope.user, scope.namespace, model, after)
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            count = int(db.execute(f"SELECT COUNT(*) {where}", args).fetchone()[0])
+            cursor = db.execute(f"SELECT v.rowid, v.vector {where} ORDER BY v.rowid", args)
+            yield count, (rows for rows in iter(lambda: cursor.fetchmany(VECTOR_CHUNK), []))
+        finally:
+            db.execute("ROLLBACK")  # it only read
 
     def stats(self, scope: Scope) -> dict[str, Any]:
         db = self.db

@@ -15,7 +15,7 @@ MiniLM vectors this kept 99.9% of the exact top 200 at 3.5 ms.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,21 +52,56 @@ def _times(matrix: npt.NDArray[np.float32], vector: npt.NDArray[np.float32]) -> 
     return np.einsum("ij,j->i", matrix, vector)
 
 
-def _grown(view: npt.NDArray[Any], added: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """`view` followed by `added`, written into the spare rows of view's buffer when it has room (then nothing is
-    copied: readers of the old view never look past its end), else into a new buffer of twice the size."""
+def _reserve(view: npt.NDArray[Any], rows: int) -> npt.NDArray[Any]:
+    """`view` as the first rows of a writable buffer with room for `rows` more after it: the same buffer when it
+    has them, else a new one a quarter larger than needed (so the memories stored after a load are appended without
+    a copy, and the memory held stays within 1.25 times the matrix; doubling held up to twice)."""
     import numpy as np
 
+    count = view.shape[0]
+    base = view.base
+    buffer = base if isinstance(base, np.ndarray) and base.ndim == view.ndim and base.flags.writeable else None
+    if buffer is not None and buffer.shape[0] >= count + rows and buffer.shape[1:] == view.shape[1:]:
+        return view
+    need = count + rows
+    buffer = np.empty((max(need + need // 4, 1024), *view.shape[1:]), dtype=view.dtype)
+    buffer[:count] = view
+    return buffer[:count]
+
+
+def _grown(view: npt.NDArray[Any], added: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """`view` followed by `added`, written into the spare rows of view's buffer (see `_reserve`; readers of the old
+    view never look past its end, so nothing they read changes)."""
     if added.shape[0] == 0:
         return view
     count, extra = view.shape[0], added.shape[0]
-    base = view.base
-    buffer = base if isinstance(base, np.ndarray) and base.ndim == view.ndim and base.flags.writeable else None
-    if buffer is None or buffer.shape[0] < count + extra or buffer.shape[1:] != view.shape[1:]:
-        buffer = np.empty((max(2 * count, count + extra, 1024), *view.shape[1:]), dtype=view.dtype)
-        buffer[:count] = view
+    buffer = _reserve(view, extra).base
+    assert buffer is not None  # _reserve returns the first rows of a buffer
     buffer[count : count + extra] = added
     return buffer[: count + extra]
+
+
+def _read(
+    count: int,
+    chunks: Iterator[list[tuple[int, bytes]]],
+    matrix: npt.NDArray[np.float32] | None,
+    rowids: npt.NDArray[np.int64] | None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """(rowids, matrix) followed by the `count` stored vectors of `chunks`, copied chunk by chunk into buffers sized
+    once for all of them."""
+    import numpy as np
+
+    for chunk in chunks:
+        block = np.frombuffer(b"".join(row[1] for row in chunk), dtype=np.float32).reshape(len(chunk), -1)
+        ids = np.fromiter((row[0] for row in chunk), dtype=np.int64, count=len(chunk))
+        if matrix is None or rowids is None:  # a first load: its width is the stored vectors'
+            matrix = np.empty((0, block.shape[1]), dtype=np.float32)
+            rowids = np.empty(0, dtype=np.int64)
+        matrix, rowids = _grown(_reserve(matrix, count), block), _grown(_reserve(rowids, count), ids)
+        count -= len(chunk)
+    if matrix is None or rowids is None:
+        return np.empty(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    return rowids, matrix
 
 
 class VectorIndex:
@@ -103,7 +138,6 @@ class VectorIndex:
             return self._reload(scope, generation, epoch)
 
     def _reload(self, scope: Scope, generation: int, epoch: int) -> _Cached:
-        import numpy as np
 
         with self._lock:
             cached = self._cache.get(scope)
@@ -111,15 +145,15 @@ class VectorIndex:
             return cached
         grow = cached is not None and cached.epoch == epoch and cached.rowids.size > 0
         after = int(cached.rowids[-1]) if grow and cached is not None else 0
-        rowids, blobs = self.store.vectors(scope, self.model, after=after)
-        added = (
-            np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), -1)
-            if blobs
-            else np.zeros((0, 0), dtype=np.float32)
-        )
+        with self.store.vectors(scope, self.model, after=after) as (count, chunks):
+            if grow and cached is not None:
+                start = cached.matrix.shape[0]
+                ids, matrix = _read(count, chunks, cached.matrix, cached.rowids)
+            else:
+                start = 0
+                ids, matrix = _read(count, chunks, None, None)
         if grow and cached is not None:
-            matrix = _grown(cached.matrix, added) if added.size else cached.matrix
-            ids = _grown(cached.rowids, np.asarray(rowids, dtype=np.int64))
+            added = matrix[start:]
             basis, reduced = cached.basis, cached.reduced
             # Keep the projection while the store has not doubled since its axes were drawn.
             if basis is not None and reduced is not None and matrix.shape[0] <= 2 * cached.basis_rows:
@@ -128,16 +162,21 @@ class VectorIndex:
             else:
                 fresh = self._projected(_Cached(generation, epoch, ids, matrix))
         else:
-            fresh = self._projected(_Cached(generation, epoch, np.asarray(rowids, dtype=np.int64), added))
+            fresh = self._projected(_Cached(generation, epoch, ids, matrix))
         with self._lock:
             self._cache[scope] = fresh
         return fresh
 
     def _projected(self, cached: _Cached) -> _Cached:
+        import numpy as np
+
         matrix = cached.matrix
         if matrix.shape[0] >= self.prefilter_from and matrix.shape[1] > PREFILTER_DIMS:
             cached.basis = self._basis(matrix)
-            cached.reduced = matrix @ cached.basis
+            # Into a buffer with spare rows, as the matrix's: the projections of later memories are appended.
+            reduced = _reserve(np.empty((0, PREFILTER_DIMS), dtype=np.float32), matrix.shape[0]).base
+            assert reduced is not None
+            cached.reduced = np.matmul(matrix, cached.basis, out=reduced[: matrix.shape[0]])
             cached.basis_rows = matrix.shape[0]
         return cached
 
