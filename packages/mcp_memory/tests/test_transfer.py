@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aide_memory.cli import app
+from aide_memory.store import Scope
 
 pytestmark = pytest.mark.anyio
 runner = CliRunner()
@@ -148,3 +149,62 @@ def test_a_bad_import_file_gets_one_line_and_no_traceback(tmp_path: Path, text: 
     done = runner.invoke(app, ["import", str(bad), "--from", "aide"])
     assert done.exit_code == 1
     assert expected in done.stderr and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.output
+
+
+GOOD_RECORD = {
+    "format": "aide-memory/1",
+    "id": "m0000000000000000000000001",
+    "content": "Anna lives in Lyon",
+    "created_at": "2024-05-01T08:00:00Z",
+    "updated_at": "2024-05-01T08:00:00Z",
+    "valid_from": "2024-05-01T08:00:00Z",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"created_at": "0001-01-01T00:00:00+14:00"}, ":2: not an aide memory export record (created_at: Value error"),
+        ({"content": "   "}, ":2: not an aide memory export record (content: Value error, content is empty)"),
+        ({"content": "\u0000"}, ":2: not an aide memory export record (content: Value error, content is empty)"),
+        ({"tags": [f"t{i}" for i in range(33)]}, ":2: not an aide memory export record (tags: List should have at"),
+        ({"about_time": "9999-12-31T23:00:00-05:00"}, ":2: not an aide memory export record (about_time: Value err"),
+        ({"metadata": {"x": "y" * 5000}}, ":2: not an aide memory export record (metadata: Value error, metadata is"),
+    ],
+)
+def test_a_record_the_store_could_not_hold_is_refused_at_its_line_before_anything_is_written(
+    tmp_path: Path, settings, change: dict[str, object], expected: str
+) -> None:
+    from aide_memory.store import MemoryStore
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(GOOD_RECORD) + "\n" + json.dumps(GOOD_RECORD | {"id": "m2"} | change) + "\n")
+    done = runner.invoke(app, ["import", str(bad), "--from", "aide"])
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert expected in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert MemoryStore(settings.home / "memory.db").rows(Scope("default")) == []  # the good first line neither
+
+
+async def test_a_backup_restored_for_a_second_user_of_the_database_keeps_its_history_chains(
+    tmp_path: Path, memory_server
+) -> None:
+    async with memory_server() as memory:
+        (old,) = await memory.remember("Jane lives in Lisbon", category="person")
+        new = (await memory.call("update_memory", id=old, content="Jane lives in Porto"))["id"]
+    backup = tmp_path / "backup.jsonl"
+    assert runner.invoke(app, ["export", "--history", "--output", str(backup)]).exit_code == 0
+    done = runner.invoke(app, ["import", str(backup), "--from", "aide", "--user", "bob"])
+    assert done.exit_code == 0, done.output
+    async with memory_server(user="bob") as bob:
+        (current,) = (await bob.call("list_memories"))["memories"]
+        history = (await bob.call("list_memories", include_superseded=True))["memories"]
+        await bob.call("forget_memories", ids=[current["id"]], hard=True)
+        after = (await bob.call("list_memories", include_superseded=True))["memories"]
+    async with memory_server() as memory:
+        mine = (await memory.call("get_memories", ids=[old, new]))["memories"]
+    assert current["content"] == "Jane lives in Porto" and current["id"] not in (old, new)
+    (bobs_old,) = [m for m in history if m["content"] == "Jane lives in Lisbon"]
+    assert bobs_old["id"] not in (old, new) and bobs_old["superseded_by"] == current["id"]  # bob's own chain
+    assert after == []  # a hard forget takes bob's whole history, old wording included
+    assert [m["content"] for m in mine] == ["Jane lives in Lisbon", "Jane lives in Porto"]  # the first user's stays
+    assert mine[0]["superseded_by"] == new

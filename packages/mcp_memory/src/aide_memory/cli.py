@@ -101,12 +101,13 @@ def _restore(path: Path, user: str | None, namespace: str | None) -> None:
     state = _state(user, namespace)
     records = list(read_export(path))  # all checked before anything is written: a bad line restores nothing
     restored = present = merged = 0
+    renamed: dict[str, str] = {}  # ids another user of this database holds, and the new ones given here
     with _progress(path) as progress:
         task = progress.add_task("import", total=len(records))
         for start in range(0, len(records), 100):
             batch = records[start : start + 100]
             vectors, model = state.vectors_for([record.content for record in batch])
-            done = state.store.restore(state.scope(), batch, vectors, model)
+            done = state.store.restore(state.scope(), batch, vectors, model, renamed)
             restored, present, merged = restored + done[0], present + done[1], merged + done[2]
             progress.update(task, completed=start + len(batch))
     noun = "memory" if restored == 1 else "memories"

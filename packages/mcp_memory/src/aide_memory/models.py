@@ -8,14 +8,15 @@ of ten hits would pay for ten fences. What is stored stays as it was given.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from aide_core.errors import InvalidInput
-from aide_core.fencing import UntrustedLines, UntrustedText
+from aide_core.fencing import UntrustedLines, UntrustedText, defang_field
 
 MAX_CONTENT_CHARS = 8_000
 CATEGORIES = ("preference", "fact", "habit", "person", "event", "task", "note")
@@ -44,6 +45,48 @@ def _within_utc_range(moment: datetime | None) -> datetime | None:
 AboutTime = Annotated[
     datetime | None, AfterValidator(_within_utc_range), Field(description="when it happened or will happen")
 ]
+#: A time read from a file (a backup's created_at...): the same range rule, with no description for a model.
+StoredTime = Annotated[datetime, AfterValidator(_within_utc_range)]
+
+MAX_METADATA_CHARS = 4_000
+
+
+def _bounded_metadata(value: dict[str, Any]) -> dict[str, Any]:
+    """Metadata is returned with every hit of a recall: an unbounded value would push the memories themselves out
+    of the output budget (a 200 KB value made one recall 2.5 MB)."""
+    size = len(json.dumps(value, ensure_ascii=False, default=str))
+    if size > MAX_METADATA_CHARS:
+        raise ValueError(f"metadata is {size:,} characters as JSON; at most {MAX_METADATA_CHARS:,}")
+    return value
+
+
+Metadata = Annotated[dict[str, Any], AfterValidator(_bounded_metadata)]
+Tags = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=32)]
+
+
+def _defanged_tree(value: Any) -> Any:
+    """Every string in a metadata value (keys too) defanged like a field: metadata may come from a mail or a page
+    as much as the content does."""
+    if isinstance(value, str):
+        return defang_field(value)
+    if isinstance(value, dict):
+        return {defang_field(str(k)): _defanged_tree(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return [_defanged_tree(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
+
+
+#: Metadata as a tool returns it (see `_defanged_tree`).
+UntrustedMetadata = Annotated[dict[str, Any], AfterValidator(_defanged_tree)]
+
+
+def clean_content(value: str) -> str:
+    """What `remember` stores of a text: NUL characters (SQLite's C API would cut the text there) and the spaces
+    around it dropped; nothing left is an error."""
+    cleaned = value.replace("\x00", "").strip()
+    if not cleaned:
+        raise ValueError("content is empty")
+    return cleaned
 
 
 def checked_category(category: str) -> str:
@@ -70,24 +113,16 @@ def checked_about_time(moment: datetime) -> datetime:
 class NewMemory(BaseModel):
     """One thing to remember."""
 
-    content: Annotated[str, Field(min_length=1, max_length=MAX_CONTENT_CHARS)]
+    content: Annotated[str, Field(min_length=1, max_length=MAX_CONTENT_CHARS), AfterValidator(clean_content)]
     category: Category = "note"
     confidence: Annotated[float, Field(ge=0, le=1)] = 0.8
     source: Annotated[str, Field(max_length=200, description="conversation, email, calendar, sms, manual...")] = (
         "conversation"
     )
     source_ref: Annotated[str | None, Field(max_length=500, description="e.g. a message id")] = None
-    tags: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=32)] = []
-    metadata: dict[str, Any] = {}
+    tags: Tags = []
+    metadata: Metadata = {}
     about_time: AboutTime = None
-
-    @field_validator("content")
-    @classmethod
-    def _clean(cls, value: str) -> str:
-        cleaned = value.replace("\x00", "").strip()
-        if not cleaned:
-            raise ValueError("content is empty")
-        return cleaned
 
 
 class Memory(BaseModel):
@@ -98,7 +133,7 @@ class Memory(BaseModel):
     source: UntrustedText
     source_ref: UntrustedText | None = None
     tags: list[UntrustedText] = []
-    metadata: dict[str, Any] = {}
+    metadata: UntrustedMetadata = {}
     about_time: datetime | None = None
     created_at: datetime
     updated_at: datetime
@@ -119,7 +154,7 @@ class Hit(BaseModel):
     content: UntrustedLines
     category: str
     confidence: float
-    metadata: dict[str, Any] = {}
+    metadata: UntrustedMetadata = {}
     about_time: datetime | None = None
     why: str = Field(description="What matched.")
     superseded: bool = False
@@ -134,6 +169,9 @@ class Memories(BaseModel):
     memories: list[Memory]
     missing: list[str] = []
     next_cursor: str | None = None
+    truncated: bool = Field(
+        default=False, description="Some text or metadata was cut to fit the output budget: ask for fewer ids."
+    )
 
 
 class Stats(BaseModel):
@@ -172,5 +210,5 @@ class Forgotten(BaseModel):
 def require_ids(ids: list[str]) -> list[str]:
     cleaned = [i.strip() for i in ids if i.strip()]
     if not cleaned:
-        raise InvalidInput("No ids given.", hint="Pass the ids that recall or list returned.")
+        raise InvalidInput("No ids given.", hint="Pass the ids that recall or list_memories returned.")
     return cleaned

@@ -24,12 +24,15 @@ from aide_memory.models import (
     Forgotten,
     Hit,
     Memories,
+    Memory,
+    Metadata,
     NewMemory,
     Profile,
     ProfileItem,
     RecallResult,
     Remembered,
     Stats,
+    Tags,
     Updated,
     checked_about_time,
     checked_category,
@@ -195,7 +198,27 @@ def _budget() -> int:
     return _state().config.max_output_chars
 
 
-@spec.tool(read_only=False, destructive=False, idempotent=True, open_world=False)
+def _fitted(content: str, metadata: dict[str, Any], room: int) -> tuple[str, dict[str, Any], bool]:
+    """A memory's text and metadata within `room` characters of output, and whether anything was cut. The text
+    keeps at least 200 characters; metadata that alone takes over half the room is left out whole (a cut JSON
+    value would read as a different one)."""
+    cut = False
+    size = len(json.dumps(metadata, ensure_ascii=False, default=str)) if metadata else 0
+    if size > room // 2:
+        metadata, size, cut = {}, 0, True
+    text_room = max(200, room - size)
+    if len(content) > text_room:
+        content, cut = content[: text_room - 1] + "…", True
+    return content, metadata, cut
+
+
+def _fitted_memory(memory: Memory, room: int) -> tuple[Memory, bool]:
+    content, metadata, cut = _fitted(memory.content, memory.metadata, room)
+    return (memory.model_copy(update={"content": content, "metadata": metadata}) if cut else memory), cut
+
+
+# Not idempotent: the same memory told again is merged, but a second sighting raises its confidence.
+@spec.tool(read_only=False, destructive=False, idempotent=False, open_world=False)
 def remember(items: Annotated[list[NewMemory], Field(min_length=1, max_length=100)]) -> Remembered:
     """Store things worth remembering about the user; duplicates are merged, not repeated."""
     state = _state()
@@ -247,9 +270,8 @@ def recall(
     truncated = False
     for item in scored:
         memory = row_to_memory(item.row)
-        content = memory.content
-        if len(content) > per_item:
-            content, truncated = content[: per_item - 1] + "…", True
+        content, metadata, cut = _fitted(memory.content, memory.metadata, per_item)
+        truncated = truncated or cut
         hits.append(
             Hit(
                 id=memory.id,
@@ -257,7 +279,7 @@ def recall(
                 content=content,
                 category=memory.category,
                 confidence=memory.confidence,
-                metadata=memory.metadata,
+                metadata=metadata,
                 about_time=memory.about_time,
                 why=explain(item, span),
                 superseded=memory.superseded_by is not None,
@@ -267,11 +289,15 @@ def recall(
 
 
 @spec.tool(open_world=False)
-def get_memories(ids: Annotated[list[str], Field(min_length=1, max_length=100)]) -> Memories:
+def get_memories(
+    ids: Annotated[list[Annotated[str, Field(max_length=100)]], Field(min_length=1, max_length=100)],
+) -> Memories:
     """Fetch memories by id, with their full content and history fields."""
     state = _state()
     memories, missing = state.store.get(state.scope(), require_ids(ids))
-    return Memories(memories=memories, missing=missing)
+    room = max(300, _budget() // max(1, len(memories)))
+    fitted = [_fitted_memory(memory, room) for memory in memories]
+    return Memories(memories=[m for m, _ in fitted], missing=missing, truncated=any(cut for _, cut in fitted))
 
 
 @spec.tool(open_world=False)
@@ -304,12 +330,23 @@ def list_memories(
         limit=limit + 1,
         include_superseded=include_superseded,
     )
-    page = rows[:limit]
+    # The page ends at `limit` or where the output budget does, whichever comes first; the cursor goes on from there.
+    budget, used, truncated = _budget(), 0, False
+    page: list[Memory] = []
+    for row in rows[:limit]:
+        memory = row_to_memory(row)
+        size = len(memory.model_dump_json())
+        if page and used + size > budget:
+            break
+        if size > budget:  # one memory bigger than the whole budget: shown cut, as get_memories would
+            memory, truncated = _fitted_memory(memory, budget - 400)[0], True
+        page.append(memory)
+        used += size
     next_cursor = None
-    if len(rows) > limit:
-        last = page[-1]
+    if len(rows) > len(page):
+        last = rows[len(page) - 1]
         next_cursor = encode_cursor("list_memories", {"u": last["updated_at"], "r": last["rowid"]}, binds)
-    return Memories(memories=[row_to_memory(row) for row in page], next_cursor=next_cursor)
+    return Memories(memories=page, next_cursor=next_cursor, truncated=truncated)
 
 
 @spec.tool(open_world=False)
@@ -325,8 +362,8 @@ def update_memory(
     content: Annotated[str | None, Field(min_length=1, max_length=8000)] = None,
     category: str | None = None,
     confidence: Annotated[float | None, Field(ge=0, le=1)] = None,
-    tags: list[str] | None = None,
-    metadata: dict[str, Any] | None = None,
+    tags: Tags | None = None,
+    metadata: Metadata | None = None,
     about_time: datetime | None = None,
 ) -> Updated:
     """Correct a memory: the new version supersedes the old one, which stays in the history."""

@@ -38,14 +38,29 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
+# Words whose presence in one text and not the other reverses what it says ("I do not like..."). `words()` cuts
+# "don't" into "don" and "t", so the "t" of every "n't" is here.
+NEGATIONS = frozenset(["not", "no", "never", "nor", "none", "nothing", "nobody", "neither", "cannot", "without", "t"])
+
+
 def near_duplicate(a: Sequence[str], b: Sequence[str]) -> bool:
-    """Word sequences that say the same thing: difflib's ratio over words, so order counts ("worker 0 memory 2"
-    and "worker 2 memory 0" differ) while an inserted word does not ("I really prefer..." / "I prefer...")."""
+    """Word sequences that say the same thing, merged rather than stored twice: nearly all the same words in the
+    same order (difflib's ratio over words, so "worker 0 memory 2" and "worker 2 memory 0" differ), where what one has
+    and the other lacks is only words added or left out ("I really prefer..." / "I prefer..."). A word replaced by
+    another is a new fact (a flight at 9:15 instead of 8:15, another wifi password), and so is a number or a
+    negation added or dropped ("I do not like..."): merging those would keep the old fact and lose the new one."""
     if not a or not b or 2 * min(len(a), len(b)) < 0.9 * (len(a) + len(b)):
         return False
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     # The cheap upper bounds first: most pairs are nowhere near alike.
-    return matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9
+    if matcher.quick_ratio() < 0.9 or matcher.ratio() < 0.9:
+        return False
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace":
+            return False
+        if tag != "equal" and any(w in NEGATIONS or any(c.isdigit() for c in w) for w in (*a[i1:i2], *b[j1:j2])):
+            return False
+    return True
 
 
 def query_terms(query: str) -> list[str]:

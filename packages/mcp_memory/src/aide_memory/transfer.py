@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from aide_core.errors import InvalidInput
-from aide_memory.models import MAX_CONTENT_CHARS, Category, NewMemory
+from aide_memory.models import (
+    MAX_CONTENT_CHARS,
+    AboutTime,
+    Category,
+    Metadata,
+    NewMemory,
+    StoredTime,
+    Tags,
+    clean_content,
+)
 from aide_memory.reads import row_fields
 from aide_memory.store import MemoryStore, Scope
 
@@ -94,19 +102,22 @@ class Exported(BaseModel):
 
     format: str = EXPORT_FORMAT
     id: Annotated[str, Field(min_length=1, max_length=100)]
-    content: Annotated[str, Field(min_length=1, max_length=MAX_CONTENT_CHARS)]
+    # The same rules as `remember`'s (NewMemory), so a record that passes the file check can be stored, and every
+    # time in the UTC range a store can read back: a record that fails comes out at its line before anything is
+    # written, not as a half-done import or a store that can no longer be listed.
+    content: Annotated[str, Field(min_length=1, max_length=MAX_CONTENT_CHARS), AfterValidator(clean_content)]
     category: Category = "note"
     confidence: Annotated[float, Field(ge=0, le=1)] = 0.8
     source: Annotated[str, Field(max_length=200)] = "conversation"
     source_ref: Annotated[str | None, Field(max_length=500)] = None
-    tags: list[Annotated[str, Field(max_length=64)]] = []
-    metadata: dict[str, Any] = {}
-    about_time: datetime | None = None
-    created_at: datetime
-    updated_at: datetime
-    valid_from: datetime
-    valid_to: datetime | None = None
-    superseded_by: str | None = None
+    tags: Tags = []
+    metadata: Metadata = {}
+    about_time: AboutTime = None
+    created_at: StoredTime
+    updated_at: StoredTime
+    valid_from: StoredTime
+    valid_to: StoredTime | None = None
+    superseded_by: Annotated[str | None, Field(min_length=1, max_length=100)] = None
     forgotten: bool = False
 
     def as_new(self) -> NewMemory:

@@ -206,7 +206,7 @@ class Writes(Connection):
             (memory_id, scope.user, scope.namespace),
         ).fetchone()
         if row is None:
-            raise NotFound(f"No memory with id {memory_id!r}.", hint="Use an id returned by recall or list.")
+            raise NotFound(f"No memory with id {memory_id!r}.", hint="Use an id returned by recall or list_memories.")
         found = dict(row)
         if found["forgotten_at"] is not None:
             raise NotFound(f"Memory {memory_id!r} was forgotten.")
@@ -290,12 +290,19 @@ class Writes(Connection):
         records: Sequence[Exported],
         vectors: Sequence[bytes | None] | None = None,
         model: str | None = None,
+        renamed: dict[str, str] | None = None,
     ) -> tuple[int, int, int]:
         """Put back memories from a backup with their ids, times and history, in one transaction: (restored,
         already there, merged). A record whose id the scope already holds is skipped (restoring twice changes
-        nothing); a current one that duplicates a memory stored since is merged into it, as `remember` would; an id
-        taken in another scope gets a new one (its history links then point to the old id)."""
+        nothing); a current one that duplicates a memory stored since is merged into it, as `remember` would.
+
+        An id taken in another scope (the same backup restored for a second user of one database) gets a new one,
+        noted in `renamed` (old -> new). The links of the history are then rewritten to the new ids, here and in
+        later calls given the same dict: a backup restored in batches keeps its chains whole even when an old
+        version's batch came before its successor's."""
         restored = present = merged = 0
+        renamed = {} if renamed is None else renamed
+        fresh: list[str] = []  # ids renamed by this call: rows stored before may point to them
         with self._write() as db:
             for index, record in enumerate(records):
                 owner = db.execute("SELECT user, namespace FROM memories WHERE id = ?", (record.id,)).fetchone()
@@ -308,21 +315,28 @@ class Writes(Connection):
                     self._merge(db, existing, record.as_new(), self.clock())
                     merged += 1
                     continue
+                if owner is not None:
+                    renamed[record.id] = new_id(self.clock)
+                    fresh.append(record.id)
                 rowid = self._insert(
                     db,
                     scope,
-                    record.id if owner is None else new_id(self.clock),
+                    renamed.get(record.id, record.id),
                     record,
                     created_at=timestamp(record.created_at),
                     updated_at=timestamp(record.updated_at),
                     valid_from=timestamp(record.valid_from),
                     valid_to=timestamp(record.valid_to),
-                    superseded_by=record.superseded_by,
+                    superseded_by=renamed.get(record.superseded_by or "", record.superseded_by),
                     forgotten_at=timestamp(record.updated_at) if record.forgotten else None,
                 )
                 vector = vectors[index] if vectors else None
                 if vector is not None and model:
                     db.execute("INSERT INTO vectors (rowid, model, vector) VALUES (?, ?, ?)", (rowid, model, vector))
                 restored += 1
+            db.conn.executemany(
+                "UPDATE memories SET superseded_by = ? WHERE user = ? AND namespace = ? AND superseded_by = ?",
+                [(renamed[old], scope.user, scope.namespace, old) for old in fresh],
+            )
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
         return restored, present, merged
