@@ -150,8 +150,7 @@ def upstream_error(
 
     if profile is not None and profile.refusal is not None and (refused := profile.refusal(service, parsed)):
         return refused
-    if status == 429 or parsed.reasons & rate_limit_reasons:
-        return RateLimited(service, retry_after, detail=detail)
+    # A used-up quota first: OpenAI answers it with a 429, but unlike a rate limit it does not pass by waiting.
     if parsed.reasons & quota_reasons:
         return UpstreamError(
             service,
@@ -159,6 +158,8 @@ def upstream_error(
             detail,
             hint="The account's quota for this API is used up; retrying soon will not help. Tell the user.",
         )
+    if status == 429 or parsed.reasons & rate_limit_reasons:
+        return RateLimited(service, retry_after, detail=detail)
     if status in (400, 413, 422):
         return InvalidInput(
             f"{service} rejected the request as invalid: {detail}.",

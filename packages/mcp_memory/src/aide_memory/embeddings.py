@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EMBEDDER_KINDS",
     "Embedder",
+    "EmbedderUnavailable",
     "LocalMiniLM",
     "MissingDependencyError",
     "OpenAIEmbedder",
@@ -72,8 +73,24 @@ class Embedder(Protocol):
         ...
 
 
-class MissingDependencyError(ImportError):
+class EmbedderUnavailable(Exception):
+    """The configured embedder cannot be built here: its packages or its key are missing. The server then recalls by
+    keywords and says why (memory_stats, the log) rather than failing every tool."""
+
+
+class MissingDependencyError(ImportError, EmbedderUnavailable):
     """An embedder kind was asked for whose optional dependencies are not installed."""
+
+
+def check_model(kind: str, model: str | None) -> None:
+    """Refuse a model the kind cannot run (ValueError naming the ones it can), so a configuration names a wrong
+    model once, when it is loaded, instead of every tool failing later."""
+    chosen = (model or DEFAULT_LOCAL_MODEL).strip().lower()
+    if kind.strip().lower() == "local" and chosen not in _INT8_ALIASES | _LOCAL_MODEL_ALIASES:
+        raise ValueError(
+            f"the local embedder runs all-MiniLM-L6-v2 (int8: {DEFAULT_LOCAL_MODEL}, or float32: "
+            f"{LOCAL_MODEL_NAME}), not {model!r}; use embeddings = 'openai' for other models"
+        )
 
 
 def make_embedder(
@@ -98,11 +115,7 @@ def make_embedder(
                 return local_minilm_int8()
             except MissingModelError as exc:
                 raise MissingDependencyError(str(exc)) from None
-        if chosen not in _LOCAL_MODEL_ALIASES:
-            raise ValueError(
-                f"the local embedder runs all-MiniLM-L6-v2 (int8: {DEFAULT_LOCAL_MODEL}, or float32: "
-                f"{LOCAL_MODEL_NAME}), not {model!r}; use kind 'openai' for other models"
-            )
+        check_model(kind, model)
         from aide_memory.minilm_numpy import LocalMiniLM
 
         return LocalMiniLM()

@@ -6,7 +6,13 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from aide_memory.embeddings import DEFAULT_OPENAI_MODEL, OPENAI_MAX_BATCH, MissingDependencyError, l2_normalise
+from aide_memory.embeddings import (
+    DEFAULT_OPENAI_MODEL,
+    OPENAI_MAX_BATCH,
+    EmbedderUnavailable,
+    MissingDependencyError,
+    l2_normalise,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,6 +38,9 @@ class OpenAIEmbedder:
     then returns a (0, 0) array).
     """
 
+    # Over the network: `remember` waits for the vectors before it takes the store's write lock (see server.py).
+    remote = True
+
     def __init__(
         self,
         model: str = DEFAULT_OPENAI_MODEL,
@@ -50,7 +59,13 @@ class OpenAIEmbedder:
             api_key = "unused"
         self.model = model
         self.name = f"openai:{model}"
-        self._client = openai.OpenAI(base_url=base_url, api_key=api_key)
+        try:
+            self._client = openai.OpenAI(base_url=base_url, api_key=api_key)
+        except openai.OpenAIError as exc:  # no key given and none in OPENAI_API_KEY
+            raise EmbedderUnavailable(
+                "the openai embedder has no API key: set OPENAI_API_KEY in the memory server's environment (or "
+                "embedding_base_url for a local endpoint that needs none)"
+            ) from exc
         self._batch_size = max(1, min(batch_size, OPENAI_MAX_BATCH))
         self._dim: int | None = None
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from aide_core.errors import InvalidInput, NotFound
 from aide_core.fencing import defang, defang_field
@@ -65,6 +65,13 @@ class MemorySettings(ServerSettings):
     embedding_base_url: str | None = None
     database: str | None = Field(default=None, description="Path of the SQLite file (default: <home>/memory.db).")
 
+    @model_validator(mode="after")
+    def _runnable_model(self) -> MemorySettings:
+        from aide_memory.embeddings import check_model
+
+        check_model(self.embeddings, self.embedding_model)
+        return self
+
 
 class MemoryState:
     """The store and, when configured, the embedding model (loaded on first use)."""
@@ -91,7 +98,7 @@ class MemoryState:
         with self._lock:
             if self._embedder is None and self._unavailable is None:
                 from aide_memory.backfill import Backfill
-                from aide_memory.embeddings import MissingDependencyError, make_embedder
+                from aide_memory.embeddings import EmbedderUnavailable, make_embedder
 
                 api_key = None
                 if self.config.embeddings == "openai":
@@ -105,7 +112,7 @@ class MemoryState:
                         base_url=self.config.embedding_base_url,
                         api_key=api_key,
                     )
-                except MissingDependencyError as exc:
+                except EmbedderUnavailable as exc:
                     self._unavailable = str(exc)
                     logger.warning("memory: keyword recall only: %s", exc)
                     return None
@@ -174,6 +181,7 @@ spec = ServerSpec[MemoryState](
     state=MemoryState,
     # An embeddings endpoint (embeddings = "openai") is the one upstream: its failures read as every client's do.
     upstream="The embeddings endpoint",
+    errors="aide_memory.endpoint_errors:ENDPOINT_ERRORS",
     # Hosts that merge every server's tools into one namespace clash on bare verbs: the tools are named for what
     # they hold, and the former names are still answered (not listed) for a release.
     old_names={
@@ -226,7 +234,13 @@ def remember(items: Annotated[list[NewMemory], Field(min_length=1, max_length=10
     if embedder is None:
         ids, merged = state.store.remember(state.scope(), items)
         return Remembered(ids=ids, merged=merged)
-    # The embedding (ONNX Runtime or an HTTP call, both outside the GIL) runs while the store checks for duplicates
+    if getattr(embedder, "remote", False):
+        # An endpoint may take its time (the client waits minutes, with retries): the vectors are fetched before
+        # the store's write lock is taken, so a slow endpoint never makes another person's writes wait.
+        vectors, model = state.vectors_for(state.in_context(items))
+        ids, merged = state.store.remember(state.scope(), items, vectors, model)
+        return Remembered(ids=ids, merged=merged)
+    # The local model (ONNX Runtime, outside the GIL, a few ms a memory) runs while the store checks for duplicates
     # and writes the rows; the vectors join them in the same transaction.
     pending = _EMBEDDING_POOL.submit(state.vectors_for, state.in_context(items))
     ids, merged = state.store.remember(state.scope(), items, lambda: pending.result()[0], embedder.name)
