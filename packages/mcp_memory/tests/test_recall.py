@@ -45,6 +45,24 @@ async def test_a_question_naming_a_time_ranks_memories_from_then_first(memory_se
     assert "in the time asked about" in results[0]["why"]
 
 
+@pytest.mark.parametrize("embeddings", ["local", "none"])
+async def test_a_question_that_only_names_a_period_finds_what_is_dated_in_it(memory_server, embeddings: str) -> None:
+    async with memory_server(embeddings=embeddings) as memory:
+        await memory.remember(*DISTRACTORS)
+        await memory.remember("Picked up the new glasses from the optician", about_time="2025-09-10T16:00:00Z")
+        await memory.remember("Dinner at the Kowalczyks' for their anniversary", about_time="2025-10-04T19:00:00Z")
+        await memory.remember("Renewed the car insurance with Allianz", about_time="2025-10-21T09:00:00Z")
+        await memory.remember("Went to the dentist about the broken tooth", about_time="2025-11-02T09:00:00Z")
+        day = await memory.recall("What did I do on 2025-09-10?", limit=3)
+        month = await memory.recall("what happened in October 2025?", limit=3)
+    assert day[0]["content"] == "Picked up the new glasses from the optician"
+    assert "in the time asked about" in day[0]["why"]
+    assert {hit["content"] for hit in month[:2]} == {
+        "Dinner at the Kowalczyks' for their anniversary",
+        "Renewed the car insurance with Allianz",
+    }
+
+
 async def test_a_time_given_by_an_event_is_dated_from_the_memories(memory_server) -> None:
     async with memory_server() as memory:
         await memory.remember(*DISTRACTORS)

@@ -12,7 +12,7 @@ from aide_memory import lexical
 from aide_memory.connection import Connection, Scope
 from aide_memory.filters import Filters
 from aide_memory.models import Memory
-from aide_memory.schema import CONTEXT_CHARS, ROW_COLUMNS
+from aide_memory.schema import CONTEXT_CHARS, MOMENT, ROW_COLUMNS
 
 VECTOR_CHUNK = 4096  # rows of vectors read at a time (6 MB of MiniLM's)
 
@@ -145,6 +145,28 @@ class Reads(Connection):
             for row in self.db.execute(
                 f"SELECT m.rowid FROM memories m WHERE m.user = ? AND m.namespace = ? {where}",
                 (scope.user, scope.namespace, *params),
+            )
+        ]
+
+    def dated_in(self, scope: Scope, start: float | None, end: float | None, filters: Filters, limit: int) -> list[int]:
+        """The rowids of up to `limit` of the scope's memories dated in [start, end) (about_time, or when told:
+        `schema.MOMENT`) that pass `filters`, the latest first, by the index of migration 5."""
+        bounds: list[str] = []
+        values: list[float] = []
+        if start is not None:
+            bounds.append(f" AND {MOMENT} >= ?")
+            values.append(start)
+        if end is not None:
+            bounds.append(f" AND {MOMENT} < ?")
+            values.append(end)
+        where, params = filters.sql("m")
+        return [
+            row[0]
+            for row in self.db.execute(
+                # Unqualified columns in the bounds and the order: the expression must read as the index's does.
+                f"SELECT m.rowid FROM memories m WHERE user = ? AND namespace = ?{''.join(bounds)} {where} "
+                f"ORDER BY {MOMENT} DESC LIMIT ?",
+                (scope.user, scope.namespace, *values, *params, limit),
             )
         ]
 

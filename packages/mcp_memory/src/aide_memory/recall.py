@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from aide_memory.filters import Filters
+from aide_memory.filters import Filters, timestamp
 from aide_memory.lexical import full_match_score
 from aide_memory.store import MemoryStore, Scope
 from aide_memory.text import fts_query, near_duplicate, query_terms, words
@@ -48,6 +48,13 @@ class Weights:
     coverage_threshold: float = 0.5
     in_range: float = 1.5
     out_of_range: float = 0.6
+    # A question that names a period ("what did I do on 10 September?", "what happened in October?") asks for what
+    # is dated in it, whatever the words: the latest `dated_candidates` of those join the candidates, and each
+    # stored on its own counts at least `dated` before the in_range lift (so above the best hit from outside the
+    # period, 1 x out_of_range, and below a word or meaning match inside it). Turns of a conversation are left to
+    # their words, as above: a day of a chat holds dozens of turns, and the question names what was said.
+    dated: float = 0.5
+    dated_candidates: int = 20
     confidence: float = 0.15
     recency: float = 0.05
     recency_days: float = 180.0
@@ -129,6 +136,14 @@ def recall(
             if rowid in rows:
                 candidates[rowid] = Scored(rows[rowid], 0.0, lexical=(-score / best) if best > 0 else 0.0)
 
+    dated: set[int] = set()
+    if span is not None and not span.soft and weights.dated_candidates:
+        start, end = (timestamp(span.start), timestamp(span.end))
+        dated = set(store.dated_in(scope, start, end, filters, weights.dated_candidates))
+        rows = store.rows_by_rowid([rowid for rowid in dated if rowid not in candidates])
+        for rowid, row in rows.items():
+            candidates[rowid] = Scored(row, 0.0)
+
     if pending is not None:
         dense_hits = pending.result()
         top = max((cos for _, cos in dense_hits), default=0.0)
@@ -150,6 +165,8 @@ def recall(
             item.score = keyword_trust * share * item.lexical + (1 - share) * item.dense
         else:
             item.score = weights.lexical * item.lexical + weights.dense * item.dense
+        if item.row["rowid"] in dated and not item.row["source_ref"]:
+            item.score = max(item.score, weights.dated)
     _spread_to_neighbours(store, scope, candidates, weights)
     _share_source(candidates, weights.source_share)
 
@@ -253,10 +270,11 @@ def _matched(terms: Sequence[str], content: str) -> list[str]:
     return [term for term in terms if term[:5] in present]
 
 
-def _in_range(row: dict[str, Any], span: TimeRange) -> bool | None:
-    if row["about_time"] is None:
-        return None
-    return span.contains(datetime.fromtimestamp(row["about_time"], UTC))
+def _in_range(row: dict[str, Any], span: TimeRange) -> bool:
+    """Whether the memory happened in `span`: its about_time, or else when it was told (as the filters read it).
+    "What did we decide last week?" is answered by what was said last week, dated or not."""
+    moment = row["about_time"] if row["about_time"] is not None else row["created_at"]
+    return span.contains(datetime.fromtimestamp(moment, UTC))
 
 
 def _distinct(results: list[Scored], limit: int) -> list[Scored]:
