@@ -174,6 +174,33 @@ async def test_a_memory_stored_without_a_category_is_in_the_profile_and_the_prof
     ]
 
 
+async def test_the_users_own_categories_are_in_the_profile_after_the_usual_ones(memory_server) -> None:
+    async with memory_server() as memory:
+        await memory.remember("Allergic to penicillin", category="health")
+        await memory.remember("Works as a nurse", category="fact")
+        await memory.remember("Sister Clara lives in Porto", category="family")
+        await memory.remember("Dentist on Tuesday", category="event")
+        text = (await memory.client.read_resource("memory://profile")).contents[0].text  # type: ignore[union-attr]
+        tool = await memory.call("memory_profile")
+    assert [(item["category"], item["content"]) for item in tool["items"]] == [
+        ("fact", "Works as a nurse"),
+        ("family", "Sister Clara lives in Porto"),
+        ("health", "Allergic to penicillin"),
+    ]
+    assert [line for line in text.splitlines() if line.startswith("## ")] == ["## fact", "## family", "## health"]
+
+
+async def test_why_says_how_strongly_the_meaning_matched_not_only_that_it_was_the_best(memory_server) -> None:
+    async with memory_server() as memory:
+        await memory.remember("Dinner at the Kowalczyks' on Friday", "Anna likes oolong tea")
+        [weak] = await memory.recall("asdfghjkl", limit=1)
+        await memory.remember("Mum called about the weekend")
+        [stem] = await memory.recall("calls", limit=1)
+    meaning = float(weak["why"].split("meaning ")[1].split(";")[0])
+    assert meaning < 0.5  # the model's own cosine: a nonsense query is a weak match even when it is the best one
+    assert stem["content"] == "Mum called about the weekend" and stem["why"].startswith("other forms of the words")
+
+
 async def test_the_former_tool_names_still_answer_but_are_not_listed(memory_server) -> None:
     async with memory_server() as memory:
         (memory_id,) = await memory.remember("Works as a nurse", category="fact")

@@ -51,12 +51,14 @@ def test_a_malformed_line_is_reported_with_its_number(tmp_path: Path) -> None:
     assert done.stderr.startswith(f"aide memory: {graph}:2: not a memory-server record")
 
 
-async def test_export_writes_json_lines_with_history_on_request(tmp_path: Path, memory_server) -> None:
+async def test_export_writes_a_whole_backup_unless_asked_for_current_memories_only(
+    tmp_path: Path, memory_server
+) -> None:
     async with memory_server() as memory:
         (old,) = await memory.remember("Anna lives in Lyon", category="person")
         await memory.call("update_memory", id=old, content="Anna lives in Paris")
-    current = runner.invoke(app, ["export", "--output", str(tmp_path / "out.jsonl")])
-    history = runner.invoke(app, ["export", "--history"])
+    current = runner.invoke(app, ["export", "--current-only", "--output", str(tmp_path / "out.jsonl")])
+    history = runner.invoke(app, ["export"])
     assert current.exit_code == 0 and history.exit_code == 0
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [m["content"] for m in lines] == ["Anna lives in Paris"]
@@ -208,3 +210,47 @@ async def test_a_backup_restored_for_a_second_user_of_the_database_keeps_its_his
     assert after == []  # a hard forget takes bob's whole history, old wording included
     assert [m["content"] for m in mine] == ["Jane lives in Lisbon", "Jane lives in Porto"]  # the first user's stays
     assert mine[0]["superseded_by"] == new
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("folder", "aide memory: cannot write {path} (Is a directory)."),
+        ("missing/out.jsonl", "aide memory: cannot write {path} (No such file or directory)."),
+    ],
+)
+def test_an_export_that_cannot_be_written_says_write_in_one_line(tmp_path: Path, where: str, expected: str) -> None:
+    (tmp_path / "folder").mkdir()
+    path = tmp_path / where
+    done = runner.invoke(app, ["export", "--output", str(path)])
+    assert done.exit_code == 1 and done.stderr == expected.format(path=path) + "\n"
+
+
+def test_an_export_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path, settings) -> None:
+    import subprocess
+    import sys
+
+    from aide_memory.models import NewMemory
+    from aide_memory.store import MemoryStore
+
+    store = MemoryStore(settings.home / "memory.db")
+    store.remember(Scope("default"), [NewMemory(content=f"Note number {n} " + "x" * 200) for n in range(2000)])
+    command = [sys.executable, "-c", "from aide_memory.cli import app; app()", "export"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+    ) as exporter:
+        assert exporter.stdout is not None and exporter.stderr is not None
+        first = exporter.stdout.readline()  # the reader takes one line and goes away, as `| head -1` does
+        exporter.stdout.close()
+        errors = exporter.stderr.read().decode()
+        assert exporter.wait(60) == 1
+    assert json.loads(first)["format"] == "aide-memory/1"
+    assert errors == ""  # no traceback and no "Exception ignored" from Python's exit
+
+
+def test_an_export_file_saved_with_a_byte_order_mark_still_imports(tmp_path: Path) -> None:
+    backup = tmp_path / "bom.jsonl"
+    backup.write_bytes(b"\xef\xbb\xbf" + json.dumps(GOOD_RECORD).encode() + b"\n")
+    done = runner.invoke(app, ["import", str(backup), "--from", "aide"])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.startswith(f"restored 1 memory from {backup}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,8 +52,9 @@ def import_(
 
 
 @contextmanager
-def _one_line_on_failure(path: Path) -> Iterator[None]:
-    """A bad file, an unreadable one or a store that cannot be opened: one line saying so, exit code 1."""
+def _one_line_on_failure(path: Path, doing: str = "read") -> Iterator[None]:
+    """A bad file, one that can't be read or written, or a store that cannot be opened: one line saying so, exit 1.
+    `doing` is what the command does with `path` ("read" for an import, "write" for an export)."""
     from aide_core.errors import AideError
 
     try:
@@ -60,8 +62,15 @@ def _one_line_on_failure(path: Path) -> Iterator[None]:
     except AideError as exc:
         typer.echo(f"aide memory: {exc}", err=True)
         raise typer.Exit(1) from None
+    except BrokenPipeError:  # `aide memory export | head -1`: the reader has what it wanted, so nothing to say
+        # Python's flush of stdout at exit would fail again and print a warning: point stdout at nothing (the way
+        # the Python docs suggest for SIGPIPE).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None
     except (OSError, UnicodeDecodeError) as exc:
-        typer.echo(f"aide memory: cannot read {path} ({exc.__class__.__name__}: {exc}).", err=True)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        where = "standard output" if str(path) == "-" else str(path)
+        typer.echo(f"aide memory: cannot {doing} {where} ({reason}).", err=True)
         raise typer.Exit(1) from None
 
 
@@ -120,12 +129,18 @@ def _restore(path: Path, user: str | None, namespace: str | None) -> None:
 @app.command("export")
 def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
-    history: Annotated[bool, typer.Option("--history", help="Include superseded and forgotten versions.")] = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history/--current-only",
+            help="Include superseded and forgotten versions (the default: a whole backup), or only current ones.",
+        ),
+    ] = True,
     user: Annotated[str | None, typer.Option(help="Whose memories (default: the configured user).")] = None,
     namespace: Annotated[str | None, typer.Option(help="Namespace to export.")] = None,
 ) -> None:
     """Export memories as JSON Lines: a backup that `aide memory import --from aide` restores."""
-    with _one_line_on_failure(output or Path("-")):
+    with _one_line_on_failure(output or Path("-"), "write"):
         count = _export(output, history, user, namespace)
     typer.echo(f"exported {count} {'memory' if count == 1 else 'memories'}", err=True)
 

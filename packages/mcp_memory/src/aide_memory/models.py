@@ -193,7 +193,9 @@ class ProfileItem(BaseModel):
 
 
 class Profile(BaseModel):
-    items: list[ProfileItem] = Field(description="Preferences, facts, habits, people and notes, surest first.")
+    items: list[ProfileItem] = Field(
+        description="Preferences, facts, habits, people, notes and the user's own categories, surest first."
+    )
     truncated: bool = Field(default=False, description="More than fits: use recall or list_memories.")
 
 

@@ -82,6 +82,7 @@ class Scored:
     matched_terms: list[str] = field(default_factory=list)
     in_range: bool | None = None
     context: float = 0.0  # what the neighbours in its thread lent
+    cosine: float = 0.0  # the model's own similarity, for `explain` (`dense` is scaled to the best candidate)
 
 
 def recall(
@@ -156,6 +157,7 @@ def recall(
                 candidates[rowid] = Scored(rows[rowid], 0.0)
             scaled = (cosine - weights.dense_floor) / (top - weights.dense_floor) if top > weights.dense_floor else 0
             candidates[rowid].dense = max(0.0, scaled)
+            candidates[rowid].cosine = cosine
 
     for item in candidates.values():
         if embedder is None:
@@ -302,9 +304,13 @@ def explain(item: Scored, span: TimeRange | None = None) -> str:
     if item.matched_terms:
         parts.append("words: " + ", ".join(item.matched_terms[:8]))
     elif item.lexical > 0:
-        parts.append("words of the message before it")
+        # The keyword index also reads a word's other forms ("called" for "calls") and, for a memory from a
+        # conversation (a source_ref), the message before it.
+        before = "words of the message before it, or " if item.row["source_ref"] else ""
+        parts.append(f"{before}other forms of the words")
     if item.dense > 0:
-        parts.append(f"meaning {item.dense:.2f}")
+        # The model's own cosine, not the score scaled to the best candidate: a weak best match reads as weak.
+        parts.append(f"meaning {item.cosine:.2f}")
     if item.context > 0:
         parts.append("next to a match in the same conversation")
     if item.in_range is True:

@@ -449,23 +449,26 @@ def forget_memories(ids: list[str] | None = None, category: str | None = None, h
 
 
 # What the profile shows, in this order: "note" is the category of a memory stored without one ("I hate 9 AM
-# meetings"), so it belongs here too; events and tasks are what happened or is to do, not who the user is.
+# meetings"), so it belongs here too, and so does any category of the user's own ("health", "work", "family": the
+# schema invites them), after these; events and tasks are what happened or is to do, not who the user is.
 PROFILE_CATEGORIES = ("preference", "fact", "habit", "person", "note")
+NOT_PROFILE = ("event", "task")
 
 
 def _profile() -> Profile:
     state = _state()
-    marks = ",".join("?" * len(PROFILE_CATEGORIES))
+    marks = ",".join("?" * len(NOT_PROFILE))
     rows = state.store.rows(
         state.scope(),
-        where=f"category IN ({marks})",
-        params=PROFILE_CATEGORIES,
+        where=f"category NOT IN ({marks})",
+        params=NOT_PROFILE,
         order="confidence DESC, updated_at DESC",
         limit=200,
     )
+    others = sorted({row["category"] for row in rows} - set(PROFILE_CATEGORIES))
     items: list[ProfileItem] = []
     used = 0
-    for category in PROFILE_CATEGORIES:
+    for category in (*PROFILE_CATEGORIES, *others):
         for row in (row for row in rows if row["category"] == category):
             item = ProfileItem(
                 id=row["id"], category=category, content=row["content"][:300], confidence=row["confidence"]
@@ -488,7 +491,7 @@ def profile() -> str:
     """A compact summary: read it first."""
     found = _profile()
     lines: list[str] = []
-    for category in PROFILE_CATEGORIES:
+    for category in dict.fromkeys(item.category for item in found.items):  # in the profile's order
         chosen = [item for item in found.items if item.category == category]
         if chosen:
             lines.append(f"## {category}")

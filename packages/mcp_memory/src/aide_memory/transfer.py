@@ -36,7 +36,7 @@ PERSON_TYPES = {"person", "people", "user", "contact", "friend", "family", "coll
 def read_reference_graph(path: Path, *, position: BinaryIO | None = None) -> Iterator[NewMemory]:
     """Memories from the reference server's file; a malformed line stops the import with its line number. With
     `position` (the same file opened in binary), it is kept at the end of the line read so far, for progress."""
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8-sig") as handle:  # a byte-order mark (Windows editors) is not content
         for number, line in enumerate(handle, start=1):
             if position is not None:
                 position.seek(len(line.encode()), 1)
@@ -144,7 +144,7 @@ def export_lines(store: MemoryStore, scope: Scope, *, history: bool) -> Iterator
 
 def read_export(path: Path, *, position: BinaryIO | None = None) -> Iterator[Exported]:
     """The records of an `aide memory export` file; anything else stops the import at its line, in one sentence."""
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8-sig") as handle:  # a byte-order mark (Windows editors) is not content
         for number, line in enumerate(handle, start=1):
             if position is not None:
                 position.seek(len(line.encode()), 1)
