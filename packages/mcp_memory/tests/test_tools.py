@@ -63,6 +63,18 @@ async def test_a_new_fact_in_nearly_the_same_words_is_kept_not_merged_into_the_o
     assert [m["content"] for m in stored] == new
 
 
+async def test_a_note_told_again_as_a_preference_becomes_one_and_a_misspelt_key_is_refused(memory_server) -> None:
+    async with memory_server() as memory:
+        (first,) = await memory.remember("No meetings before 10 please")
+        again = await memory.call(
+            "remember", items=[{"content": "No meetings before 10 please", "category": "preference"}]
+        )
+        [stored] = (await memory.call("get_memories", ids=[first]))["memories"]
+        misspelt = await memory.error("remember", items=[{"content": "Likes jazz", "catgory": "preference"}])
+    assert again["ids"] == [first] and stored["category"] == "preference"
+    assert "catgory" in misspelt and "internal error" not in misspelt
+
+
 async def test_the_same_words_on_another_day_are_a_new_memory(memory_server) -> None:
     async with memory_server() as memory:
         ids = await memory.remember("Went to the gym", about_time="2024-05-01T08:00:00Z")

@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from aide_core.errors import InvalidInput
 from aide_core.fencing import UntrustedLines, UntrustedText, defang_field
@@ -112,6 +112,9 @@ def checked_about_time(moment: datetime) -> datetime:
 
 class NewMemory(BaseModel):
     """One thing to remember."""
+
+    # A key the model misspelt ("catgory") is refused, as a misspelt argument is, not silently dropped.
+    model_config = ConfigDict(extra="forbid")
 
     content: Annotated[str, Field(min_length=1, max_length=MAX_CONTENT_CHARS), AfterValidator(clean_content)]
     category: Category = "note"

@@ -101,7 +101,7 @@ class Exported(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     format: str = EXPORT_FORMAT
-    id: Annotated[str, Field(min_length=1, max_length=100)]
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")]  # printable: ids are shown and typed back
     # The same rules as `remember`'s (NewMemory), so a record that passes the file check can be stored, and every
     # time in the UTC range a store can read back: a record that fails comes out at its line before anything is
     # written, not as a half-done import or a store that can no longer be listed.
@@ -117,7 +117,7 @@ class Exported(BaseModel):
     updated_at: StoredTime
     valid_from: StoredTime
     valid_to: StoredTime | None = None
-    superseded_by: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+    superseded_by: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")] = None
     forgotten: bool = False
 
     def as_new(self) -> NewMemory:

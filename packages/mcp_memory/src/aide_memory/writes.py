@@ -138,10 +138,20 @@ class Writes(Connection):
         confidence = max(confidence, existing["confidence"])
         tags = sorted(set(json.loads(existing["tags"])) | set(item.tags))
         metadata = item.metadata | json.loads(existing["metadata"])  # what was stored first wins on a clash
+        # "note" is what a memory told without a category gets: told again as a preference, it becomes one.
+        category = item.category if existing["category"] == "note" else existing["category"]
         db.execute(
-            "UPDATE memories SET confidence = ?, updated_at = ?, tags = ?, metadata = ?, "
+            "UPDATE memories SET confidence = ?, updated_at = ?, tags = ?, metadata = ?, category = ?, "
             "about_time = COALESCE(about_time, ?) WHERE rowid = ?",
-            (confidence, now, json.dumps(tags), json.dumps(metadata), timestamp(item.about_time), existing["rowid"]),
+            (
+                confidence,
+                now,
+                json.dumps(tags),
+                json.dumps(metadata),
+                category,
+                timestamp(item.about_time),
+                existing["rowid"],
+            ),
         )
 
     def update(
