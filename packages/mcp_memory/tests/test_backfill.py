@@ -50,9 +50,11 @@ async def test_memories_stored_without_vectors_get_them_in_the_background(memory
     # While it waits, the store answers (a keyword search here; the server's recall does the same).
     assert store.fts(Scope("default"), '"carsick"', 10)
     assert not backfill.done.is_set()
+    assert store.without_vector(Scope("default"), embedder.name) == 2  # what memory_stats reports meanwhile
     embedder.gate.set()
     assert backfill.done.wait(60)
     assert backfill.filled == 2
+    assert store.without_vector(Scope("default"), embedder.name) == 0
     assert tuple(store.db.execute("SELECT COUNT(*), MIN(model) FROM vectors").fetchone()) == (2, "minilm-l6-v2-int8")
 
 
@@ -76,6 +78,7 @@ async def test_a_server_with_the_default_model_finds_old_memories_by_meaning_onc
         backfill = runtime.state().backfill
         assert backfill is not None and backfill.done.wait(60)
         found = (await hybrid.call("recall", query=question))["results"]
-    assert stats["embeddings"] == "minilm-l6-v2-int8"
+        after = await hybrid.call("memory_stats")
+    assert stats["embeddings"] == "minilm-l6-v2-int8" and after["without_vectors"] == 0
     assert "I get carsick on long bus rides" not in [hit["content"] for hit in missed]
     assert found[0]["content"] == "I get carsick on long bus rides" and "meaning" in found[0]["why"]

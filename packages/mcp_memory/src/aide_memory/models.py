@@ -186,6 +186,9 @@ class Stats(BaseModel):
     oldest: datetime | None = None
     newest: datetime | None = None
     embeddings: str = Field(description="Embedding model in use, or 'none' (lexical recall only).")
+    without_vectors: int | None = Field(
+        default=None, description="Current memories still waiting for their vectors (filled in the background)."
+    )
 
 
 class ProfileItem(BaseModel):

@@ -270,6 +270,17 @@ class Reads(Connection):
             "newest": as_datetime(newest),
         }
 
+    def without_vector(self, scope: Scope, model: str) -> int:
+        """How many of the scope's current memories have no vector of `model` yet (the background fill's work)."""
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM memories m WHERE m.user = ? AND m.namespace = ? AND m.superseded_by IS NULL "
+                "AND m.forgotten_at IS NULL AND NOT EXISTS "
+                "(SELECT 1 FROM vectors v WHERE v.rowid = m.rowid AND v.model = ?)",
+                (scope.user, scope.namespace, model),
+            ).fetchone()[0]
+        )
+
 
 def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
     return [items[i : i + size] for i in range(0, len(items), size)]

@@ -367,7 +367,9 @@ def list_memories(
 def memory_stats() -> Stats:
     """Counts of memories by state and category."""
     state = _state()
-    return Stats(**state.store.stats(state.scope()), embeddings=state.embeddings_in_use())
+    embedder = state.embedder
+    pending = state.store.without_vector(state.scope(), embedder.name) if embedder is not None else None
+    return Stats(**state.store.stats(state.scope()), embeddings=state.embeddings_in_use(), without_vectors=pending)
 
 
 @spec.tool(read_only=False, destructive=False, idempotent=False, open_world=False)
