@@ -104,11 +104,15 @@ def test_call_prints_the_structured_result(with_example: None) -> None:
     assert json.loads(result.stdout) == {"text": "hi there"}
 
 
-def test_call_refuses_a_confirmation_when_there_is_no_terminal(with_example: None) -> None:
+def test_call_refuses_a_confirmation_when_there_is_no_terminal_shows_what_it_was_and_fails(with_example: None) -> None:
     result = runner.invoke(app, ["call", "example", "send", "to=ann@example.com", "text=hi", "--json"])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["status"] == "declined"
-    assert "there is no terminal: declined" in result.stderr
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    preview, line = result.stderr.rstrip("\n").rsplit("\n", 1)
+    assert "Send 'hi' to ann@example.com" in preview
+    assert line == (
+        "aide: confirmation needed but there is no terminal to ask on, so it was declined. Pass --yes to approve it."
+    )
 
 
 def test_call_reports_a_tool_error_and_exits_1(with_example: None) -> None:

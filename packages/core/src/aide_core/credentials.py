@@ -41,7 +41,7 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, cast
 
-from aide_core.errors import ConfigError
+from aide_core.errors import AideError, ConfigError
 from aide_core.logs import redact, register_secret
 from aide_core.settings import AideSettings
 
@@ -471,16 +471,21 @@ def _read_token(path: Path) -> str | None:
 def _ensure_dir(path: Path, *, enforce: bool) -> None:
     """Creates `path` as 0700 whatever the umask. `enforce` also tightens an existing directory: always for the
     secrets directory, which is ours alone, but not for the home, which the user may have pointed somewhere shared."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        path.mkdir(mode=_DIR_MODE)
-    except FileExistsError:
-        if not path.is_dir():
-            raise ConfigError(f"{path} exists but is not a directory. Move it away.") from None
-        if not enforce:
-            return
-    if stat.S_IMODE(path.stat().st_mode) != _DIR_MODE:
-        path.chmod(_DIR_MODE)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(mode=_DIR_MODE)
+        except FileExistsError:
+            if not path.is_dir():
+                raise ConfigError(f"{path} exists but is not a directory. Move it away.") from None
+            if not enforce:
+                return
+        if stat.S_IMODE(path.stat().st_mode) != _DIR_MODE:
+            path.chmod(_DIR_MODE)
+    except OSError as exc:  # the home's own checks (`settings.check_home`) catch most of these first
+        raise AideError(
+            f"cannot create {path} ({exc.strerror})", hint="Set AIDE_HOME to a folder you can write."
+        ) from None
 
 
 def _read_private(path: Path) -> bytes:

@@ -14,10 +14,14 @@ The rules, in the order a request meets them:
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
+import os
+import signal
 import socket
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
+from types import FrameType
 
 from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
 from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
@@ -176,7 +180,8 @@ def endpoints(names: list[str], host: str, port: int) -> list[Endpoint]:
 
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind and listen before serving, so the real port is known at once (port 0 picks a free one) and clients
-    that connect early wait in the backlog instead of being refused."""
+    that connect early wait in the backlog instead of being refused. What went wrong says what to change: a port
+    in use, or a host that is not an address of this machine."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -184,22 +189,40 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        # Not a bad setting: the port is taken (another aide serve?) or the address is not this machine's.
-        raise AideError(
-            f"cannot listen on {host}:{port} ({exc.strerror})",
-            hint="Stop what uses it, or choose another port with --port (0 picks a free one).",
-        ) from None
+        raise AideError(f"cannot listen on {host}:{port} ({exc.strerror})", hint=_bind_hint(host, exc)) from None
     sock.listen(128)
     return sock
 
 
+def _bind_hint(host: str, exc: OSError) -> str:
+    """Not a bad setting but the machine's state: the port is taken (another aide serve?), the host names no
+    address of this machine, or the port is privileged."""
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine: choose one of its addresses with --host (127.0.0.1 is)."
+    if exc.errno == errno.EACCES:
+        return "Ports below 1024 need privileges: choose another port with --port (0 picks a free one)."
+    return "Stop what uses it, or choose another port with --port (0 picks a free one)."
+
+
 async def serve(app: ASGIApp, sock: socket.socket, *, log_level: str = "info") -> None:
     """Run uvicorn on a bound socket until cancelled. uvicorn's own logging config is disabled: it would write
-    access lines to stdout."""
+    access lines to stdout.
+
+    A first Ctrl-C stops gracefully (uvicorn waits for open connections, such as an SSE stream, to close); a second
+    one ends the process at once, with one line and the shell's code for SIGINT (130), rather than uvicorn's forced
+    exit, which cancels the lifespan mid-way and prints its tracebacks. Ending at once loses nothing: every store
+    write is one SQLite transaction, and an action in flight stays pending in the guard's records."""
     import uvicorn
 
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if self.should_exit and sig == signal.SIGINT:
+                os.write(2, b"aide: stopped at once (second Ctrl-C): open connections were not waited for\n")
+                os._exit(128 + signal.SIGINT)
+            super().handle_exit(sig, frame)
+
     config = uvicorn.Config(app, log_config=None, log_level=log_level.lower(), lifespan="on")
-    server = uvicorn.Server(config)
+    server = Server(config)
     try:
         await server.serve(sockets=[sock])
     finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from aide_core.errors import ConfigError
+from aide_core.errors import AideError, ConfigError
 from aide_core.server import ServerSpec
 
 
@@ -37,6 +37,9 @@ def run_spec(spec: ServerSpec[Any], *, sandbox: bool = False) -> int:
     except ConfigError as exc:
         print(f"aide-{spec.name}: {exc}", file=sys.stderr)  # noqa: T201 - the user reads this, stdout stays clean
         return 2
+    except AideError as exc:  # a home aide cannot write, say
+        print(f"aide-{spec.name}: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
     serve_stdio(server, f"aide-{spec.name}")
     return 0
 

@@ -21,9 +21,9 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, cast, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
-from aide_core.errors import ConfigError
+from aide_core.errors import AideError, ConfigError
 
 ConfirmMode = Literal["elicit", "token", "never"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -80,6 +80,11 @@ class HttpSettings(BaseModel):
     )
 
 
+def _upper(value: object) -> object:
+    """Level names in any case (`log_level = "debug"`), as Python's logging spells them once read."""
+    return value.upper() if isinstance(value, str) else value
+
+
 def _xdg(variable: str, fallback: str) -> Path:
     value = os.environ.get(variable)
     return Path(value) if value else Path.home() / fallback
@@ -106,8 +111,12 @@ class AideSettings(BaseModel):
     # The servers' tables, raw: each is validated by its server's own settings model (`server_settings`).
     _tables: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict[str, dict[str, Any]])
 
-    home: Path = Field(default_factory=default_home)
-    log_level: LogLevel = "INFO"
+    home: Path = Field(
+        default_factory=default_home,
+        description="Where aide keeps its data: AIDE_HOME, else $XDG_DATA_HOME/aide (~/.local/share/aide); an empty "
+        "AIDE_HOME counts as unset.",
+    )
+    log_level: Annotated[LogLevel, BeforeValidator(_upper)] = "INFO"
     credential_backend: Literal["auto", "keyring", "file"] = "auto"
     http: HttpSettings = Field(default_factory=HttpSettings)
 
@@ -147,6 +156,11 @@ def read_config_file(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"the file is not valid TOML ({exc})", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"the file is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); save it as UTF-8",
+            source=str(path),
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
 
@@ -174,7 +188,33 @@ def load_settings(config_file: Path | None = None, *, check_tables: bool = True)
     settings._config_file = path  # pyright: ignore[reportPrivateUsage]  # set once, by the only constructor
     settings._tables = tables  # pyright: ignore[reportPrivateUsage]
     _check_owners(settings, values, path, validate=check_tables)
+    check_home(settings.home)
     return settings
+
+
+def check_home(home: Path) -> None:
+    """Raise `AideError` (one line and exit code 1 at the command line) when aide could not keep its data in `home`:
+    it is a file, or a folder aide may not write, or it is missing and cannot be created there. Checked once, as the
+    settings are read, so that every command says so in one line rather than failing wherever it first writes.
+    Nothing is created: a command that never writes (a listing) leaves no folder behind."""
+    reason: str | None = None
+    if home.exists():
+        if not home.is_dir():
+            reason = "it is a file, not a folder"
+        elif not os.access(home, os.R_OK | os.W_OK | os.X_OK):
+            reason = "you may not read and write it"
+    else:
+        parent = next((above for above in home.parents if above.exists()), None)
+        if parent is not None and not parent.is_dir():
+            reason = f"{parent} is a file, not a folder"
+        elif parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+            reason = f"it cannot be created: you may not write {parent}"
+    if reason is not None:
+        raise home_error(home, reason)
+
+
+def home_error(home: Path, reason: str) -> AideError:
+    return AideError(f"cannot use {home} as aide's home ({reason})", hint="Set AIDE_HOME to a folder you can write.")
 
 
 _CORE_KEYS = frozenset(AideSettings.model_fields)
@@ -191,8 +231,12 @@ def _environment_core() -> dict[str, Any]:
             continue
         name, *keys = upper.removeprefix("AIDE_").lower().split("__")
         field = AideSettings.model_fields.get(name)
+        if field is None and not keys:
+            _check_not_misplaced(variable, name)
         if field is None or not all(keys):
             continue
+        if name == "home" and not keys and not value:
+            continue  # an empty AIDE_HOME is unset (the default home), not the current folder
         model = field.annotation if isinstance(field.annotation, type) else None
         if model is not None and issubclass(model, BaseModel):
             if not keys:
@@ -209,6 +253,23 @@ def _environment_core() -> dict[str, Any]:
     return found
 
 
+def _check_not_misplaced(variable: str, name: str) -> None:
+    """`AIDE_PORT` or `AIDE_CONFIRM` names a key of a table, not a global setting: said, rather than ignored (other
+    `AIDE_` variables, such as `AIDE_CONFIG` or those other packages read, are not settings and are left alone)."""
+    if name in HttpSettings.model_fields:
+        raise ConfigError(
+            f"unknown setting; the HTTP server's {name} is AIDE_HTTP__{name.upper()}",
+            key=name,
+            source=f"environment variable {variable}",
+        )
+    if name in ServerSettings.model_fields:
+        raise ConfigError(
+            f"unknown setting; a server's {name} is AIDE_<SERVER>__{name.upper()} (AIDE_<SERVER> takes a JSON table)",
+            key=name,
+            source=f"environment variable {variable}",
+        )
+
+
 def _json_table(variable: str, value: str) -> dict[str, Any]:
     try:
         table = json.loads(value)
@@ -220,15 +281,22 @@ def _json_table(variable: str, value: str) -> dict[str, Any]:
 
 
 def _environment_tables() -> dict[str, dict[str, Any]]:
-    """`AIDE_<NAME>__<KEY>[__<KEY>...]` variables whose NAME is not one of core's keys, as tables (names lower-case,
-    as pydantic-settings reads core's own variables)."""
+    """Servers' tables from `AIDE_<NAME>` (a JSON table, as `AIDE_HTTP`) and `AIDE_<NAME>__<KEY>[__<KEY>...]`
+    variables (merged over it), whose NAME is not one of core's keys; names lower-case, as pydantic-settings reads
+    core's own variables. `AIDE_<NAME>` is a table only when NAME is an installed server (`AIDE_CONFIG` and the
+    variables other packages read are not settings), and then it must be a JSON object."""
     tables: dict[str, dict[str, Any]] = {}
+    whole: dict[str, tuple[str, str]] = {}
     for variable, value in os.environ.items():
         upper = variable.upper()
-        if not upper.startswith("AIDE_") or "__" not in upper:
+        if not upper.startswith("AIDE_"):
             continue
         name, *keys = upper.removeprefix("AIDE_").lower().split("__")
         if not name or name in _CORE_KEYS or not all(keys):
+            continue
+        if not keys:
+            if name not in _NOT_TABLES:
+                whole[name] = (variable, value)
             continue
         node = tables.setdefault(name, {})
         for key in keys[:-1]:
@@ -237,7 +305,18 @@ def _environment_tables() -> dict[str, dict[str, Any]]:
                 child = node[key] = {}
             node = cast(dict[str, Any], child)
         node[keys[-1]] = value
+    if whole:
+        from aide_core.registry import installed  # the registry imports servers, which import this module
+
+        servers = set(installed())
+        for name, (variable, value) in whole.items():
+            if name in servers:
+                tables[name] = _merged(_json_table(variable, value), tables.get(name, {}))
     return tables
+
+
+# `AIDE_` variables that are not settings: read before the settings are (the config file's path).
+_NOT_TABLES = frozenset({"config"})
 
 
 def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -308,8 +387,11 @@ def _config_error(
     location = prefix + tuple(str(part) for part in error["loc"])
     key = ".".join(location)
     env_name = "AIDE_" + "__".join(part.upper() for part in location)
-    if env_name in os.environ:
-        source = f"environment variable {env_name}"
+    # The variable that set it: AIDE_HTTP__PORT, or the JSON table AIDE_HTTP that holds it.
+    given = ["AIDE_" + "__".join(part.upper() for part in location[:end]) for end in range(len(location), 0, -1)]
+    setting = next((name for name in given if name in os.environ), None)
+    if setting is not None:
+        source = f"environment variable {setting}"
     elif _lookup(file_values, location):
         source = str(path)
     else:

@@ -63,7 +63,12 @@ def one_server(name: str, settings: AideSettings) -> tuple[Any, MCPServer]:
     connections)."""
     available, unavailable = select([name])
     if not available:
-        report_unavailable(unavailable)
+        [entry] = unavailable
+        if entry.status == "unknown":
+            report_unavailable(unavailable)
+        else:  # the command cannot go on: a failure, in the `aide: ` form
+            reason = f" ({entry.error})" if entry.error else ""
+            console_err.print(f"aide: {name} is {entry.status}{reason}", markup=False, highlight=False)
         raise typer.Exit(2)
     spec = available[0].spec
     assert spec is not None

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from aide_core.cli.common import console, settings_or_exit
-from aide_core.registry import discover
+from aide_core.cli.common import console, report_unavailable, settings_or_exit
+from aide_core.registry import discover, select
 from aide_core.settings import AideSettings
 
 config_app = typer.Typer(help="Show aide's configuration and host configurations.", invoke_without_command=True)
@@ -67,6 +67,11 @@ def claude_desktop(
 ) -> None:
     """Print the mcpServers JSON for Claude Desktop's claude_desktop_config.json."""
     settings = settings_or_exit()
+    if servers:  # a name that is no server (a typo) ends it with exit code 2, as `serve`, `tools` and `call` do
+        _, unavailable = select(servers)
+        report_unavailable(unavailable)
+        if any(entry.status == "unknown" for entry in unavailable):
+            raise typer.Exit(2)
     sys.stdout.write(json.dumps(claude_desktop_config(servers, settings, sandbox=sandbox), indent=2) + "\n")
 
 

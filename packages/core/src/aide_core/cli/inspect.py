@@ -15,6 +15,7 @@ from rich.prompt import Confirm
 from rich.table import Table
 
 from aide_core.cli.common import build_servers, console, console_err, one_server, settings_or_exit
+from aide_core.errors import ConfigError
 from aide_core.paging import estimate_tokens
 
 
@@ -134,10 +135,7 @@ def parse_arguments(pairs: list[str], schema: dict[str, Any] | None = None) -> d
     `to='["a@b.c"]'`), and anything else as a string."""
     properties: dict[str, Any] = (schema or {}).get("properties") or {}
     arguments: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise typer.BadParameter(f"expected key=value, got {pair!r}")
+    for key, raw in split_arguments(pairs):
         if _is_text(properties.get(key)):
             arguments[key] = raw
             continue
@@ -146,6 +144,18 @@ def parse_arguments(pairs: list[str], schema: dict[str, Any] | None = None) -> d
         except json.JSONDecodeError:
             arguments[key] = raw
     return arguments
+
+
+def split_arguments(pairs: list[str]) -> list[tuple[str, str]]:
+    """Each `name=value` pair as (name, value); one that is not raises `ConfigError` (exit 2), so that `call` says so
+    before it connects to the server rather than from inside the client's task group."""
+    split: list[tuple[str, str]] = []
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"each argument is name=value (such as query=invoices), not {pair!r}")
+        split.append((key, raw))
+    return split
 
 
 def _is_text(prop: Any) -> bool:
@@ -163,17 +173,23 @@ def _is_text(prop: Any) -> bool:
     return {kind for kind in kinds if kind != "null"} == {"string"}
 
 
-async def _answer_on_terminal(context: Any, params: Any) -> Any:
-    """Elicitation from the server (the side-effect guard asking to confirm): asked on the terminal, refused
-    when there is no terminal to ask on."""
-    from mcp.types import ElicitResult
+class _TerminalAnswers:
+    """Elicitation from the server (the side-effect guard asking to confirm), asked on the terminal. Without a
+    terminal nobody can answer: the preview is shown, the action declined, and `declined` makes the command fail
+    (a script must not read "declined" as done), saying to pass --yes."""
 
-    if not sys.stdin.isatty():
-        console_err.print("[yellow]confirmation needed but there is no terminal: declined.", highlight=False)
-        return ElicitResult(action="decline")
-    console_err.print(params.message, markup=False, highlight=False)
-    agreed = await anyio.to_thread.run_sync(lambda: Confirm.ask("Confirm", console=console_err, default=False))
-    return ElicitResult(action="accept", content={"confirm": agreed}) if agreed else ElicitResult(action="decline")
+    def __init__(self) -> None:
+        self.declined = False
+
+    async def __call__(self, context: Any, params: Any) -> Any:
+        from mcp.types import ElicitResult
+
+        console_err.print(params.message, markup=False, highlight=False)
+        if not sys.stdin.isatty():
+            self.declined = True
+            return ElicitResult(action="decline")
+        agreed = await anyio.to_thread.run_sync(lambda: Confirm.ask("Confirm", console=console_err, default=False))
+        return ElicitResult(action="accept", content={"confirm": agreed}) if agreed else ElicitResult(action="decline")
 
 
 async def _confirm(context: Any, params: Any) -> Any:
@@ -196,11 +212,14 @@ def call(
     ] = False,
 ) -> None:
     """Call one tool and print its structured result."""
+    split_arguments(arguments or [])
     settings = settings_or_exit(sandbox=sandbox)
     runtime, built = one_server(server, settings)
 
+    answers = _TerminalAnswers()
+
     async def run() -> Any:
-        async with Client(built, elicitation_callback=_confirm if yes else _answer_on_terminal) as client:
+        async with Client(built, elicitation_callback=_confirm if yes else answers) as client:
             listed = {listed.name: listed for listed in (await client.list_tools()).tools}
             if tool not in listed:
                 console_err.print(
@@ -217,6 +236,14 @@ def call(
         runtime.close()
     if result is None:
         raise typer.Exit(2)
+    if answers.declined:
+        console_err.print(
+            "aide: confirmation needed but there is no terminal to ask on, so it was declined. Pass --yes to "
+            "approve it.",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1)
     if result.is_error:
         text = " ".join(getattr(block, "text", "") for block in result.content)
         console_err.print(f"aide: {text}", markup=False, highlight=False)

@@ -39,6 +39,8 @@ def serve(
     no_auth: Annotated[bool, typer.Option("--no-auth", help="No bearer token (loopback only).")] = False,
 ) -> None:
     """Serve aide's MCP servers."""
+    if port is not None and not 0 <= port <= 65535:  # the file's port is checked with the settings
+        raise ConfigError(f"--port must be between 0 and 65535 (0 picks a free one), not {port}")
     settings = settings_or_exit(quiet=False)
     if transport is Transport.stdio:
         if sandbox:
@@ -66,7 +68,7 @@ def serve(
         raise
     if not built:
         sock.close()
-        console_err.print("aide: no server to serve.")
+        console_err.print("aide: no server to serve: each is disabled or not available (aide doctor says why).")
         raise typer.Exit(1)
     token = None
     if not no_auth:
