@@ -231,10 +231,12 @@ def test_serve_on_a_port_in_use_or_an_address_not_this_machines_is_one_line_sayi
         f"aide sandbox: cannot listen on 127.0.0.1:{port} (Address already in use). Stop what uses it, or choose "
         "another port with --port (0 picks a free one).\n",
     )
+    unknown = None
     try:
         socket.getaddrinfo("999.9.9.9", 0)
     except socket.gaierror as exc:
         unknown = exc.strerror  # the resolver's words differ between C libraries
+    assert unknown is not None
     nowhere = runner.invoke(app, ["serve", "--host", "999.9.9.9", "--port", "0", "--state", str(tmp_path)])
     assert (nowhere.exit_code, nowhere.stderr) == (
         1,

@@ -74,8 +74,8 @@ def pick_servers(names: list[str] | None, settings: AideSettings) -> list[Server
         from aide_core.registry import installed
 
         # A typo is refused, as `aide serve` does, rather than chatting without the server the person asked for.
-        names = ", ".join(installed()) or "none"
-        raise ValueError(f"no server is named {unknown[0]!r} (servers: {names}, or an mcpServers .json file)")
+        known = ", ".join(installed()) or "none"
+        raise ValueError(f"no server is named {unknown[0]!r} (servers: {known}, or an mcpServers .json file)")
     for entry in unavailable if named else []:
         reason = f" ({entry.error})" if entry.error else ""
         Console(stderr=True).print(f"[yellow]{entry.name}: {entry.status}{reason}", highlight=False)
