@@ -20,6 +20,12 @@ app.command("chat")(chat)
 app.command("other")(lambda: None)  # two commands, so typer keeps the sub-command name as in `aide chat`
 
 
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chat typed at a terminal: CliRunner's stdin is not one, and a chat without one is refused."""
+    monkeypatch.setattr("aide_agent.cli.stdin_is_terminal", lambda: True)
+
+
 def script(tmp_path: Path, turns: list[Any]) -> str:
     path = tmp_path / "script.json"
     path.write_text(json.dumps(turns))
@@ -45,7 +51,7 @@ def test_without_a_key_chat_names_the_variables_and_the_model_option() -> None:
     assert "ANTHROPIC_API_KEY" in result.stderr and "OPENAI_API_KEY" in result.stderr and "--model" in result.stderr
 
 
-def test_an_interactive_chat_asks_approval_inline_and_answers_slash_commands(tmp_path: Path) -> None:
+def test_an_interactive_chat_asks_approval_inline_and_answers_slash_commands(tmp_path: Path, terminal: None) -> None:
     remember = {
         "tool": "memory__remember",
         "arguments": {"items": [{"content": "Likes tea", "category": "preference"}]},
@@ -64,7 +70,7 @@ def test_an_interactive_chat_asks_approval_inline_and_answers_slash_commands(tmp
 
 
 @pytest.mark.parametrize("answer", ["n", ""])
-def test_anything_but_yes_declines(tmp_path: Path, answer: str) -> None:
+def test_anything_but_yes_declines(tmp_path: Path, answer: str, terminal: None) -> None:
     remember = {"tool": "memory__remember", "arguments": {"items": [{"content": "Likes tea"}]}}
     model = script(tmp_path, [[remember], "Not saved.", "[]"])
     result = CliRunner().invoke(
@@ -246,7 +252,9 @@ def test_a_script_needs_no_turn_for_learning_and_an_exhausted_one_is_one_line_an
     assert bare.exit_code == 2 and bare.stderr.startswith("aide chat: --model scripted needs a script:")
 
 
-def test_a_host_config_file_brings_only_its_own_servers_and_a_bad_one_is_one_line(tmp_path: Path) -> None:
+def test_a_host_config_file_brings_only_its_own_servers_and_a_bad_one_is_one_line(
+    tmp_path: Path, terminal: None
+) -> None:
     import sys
 
     from aide_core.cli.config import claude_desktop_config
@@ -293,3 +301,77 @@ def test_the_demo_runs_mail_calendar_and_memory_against_the_sandbox_with_no_key_
     for tool in ("gmail.search_emails", "calendar.list_events", "memory.recall"):
         assert f"✓ {tool}" in run.stderr
     assert "Traceback" not in run.stderr and " INFO " not in run.stderr
+
+
+def test_a_script_that_cannot_be_read_or_is_not_a_script_is_one_line_naming_it(tmp_path: Path) -> None:
+    form = (
+        'write a JSON list of turns (a string answers; a list of {"tool": "server__tool", "arguments": {...}} calls '
+        "tools)"
+    )
+    (tmp_path / "object.json").write_text('{"a": 1}')
+    (tmp_path / "turn.json").write_text('["Hi.", [{"arguments": {}}]]')
+    (tmp_path / "broken.json").write_text("[")
+    expected = {
+        "missing.json": f"aide chat: cannot read the script {tmp_path / 'missing.json'} (No such file or directory)",
+        ".": f"aide chat: cannot read the script {tmp_path / '.'} (Is a directory)",
+        "object.json": f"aide chat: the script {tmp_path / 'object.json'} is not a list: {form}",
+        "turn.json": f"aide chat: turn 2 of the script {tmp_path / 'turn.json'} is neither an answer nor tool calls: "
+        + form,
+        "broken.json": f"aide chat: the script {tmp_path / 'broken.json'} is not JSON (Expecting value: line 1 "
+        f"column 2 (char 1)): {form}",
+    }
+    said = {}
+    for name in expected:
+        result = CliRunner().invoke(app, ["chat", "-p", "hi", "--model", f"scripted:{tmp_path / name}"])
+        said[name] = (result.exit_code, result.stderr)
+    assert said == {name: (2, line + "\n") for name, line in expected.items()}
+
+
+def test_a_chat_without_a_terminal_or_a_question_is_refused_in_one_line_pointing_at_p(tmp_path: Path) -> None:
+    model = script(tmp_path, ["Hi."])
+    result = CliRunner().invoke(app, ["chat", "--model", model, "--servers", "activity"], input="hello\n")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == 'aide chat: no terminal to chat on: ask once with -p "…" (the answer goes to stdout).\n'
+    blank = CliRunner().invoke(app, ["chat", "-p", " ", "--model", model, "--servers", "activity"])
+    assert (blank.exit_code, blank.stderr) == (
+        2,
+        'aide chat: -p needs a question, such as -p "What is on my calendar today?"\n',
+    )
+
+
+def test_an_unknown_server_name_is_refused_listing_the_servers(tmp_path: Path) -> None:
+    from aide_core.registry import installed
+
+    model = script(tmp_path, ["Hi."])
+    result = CliRunner().invoke(app, ["chat", "-p", "hi", "--model", model, "--servers", "activity,nosuch"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"aide chat: no server is named 'nosuch' (servers: {', '.join(installed())}, or an mcpServers .json file)\n"
+    )
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "nan"])
+def test_a_daily_cost_limit_that_is_not_more_than_0_is_refused(tmp_path: Path, limit: str) -> None:
+    model = script(tmp_path, ["Hi."])
+    result = CliRunner().invoke(app, ["chat", "-p", "hi", "--model", model, "--max-cost-per-day", limit])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"aide chat: --max-cost-per-day {float(limit):g}: give the dollars a day to stop at, more than 0.\n",
+    )
+
+
+def test_listing_with_no_conversations_says_so() -> None:
+    result = CliRunner().invoke(app, ["chat", "--list"])
+    assert (result.exit_code, result.stdout) == (0, "No conversations yet.\n")
+
+
+def test_a_sandbox_whose_state_cannot_be_made_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    monkeypatch.setenv("AIDE_HOME", str(home))
+    result = CliRunner().invoke(app, ["chat", "--demo"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"aide chat: The sandbox's state folder {home / 'sandbox'} cannot be used (Not a directory). Make it "
+        "writable by this account, or use another state: --state DIR, or AIDE_HOME.\n"
+    )

@@ -30,7 +30,11 @@ def test_run_once_with_nothing_due_says_so_and_when_the_next_run_is(tmp_path: Pa
         '[schedule]\ntimezone = "Europe/Berlin"\n\n[[schedule.jobs]]\nname = "weekly"\n'
         'when = "RRULE:FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1;BYHOUR=9"\nwhat = "Summarise what I sent this week"\n'
     )
-    result = CliRunner().invoke(app, ["schedule", "run", "--once"], env={"AIDE_CONFIG": str(config)})
+    script = tmp_path / "script.json"
+    script.write_text("[]")
+    result = CliRunner().invoke(
+        app, ["schedule", "run", "--once", "--model", f"scripted:{script}"], env={"AIDE_CONFIG": str(config)}
+    )
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("aide schedule: nothing due; next at ") and result.stderr.endswith(" UTC\n")
 
@@ -89,3 +93,65 @@ def test_two_runner_processes_on_one_store_run_a_due_job_once(tmp_path: Path) ->
     lines = sorted(stdout.strip() for stdout, _ in said)
     assert lines[0] == "" and lines[1].startswith("job:week for default at ") and ": done, file:" in lines[1]
     assert out.read_text().count("Weekly: all quiet.") == 1
+
+
+def due_job(tmp_path: Path) -> tuple[Path, str]:
+    """A configuration whose one job is due now (within the grace period), and the time it is due for."""
+    from datetime import UTC, datetime, timedelta
+
+    moment = (datetime.now(UTC) - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    config = tmp_path / "runner.toml"
+    config.write_text(
+        f'[schedule]\ntimezone = "UTC"\n\n[[schedule.jobs]]\nname = "week"\nwhen = "every day at {moment:%H:%M}"\n'
+        f'what = "Summarise my week."\nservers = []\ndeliver = ["file:{tmp_path / "week.txt"}"]\n'
+    )
+    return config, f"{moment:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def test_a_model_for_the_jobs_that_cannot_be_built_is_one_line_before_anything_runs(tmp_path: Path) -> None:
+    config, _ = due_job(tmp_path)
+    missing = tmp_path / "missing.json"
+    expected = {
+        "bogus": "aide schedule: the jobs' model bogus: model 'bogus': expected 'provider:model', e.g. "
+        "'openai:gpt-4o-mini'",
+        f"scripted:{missing}": f"aide schedule: the jobs' model scripted:{missing}: cannot read the script {missing} "
+        "(No such file or directory)",
+        "": "aide schedule: the jobs' model anthropic:claude-sonnet-4-5: set ANTHROPIC_API_KEY, or choose another "
+        "model with --model",  # no --model and no key
+    }
+    said = {}
+    for model in expected:
+        chosen = ["--model", model] if model else []
+        result = CliRunner().invoke(app, ["schedule", "run", "--once", *chosen], env={"AIDE_CONFIG": str(config)})
+        said[model] = (result.exit_code, result.stdout, result.stderr)
+    assert said == {model: (2, "", line + "\n") for model, line in expected.items()}
+    assert not (tmp_path / "week.txt").exists()
+
+
+def test_reminders_alone_need_no_model(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[schedule]\ntimezone = "UTC"\n')
+    result = CliRunner().invoke(app, ["schedule", "run", "--once"], env={"AIDE_CONFIG": str(config)})
+    assert (result.exit_code, result.stderr) == (0, "aide schedule: nothing due\n")
+
+
+def test_a_job_that_fails_when_it_runs_is_one_line_in_the_log_and_the_run_exits_1(tmp_path: Path) -> None:
+    config, scheduled = due_job(tmp_path)
+    script = tmp_path / "script.json"
+    script.write_text("[]")  # a model that cannot answer: the run fails, not the configuration
+    done = subprocess.run(
+        [sys.executable, "-m", "aide_core.cli", "schedule", "run", "--once", "--model", f"scripted:{script}"],
+        env={**os.environ, "AIDE_CONFIG": str(config)},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    failure = (
+        "ScriptExhausted: scripted: the script has no turn left for request 1 (add one: a string answers, a list of "
+        '{"tool": "server__tool", "arguments": {...}} calls tools)'
+    )
+    assert done.returncode == 1
+    assert done.stdout == f"job:week for default at {scheduled}: failed: {failure}\n"
+    logged = done.stderr.split(" ", 2)[2]  # after the date and time
+    assert logged == f"WARNING aide.schedule: job:week for default failed: {failure}\n"

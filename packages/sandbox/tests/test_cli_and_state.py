@@ -15,7 +15,7 @@ from google.oauth2.credentials import Credentials
 from twilio.rest import Client as TwilioClient
 from typer.testing import CliRunner
 
-from aide_core.settings import AideSettings
+from aide_core.settings import AideSettings, load_settings
 from aide_sandbox import entry
 from aide_sandbox.app import Sandbox, SandboxHandle, start
 from aide_sandbox.cli import app
@@ -200,3 +200,89 @@ def test_a_state_seeded_on_an_earlier_day_is_seeded_anew_when_asked(tmp_path: Pa
     with start(tmp_path, clock=pinned_clock(NOW + timedelta(days=3)), refresh_stale=True) as handle:
         assert "Kept today" not in labels(handle)
         assert handle.gmail().users().messages().list(userId="me", q="newer_than:2d").execute()["messages"]
+
+
+def test_serve_refuses_a_port_out_of_range_or_a_keep_alive_under_a_second_in_one_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    port = runner.invoke(app, ["serve", "--port", "99999", "--state", str(tmp_path)])
+    assert (port.exit_code, port.stderr) == (
+        2,
+        "aide sandbox: --port 99999 is not a port: choose one from 0 to 65535 (0 picks a free one).\n",
+    )
+    idle = runner.invoke(app, ["serve", "--port", "0", "--keep-alive", "0", "--state", str(tmp_path)])
+    assert (idle.exit_code, idle.stderr) == (
+        2,
+        "aide sandbox: --keep-alive 0: give the seconds an idle connection stays open, 1 or more.\n",
+    )
+    assert list(tmp_path.iterdir()) == []  # refused before anything was opened
+
+
+def test_serve_on_a_port_in_use_or_an_address_not_this_machines_is_one_line_saying_what_to_do(tmp_path: Path) -> None:
+    import socket
+
+    runner = CliRunner()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = runner.invoke(app, ["serve", "--port", str(port), "--state", str(tmp_path)])
+    assert (busy.exit_code, busy.stderr) == (
+        1,
+        f"aide sandbox: cannot listen on 127.0.0.1:{port} (Address already in use). Stop what uses it, or choose "
+        "another port with --port (0 picks a free one).\n",
+    )
+    unknown = None
+    try:
+        socket.getaddrinfo("999.9.9.9", 0)
+    except socket.gaierror as exc:
+        unknown = exc.strerror  # the resolver's words differ between C libraries
+    assert unknown is not None
+    nowhere = runner.invoke(app, ["serve", "--host", "999.9.9.9", "--port", "0", "--state", str(tmp_path)])
+    assert (nowhere.exit_code, nowhere.stderr) == (
+        1,
+        f"aide sandbox: cannot listen on 999.9.9.9:0 ({unknown}). Give an address of this machine with --host, "
+        "such as 127.0.0.1.\n",
+    )
+    assert list(tmp_path.iterdir()) == []  # said before the state was opened and seeded
+
+
+def test_an_aide_home_that_is_a_file_is_one_line_for_the_commands_and_the_entry_point(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from aide_core.errors import StoreUnavailable
+
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    monkeypatch.setenv("AIDE_HOME", str(home))
+    said = (
+        f"The sandbox's state folder {home / 'sandbox'} cannot be used (Not a directory). Make it writable by this "
+        "account, or use another state: --state DIR, or AIDE_HOME."
+    )
+    runner = CliRunner()
+    for command in (["seed"], ["reset"], ["serve", "--port", "0"]):
+        result = runner.invoke(app, command)
+        assert (result.exit_code, result.stderr) == (1, f"aide sandbox: {said}\n"), command
+    try:
+        entry.start_for_settings(load_settings())
+    except StoreUnavailable as exc:
+        assert str(exc) == said  # `aide serve --sandbox` and `aide chat --sandbox` print it in one line
+    else:
+        raise AssertionError("the entry point started on a file")
+
+
+def test_a_state_file_that_is_not_a_database_is_one_line_naming_it_and_reset_starts_it_over(tmp_path: Path) -> None:
+    database = tmp_path / "sandbox.db"
+    database.write_bytes(b"not a database, just garbage " * 300)
+    runner = CliRunner()
+    said = (
+        f"aide sandbox: The sandbox's state {database} is damaged or is not an SQLite database (file is not a "
+        f"database). Start it over with `aide sandbox reset --state {tmp_path}`, or delete the file.\n"
+    )
+    for command in (["seed"], ["serve", "--port", "0"]):
+        result = runner.invoke(app, [*command, "--state", str(tmp_path)])
+        assert (result.exit_code, result.stderr) == (1, said), command
+    reset = runner.invoke(app, ["reset", "--state", str(tmp_path)])
+    assert (reset.exit_code, reset.stderr) == (0, f"reset {tmp_path} to the seed data\n")
+    sandbox = Sandbox(tmp_path)
+    assert not sandbox.db.is_empty()
+    sandbox.close()

@@ -27,6 +27,7 @@ from aide_agent.providers import DEFAULT_MODEL, MissingCredentials, Model, Model
 from aide_agent.servers import ServerConfig, aide_server, load_mcp_servers, sandbox_settings
 from aide_agent.store import ConversationStore
 from aide_agent.usage import Limits, UsageLimitExceeded
+from aide_core.errors import AideError
 
 if TYPE_CHECKING:
     from aide_core.settings import AideSettings
@@ -69,8 +70,15 @@ def pick_servers(names: list[str] | None, settings: AideSettings) -> list[Server
     files = [name for name in wanted if name.endswith(".json")]
     named = [name for name in wanted if not name.endswith(".json")]
     available, unavailable = select(named) if named else select(None) if not files else ([], [])
+    if unknown := [entry.name for entry in unavailable if entry.status == "unknown"]:
+        from aide_core.registry import installed
+
+        # A typo is refused, as `aide serve` does, rather than chatting without the server the person asked for.
+        known = ", ".join(installed()) or "none"
+        raise ValueError(f"no server is named {unknown[0]!r} (servers: {known}, or an mcpServers .json file)")
     for entry in unavailable if named else []:
-        Console(stderr=True).print(f"[yellow]{entry.name}: {entry.status}", highlight=False)
+        reason = f" ({entry.error})" if entry.error else ""
+        Console(stderr=True).print(f"[yellow]{entry.name}: {entry.status}{reason}", highlight=False)
     configs = [
         aide_server(entry.name, settings=settings)
         for entry in available
@@ -89,6 +97,11 @@ def pick_servers(names: list[str] | None, settings: AideSettings) -> list[Server
     return configs
 
 
+def stdin_is_terminal() -> bool:
+    """Whether a person can type at this chat (tests stand in for a terminal here)."""
+    return sys.stdin.isatty()
+
+
 class ChatUI:
     """Renders events and asks approvals on the terminal."""
 
@@ -97,7 +110,7 @@ class ChatUI:
         self.interactive = interactive
         #: Whether approvals may be asked: in a chat (its lines come from stdin anyway), or with `-p` on a terminal.
         #: With `-p` and no terminal (cron, a pipe, CI) nobody can answer, so what needs approval is declined.
-        self.can_ask = interactive or sys.stdin.isatty() if can_ask is None else can_ask
+        self.can_ask = interactive or stdin_is_terminal() if can_ask is None else can_ask
         self.streaming = False
 
     def on_event(self, event: Event) -> None:
@@ -230,11 +243,27 @@ def _manage(store: ConversationStore, delete: str | None, err: Console) -> None:
             err.print(f"aide chat: no conversation {delete!r}", highlight=False, markup=False)
             raise typer.Exit(2)
         return
+    found = store.list()
+    if not found:
+        Console().print("No conversations yet.", highlight=False)
+        return
     table = Table("id", "updated", "messages", "title")
-    for info in store.list():
+    for info in found:
         updated = datetime.fromtimestamp(info.updated_at, UTC).strftime("%Y-%m-%d %H:%M")
         table.add_row(info.id, updated, str(info.messages), info.title)
     Console(soft_wrap=True).print(table)
+
+
+def _refusal(prompt: str | None, max_cost_per_day: float | None, *, managing: bool) -> str | None:
+    """Why the options cannot be run as given, or None."""
+    if prompt is not None and not prompt.strip():
+        return '-p needs a question, such as -p "What is on my calendar today?"'
+    if max_cost_per_day is not None and not max_cost_per_day > 0:  # NaN too
+        return f"--max-cost-per-day {max_cost_per_day:g}: give the dollars a day to stop at, more than 0."
+    if prompt is None and not managing and not stdin_is_terminal():
+        # A chat reads its lines from a person: without a terminal nobody types, and it must not sit at a prompt.
+        return 'no terminal to chat on: ask once with -p "…" (the answer goes to stdout).'
+    return None
 
 
 def chat(
@@ -280,13 +309,20 @@ def chat(
 
     if demo:
         sandbox, prompt = True, prompt or QUESTION
+    managing = bool(list_ or delete)
+    if refused := _refusal(prompt, max_cost_per_day, managing=managing):
+        err.print(f"aide chat: {refused}", highlight=False, markup=False)
+        raise typer.Exit(2)
     try:
-        chosen = None if list_ or delete else demo_model() if demo else pick_model(model, base_url)
+        chosen = None if managing else demo_model() if demo else pick_model(model, base_url)
         # The sandbox is a world of its own, with its own data folder: its conversations are kept there too.
         settings = sandbox_settings(settings) if sandbox else settings
     except (MissingCredentials, ValueError, RuntimeError) as exc:  # RuntimeError: --sandbox without aide-sandbox
         err.print(f"aide chat: {exc}", highlight=False, markup=False)
         raise typer.Exit(2) from None
+    except AideError as exc:  # the sandbox's state cannot be used: the message names it and what to do
+        err.print(f"aide chat: {exc}", highlight=False, markup=False)
+        raise typer.Exit(1) from None
     if user is not None and not user.strip():
         err.print("aide chat: --user needs a name, such as --user ann.", highlight=False, markup=False)
         raise typer.Exit(2)

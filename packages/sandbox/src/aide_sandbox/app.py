@@ -497,15 +497,22 @@ def start(
     `state` is the directory of the SQLite file (None: a temporary one, removed at `stop`); an existing state is
     kept, an empty one is seeded unless `seed=False`; with `refresh_stale`, one seeded for an earlier day is
     seeded anew (see `Sandbox.ensure_seeded`). `keep_alive` is how many seconds the server keeps an idle
-    connection open. Returns at once: the socket already listens."""
+    connection open. Returns at once: the socket already listens.
+
+    A socket that cannot be had (a port in use, an address not this machine's) is an `AideError`, a state that
+    cannot be used a `StoreUnavailable` (`db.DamagedState` when the file is not a database): each is one line."""
     temp = None
     if state is None:
         temp = tempfile.TemporaryDirectory(prefix="aide-sandbox-")
         state = Path(temp.name)
-    sandbox = Sandbox(state, token_lifetime=token_lifetime, clock=clock)
-    if seed:
-        sandbox.ensure_seeded(refresh_stale=refresh_stale)
-    sock = bind(host, port)
+    sock = bind(host, port)  # first: a port in use is said at once, before the state is opened and seeded
+    try:
+        sandbox = Sandbox(state, token_lifetime=token_lifetime, clock=clock)
+        if seed:
+            sandbox.ensure_seeded(refresh_stale=refresh_stale)
+    except BaseException:
+        sock.close()
+        raise
     server = ServerThread(sandbox.app, sock, log_level=log_level, keep_alive=keep_alive)
     server.start()
     return SandboxHandle(sandbox, server, host, server.port, temp)

@@ -16,8 +16,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from aide_core.errors import StoreUnavailable
 from aide_core.settings import AideSettings
 from aide_sandbox.app import SandboxHandle, start
+from aide_sandbox.db import state_folder, unusable
 
 #: Sandboxes started for `aide serve --sandbox`: they live as long as the process (the server thread is a daemon).
 _RUNNING: list[SandboxHandle] = []
@@ -36,18 +38,33 @@ def start_for_settings(settings: AideSettings) -> AideSettings:
     Tables: each Google server's gets `base_url` (the API root to build the client with; `[calendar]` also
     `tasks_base_url`); `[notion]` gets `base_url` (for `Client(base_url=...)`); `[twilio]` gets `base_url` (set it
     as both `client.api.base_url` and `client.lookups.base_url`), `account_sid`, `from_number`, `numbers` and
-    `messaging_service_sid`."""
-    from filelock import FileLock
+    `messaging_service_sid`.
+
+    A state folder that cannot be used is a `StoreUnavailable` naming it (core's commands print it in one line)."""
+    from filelock import FileLock, Timeout
 
     state = settings.home / "sandbox"
-    state.mkdir(parents=True, exist_ok=True)
+    state_folder(state)
     world = settings.model_copy(update={"home": state / WORLD, "credential_backend": "file"})
     # A host such as Claude Desktop spawns every server at once, each starting its own emulators on this one state
     # (`aide config claude-desktop --sandbox`): seeding and signing in are done by one process at a time, so the
     # second finds the state seeded instead of seeding it again beside the first.
-    with FileLock(state / ".start.lock", timeout=120):
+    lock = FileLock(state / ".start.lock", timeout=120)
+    try:
+        lock.acquire()
+    except Timeout:  # a TimeoutError, so an OSError too: caught first
+        raise StoreUnavailable(
+            f"Another process has been starting the sandbox in {state} for {lock.timeout:.0f} s.",
+            path=str(state),
+            hint="Wait for it to finish, or stop it and try again.",
+        ) from None
+    except OSError as exc:  # a folder this account may not write in
+        raise unusable(state, exc.strerror or str(exc), what="state folder") from None
+    try:
         handle = start(state, refresh_stale=True)
         sign_in(handle, world)
+    finally:
+        lock.release()
     _RUNNING.append(handle)
     sys.stderr.write(f"sandbox: emulators on {handle.base_url} (state in {state})\n")
     twilio = {key: value for key, value in handle.twilio_credentials().items() if key != "auth_token"}

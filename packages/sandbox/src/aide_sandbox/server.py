@@ -14,6 +14,7 @@ server's do.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import socket
 import threading
@@ -23,6 +24,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from aide_core.errors import AideError
 from aide_sandbox.faults import ABORT_KEY, CLOSE_IDLE_KEY, answer_or_drop
 
 logger = logging.getLogger("aide.sandbox")
@@ -73,14 +75,20 @@ async def close_idle(connections: set[Any]) -> int:
 
 
 def bind(host: str, port: int) -> socket.socket:
+    """A socket listening on `host`:`port`. One that cannot be had is an `AideError` saying what to do, in the words
+    of core's `aide serve` (`aide_core.http.bind_socket`): the port is taken, or the address is not this machine's."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+            hint = "Give an address of this machine with --host, such as 127.0.0.1."
+        else:
+            hint = "Stop what uses it, or choose another port with --port (0 picks a free one)."
+        raise AideError(f"cannot listen on {host}:{port} ({exc.strerror or exc})", hint=hint) from None
     sock.listen(128)
     return sock
 

@@ -49,16 +49,42 @@ class ScriptExhausted(ModelError):
         return False
 
 
+SCRIPT_FORM = (
+    'a JSON list of turns (a string answers; a list of {"tool": "server__tool", "arguments": {...}} calls tools)'
+)
+
+
 def load_script(path: str | Path) -> list[Turn]:
     """A script from JSON: a list of turns, each a string (an answer) or a list of
-    `{"tool": "server__tool", "arguments": {...}}` (tool calls)."""
+    `{"tool": "server__tool", "arguments": {...}}` (tool calls). A file that cannot be read or is not such a list is a
+    `ValueError` naming it and what is wrong, checked whole before any turn is played."""
+    try:
+        data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"cannot read the script {path} ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"the script {path} is not JSON ({exc}): write {SCRIPT_FORM}") from None
+    if not isinstance(data, list):
+        raise ValueError(f"the script {path} is not a list: write {SCRIPT_FORM}")
     turns: list[Turn] = []
-    for raw in cast(list[Any], json.loads(Path(path).read_text())):
+    for number, raw in enumerate(cast(list[Any], data), start=1):
         if isinstance(raw, str):
             turns.append(raw)
-        else:
+        elif isinstance(raw, list) and raw and all(_is_call(item) for item in cast(list[Any], raw)):
             turns.append([call(item["tool"], **item.get("arguments", {})) for item in cast(list[dict[str, Any]], raw)])
+        else:
+            raise ValueError(
+                f"turn {number} of the script {path} is neither an answer nor tool calls: write {SCRIPT_FORM}"
+            )
     return turns
+
+
+def _is_call(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and isinstance(cast(dict[str, Any], item).get("tool"), str)
+        and isinstance(cast(dict[str, Any], item).get("arguments", {}), dict)
+    )
 
 
 def estimate_tokens(text: str) -> int:

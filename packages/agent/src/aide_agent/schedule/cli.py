@@ -1,6 +1,7 @@
 """`aide schedule run`: the scheduler runner in the foreground (registered through the `aide.commands` entry point
 `schedule`). Each run is one line on stdout ("job:morning-digest for default at 2026-12-08T07:00:00Z: done, sms ok,
-mail ok"); a failure to start is one line on stderr and exit code 2, never a traceback. Ctrl-C stops it between
+mail ok"); a failure to start (a model for the jobs that cannot be built, say) is one line on stderr and exit code
+2, never a traceback; with `--once`, the exit code is 1 when any run failed. Ctrl-C stops it between
 runs (a run in progress is not retried: the ledger keeps it claimed).
 
 Nobody is there to approve anything, so it never prompts: what a job may do unattended is its `allow` list.
@@ -51,15 +52,22 @@ def run(
         err.print("aide schedule: the schedule server is not installed; install aide-schedule.", markup=False)
         raise typer.Exit(2)
     chosen = model or os.environ.get("AIDE_SCHEDULE_MODEL") or os.environ.get("AIDE_AGENT_MODEL") or DEFAULT_MODEL
+    if settings.table("schedule").get("jobs"):  # reminders need no model: a runner for them alone needs no key
+        try:
+            check_model(chosen)
+        except (ValueError, RuntimeError) as exc:  # MissingCredentials is a RuntimeError
+            err.print(f"aide schedule: the jobs' model {chosen}: {exc}", markup=False)
+            raise typer.Exit(2) from None
+    failures = 0
 
     def said(outcome: Outcome) -> None:
+        nonlocal failures
+        failures += not outcome.ok
         parts = [f"{d.target} {'ok' if d.ok else 'failed: ' + d.detail}" for d in outcome.deliveries]
-        if outcome.error:
-            parts.insert(0, f"failed: {outcome.error}")
         if outcome.declined:
             parts.append("declined " + ", ".join(outcome.declined))
-        status = "done" if outcome.ok else "failed"
-        out.print(f"{outcome.key} for {outcome.user} at {outcome.scheduled_for}: {status}, " + ", ".join(parts),
+        status = f"failed: {outcome.error}" if outcome.error else "done" if outcome.ok else "failed"
+        out.print(f"{outcome.key} for {outcome.user} at {outcome.scheduled_for}: " + ", ".join([status, *parts]),
                   markup=False)  # fmt: skip
 
     try:
@@ -78,3 +86,14 @@ def run(
     except (RunnerError, AideError, ValueError, RuntimeError, OSError) as exc:
         err.print(f"aide schedule: {exc}", markup=False)
         raise typer.Exit(2) from None
+    if failures:  # each said in its line above; cron and CI see the run failed
+        raise typer.Exit(1)
+
+
+def check_model(name: str) -> None:
+    """Build the model jobs will use, once, so that a name that is no model or a missing key is a configuration
+    error said before anything runs, rather than the same failure recorded against every due job."""
+    from aide_agent.providers import infer_model
+
+    built = infer_model(name)
+    anyio.run(built.aclose)

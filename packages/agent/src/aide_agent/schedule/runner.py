@@ -7,6 +7,9 @@ takes a run in the ledger (an atomic row keyed by user, job and scheduled time, 
 restart or by a second runner on the same store), `finish_run` records the outcome, the summary and what the
 unattended policy declined.
 
+A run that fails is one warning line in the log (its traceback only at DEBUG: the failure is the job's, such as a
+model that does not answer, not the runner's) and is recorded as failed.
+
 A tick, for each person (`acting_as`, so every server sees them as the caller): look at what is due, claim each
 item, run it (a reminder is delivered as it is; a job is a run of the assistant on its prompt, under the
 `Unattended` policy, whose answer is then delivered), and record the outcome. `run()` ticks until stopped, waiting
@@ -191,7 +194,7 @@ class Runner:
             try:
                 text = await self._ask(item, policy, local, contact)
             except Exception as exc:
-                log.warning("%s for %s failed: %s", key, user, _describe(exc), exc_info=True)
+                log.warning("%s for %s failed: %s", key, user, _describe(exc), exc_info=log.isEnabledFor(logging.DEBUG))
                 return Outcome(user, key, scheduled, "", policy.declined, [], _describe(exc))
         ledger_key = f"{key}@{scheduled}"
         try:
@@ -200,7 +203,9 @@ class Runner:
                 targets, text, subject=subject, contact=contact, ledger_key=ledger_key, now=now, sleep=self.sleep,
             )  # fmt: skip
         except Exception as exc:
-            log.warning("%s for %s: delivery failed: %s", key, user, _describe(exc), exc_info=True)
+            log.warning(
+                "%s for %s: delivery failed: %s", key, user, _describe(exc), exc_info=log.isEnabledFor(logging.DEBUG)
+            )
             return Outcome(user, key, scheduled, text, policy.declined, [], _describe(exc))
         return Outcome(user, key, scheduled, text, policy.declined, deliveries)
 
