@@ -382,7 +382,7 @@ async def test_aide_auth_google_signs_in_through_the_loopback_redirect_then_list
     removed = runner.invoke(app, ["logout", "--account", "work"])
     assert removed.exit_code == 0 and "Removed account 'work'" in removed.stdout
     assert accounts.get("work") is None and "google.work" not in open_credentials(settings).names()
-    assert runner.invoke(app, ["list"]).stdout == ""
+    assert runner.invoke(app, ["list"]).stdout == "No Google accounts signed in; sign one in with: aide auth google\n"
     assert "send_email" in [tool.name for tool in (await server().list_tools())]  # signed out: the default tier
 
 
@@ -520,7 +520,9 @@ def test_aide_auth_signs_lists_and_logs_out_a_named_users_accounts_apart(
     anns = runner.invoke(app, ["list", "--user", "ann"])
     assert anns.stdout.split()[:3] == ["default", SAM, "readonly"]
     assert runner.invoke(app, ["list"]).stdout.split()[:2] == ["work", ME]
-    assert runner.invoke(app, ["list", "--user", "bob"]).stdout == ""
+    assert runner.invoke(app, ["list", "--user", "bob"]).stdout == (
+        "No Google accounts signed in for user 'bob'; sign one in with: aide auth google --user bob\n"
+    )
     removed = runner.invoke(app, ["logout", "--user", "ann"])
     assert removed.exit_code == 0 and "Removed account 'default' of user 'ann'." in removed.stdout
     assert AccountStore(accounts.store, user="ann").names() == [] and accounts.names() == ["work"]
