@@ -382,7 +382,7 @@ async def test_aide_auth_google_signs_in_through_the_loopback_redirect_then_list
     removed = runner.invoke(app, ["logout", "--account", "work"])
     assert removed.exit_code == 0 and "Removed account 'work'" in removed.stdout
     assert accounts.get("work") is None and "google.work" not in open_credentials(settings).names()
-    assert runner.invoke(app, ["list"]).stdout == ""
+    assert runner.invoke(app, ["list"]).stdout == "No Google accounts signed in; sign one in with: aide auth google\n"
     assert "send_email" in [tool.name for tool in (await server().list_tools())]  # signed out: the default tier
 
 
@@ -520,7 +520,67 @@ def test_aide_auth_signs_lists_and_logs_out_a_named_users_accounts_apart(
     anns = runner.invoke(app, ["list", "--user", "ann"])
     assert anns.stdout.split()[:3] == ["default", SAM, "readonly"]
     assert runner.invoke(app, ["list"]).stdout.split()[:2] == ["work", ME]
-    assert runner.invoke(app, ["list", "--user", "bob"]).stdout == ""
+    assert runner.invoke(app, ["list", "--user", "bob"]).stdout == (
+        "No Google accounts signed in for user 'bob'; sign one in with: aide auth google --user bob\n"
+    )
     removed = runner.invoke(app, ["logout", "--user", "ann"])
     assert removed.exit_code == 0 and "Removed account 'default' of user 'ann'." in removed.stdout
     assert AccountStore(accounts.store, user="ann").names() == [] and accounts.names() == ["work"]
+
+
+def cli_sign_in(
+    sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[Any, list[str]]:
+    """`aide auth google --client-secrets FILE ...` in-process, with the URL it shows also visited by `browser()`."""
+    import aide_google.cli as google_cli
+
+    secrets = tmp_path / "client_secret.json"
+    secrets.write_text(json.dumps(oauth_config(sandbox)))
+    visit, opened = browser()
+    made = google_cli._opener  # pyright: ignore[reportPrivateUsage]
+
+    def opener(no_browser: bool) -> Callable[[str], None]:
+        show = made(no_browser)
+        assert show is not None, "the URL is shown, not handed to a browser"
+
+        def shown_and_visited(url: str) -> None:
+            show(url)
+            visit(url)
+
+        return shown_and_visited
+
+    monkeypatch.setattr(google_cli, "_opener", opener)
+    command = ["google", "--client-secrets", str(secrets), "--account", "work", "--scopes", "send", "--email", ME]
+    return CliRunner().invoke(google_cli.app, [*command, *args]), opened
+
+
+def test_no_browser_prints_the_url_once_with_the_words_that_fit(
+    sandbox: SandboxHandle, accounts: AccountStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    done, opened = cli_sign_in(sandbox, tmp_path, monkeypatch, "--no-browser")
+    assert done.exit_code == 0, done.output
+    assert done.stdout == (
+        f"Open this URL to sign in:\n{opened[0]}\nSigned in account 'work' ({ME}) at level send; restart running "
+        "servers.\n"
+    )
+    assert accounts.get("work") is not None
+
+
+def test_with_no_browser_on_the_machine_the_url_is_printed_instead_of_a_traceback(
+    sandbox: SandboxHandle, accounts: AccountStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registered = webbrowser.get
+
+    def no_browser(using: str | None = None) -> webbrowser.BaseBrowser:
+        if using is None:  # as on a machine with none: only the one the sign-in registers can be had
+            raise webbrowser.Error("could not locate runnable browser")
+        return registered(using)
+
+    monkeypatch.setattr(webbrowser, "get", no_browser)
+    done, opened = cli_sign_in(sandbox, tmp_path, monkeypatch)
+    assert done.exit_code == 0, done.output
+    assert done.stdout == (
+        f"No browser to open here; open this URL to sign in:\n{opened[0]}\nSigned in account 'work' ({ME}) at level "
+        "send; restart running servers.\n"
+    )
+    assert accounts.get("work") is not None

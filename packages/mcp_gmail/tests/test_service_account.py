@@ -205,3 +205,21 @@ def test_aide_auth_google_refuses_a_service_account_without_a_subject_or_with_a_
     no_address = register(runner, key_file, subject="sam")
     assert isinstance(no_address.exception, ConfigError) and "is not an address" in str(no_address.exception)
     assert accounts.names() == []
+
+
+@pytest.mark.anyio
+async def test_a_malformed_stored_key_answers_with_how_to_register_it_again_not_an_internal_error(
+    accounts: AccountStore, server: Callable[..., Any]
+) -> None:
+    from aide_google.accounts import GoogleAccount
+
+    data = {"type": "service_account", "info": {"type": "service_account"}, "subject": SAM, "email": SAM}
+    accounts.save(GoogleAccount("company", data | {"level": "readonly", "scopes": [GMAIL_READONLY]}))
+    async with Client(server()) as client:
+        found = await client.call_tool("search_emails", {"query": "x"})
+    assert found.is_error
+    assert text(found) == (
+        "Error executing tool search_emails: Gmail cannot use account 'company': its stored key lacks client_email, "
+        "private_key, token_uri; register it again. Ask the user to run: aide auth google --account company "
+        f"--service-account KEY.json --subject {SAM} --scopes readonly"
+    )

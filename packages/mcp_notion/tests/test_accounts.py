@@ -94,3 +94,45 @@ async def test_each_person_uses_only_their_own_workspaces(
     assert [hit["title"] for hit in anns["results"]] == ["Engineering wiki"]
     assert mine["results"] == []
     assert "Ask the user to run: aide auth notion --user bob" in bobs
+
+
+def test_without_a_terminal_or_a_piped_token_it_says_how_to_pipe_it(settings: AideSettings) -> None:
+    done = run_auth("--no-check", token="")  # CliRunner's stdin is no terminal; an empty line is nothing piped
+    assert done.exit_code == 2 and done.stdout == ""
+    assert done.stderr == (
+        "aide auth notion: no notion integration token on standard input and no terminal to ask at: pipe it, e.g. "
+        "`pass show notion | aide auth notion`\n"
+    )
+    assert store_for(settings).all() == []
+
+
+def test_removing_a_workspace_that_is_not_there_says_so_and_names_the_ones_there_are(settings: AideSettings) -> None:
+    assert run_auth("--no-check", "--account", "home", token="ntn_offline").exit_code == 0
+    done = run_auth("--remove", "--account", "nosuch", token="")
+    assert done.exit_code == 1
+    assert done.stderr == "aide auth notion: there is no Notion account 'nosuch' (accounts: home)\n"
+    other = run_auth("--remove", "--user", "ann", token="")
+    assert other.exit_code == 1
+    assert other.stderr == "aide auth notion: there is no Notion account 'default' of user 'ann' (accounts: none)\n"
+    assert [a.name for a in store_for(settings).all()] == ["home"]
+
+
+def test_when_notion_cannot_be_reached_it_says_so_not_that_the_token_was_refused(settings: AideSettings) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    Path(os.environ["AIDE_CONFIG"]).write_text(f'[notion]\nbase_url = "http://127.0.0.1:{closed}"\n')
+    done = run_auth(token="ntn_unchecked")
+    assert done.exit_code == 1
+    assert done.stderr == (
+        "aide auth notion: could not reach Notion (ConnectError); the token was not checked and nothing was stored: "
+        "try again when it answers, or pass --no-check\n"
+    )
+    assert store_for(settings).all() == []
+
+
+def test_an_invalid_account_name_and_a_missing_token_are_both_usage_mistakes(settings: AideSettings) -> None:
+    assert run_auth("--account", "Bad Name", token="x").exit_code == 2
+    assert run_auth("--no-check", token="two words").exit_code == 2

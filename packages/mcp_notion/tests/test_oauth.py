@@ -198,3 +198,22 @@ def test_an_internal_integrations_refused_token_is_not_refreshed(
     finally:
         runtime.close()
     assert sandbox.notion_requests() == [Seen("GET", "/v1/users/me", "ntn_revoked", 401)]
+
+
+def test_without_a_terminal_the_client_secret_is_read_from_stdin_or_it_says_how_to_pipe_it(
+    sandbox: SandboxHandle, port: int, settings: AideSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOTION_OAUTH_CLIENT_SECRET", raising=False)
+    done = run(port)  # no terminal, nothing piped: no getpass prompt, warning or "Aborted."
+    assert done.exit_code == 2 and done.stdout == ""
+    assert done.stderr == (
+        "aide auth notion: no client secret on standard input and no terminal to ask at: pipe it, e.g. "
+        f"`pass show notion-client | aide auth notion --oauth --client-id {CLIENT_ID}`\n"
+    )
+    browser(monkeypatch)
+    app = typer.Typer()
+    app.command()(auth)
+    piped = CliRunner().invoke(app, ["--oauth", "--client-id", CLIENT_ID, "--port", str(port)], input=SECRET + "\n")
+    assert piped.exit_code == 0, piped.output
+    assert piped.stderr == "" and SECRET not in piped.output
+    assert [a.data["type"] for a in store_for(settings).all()] == ["oauth"]

@@ -107,3 +107,78 @@ def test_doctor_reports_the_account_signed_in_and_reachable(signed_in: Any, sand
     other = spec.make_runtime(signed_in, sandbox_config(sandbox, account="work"))
     assert spec.configuration_problem(other) == "not signed in (aide auth twilio)"
     assert spec.reachability(other) == "not checked"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+SID = "AC" + "0" * 32
+
+
+def test_without_a_terminal_or_a_piped_token_it_says_how_to_pipe_it_and_never_prompts(aide_env: Path) -> None:
+    done = runner.invoke(cli(), ["--account-sid", SID])  # CliRunner's stdin is no terminal, and holds nothing
+    assert done.exit_code == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "aide auth twilio: no auth token on standard input and no terminal to ask at: pipe it, e.g. "
+        "`pass show twilio | aide auth twilio --account-sid AC…`\n"
+    )
+    assert stored() == {}
+
+
+def test_a_piped_api_key_secret_is_read_without_a_prompt_or_a_warning(configured: dict[str, Any]) -> None:
+    key = "SK" + "2" * 32
+    done = runner.invoke(cli(), ["--api-key", key, "--no-check"], input="the-secret\n")
+    assert done.exit_code == 0, done.output
+    assert done.stderr == "" and "secret" not in done.stdout.lower()
+    assert stored()["default"]["api_secret"] == "the-secret" and "auth_token" not in stored()["default"]
+
+
+def test_removing_an_account_that_is_not_there_says_so_and_names_the_ones_there_are(
+    configured: dict[str, Any],
+) -> None:
+    assert runner.invoke(cli(), ["--account", "home"], input=f"{configured['auth_token']}\n").exit_code == 0
+    done = runner.invoke(cli(), ["--remove", "--account", "nosuch"])
+    assert done.exit_code == 1
+    assert done.stderr == "aide auth twilio: there is no Twilio account 'nosuch' (accounts: home)\n"
+    nobody = runner.invoke(cli(), ["--remove", "--user", "ann"])
+    assert nobody.exit_code == 1
+    assert nobody.stderr == "aide auth twilio: there is no Twilio account 'default' of user 'ann' (accounts: none)\n"
+    assert list(stored()) == ["home"]
+
+
+def test_an_invalid_account_name_is_a_usage_mistake(aide_env: Path) -> None:
+    done = runner.invoke(cli(), ["--remove", "--account", "a b"])
+    assert done.exit_code == 2 and done.stderr.startswith("aide auth twilio: ") and "a b" in done.stderr
+
+
+def test_when_twilio_cannot_be_reached_it_says_so_not_that_the_credentials_were_refused(aide_env: Path) -> None:
+    config = Path(aide_env).parent / "config.toml"
+    config.write_text(f'[twilio]\nbase_url = "http://127.0.0.1:{free_port()}"\naccount_sid = "{SID}"\n')
+    done = runner.invoke(cli(), [], input="token\n")
+    assert done.exit_code == 1
+    assert done.stderr == (
+        "aide auth twilio: could not reach Twilio (ConnectionError); the credentials were not checked and nothing "
+        "was stored: try again when it answers, or pass --no-check\n"
+    )
+    assert stored() == {}
+
+
+def test_the_help_names_http_users_and_no_contradicting_default() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "aide_core.cli", "auth", "twilio", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**__import__("os").environ, "COLUMNS": "200"},
+    )
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stdout.replace("│", " ").split())
+    assert "Whose account: a user of [http.users] (default: the configured user)." in said
+    assert "[default: default]" not in said.split("--remove")[0].split("--user")[1]

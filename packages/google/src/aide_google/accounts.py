@@ -181,6 +181,20 @@ def service_account_credentials(data: dict[str, Any], scopes: Iterable[str] | No
     )
 
 
+#: What google-auth needs of a service account key to sign with it and mint tokens.
+KEY_FIELDS = ("client_email", "private_key", "token_uri")
+
+
+def key_problem(info: object) -> str | None:
+    """What makes a service account key unusable, said for a person ("lacks client_email, token_uri"), or None.
+    (google-auth names missing fields in set order, which changes from run to run.)"""
+    if not isinstance(info, dict) or cast(dict[str, Any], info).get("type") != "service_account":
+        return "is not a service account key"
+    key = cast(dict[str, Any], info)
+    missing = [field for field in KEY_FIELDS if not isinstance(key.get(field), str) or not key[field]]
+    return f"lacks {', '.join(missing)}" if missing else None
+
+
 def api_scopes(account: GoogleAccount, prefixes: tuple[str, ...]) -> list[str]:
     """The account's scopes that start with one of `prefixes` (one API's: e.g. Gmail's), or all when none do."""
     found = [scope for scope in account.scopes if scope.startswith(prefixes)]
@@ -188,12 +202,23 @@ def api_scopes(account: GoogleAccount, prefixes: tuple[str, ...]) -> list[str]:
 
 
 def stored_credentials(
-    accounts: AccountStore, account: GoogleAccount, scopes: Iterable[str] | None = None
+    accounts: AccountStore, account: GoogleAccount, scopes: Iterable[str] | None = None, *, service: str = "Google"
 ) -> BaseCredentials:
     """Credentials for a stored account; user tokens are written back to the store after every refresh. A service
-    account's tokens are asked for `scopes` (default: all the account's; see `api_scopes`)."""
+    account's tokens are asked for `scopes` (default: all the account's; see `api_scopes`); a stored key google-auth
+    cannot read (registered unchecked by an older aide, or edited) is `NotConfigured` naming the command that
+    registers it again, as a configuration problem is, not an internal error."""
     if account.kind == "service_account":
-        return service_account_credentials(account.data, scopes)
+        problem = key_problem(account.data.get("info"))
+        if problem is None:
+            try:
+                return service_account_credentials(account.data, scopes)
+            except ValueError as exc:  # google-auth's MalformedError is a ValueError, as is a key that does not parse
+                problem = f"cannot be used ({_short(str(exc))})"
+        command = service_account_command(account.name, account.email, account.level, user=account.user)
+        raise NotConfigured(
+            service, command, reason=f"cannot use account '{account.name}': its stored key {problem}; register it again"
+        )
 
     if account.user != accounts.user:
         raise ValueError(f"account {account.name!r} of user {account.user!r} is not in {accounts.user!r}'s store")

@@ -6,8 +6,10 @@ lists or removes that person's accounts; without it, the configured user's (whom
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -20,8 +22,60 @@ app = typer.Typer(name="auth", help="Sign in to the services aide talks to.", no
 
 User = Annotated[
     str,
-    typer.Option("--user", help="Whose accounts: a user of [http.users] (default: the configured user)."),
+    typer.Option(
+        "--user", help="Whose accounts: a user of \\[http.users] (default: the configured user).", show_default=False
+    ),
 ]
+
+
+def _fail(command: str, message: str, code: int) -> NoReturn:
+    console_err.print(f"aide auth {command}: {message}", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _home(command: str, home: Path) -> Generator[None]:
+    """An aide home that is a file, or a folder aide may not write, is one line saying so (not a traceback, nor an
+    empty listing: the file backend reads a home it cannot open as holding nothing)."""
+    try:
+        _check_home(home)
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        _fail(command, f"cannot use the aide home {home} ({reason}); set AIDE_HOME to a folder aide can write", 1)
+
+
+def _check_home(home: Path) -> None:
+    """Raise the OSError of a home that is, or lies under, something other than a folder aide may write."""
+    import errno
+    import os
+
+    existing = next((path for path in (home, *home.parents) if path.exists()), None)
+    if existing is None:
+        return
+    if not existing.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(existing))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(existing))
+
+
+def _opener(no_browser: bool) -> Callable[[str], None] | None:
+    """None to let the flow open the system browser; else what prints the URL (asked to, or no browser here)."""
+    import webbrowser
+
+    if not no_browser:
+        try:
+            webbrowser.get()
+            return None
+        except webbrowser.Error:
+            lead = "No browser to open here; open this URL to sign in:"
+    else:
+        lead = "Open this URL to sign in:"
+
+    def show(url: str) -> None:
+        console.print(f"{lead}\n{url}", highlight=False)
+
+    return show
 
 
 @app.command("google")
@@ -50,17 +104,23 @@ def google(
     user: User = DEFAULT_IDENTITY,
 ) -> None:
     """Sign a Google account in for the installed Google servers; its tokens are kept encrypted and refreshed."""
+    from aide_core.accounts import check_account_name
     from aide_google.accounts import AccountStore
     from aide_google.scopes import default_level, registered_apis, sign_in_levels
     from aide_google.signin import add_service_account, client_config, sign_in
 
+    try:
+        check_account_name(account)
+    except AideError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--account") from None
     apis = registered_apis()
     level = scopes or default_level(apis)
     if level is None or level not in sign_in_levels(apis):
         known = ", ".join(sign_in_levels(apis)) or "none: no Google server is installed"
         raise typer.BadParameter(f"{level!r} is not a level of the installed Google servers ({known})")
     settings = settings_or_exit()
-    accounts = AccountStore(open_credentials(settings), user=user)
+    with _home("google", settings.home):
+        accounts = AccountStore(open_credentials(settings), user=user)
     if service_account is not None:
         if not subject:
             raise typer.BadParameter("--service-account needs --subject (the user to act as)")
@@ -78,23 +138,19 @@ def google(
         except AideError as exc:
             if isinstance(exc, ConfigError):
                 raise
-            console_err.print(f"aide auth google: {exc}", markup=False, highlight=False)
-            raise typer.Exit(1) from None
+            _fail("google", str(exc), 1)
     else:
-
-        def show(url: str) -> None:
-            console.print(f"Open this URL to sign in:\n{url}", highlight=False)
-
-        opener = show if no_browser else None
-        stored = sign_in(
-            accounts,
-            account=account,
-            level=level,
-            config=client_config(client_secrets),
-            open_url=opener,
-            login_hint=login_hint,
-            apis=apis,
-        )
+        config = client_config(client_secrets)
+        with _home("google", settings.home):
+            stored = sign_in(
+                accounts,
+                account=account,
+                level=level,
+                config=config,
+                open_url=_opener(no_browser),
+                login_hint=login_hint,
+                apis=apis,
+            )
     whose = "" if user == DEFAULT_IDENTITY else f" for user '{user}'"
     if stored.kind == "service_account":
         robot = stored.data["info"].get("client_email", "the service account")
@@ -110,18 +166,40 @@ def google(
 @app.command("list")
 def list_accounts(user: User = DEFAULT_IDENTITY) -> None:
     """The signed-in Google accounts and their scopes."""
-    from aide_google.accounts import AccountStore
+    from aide_google.accounts import AccountStore, sign_in_command
 
-    accounts = AccountStore(open_credentials(settings_or_exit()), user=user)
-    for stored in accounts.all():
+    settings = settings_or_exit()
+    with _home("list", settings.home):
+        found = AccountStore(open_credentials(settings), user=user).all()
+    if not found:
+        whose = "" if user == DEFAULT_IDENTITY else f" for user '{user}'"
+        console.print(f"No Google accounts signed in{whose}; sign one in with: {sign_in_command(user=user)}")
+    for stored in found:
         console.print(f"{stored.name}\t{stored.email or '-'}\t{stored.level or '-'}\t{' '.join(stored.scopes)}")
 
 
 @app.command("logout")
-def logout(account: Annotated[str, typer.Option("--account")] = "default", user: User = DEFAULT_IDENTITY) -> None:
+def logout(
+    account: Annotated[str, typer.Option("--account", help="Which account to forget (see aide auth list).")] = (
+        "default"
+    ),
+    user: User = DEFAULT_IDENTITY,
+) -> None:
     """Forget a Google account's tokens."""
+    from aide_core.accounts import check_account_name
     from aide_google.accounts import AccountStore
 
-    AccountStore(open_credentials(settings_or_exit()), user=user).delete(account)
+    try:
+        check_account_name(account)
+    except AideError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--account") from None
+    settings = settings_or_exit()
     whose = "" if user == DEFAULT_IDENTITY else f" of user '{user}'"
-    console.print(f"Removed account '{account}'{whose}.")
+    with _home("logout", settings.home):
+        accounts = AccountStore(open_credentials(settings), user=user)
+        names = accounts.names()
+        if account not in names:
+            known = ", ".join(names) or "none"
+            _fail("logout", f"there is no Google account '{account}'{whose} (accounts: {known})", 1)
+        accounts.delete(account)
+    console.print(f"Removed account '{account}'{whose}.", highlight=False)

@@ -33,7 +33,10 @@ def accounts_stamp(runtime: Runtime[Any]) -> Hashable:
     try:
         stat = (runtime.settings.home / INDEX).stat()
     except OSError:
-        return (runtime.settings.home / "secrets").is_dir()  # no index yet: whether a store was ever written
+        try:
+            return (runtime.settings.home / "secrets").is_dir()  # no index yet: whether a store was ever written
+        except OSError:  # a home aide may not read: no account can be listed from it (calls say why)
+            return False
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 

@@ -151,7 +151,7 @@ class GoogleAccounts(Generic[C]):
         only), or those its data holds."""
         store = self.store(account.user)
         if account.name in store.names():
-            return stored_credentials(store, account, api_scopes(account, self.api.prefixes))
+            return stored_credentials(store, account, api_scopes(account, self.api.prefixes), service=self.api.name)
         return authorized_user_credentials(account.data)
 
     def client(self, name: str | None, tool: str) -> C:

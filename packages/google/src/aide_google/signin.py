@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from aide_core.accounts import check_account_name
 from aide_core.errors import AideError, ConfigError
-from aide_google.accounts import AccountStore, GoogleAccount
+from aide_google.accounts import AccountStore, GoogleAccount, key_problem, service_account_credentials
 from aide_google.scopes import GoogleApi, default_level, registered_apis, sign_in_levels, sign_in_scopes
 
 GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
@@ -130,7 +130,10 @@ def sign_in(
             port=0,
             open_browser=True,
             browser=browser,
-            authorization_prompt_message="Opening the browser to sign in; if it does not open, visit:\n{url}",
+            # printed by the flow after opening: when `open_url` shows the URL itself, saying it again misleads
+            authorization_prompt_message=(
+                None if open_url is not None else "Opening the browser to sign in; if it does not open, visit:\n{url}"
+            ),
             success_message="aide is signed in. You can close this window.",
             timeout_seconds=timeout_seconds,
             **extra,
@@ -179,6 +182,11 @@ def add_service_account(
         raise ConfigError(f"cannot read the service account key ({exc})", source=str(key_file)) from None
     if not isinstance(info, dict) or cast(dict[str, Any], info).get("type") != "service_account":
         raise ConfigError("not a service account key file", source=str(key_file))
+    if (problem := key_problem(cast(dict[str, Any], info))) is not None:
+        raise ConfigError(
+            f"the service account key {problem}: download a new JSON key from the Google Cloud console",
+            source=str(key_file),
+        )
     if "@" not in subject:
         raise ConfigError(f"{subject!r} is not an address: --subject is the user the service account acts as")
     data: dict[str, Any] = {
@@ -190,6 +198,10 @@ def add_service_account(
         "email": subject,
     }
     stored = GoogleAccount(account, data)
+    try:  # the key is parsed even unchecked: --no-check skips the network, not this
+        service_account_credentials(data)
+    except ValueError as exc:
+        raise ConfigError(f"the service account key cannot be used ({exc})", source=str(key_file)) from None
     if check:
         warn = warn or (lambda _: None)
         for warning in check_service_account(stored, source=str(key_file), apis=known):
@@ -207,7 +219,7 @@ def check_service_account(
     import google_auth_httplib2  # pyright: ignore[reportMissingTypeStubs]
     import httplib2  # pyright: ignore[reportMissingTypeStubs]
 
-    from aide_google.accounts import refresh_failure, service_account_credentials
+    from aide_google.accounts import refresh_failure
 
     families = {
         api.name: found

@@ -1,19 +1,44 @@
 """`aide auth notion`: store a Notion internal-integration token as a named account (core's account store).
 
-The token is read from standard input when it is piped (`pass show notion | aide auth notion`), else asked for
-without echo; never taken as a command-line argument, where it would land in the shell's history and in `ps`. It is
-checked with Notion (`users/me`, which also names the workspace) unless `--no-check`.
+The token is asked for without echo at a terminal, else read from standard input (`pass show notion | aide auth
+notion`); never taken as a command-line argument, where it would land in the shell's history and in `ps`. Without a
+terminal and with nothing piped, the command says how to pipe it and exits 2 (getpass would warn, echo and abort). It
+is checked with Notion (`users/me`, which also names the workspace) unless `--no-check`; a Notion that cannot be
+reached is said as such, not as a refused token.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
-from aide_core.cli.common import console, settings_or_exit
+from aide_core.cli.common import console, console_err, settings_or_exit
 from aide_core.identity import DEFAULT_IDENTITY
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    console_err.print(f"aide auth notion: {message}", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def _secret(label: str, example: str) -> str:
+    """A secret typed at a terminal without echo; without one, the first line of standard input; with neither, how to
+    pipe it (exit 2)."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(label, hide_input=True)).strip()
+    line = sys.stdin.readline().strip()
+    if not line:
+        _fail(f"no {label.lower()} on standard input and no terminal to ask at: pipe it, e.g. `{example}`", 2)
+    return line
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether Notion was never reached (no connection, a timeout), as opposed to Notion refusing."""
+    import httpx
+
+    return isinstance(exc, httpx.TransportError) or type(exc).__name__ == "RequestTimeoutError"
 
 
 def auth(
@@ -21,7 +46,12 @@ def auth(
         "default"
     ),
     user: Annotated[
-        str, typer.Option("--user", help="Whose account: a user named in http.users (default: the configured user).")
+        str,
+        typer.Option(
+            "--user",
+            help="Whose account: a user named in http.users (default: the configured user).",
+            show_default=False,
+        ),
     ] = DEFAULT_IDENTITY,
     check: Annotated[bool, typer.Option("--check/--no-check", help="Check the token with Notion first.")] = True,
     remove: Annotated[bool, typer.Option("--remove", help="Forget the account instead.")] = False,
@@ -45,7 +75,13 @@ def auth(
     store = store_for(settings, user)
     whose = "" if user == DEFAULT_IDENTITY else f" of user '{user}'"
     if remove:
-        store.delete(account)
+        try:
+            names = store.names()
+            if account not in names:
+                _fail(f"there is no Notion account '{account}'{whose} (accounts: {', '.join(names) or 'none'})", 1)
+            store.delete(account)
+        except (OSError, AideError) as exc:
+            _fail(f"cannot open the credential store ({exc}); check AIDE_HOME ({settings.home})", 1)
         console.print(f"Removed the Notion account '{account}'{whose}.", highlight=False)
         return
     if oauth:
@@ -55,7 +91,10 @@ def auth(
         token = _read_token()
         workspace = _workspace(settings, token) if check else None
         data = {"type": "internal_integration", "token": token} | ({"workspace": workspace} if workspace else {})
-    store.save(Account(account, data))
+    try:
+        store.save(Account(account, data))
+    except (OSError, AideError) as exc:
+        _fail(f"cannot store the account ({exc}); check AIDE_HOME ({settings.home})", 1)
     where = f" (workspace {workspace})" if workspace else ""
     console.print(f"Signed in the Notion account '{account}'{where}{whose}.", highlight=False)
 
@@ -73,7 +112,9 @@ def _oauth(settings: object, client_id: str | None, port: int, no_browser: bool)
     assert isinstance(settings, AideSettings)
     if not client_id:
         raise typer.BadParameter("--oauth needs --client-id (or NOTION_OAUTH_CLIENT_ID)")
-    secret = os.environ.get("NOTION_OAUTH_CLIENT_SECRET") or typer.prompt("Client secret", hide_input=True)
+    secret = os.environ.get("NOTION_OAUTH_CLIENT_SECRET") or _secret(
+        "Client secret", f"pass show notion-client | aide auth notion --oauth --client-id {client_id}"
+    )
     config = server_settings(settings, "notion", NotionSettings)
 
     def show(url: str) -> None:
@@ -111,11 +152,9 @@ def _refusal(exc: Exception) -> str:
 
 
 def _read_token() -> str:
-    piped = not sys.stdin.isatty()
-    token = str(sys.stdin.readline() if piped else typer.prompt("Notion integration token", hide_input=True)).strip()
+    token = _secret("Notion integration token", "pass show notion | aide auth notion")
     if not token or any(character.isspace() for character in token):
-        console.print("[red]No token given (paste the integration's secret, from notion.so/my-integrations).")
-        raise typer.Exit(1)
+        _fail("no token given: paste the integration's secret, from notion.so/my-integrations", 2)
     return token
 
 
@@ -131,6 +170,12 @@ def _workspace(settings: object, token: str) -> str | None:
     try:
         me = client.me()
     except Exception as exc:
+        if _unreachable(exc):
+            _fail(
+                f"could not reach Notion ({type(exc).__name__}); the token was not checked and nothing was stored: "
+                "try again when it answers, or pass --no-check",
+                1,
+            )
         code = getattr(exc, "code", None)
         error = getattr(code, "value", code) or type(exc).__name__
         console.print(f"[red]Notion did not accept the token ({error}); nothing was stored.", highlight=False)

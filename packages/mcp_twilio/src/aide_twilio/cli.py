@@ -1,9 +1,10 @@
 """`aide auth twilio`: store a Twilio account (Account SID with an API key and secret, or with the auth token) in
 aide's credential store, as an account of the service `twilio` (`aide_core.accounts`).
 
-Secrets are asked for with hidden input (or read from standard input when it is not a terminal), never taken as
-command-line options, which shell history and `ps` would show; the settings file holds none. The auth token is
-also what Twilio signs webhooks with: without it, inbound texts cannot be checked and are refused.
+Secrets are asked for with hidden input at a terminal, else read from standard input, one a line (`pass show twilio |
+aide auth twilio ...`); never taken as command-line options, which shell history and `ps` would show; the settings
+file holds none. Without a terminal and with nothing piped, the command says how to pipe them, and exits 2. The auth
+token is also what Twilio signs webhooks with: without it, inbound texts cannot be checked and are refused.
 
 Accounts are per person: `--user NAME` stores that person's account (a name of `[http.users]`); without it, the
 configured user's, which is also the deployment's account its webhooks are checked with.
@@ -12,7 +13,8 @@ configured user's, which is also the deployment's account its webhooks are check
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+import sys
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -23,6 +25,40 @@ __all__ = ["auth"]
 
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _KEY_SID = re.compile(r"^SK[0-9a-fA-F]{32}$")
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    console_err.print(f"aide auth twilio: {message}", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def _secret(label: str, *, optional: bool = False) -> str:
+    """A secret typed at a terminal without echo; without a terminal, the next line of standard input (getpass would
+    warn and echo, and a prompt nobody can answer waits or aborts). Nothing piped ends the command with how to."""
+    if sys.stdin.isatty():
+        if optional:
+            return str(typer.prompt(label, default="", hide_input=True, show_default=False)).strip()
+        return str(typer.prompt(label, hide_input=True)).strip()
+    line = sys.stdin.readline().strip()
+    if not line and not optional:
+        _fail(
+            f"no {label.lower()} on standard input and no terminal to ask at: pipe it, e.g. "
+            "`pass show twilio | aide auth twilio --account-sid AC…`",
+            2,
+        )
+    return line
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether the check never reached Twilio (no connection, a timeout), as opposed to Twilio refusing."""
+    import requests
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (requests.ConnectionError, requests.Timeout)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _check(data: dict[str, Any], base_url: str | None) -> None:
@@ -47,42 +83,48 @@ def auth(
     ] = None,
     account: Annotated[str, typer.Option("--account", help="A name for this account.")] = "default",
     user: Annotated[
-        str, typer.Option("--user", help="Whose account: a user of [http.users] (default: the configured user).")
+        str,
+        typer.Option(
+            "--user", help="Whose account: a user of \\[http.users] (default: the configured user).", show_default=False
+        ),
     ] = DEFAULT_IDENTITY,
     remove: Annotated[bool, typer.Option("--remove", help="Forget the account instead.")] = False,
     no_check: Annotated[bool, typer.Option("--no-check", help="Store without a test request.")] = False,
 ) -> None:
     """Store a Twilio account (secrets are prompted for, never passed as options)."""
-    from aide_core.accounts import Account, AccountStore
+    from aide_core.accounts import Account, AccountStore, check_account_name
     from aide_core.errors import AideError
 
     settings = settings_or_exit()
+    try:
+        check_account_name(account)
+    except AideError as exc:
+        _fail(str(exc), 2)
     store = AccountStore.lazy(settings, user, service="twilio", listed=("type", "account_sid"))
     whose = "" if user == DEFAULT_IDENTITY else f" of user '{user}'"
     if remove:
-        store.delete(account)
-        console.print(f"Removed Twilio account '{account}'{whose}.")
+        try:
+            names = store.names()
+            if account not in names:
+                _fail(f"there is no Twilio account '{account}'{whose} (accounts: {', '.join(names) or 'none'})", 1)
+            store.delete(account)
+        except (OSError, AideError) as exc:
+            _fail(f"cannot open the credential store ({exc}); check AIDE_HOME ({settings.home})", 1)
+        console.print(f"Removed Twilio account '{account}'{whose}.", highlight=False)
         return
     table = settings.table("twilio")
     sid = (account_sid or str(table.get("account_sid") or "")).strip()
     if not _ACCOUNT_SID.match(sid):
-        console_err.print("[red]Give the Account SID: --account-sid AC… (34 characters, from the Twilio console).")
-        raise typer.Exit(2)
+        _fail("give the Account SID: --account-sid AC… (34 characters, from the Twilio console)", 2)
     data: dict[str, Any] = {"type": "api", "account_sid": sid}
     if api_key:
         if not _KEY_SID.match(api_key.strip()):
-            console_err.print("[red]An API key SID starts with SK and has 34 characters.")
-            raise typer.Exit(2)
+            _fail("an API key SID starts with SK and has 34 characters", 2)
         data |= {"type": "api_key", "api_key": api_key.strip()}
-        data["api_secret"] = typer.prompt("API key secret", hide_input=True).strip()
-        token = typer.prompt(
-            "Auth token, to check inbound webhooks' signatures (Enter to skip)",
-            default="",
-            hide_input=True,
-            show_default=False,
-        ).strip()
+        data["api_secret"] = _secret("API key secret")
+        token = _secret("Auth token, to check inbound webhooks' signatures (Enter to skip)", optional=True)
     else:
-        token = typer.prompt("Auth token", hide_input=True).strip()
+        token = _secret("Auth token")
     if token:
         data["auth_token"] = token
     if not no_check:
@@ -92,13 +134,17 @@ def auth(
             from aide_core.upstream import from_exception
             from aide_twilio.errors import TWILIO_ERRORS
 
+            if _unreachable(exc):
+                _fail(
+                    f"could not reach Twilio ({type(exc).__name__}); the credentials were not checked and nothing "
+                    "was stored: try again when it answers, or pass --no-check",
+                    1,
+                )
             error = from_exception("Twilio", exc, TWILIO_ERRORS) or exc
-            console_err.print(f"[red]Twilio did not accept these credentials: {error}")
-            raise typer.Exit(1) from None
+            _fail(f"Twilio did not accept these credentials: {error}", 1)
     try:
         store.save(Account(account, data))
-    except AideError as exc:
-        console_err.print(f"[red]{exc}")
-        raise typer.Exit(2) from None
+    except (OSError, AideError) as exc:
+        _fail(f"cannot store the account ({exc}); check AIDE_HOME ({settings.home})", 1)
     how = "an API key" if api_key else "the auth token"
     console.print(f"Stored Twilio account '{account}'{whose} ({sid}, with {how}); restart running servers.")
