@@ -56,15 +56,16 @@ def test_listing_no_accounts_says_so_and_how_to_sign_one_in(settings: AideSettin
 def test_an_aide_home_that_is_a_file_is_one_line_not_a_traceback(
     aide_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from aide_core.errors import AideError
+
     aide_env.parent.mkdir(parents=True, exist_ok=True)
     aide_env.write_text("not a folder")
     for command in (["list"], ["logout"]):
         done = run(*command)
-        assert done.exit_code == 1, done.output
-        assert done.stderr == (
-            f"aide auth {command[0]}: cannot use the aide home {aide_env} (Not a directory); set AIDE_HOME to a "
-            "folder aide can write\n"
-        )
+        # Core refuses the home as it reads the settings; `aide`'s entry point prints it in one line (core's
+        # test_cli_failures runs that), so here it is the error that leaves the command.
+        assert done.exit_code == 1 and isinstance(done.exception, AideError), done.output
+        assert str(done.exception).startswith(f"cannot use {aide_env} as aide's home (it is a file, not a folder)")
 
 
 def test_logging_out_an_account_that_is_not_there_says_so_and_names_the_ones_there_are(

@@ -35,28 +35,13 @@ def _fail(command: str, message: str, code: int) -> NoReturn:
 
 @contextmanager
 def _home(command: str, home: Path) -> Generator[None]:
-    """An aide home that is a file, or a folder aide may not write, is one line saying so (not a traceback, nor an
-    empty listing: the file backend reads a home it cannot open as holding nothing)."""
+    """A home aide cannot use is refused by core as the settings are read (`aide_core.settings.check_home`); what
+    can still fail under it (a folder made unwritable since) is one line saying so, not a traceback."""
     try:
-        _check_home(home)
         yield
     except OSError as exc:
         reason = exc.strerror or str(exc)
         _fail(command, f"cannot use the aide home {home} ({reason}); set AIDE_HOME to a folder aide can write", 1)
-
-
-def _check_home(home: Path) -> None:
-    """Raise the OSError of a home that is, or lies under, something other than a folder aide may write."""
-    import errno
-    import os
-
-    existing = next((path for path in (home, *home.parents) if path.exists()), None)
-    if existing is None:
-        return
-    if not existing.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(existing))
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(existing))
 
 
 def _opener(no_browser: bool) -> Callable[[str], None] | None:
