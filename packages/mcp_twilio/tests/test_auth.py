@@ -63,7 +63,7 @@ def test_a_person_stores_their_own_account_and_can_remove_it(configured: dict[st
     assert runner.invoke(cli(), ["--user", "ann", "--account", "home"], input=f"{token}\n").exit_code == 0
     assert list(stored("ann")) == ["home"] and stored() == {}
     removed = runner.invoke(cli(), ["--user", "ann", "--account", "home", "--remove"])
-    assert removed.exit_code == 0 and "Removed Twilio account 'home' of user 'ann'." in removed.output
+    assert removed.exit_code == 0 and "Removed the Twilio account 'home' of user 'ann'." in removed.output
     assert stored("ann") == {}
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from aide_core.credentials import CredentialStore, open_credentials
-from aide_core.errors import InvalidInput
+from aide_core.errors import InvalidInput, NotFound
 from aide_core.identity import DEFAULT_IDENTITY
 from aide_core.stores import private_dir
 
@@ -173,6 +173,17 @@ class AccountStore(Generic[A]):
         check_account_name(name)
         self.store.delete(self.prefix + name)
         self.all()
+
+    def remove(self, name: str, service: str) -> str:
+        """Delete account `name` and say so, for `aide auth <service> --remove` ("Removed the Notion account 'work'
+        of user 'ann'."); `NotFound` naming the accounts there are when it is not there, so removing a misspelt
+        name is not reported as done."""
+        whose = "" if self.user == DEFAULT_IDENTITY else f" of user '{self.user}'"
+        names = self.names()
+        if name not in names:
+            raise NotFound(f"there is no {service} account '{name}'{whose} (accounts: {', '.join(names) or 'none'})")
+        self.delete(name)
+        return f"Removed the {service} account '{name}'{whose}."
 
     def update(self, name: str, change: Callable[[dict[str, Any]], None]) -> None:
         """Change a stored account's data in place (`change(data)`), read-modify-write under the lock, so a field

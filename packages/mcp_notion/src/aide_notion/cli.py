@@ -64,7 +64,7 @@ def auth(
 ) -> None:
     """Store a Notion integration token (read from stdin or a prompt) as an account, or sign in with OAuth."""
     from aide_core.accounts import Account, check_account_name
-    from aide_core.errors import AideError
+    from aide_core.errors import AideError, NotFound
     from aide_notion.accounts import store_for
 
     settings = settings_or_exit()
@@ -76,13 +76,12 @@ def auth(
     whose = "" if user == DEFAULT_IDENTITY else f" of user '{user}'"
     if remove:
         try:
-            names = store.names()
-            if account not in names:
-                _fail(f"there is no Notion account '{account}'{whose} (accounts: {', '.join(names) or 'none'})", 1)
-            store.delete(account)
+            said = store.remove(account, "Notion")
+        except NotFound as exc:
+            _fail(str(exc), 1)
         except (OSError, AideError) as exc:
             _fail(f"cannot open the credential store ({exc}); check AIDE_HOME ({settings.home})", 1)
-        console.print(f"Removed the Notion account '{account}'{whose}.", highlight=False)
+        console.print(said, highlight=False)
         return
     if oauth:
         data = _oauth(settings, client_id, port, no_browser)

@@ -93,7 +93,7 @@ def auth(
 ) -> None:
     """Store a Twilio account (secrets are prompted for, never passed as options)."""
     from aide_core.accounts import Account, AccountStore, check_account_name
-    from aide_core.errors import AideError
+    from aide_core.errors import AideError, NotFound
 
     settings = settings_or_exit()
     try:
@@ -104,13 +104,12 @@ def auth(
     whose = "" if user == DEFAULT_IDENTITY else f" of user '{user}'"
     if remove:
         try:
-            names = store.names()
-            if account not in names:
-                _fail(f"there is no Twilio account '{account}'{whose} (accounts: {', '.join(names) or 'none'})", 1)
-            store.delete(account)
+            said = store.remove(account, "Twilio")
+        except NotFound as exc:
+            _fail(str(exc), 1)
         except (OSError, AideError) as exc:
             _fail(f"cannot open the credential store ({exc}); check AIDE_HOME ({settings.home})", 1)
-        console.print(f"Removed Twilio account '{account}'{whose}.", highlight=False)
+        console.print(said, highlight=False)
         return
     table = settings.table("twilio")
     sid = (account_sid or str(table.get("account_sid") or "")).strip()
