@@ -52,3 +52,17 @@ def planned_server(monkeypatch: pytest.MonkeyPatch) -> str:
     placeholder = EntryPoint(name="planned", value="aide_core.registry:NOT_AVAILABLE_YET", group=registry.GROUP)
     monkeypatch.setattr(registry, "server_points", lambda: [*real(), placeholder])
     return "planned"
+
+
+@pytest.fixture
+def with_example(monkeypatch: pytest.MonkeyPatch, example_app: Any) -> None:
+    """Registers the example server as if its package declared the entry point."""
+    from aide_core import registry
+
+    real = registry.discover
+
+    def discover() -> dict[str, registry.ServerEntry]:
+        return real() | {"example": registry.ServerEntry("example", "available", example_app)}
+
+    monkeypatch.setattr(registry, "discover", discover)
+    monkeypatch.setattr("aide_core.cli.config.discover", discover)

@@ -15,21 +15,8 @@ from aide_core import registry
 from aide_core.cli import app
 from aide_core.cli.inspect import parse_arguments
 from aide_core.errors import ConfigError
-from aide_core.server import ServerSpec
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def with_example(monkeypatch: pytest.MonkeyPatch, example_app: ServerSpec[Any]) -> None:
-    """Registers the example server as if its package declared the entry point."""
-    real = registry.discover
-
-    def discover() -> dict[str, registry.ServerEntry]:
-        return real() | {"example": registry.ServerEntry("example", "available", example_app)}
-
-    monkeypatch.setattr(registry, "discover", discover)
-    monkeypatch.setattr("aide_core.cli.config.discover", discover)
 
 
 def test_tools_reports_what_each_tool_costs_a_model(with_example: None) -> None:

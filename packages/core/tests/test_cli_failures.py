@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from aide_core import cli
-from aide_core.server import ServerSpec
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -40,19 +39,6 @@ def aide(
         return (code if isinstance(code, int) else 1), captured.out, captured.err
 
     return run
-
-
-@pytest.fixture
-def with_example(monkeypatch: pytest.MonkeyPatch, example_app: ServerSpec[Any]) -> None:
-    from aide_core import registry
-
-    real = registry.discover
-
-    def discover() -> dict[str, registry.ServerEntry]:
-        return real() | {"example": registry.ServerEntry("example", "available", example_app)}
-
-    monkeypatch.setattr(registry, "discover", discover)
-    monkeypatch.setattr("aide_core.cli.config.discover", discover)
 
 
 @pytest.mark.parametrize("port", ["99999", "-1"])

@@ -28,6 +28,16 @@ User = Annotated[
 ]
 
 
+def _check_account(account: str) -> None:
+    """A name that cannot be an account is a usage mistake (exit 2), as with any bad option."""
+    from aide_core.accounts import check_account_name
+
+    try:
+        check_account_name(account)
+    except AideError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--account") from None
+
+
 def _fail(command: str, message: str, code: int) -> NoReturn:
     console_err.print(f"aide auth {command}: {message}", markup=False, highlight=False)
     raise typer.Exit(code)
@@ -89,15 +99,11 @@ def google(
     user: User = DEFAULT_IDENTITY,
 ) -> None:
     """Sign a Google account in for the installed Google servers; its tokens are kept encrypted and refreshed."""
-    from aide_core.accounts import check_account_name
     from aide_google.accounts import AccountStore
     from aide_google.scopes import default_level, registered_apis, sign_in_levels
     from aide_google.signin import add_service_account, client_config, sign_in
 
-    try:
-        check_account_name(account)
-    except AideError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--account") from None
+    _check_account(account)
     apis = registered_apis()
     level = scopes or default_level(apis)
     if level is None or level not in sign_in_levels(apis):
@@ -171,13 +177,9 @@ def logout(
     user: User = DEFAULT_IDENTITY,
 ) -> None:
     """Forget a Google account's tokens."""
-    from aide_core.accounts import check_account_name
     from aide_google.accounts import AccountStore
 
-    try:
-        check_account_name(account)
-    except AideError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--account") from None
+    _check_account(account)
     settings = settings_or_exit()
     whose = "" if user == DEFAULT_IDENTITY else f" of user '{user}'"
     with _home("logout", settings.home):
