@@ -254,3 +254,15 @@ def test_an_export_file_saved_with_a_byte_order_mark_still_imports(tmp_path: Pat
     done = runner.invoke(app, ["import", str(backup), "--from", "aide"])
     assert done.exit_code == 0, done.output
     assert done.stderr.startswith(f"restored 1 memory from {backup}")
+
+
+def test_a_reference_record_the_store_cannot_hold_is_one_line_naming_why(tmp_path: Path) -> None:
+    graph = write_graph(
+        tmp_path / "memory.jsonl",
+        [{"type": "entity", "name": "Anna", "entityType": "person", "observations": ["x" * 9000]}],
+    )
+    done = runner.invoke(app, ["import", str(graph), "--from", "reference"])
+    assert done.exit_code == 1 and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith(
+        f"aide memory: {graph}:1: cannot be stored (content: String should have at most 8000 characters). "
+    )

@@ -46,10 +46,21 @@ def read_reference_graph(path: Path, *, position: BinaryIO | None = None) -> Ite
                 record: Any = json.loads(line)
                 yield from _from_record(record)
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                what = "cannot be stored" if isinstance(exc, ValidationError) else "not a memory-server record"
                 raise InvalidInput(
-                    f"{path}:{number}: not a memory-server record ({exc})",
+                    f"{path}:{number}: {what} ({_first_problem(exc)})",
                     hint="Import the reference server's memory.jsonl, or an `aide memory export` file with --from aide",
                 ) from None
+
+
+def _first_problem(exc: Exception) -> str:
+    """What is wrong with a line, in one line: a validation error's first complaint (pydantic's own text runs over
+    several lines, with a link), or the exception's message."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"{where}: {first['msg']}" if where else first["msg"]
+    return str(exc).replace("\n", " ")
 
 
 def _from_record(record: dict[str, Any]) -> Iterator[NewMemory]:
