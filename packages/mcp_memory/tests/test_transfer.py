@@ -266,3 +266,26 @@ def test_a_reference_record_the_store_cannot_hold_is_one_line_naming_why(tmp_pat
     assert done.stderr.startswith(
         f"aide memory: {graph}:1: cannot be stored (content: String should have at most 8000 characters). "
     )
+
+
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [
+        (GOOD_RECORD, "aide memory: the backup holds the id 'm0000000000000000000000001' twice"),
+        (
+            GOOD_RECORD | {"id": "m2", "superseded_by": "m-nowhere"},
+            "aide memory: 'm2' is superseded by 'm-nowhere', which is neither in the backup nor stored",
+        ),
+    ],
+)
+def test_a_backup_whose_records_do_not_hold_together_restores_nothing(
+    tmp_path: Path, settings, second: dict[str, object], expected: str
+) -> None:
+    from aide_memory.store import MemoryStore
+
+    backup = tmp_path / "backup.jsonl"
+    backup.write_text(json.dumps(GOOD_RECORD) + "\n" + json.dumps(second) + "\n")
+    done = runner.invoke(app, ["import", str(backup), "--from", "aide"])
+    assert done.exit_code == 1 and done.stderr.startswith(expected + ". ")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert MemoryStore(settings.home / "memory.db").rows(Scope("default")) == []

@@ -105,10 +105,11 @@ def _import_reference(path: Path, user: str | None, namespace: str | None) -> No
 
 
 def _restore(path: Path, user: str | None, namespace: str | None) -> None:
-    from aide_memory.transfer import read_export
+    from aide_memory.transfer import check_backup, read_export
 
     state = _state(user, namespace)
     records = list(read_export(path))  # all checked before anything is written: a bad line restores nothing
+    check_backup(records, lambda memory_id: not state.store.get(state.scope(), [memory_id])[1])
     restored = present = merged = 0
     renamed: dict[str, str] = {}  # ids another user of this database holds, and the new ones given here
     with _progress(path) as progress:

@@ -10,7 +10,7 @@ relation a fact, so nothing the user told the old server is lost.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
@@ -173,3 +173,22 @@ def read_export(path: Path, *, position: BinaryIO | None = None) -> Iterator[Exp
             if record.format != EXPORT_FORMAT:
                 raise InvalidInput(f"{path}:{number}: export format {record.format!r} is not {EXPORT_FORMAT!r}")
             yield record
+
+
+def check_backup(records: list[Exported], stored: Callable[[str], bool]) -> None:
+    """A backup's records hold together: each id once, and each `superseded_by` naming a record of the file or a
+    memory `stored` already. Otherwise a memory would be restored behind a link to nothing, hidden from recall and
+    impossible to correct or forget; the import stops before anything is written, naming the id."""
+    ids: set[str] = set()
+    for record in records:
+        if record.id in ids:
+            raise InvalidInput(
+                f"the backup holds the id {record.id!r} twice", hint="Restore the file `aide memory export` wrote."
+            )
+        ids.add(record.id)
+    for record in records:
+        if record.superseded_by and record.superseded_by not in ids and not stored(record.superseded_by):
+            raise InvalidInput(
+                f"{record.id!r} is superseded by {record.superseded_by!r}, which is neither in the backup nor stored",
+                hint="Restore the whole file `aide memory export` wrote (it keeps each memory's history).",
+            )
