@@ -289,3 +289,19 @@ def test_a_backup_whose_records_do_not_hold_together_restores_nothing(
     assert done.exit_code == 1 and done.stderr.startswith(expected + ". ")
     assert len(done.stderr.strip().splitlines()) == 1
     assert MemoryStore(settings.home / "memory.db").rows(Scope("default")) == []
+
+
+async def test_a_backup_restored_and_exported_again_is_the_same_file(tmp_path: Path, memory_server, settings) -> None:
+    async with memory_server() as memory:
+        (old,) = await memory.remember("Anna lives in Lyon", category="person", metadata={"from": "mail"})
+        await memory.call("update_memory", id=old, content="Anna lives in Paris")
+        (gone,) = await memory.remember("The spare key is under the mat", about_time="2024-05-01T08:00:00Z")
+        await memory.call("forget_memories", ids=[gone])  # forgotten later than it was last updated
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    assert runner.invoke(app, ["export", "--output", str(first)]).exit_code == 0
+    for file in settings.home.glob("memory.db*"):
+        file.unlink()
+    assert runner.invoke(app, ["import", str(first), "--from", "aide"]).exit_code == 0
+    assert runner.invoke(app, ["export", "--output", str(second)]).exit_code == 0
+    assert second.read_text() == first.read_text()  # ids, times (when it was forgotten too), history, metadata
+    assert '"forgotten_at":null' in first.read_text() and first.read_text().count('"forgotten":true') == 1

@@ -27,7 +27,7 @@ from aide_memory.models import (
     Tags,
     clean_content,
 )
-from aide_memory.reads import row_fields
+from aide_memory.reads import as_datetime, row_fields
 from aide_memory.store import MemoryStore, Scope
 
 PERSON_TYPES = {"person", "people", "user", "contact", "friend", "family", "colleague"}
@@ -130,6 +130,8 @@ class Exported(BaseModel):
     valid_to: StoredTime | None = None
     superseded_by: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")] = None
     forgotten: bool = False
+    # When it was forgotten (written since this version; a backup without it restores the last update's time).
+    forgotten_at: StoredTime | None = None
 
     def as_new(self) -> NewMemory:
         return NewMemory(
@@ -149,7 +151,8 @@ def export_lines(store: MemoryStore, scope: Scope, *, history: bool) -> Iterator
     too. `aide memory import --from aide` reads it back."""
     rows = store.rows(scope, order="created_at, rowid", include_superseded=history, include_forgotten=history)
     for row in rows:
-        record = Exported(**row_fields(row))  # the text as stored: a backup is not defanged
+        # The text as stored: a backup is not defanged.
+        record = Exported(**row_fields(row), forgotten_at=as_datetime(row["forgotten_at"]))
         yield record.model_dump_json()
 
 

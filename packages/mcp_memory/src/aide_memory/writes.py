@@ -338,7 +338,7 @@ class Writes(Connection):
                     valid_from=timestamp(record.valid_from),
                     valid_to=timestamp(record.valid_to),
                     superseded_by=renamed.get(record.superseded_by or "", record.superseded_by),
-                    forgotten_at=timestamp(record.updated_at) if record.forgotten else None,
+                    forgotten_at=timestamp(record.forgotten_at or record.updated_at) if record.forgotten else None,
                 )
                 vector = vectors[index] if vectors else None
                 if vector is not None and model:
