@@ -216,12 +216,19 @@ def test_a_second_ctrl_c_stops_serve_at_once_quietly_with_130() -> None:
             wait_for("Application startup complete.")  # uvicorn's signal handlers are in place
             port = int(next(line for line in process.stdout if " serving " in line).rsplit(":", 1)[1])
             with socket.create_connection(("127.0.0.1", port), timeout=30) as pending:
-                # A request whose body is still coming (uvicorn reads it within its 0.1 s tick): a graceful stop
-                # waits for it.
+                # A request whose body is still coming: a graceful stop waits for it. `Expect: 100-continue` makes
+                # the server say when the application has started reading the body, so the signal goes only once
+                # the request is surely in progress (sent at once, it could land before uvicorn took the request).
                 pending.sendall(
                     f"POST /activity/mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-                    "Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{".encode()
+                    "Accept: application/json, text/event-stream\r\nContent-Length: 100\r\n"
+                    "Expect: 100-continue\r\n\r\n".encode()
                 )
+                answer = b""
+                while b"100 Continue" not in answer:
+                    chunk = pending.recv(1024)
+                    assert chunk, f"the server closed the connection: {answer!r}"
+                    answer += chunk
                 process.send_signal(signal.SIGINT)
                 wait_for("Waiting for connections to close.")
                 process.send_signal(signal.SIGINT)
