@@ -63,6 +63,17 @@ async def test_a_question_that_only_names_a_period_finds_what_is_dated_in_it(mem
     }
 
 
+async def test_an_undated_memory_is_lifted_when_told_in_the_period_and_never_held_against_it(memory_server) -> None:
+    from datetime import UTC, datetime
+
+    async with memory_server(embeddings="none") as memory:
+        (rome,) = await memory.remember("In 2019 I travelled to Rome with my sister")
+        then = await memory.recall("where did I travel in 2019?")
+        now = await memory.recall(f"where did I travel in {datetime.now(UTC).year}?")
+    assert then[0]["id"] == rome and then[0]["why"] == "words: travel, 2019"  # not "outside the time asked about"
+    assert now[0]["id"] == rome and now[0]["why"].endswith("; in the time asked about")  # told this year
+
+
 async def test_a_time_given_by_an_event_is_dated_from_the_memories(memory_server) -> None:
     async with memory_server() as memory:
         await memory.remember(*DISTRACTORS)

@@ -48,18 +48,20 @@ async def test_a_new_fact_in_nearly_the_same_words_is_kept_not_merged_into_the_o
         "My flight to Lisbon on Friday leaves at 8:15 from terminal 2",
         "The wifi password is on the fridge in the kitchen and it is sunflower",
         "I drink coffee after lunch on workdays at the office",
+        "I take my coffee with milk in the morning before work",
     ]
     new = [
         "I really do not like to be called before 10am on weekdays please",  # a negation added
         "My flight to Lisbon on Friday leaves at 9:15 from terminal 2",  # a number replaced
         "The wifi password is on the fridge in the kitchen and it is tulip",  # a word replaced
         "I don't drink coffee after lunch on workdays at the office",  # a contraction's negation
+        "I take my coffee with oat milk in the morning before work",  # a word added that says more
     ]
     async with memory_server() as memory:
         first = await memory.remember(*old)
         done = await memory.call("remember", items=[{"content": text} for text in new])
         stored = (await memory.call("get_memories", ids=done["ids"]))["memories"]
-    assert done["merged"] == [False] * 4 and not set(done["ids"]) & set(first)
+    assert done["merged"] == [False] * 5 and not set(done["ids"]) & set(first)
     assert [m["content"] for m in stored] == new
 
 

@@ -171,7 +171,6 @@ GOOD_RECORD = {
         ({"content": "\u0000"}, ":2: not an aide memory export record (content: Value error, content is empty)"),
         ({"tags": [f"t{i}" for i in range(33)]}, ":2: not an aide memory export record (tags: List should have at"),
         ({"about_time": "9999-12-31T23:00:00-05:00"}, ":2: not an aide memory export record (about_time: Value err"),
-        ({"metadata": {"x": "y" * 5000}}, ":2: not an aide memory export record (metadata: Value error, metadata is"),
     ],
 )
 def test_a_record_the_store_could_not_hold_is_refused_at_its_line_before_anything_is_written(
@@ -305,3 +304,41 @@ async def test_a_backup_restored_and_exported_again_is_the_same_file(tmp_path: P
     assert runner.invoke(app, ["export", "--output", str(second)]).exit_code == 0
     assert second.read_text() == first.read_text()  # ids, times (when it was forgotten too), history, metadata
     assert '"forgotten_at":null' in first.read_text() and first.read_text().count('"forgotten":true') == 1
+
+
+async def test_a_backup_merged_into_a_second_users_own_memory_links_its_history_to_that_memory(
+    tmp_path: Path, memory_server
+) -> None:
+    async with memory_server() as alice:
+        (old,) = await alice.remember("Jane lives in Lisbon", category="person")
+        await alice.call("update_memory", id=old, content="Jane lives in Porto")
+    backup = tmp_path / "backup.jsonl"
+    assert runner.invoke(app, ["export", "--output", str(backup)]).exit_code == 0
+    async with memory_server(user="bob") as bob:
+        (bobs,) = await bob.remember("Jane lives in Porto", category="person")  # bob knew it already
+    assert runner.invoke(app, ["import", str(backup), "--from", "aide", "--user", "bob"]).exit_code == 0
+    async with memory_server(user="bob") as bob:
+        history = (await bob.call("list_memories", include_superseded=True))["memories"]
+        await bob.call("forget_memories", ids=[bobs], hard=True)
+        after = (await bob.call("list_memories", include_superseded=True))["memories"]
+    (lisbon,) = [m for m in history if m["content"] == "Jane lives in Lisbon"]
+    assert lisbon["superseded_by"] == bobs  # bob's own memory, not alice's id
+    assert after == []  # so a hard forget takes the old wording too
+
+
+def test_a_memory_stored_before_the_metadata_limit_exports_and_restores_whole(tmp_path: Path, settings) -> None:
+    from aide_memory.models import NewMemory
+    from aide_memory.store import MemoryStore
+
+    store = MemoryStore(settings.home / "memory.db")
+    big = {"notes": "y" * 6000}  # over today's 4,000 for a new memory
+    store.remember(Scope("default"), [NewMemory.model_construct(content="An old note", metadata=big)])
+    backup = tmp_path / "backup.jsonl"
+    done = runner.invoke(app, ["export", "--output", str(backup)])
+    assert done.exit_code == 0, done.output
+    for file in settings.home.glob("memory.db*"):
+        file.unlink()
+    restored = runner.invoke(app, ["import", str(backup), "--from", "aide"])
+    assert restored.exit_code == 0, restored.output
+    (row,) = MemoryStore(settings.home / "memory.db").rows(Scope("default"))
+    assert json.loads(row["metadata"]) == big

@@ -55,6 +55,9 @@ class Weights:
     # their words, as above: a day of a chat holds dozens of turns, and the question names what was said.
     dated: float = 0.5
     dated_candidates: int = 20
+    # ...and against those, meaning counts by how sure the model is: the best cosine over `dense_sure` is a real
+    # match, one near `dense_floor` is noise that scaling to the best candidate would pass off as a match.
+    dense_sure: float = 0.5
     confidence: float = 0.15
     recency: float = 0.05
     recency_days: float = 180.0
@@ -145,9 +148,12 @@ def recall(
         for rowid, row in rows.items():
             candidates[rowid] = Scored(row, 0.0)
 
+    dense_trust = 1.0  # how far meaning counts for memories stored on their own (see Weights.dense_sure)
     if pending is not None:
         dense_hits = pending.result()
         top = max((cos for _, cos in dense_hits), default=0.0)
+        if dated:
+            dense_trust = min(1.0, max(0.0, (top - weights.dense_floor) / (weights.dense_sure - weights.dense_floor)))
         missing = [rowid for rowid, _ in dense_hits if rowid not in candidates]
         rows = store.rows_by_rowid(missing)
         for rowid, cosine in dense_hits:
@@ -164,7 +170,7 @@ def recall(
             item.score = item.lexical
         elif not item.row["source_ref"]:
             share = weights.standalone_lexical
-            item.score = keyword_trust * share * item.lexical + (1 - share) * item.dense
+            item.score = keyword_trust * share * item.lexical + (1 - share) * dense_trust * item.dense
         else:
             item.score = weights.lexical * item.lexical + weights.dense * item.dense
         if item.row["rowid"] in dated and not item.row["source_ref"]:
@@ -272,11 +278,13 @@ def _matched(terms: Sequence[str], content: str) -> list[str]:
     return [term for term in terms if term[:5] in present]
 
 
-def _in_range(row: dict[str, Any], span: TimeRange) -> bool:
-    """Whether the memory happened in `span`: its about_time, or else when it was told (as the filters read it).
-    "What did we decide last week?" is answered by what was said last week, dated or not."""
-    moment = row["about_time"] if row["about_time"] is not None else row["created_at"]
-    return span.contains(datetime.fromtimestamp(moment, UTC))
+def _in_range(row: dict[str, Any], span: TimeRange) -> bool | None:
+    """Whether the memory happened in `span` by its about_time. One with none counts as in it when it was told
+    then ("what did we decide last week?" is answered by what was said last week), and otherwise as unknown, not
+    outside: "In 2019 I travelled to Rome", told today, is still about 2019."""
+    if row["about_time"] is not None:
+        return span.contains(datetime.fromtimestamp(row["about_time"], UTC))
+    return True if span.contains(datetime.fromtimestamp(row["created_at"], UTC)) else None
 
 
 def _distinct(results: list[Scored], limit: int) -> list[Scored]:

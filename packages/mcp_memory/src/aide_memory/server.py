@@ -208,13 +208,13 @@ def _budget() -> int:
 
 def _fitted(content: str, metadata: dict[str, Any], room: int) -> tuple[str, dict[str, Any], bool]:
     """A memory's text and metadata within `room` characters of output, and whether anything was cut. The text
-    keeps at least 200 characters; metadata that alone takes over half the room is left out whole (a cut JSON
-    value would read as a different one)."""
+    keeps at least 200 characters (or the whole room, when it is smaller); metadata that alone takes over half the
+    room is left out whole (a cut JSON value would read as a different one)."""
     cut = False
     size = len(json.dumps(metadata, ensure_ascii=False, default=str)) if metadata else 0
     if size > room // 2:
         metadata, size, cut = {}, 0, True
-    text_room = max(200, room - size)
+    text_room = max(min(200, room), room - size)
     if len(content) > text_room:
         content, cut = content[: text_room - 1] + "…", True
     return content, metadata, cut
@@ -309,7 +309,7 @@ def get_memories(
     """Fetch memories by id, with their full content and history fields."""
     state = _state()
     memories, missing = state.store.get(state.scope(), require_ids(ids))
-    room = max(300, _budget() // max(1, len(memories)))
+    room = max(80, _budget() // max(1, len(memories)))  # 100 ids share the budget: each keeps a line at least
     fitted = [_fitted_memory(memory, room) for memory in memories]
     return Memories(memories=[m for m, _ in fitted], missing=missing, truncated=any(cut for _, cut in fitted))
 

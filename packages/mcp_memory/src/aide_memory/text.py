@@ -41,14 +41,31 @@ def words(text: str) -> list[str]:
 # Words whose presence in one text and not the other reverses what it says ("I do not like..."). `words()` cuts
 # "don't" into "don" and "t", so the "t" of every "n't" is here.
 NEGATIONS = frozenset(["not", "no", "never", "nor", "none", "nothing", "nobody", "neither", "cannot", "without", "t"])
+# What may be added or left out of a text that still says the same thing: words that weigh it, not name anything
+# ("I really prefer..."). Any other word added is information ("with oat milk" is not "with milk").
+FILLERS = (STOP_WORDS - NEGATIONS) | {
+    "really",
+    "please",
+    "actually",
+    "definitely",
+    "truly",
+    "quite",
+    "certainly",
+    "absolutely",
+    "totally",
+    "rather",
+    "pretty",
+    "honestly",
+}
 
 
 def near_duplicate(a: Sequence[str], b: Sequence[str]) -> bool:
     """Word sequences that say the same thing, merged rather than stored twice: nearly all the same words in the
     same order (difflib's ratio over words, so "worker 0 memory 2" and "worker 2 memory 0" differ), where what one has
-    and the other lacks is only words added or left out ("I really prefer..." / "I prefer..."). A word replaced by
-    another is a new fact (a flight at 9:15 instead of 8:15, another wifi password), and so is a number or a
-    negation added or dropped ("I do not like..."): merging those would keep the old fact and lose the new one."""
+    and the other lacks is only filler added or left out ("I really prefer..." / "I prefer..."). A word replaced by
+    another is a new fact (a flight at 9:15 instead of 8:15, another wifi password), and so is any other word, a
+    number or a negation added or dropped ("with oat milk", "I do not like..."): merging those would keep the old
+    fact and lose the new one."""
     if not a or not b or 2 * min(len(a), len(b)) < 0.9 * (len(a) + len(b)):
         return False
     matcher = SequenceMatcher(None, a, b, autojunk=False)
@@ -58,7 +75,9 @@ def near_duplicate(a: Sequence[str], b: Sequence[str]) -> bool:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "replace":
             return False
-        if tag != "equal" and any(w in NEGATIONS or any(c.isdigit() for c in w) for w in (*a[i1:i2], *b[j1:j2])):
+        if tag != "equal" and any(
+            w in NEGATIONS or w not in FILLERS or any(c.isdigit() for c in w) for w in (*a[i1:i2], *b[j1:j2])
+        ):
             return False
     return True
 

@@ -21,7 +21,6 @@ from aide_memory.models import (
     MAX_CONTENT_CHARS,
     AboutTime,
     Category,
-    Metadata,
     NewMemory,
     StoredTime,
     Tags,
@@ -122,7 +121,8 @@ class Exported(BaseModel):
     source: Annotated[str, Field(max_length=200)] = "conversation"
     source_ref: Annotated[str | None, Field(max_length=500)] = None
     tags: Tags = []
-    metadata: Metadata = {}
+    # Not `remember`'s 4,000-character limit: a memory stored before it came in must restore as it was.
+    metadata: dict[str, Any] = {}
     about_time: AboutTime = None
     created_at: StoredTime
     updated_at: StoredTime
@@ -134,7 +134,9 @@ class Exported(BaseModel):
     forgotten_at: StoredTime | None = None
 
     def as_new(self) -> NewMemory:
-        return NewMemory(
+        # Checked already, as a record; the one rule of NewMemory's it may break is the metadata limit, which a
+        # memory stored before it came in may (see `metadata`).
+        return NewMemory.model_construct(
             content=self.content,
             category=self.category,
             confidence=self.confidence,
@@ -151,8 +153,9 @@ def export_lines(store: MemoryStore, scope: Scope, *, history: bool) -> Iterator
     too. `aide memory import --from aide` reads it back."""
     rows = store.rows(scope, order="created_at, rowid", include_superseded=history, include_forgotten=history)
     for row in rows:
-        # The text as stored: a backup is not defanged.
-        record = Exported(**row_fields(row), forgotten_at=as_datetime(row["forgotten_at"]))
+        # The text as stored (a backup is not defanged), and not checked again: what the store holds is written
+        # out whole, whatever rules came in since (a backup that fails on an old row is no backup).
+        record = Exported.model_construct(**row_fields(row), forgotten_at=as_datetime(row["forgotten_at"]))
         yield record.model_dump_json()
 
 

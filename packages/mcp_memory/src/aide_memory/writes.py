@@ -307,9 +307,10 @@ class Writes(Connection):
         nothing); a current one that duplicates a memory stored since is merged into it, as `remember` would.
 
         An id taken in another scope (the same backup restored for a second user of one database) gets a new one,
-        noted in `renamed` (old -> new). The links of the history are then rewritten to the new ids, here and in
-        later calls given the same dict: a backup restored in batches keeps its chains whole even when an old
-        version's batch came before its successor's."""
+        and a record merged into a memory stored since takes that memory's id; both are noted in `renamed` (old ->
+        new). The links of the history are then rewritten to the new ids, here and in later calls given the same
+        dict: a backup restored in batches keeps its chains whole, within the scope, even when an old version's
+        batch came before its successor's."""
         restored = present = merged = 0
         renamed = {} if renamed is None else renamed
         fresh: list[str] = []  # ids renamed by this call: rows stored before may point to them
@@ -324,6 +325,11 @@ class Writes(Connection):
                 if existing is not None:
                     self._merge(db, existing, record.as_new(), self.clock())
                     merged += 1
+                    # Its older versions now lead to the memory it was merged into (never to the record's id,
+                    # which may be another person's memory, or no memory at all).
+                    if existing["id"] != record.id:
+                        renamed[record.id] = existing["id"]
+                        fresh.append(record.id)
                     continue
                 if owner is not None:
                     renamed[record.id] = new_id(self.clock)
