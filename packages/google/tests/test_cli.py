@@ -137,3 +137,25 @@ def test_the_help_shows_http_users_and_no_contradicting_default() -> None:
     said = " ".join(done.stdout.replace("│", " ").split())
     assert "--user <str> Whose accounts: a user of [http.users] (default: the configured user). --help" in said
     assert "--account <str> Which account to forget (see aide auth list). [default: default]" in said
+
+
+def test_a_sign_in_cut_off_by_the_network_says_so_not_that_the_home_is_unusable(
+    settings: AideSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import requests
+
+    from aide_google import signin
+
+    secrets = tmp_path / "client.json"
+    secrets.write_text(json.dumps({"installed": {"client_id": "id", "client_secret": "s", "token_uri": "https://x"}}))
+
+    def sign_in(*args: Any, **kwargs: Any) -> Any:  # the token exchange, as requests fails it offline
+        raise requests.ConnectionError("Failed to establish a new connection: [Errno 111] Connection refused")
+
+    monkeypatch.setattr(signin, "sign_in", sign_in)
+    done = run("google", "--client-secrets", str(secrets), "--no-browser")
+    assert done.exit_code == 1
+    assert done.stderr == (
+        "aide auth google: the sign-in could not finish (Failed to establish a new connection: [Errno 111] "
+        "Connection refused); nothing was stored: check the network and try again\n"
+    )

@@ -182,3 +182,20 @@ def test_the_help_names_http_users_and_no_contradicting_default() -> None:
     said = " ".join(done.stdout.replace("│", " ").split())
     assert "Whose account: a user of [http.users] (default: the configured user)." in said
     assert "[default: default]" not in said.split("--remove")[0].split("--user")[1]
+
+
+@pytest.mark.parametrize(
+    ("piped", "said"),
+    [
+        ("the-secret\nann@example.com\n", "the auth token after the API key secret must be 32 hexadecimal"),
+        ("the-secret\nlogin: ann@example.com\n", "the line read as the auth token has spaces in it, so it is not one"),
+        ("the secret\n", "the line read as the api key secret has spaces in it, so it is not one"),
+    ],
+)
+def test_a_piped_line_that_is_not_the_secret_is_refused_not_stored(
+    configured: dict[str, Any], piped: str, said: str
+) -> None:
+    key = "SK" + "0" * 32
+    done = runner.invoke(cli(), ["--api-key", key, "--no-check"], input=piped)
+    assert done.exit_code == 2 and said in done.output
+    assert "ann@example.com" not in done.output and stored() == {}

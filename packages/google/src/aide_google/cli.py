@@ -49,7 +49,9 @@ def _home(command: str, home: Path) -> Generator[None]:
     can still fail under it (a folder made unwritable since) is one line saying so, not a traceback."""
     try:
         yield
-    except OSError as exc:
+    # The file system's own errors only: a network failure (requests' ConnectionError) or a port clash is an OSError
+    # too, and is not the home's fault.
+    except (PermissionError, NotADirectoryError, IsADirectoryError, FileNotFoundError, FileExistsError) as exc:
         reason = exc.strerror or str(exc)
         _fail(command, f"cannot use the aide home {home} ({reason}); set AIDE_HOME to a folder aide can write", 1)
 
@@ -132,16 +134,21 @@ def google(
             _fail("google", str(exc), 1)
     else:
         config = client_config(client_secrets)
-        with _home("google", settings.home):
-            stored = sign_in(
-                accounts,
-                account=account,
-                level=level,
-                config=config,
-                open_url=_opener(no_browser),
-                login_hint=login_hint,
-                apis=apis,
-            )
+        try:
+            with _home("google", settings.home):
+                stored = sign_in(
+                    accounts,
+                    account=account,
+                    level=level,
+                    config=config,
+                    open_url=_opener(no_browser),
+                    login_hint=login_hint,
+                    apis=apis,
+                )
+        except OSError as exc:  # not the home's (see `_home`): the token exchange's network, or the redirect's port
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            _fail("google", f"the sign-in could not finish ({reason}); nothing was stored: check the network and "
+                  "try again", 1)  # fmt: skip
     whose = "" if user == DEFAULT_IDENTITY else f" for user '{user}'"
     if stored.kind == "service_account":
         robot = stored.data["info"].get("client_email", "the service account")

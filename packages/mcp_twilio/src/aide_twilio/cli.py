@@ -25,6 +25,7 @@ __all__ = ["auth"]
 
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _KEY_SID = re.compile(r"^SK[0-9a-fA-F]{32}$")
+_AUTH_TOKEN = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -46,6 +47,9 @@ def _secret(label: str, *, optional: bool = False) -> str:
             "`pass show twilio | aide auth twilio --account-sid AC…`",
             2,
         )
+    if any(character.isspace() for character in line):
+        # No Twilio secret holds a space: this is another line of what was piped ("login: ann@example.com").
+        _fail(f"the line read as the {label.split(',')[0].lower()} has spaces in it, so it is not one", 2)
     return line
 
 
@@ -122,6 +126,8 @@ def auth(
         data |= {"type": "api_key", "api_key": api_key.strip()}
         data["api_secret"] = _secret("API key secret")
         token = _secret("Auth token, to check inbound webhooks' signatures (Enter to skip)", optional=True)
+        if token and not _AUTH_TOKEN.match(token):  # nothing checks it here (the API key signs in), so its form
+            _fail("the auth token after the API key secret must be 32 hexadecimal characters (or left out)", 2)
     else:
         token = _secret("Auth token")
     if token:
