@@ -326,6 +326,28 @@ async def test_a_backup_merged_into_a_second_users_own_memory_links_its_history_
     assert after == []  # so a hard forget takes the old wording too
 
 
+async def test_restoring_a_backup_twice_for_a_second_user_changes_nothing_the_second_time(
+    tmp_path: Path, memory_server
+) -> None:
+    async with memory_server() as alice:
+        (old,) = await alice.remember("Jane lives in Lisbon", category="person")
+        await alice.call("update_memory", id=old, content="Jane lives in Porto")
+    backup = tmp_path / "backup.jsonl"
+    assert runner.invoke(app, ["export", "--output", str(backup)]).exit_code == 0
+    first = runner.invoke(app, ["import", str(backup), "--from", "aide", "--user", "bob"])
+    async with memory_server(user="bob") as bob:
+        before = (await bob.call("list_memories", include_superseded=True))["memories"]
+    again = runner.invoke(app, ["import", str(backup), "--from", "aide", "--user", "bob"])
+    async with memory_server(user="bob") as bob:
+        after = (await bob.call("list_memories", include_superseded=True))["memories"]
+        await bob.call("forget_memories", ids=[m["id"] for m in after if not m["superseded_by"]], hard=True)
+    third = runner.invoke(app, ["import", str(backup), "--from", "aide", "--user", "bob"])
+    assert first.stderr.startswith(f"restored 2 memories from {backup} (0 already there")
+    assert again.stderr.startswith(f"restored 0 memories from {backup} (2 already there, 0 merged")
+    assert after == before  # the same two, the same ids, confidence untouched
+    assert third.stderr.startswith(f"restored 2 memories from {backup} (0 already there")  # a hard forget let go
+
+
 def test_a_memory_stored_before_the_metadata_limit_exports_and_restores_whole(tmp_path: Path, settings) -> None:
     from aide_memory.models import NewMemory
     from aide_memory.store import MemoryStore

@@ -19,7 +19,7 @@ from aide_memory.text import words
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _migration_1(db: sqlite_utils.Database) -> None:
@@ -135,6 +135,21 @@ def _migration_5(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE INDEX memories_moment ON memories (user, namespace, {MOMENT})")
 
 
+def _migration_6(db: sqlite_utils.Database) -> None:
+    # A backup record restored under another id (its own was another person's, or it merged into a memory stored
+    # since): the id it had, so that restoring the same backup again finds it there (`writes.restore`). The row
+    # goes with the memory when it is deleted (a hard forget): restoring then brings the memory back, as it would
+    # under its own id.
+    db.execute(
+        "CREATE TABLE restored (user TEXT NOT NULL, namespace TEXT NOT NULL, original TEXT NOT NULL, "
+        "id TEXT NOT NULL, PRIMARY KEY (user, namespace, original))"
+    )
+    db.execute("CREATE INDEX restored_id ON restored (id)")
+    db.execute(
+        "CREATE TRIGGER memories_restored_ad AFTER DELETE ON memories BEGIN DELETE FROM restored WHERE id = old.id; END"
+    )
+
+
 # When a memory happened: its about_time, or else when it was told (the filters and the index above use this).
 MOMENT = "COALESCE(about_time, created_at)"
 
@@ -159,4 +174,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _migration_3,
     _migration_4,
     _migration_5,
+    _migration_6,
 ]

@@ -320,6 +320,14 @@ class Writes(Connection):
                 if owner is not None and tuple(owner) == (scope.user, scope.namespace):
                     present += 1
                     continue
+                earlier = db.execute(
+                    "SELECT id FROM restored WHERE user = ? AND namespace = ? AND original = ?",
+                    (scope.user, scope.namespace, record.id),
+                ).fetchone()
+                if earlier is not None:  # restored before under another id: there already
+                    renamed[record.id] = earlier[0]
+                    present += 1
+                    continue
                 current = record.superseded_by is None and not record.forgotten
                 existing = self._duplicate_of(db, scope, record.as_new()) if current else None
                 if existing is not None:
@@ -353,6 +361,10 @@ class Writes(Connection):
             db.conn.executemany(
                 "UPDATE memories SET superseded_by = ? WHERE user = ? AND namespace = ? AND superseded_by = ?",
                 [(renamed[old], scope.user, scope.namespace, old) for old in fresh],
+            )
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO restored (user, namespace, original, id) VALUES (?, ?, ?, ?)",
+                [(scope.user, scope.namespace, old, renamed[old]) for old in fresh],
             )
             db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
         return restored, present, merged
