@@ -186,14 +186,20 @@ def test_a_record_the_store_could_not_hold_is_refused_at_its_line_before_anythin
     assert MemoryStore(settings.home / "memory.db").rows(Scope("default")) == []  # the good first line neither
 
 
-async def test_a_backup_restored_for_a_second_user_of_the_database_keeps_its_history_chains(
-    tmp_path: Path, memory_server
-) -> None:
+async def first_users_backup(memory_server, path: Path) -> tuple[str, str]:
+    """The default user learns where Jane lives, then corrects it, and backs it up to `path`: the ids (old, new)."""
     async with memory_server() as memory:
         (old,) = await memory.remember("Jane lives in Lisbon", category="person")
         new = (await memory.call("update_memory", id=old, content="Jane lives in Porto"))["id"]
+    assert runner.invoke(app, ["export", "--output", str(path)]).exit_code == 0
+    return old, new
+
+
+async def test_a_backup_restored_for_a_second_user_of_the_database_keeps_its_history_chains(
+    tmp_path: Path, memory_server
+) -> None:
     backup = tmp_path / "backup.jsonl"
-    assert runner.invoke(app, ["export", "--history", "--output", str(backup)]).exit_code == 0
+    old, new = await first_users_backup(memory_server, backup)
     done = runner.invoke(app, ["import", str(backup), "--from", "aide", "--user", "bob"])
     assert done.exit_code == 0, done.output
     async with memory_server(user="bob") as bob:
@@ -309,11 +315,8 @@ async def test_a_backup_restored_and_exported_again_is_the_same_file(tmp_path: P
 async def test_a_backup_merged_into_a_second_users_own_memory_links_its_history_to_that_memory(
     tmp_path: Path, memory_server
 ) -> None:
-    async with memory_server() as alice:
-        (old,) = await alice.remember("Jane lives in Lisbon", category="person")
-        await alice.call("update_memory", id=old, content="Jane lives in Porto")
     backup = tmp_path / "backup.jsonl"
-    assert runner.invoke(app, ["export", "--output", str(backup)]).exit_code == 0
+    await first_users_backup(memory_server, backup)
     async with memory_server(user="bob") as bob:
         (bobs,) = await bob.remember("Jane lives in Porto", category="person")  # bob knew it already
     assert runner.invoke(app, ["import", str(backup), "--from", "aide", "--user", "bob"]).exit_code == 0
@@ -329,11 +332,8 @@ async def test_a_backup_merged_into_a_second_users_own_memory_links_its_history_
 async def test_restoring_a_backup_twice_for_a_second_user_changes_nothing_the_second_time(
     tmp_path: Path, memory_server
 ) -> None:
-    async with memory_server() as alice:
-        (old,) = await alice.remember("Jane lives in Lisbon", category="person")
-        await alice.call("update_memory", id=old, content="Jane lives in Porto")
     backup = tmp_path / "backup.jsonl"
-    assert runner.invoke(app, ["export", "--output", str(backup)]).exit_code == 0
+    await first_users_backup(memory_server, backup)
     first = runner.invoke(app, ["import", str(backup), "--from", "aide", "--user", "bob"])
     async with memory_server(user="bob") as bob:
         before = (await bob.call("list_memories", include_superseded=True))["memories"]

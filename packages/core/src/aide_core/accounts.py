@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from aide_core.credentials import CredentialStore, open_credentials
-from aide_core.errors import InvalidInput, NotFound
+from aide_core.errors import AideError, InvalidInput, NotFound
 from aide_core.identity import DEFAULT_IDENTITY
 from aide_core.stores import private_dir
 
@@ -177,12 +177,16 @@ class AccountStore(Generic[A]):
     def remove(self, name: str, service: str) -> str:
         """Delete account `name` and say so, for `aide auth <service> --remove` ("Removed the Notion account 'work'
         of user 'ann'."); `NotFound` naming the accounts there are when it is not there, so removing a misspelt
-        name is not reported as done."""
+        name is not reported as done, and an `AideError` when the store can't be read or written."""
         whose = "" if self.user == DEFAULT_IDENTITY else f" of user '{self.user}'"
-        names = self.names()
+        try:
+            names = self.names()
+            if name in names:
+                self.delete(name)
+        except OSError as exc:  # the credential files under the home could not be read or written
+            raise AideError(f"cannot open the credential store ({exc})", hint="Check AIDE_HOME.") from None
         if name not in names:
             raise NotFound(f"there is no {service} account '{name}'{whose} (accounts: {', '.join(names) or 'none'})")
-        self.delete(name)
         return f"Removed the {service} account '{name}'{whose}."
 
     def update(self, name: str, change: Callable[[dict[str, Any]], None]) -> None:

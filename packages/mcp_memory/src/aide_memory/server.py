@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from aide_core.errors import InvalidInput, NotFound
 from aide_core.fencing import defang, defang_field
 from aide_core.identity import current_user
-from aide_core.paging import decode_cursor, encode_cursor
+from aide_core.paging import decode_cursor, encode_cursor, take_within_budget
 from aide_core.server import Runtime, ServerSpec
 from aide_core.settings import ServerSettings
 from aide_memory.models import (
@@ -344,18 +344,14 @@ def list_memories(
         limit=limit + 1,
         include_superseded=include_superseded,
     )
-    # The page ends at `limit` or where the output budget does, whichever comes first; the cursor goes on from there.
-    budget, used, truncated = _budget(), 0, False
-    page: list[Memory] = []
-    for row in rows[:limit]:
-        memory = row_to_memory(row)
-        size = len(memory.model_dump_json())
-        if page and used + size > budget:
-            break
-        if size > budget:  # one memory bigger than the whole budget: shown cut, as get_memories would
-            memory, truncated = _fitted_memory(memory, budget - 400)[0], True
-        page.append(memory)
-        used += size
+    # The page ends at `limit` or where the output budget does (core's rule: at least one memory, so the cursor
+    # always moves on); a single memory bigger than the whole budget is shown cut, as get_memories would.
+    budget = _budget()
+    memories = [row_to_memory(row) for row in rows[:limit]]
+    page = memories[: take_within_budget(memories, budget)]
+    truncated = len(page) == 1 and len(page[0].model_dump_json()) > budget
+    if truncated:
+        page = [_fitted_memory(page[0], budget - 400)[0]]
     next_cursor = None
     if len(rows) > len(page):
         last = rows[len(page) - 1]

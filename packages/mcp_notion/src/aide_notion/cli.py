@@ -64,7 +64,7 @@ def auth(
 ) -> None:
     """Store a Notion integration token (read from stdin or a prompt) as an account, or sign in with OAuth."""
     from aide_core.accounts import Account, check_account_name
-    from aide_core.errors import AideError, NotFound
+    from aide_core.errors import AideError
     from aide_notion.accounts import store_for
 
     settings = settings_or_exit()
@@ -77,10 +77,8 @@ def auth(
     if remove:
         try:
             said = store.remove(account, "Notion")
-        except NotFound as exc:
+        except AideError as exc:  # not there (naming the ones there are), or a store that can't be opened
             _fail(str(exc), 1)
-        except (OSError, AideError) as exc:
-            _fail(f"cannot open the credential store ({exc}); check AIDE_HOME ({settings.home})", 1)
         console.print(said, highlight=False)
         return
     if oauth:

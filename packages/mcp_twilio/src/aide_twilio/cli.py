@@ -97,7 +97,7 @@ def auth(
 ) -> None:
     """Store a Twilio account (secrets are prompted for, never passed as options)."""
     from aide_core.accounts import Account, AccountStore, check_account_name
-    from aide_core.errors import AideError, NotFound
+    from aide_core.errors import AideError
 
     settings = settings_or_exit()
     try:
@@ -109,10 +109,8 @@ def auth(
     if remove:
         try:
             said = store.remove(account, "Twilio")
-        except NotFound as exc:
+        except AideError as exc:  # not there (naming the ones there are), or a store that can't be opened
             _fail(str(exc), 1)
-        except (OSError, AideError) as exc:
-            _fail(f"cannot open the credential store ({exc}); check AIDE_HOME ({settings.home})", 1)
         console.print(said, highlight=False)
         return
     table = settings.table("twilio")
