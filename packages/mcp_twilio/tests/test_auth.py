@@ -3,6 +3,7 @@ service `twilio` per person; what the server then signs in with."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -84,16 +85,23 @@ def test_a_missing_account_sid_says_where_to_find_it(aide_env: Path) -> None:
     assert done.exit_code == 2 and "--account-sid AC" in done.output
 
 
-def test_aide_auth_lists_the_twilio_command() -> None:
+def twilio_help() -> str:
+    """`aide auth twilio --help` through core's entry point, on a wide terminal (one option a line)."""
     done = subprocess.run(
         [sys.executable, "-m", "aide_core.cli", "auth", "twilio", "--help"],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+        env={**os.environ, "COLUMNS": "200"},
     )
     assert done.returncode == 0, done.stderr
-    assert "--account-sid" in done.stdout and "--api-key" in done.stdout
+    return done.stdout
+
+
+def test_aide_auth_lists_the_twilio_command() -> None:
+    shown = twilio_help()
+    assert "--account-sid" in shown and "--api-key" in shown
 
 
 def test_doctor_reports_the_account_signed_in_and_reachable(signed_in: Any, sandbox: SandboxHandle) -> None:
@@ -170,16 +178,7 @@ def test_when_twilio_cannot_be_reached_it_says_so_not_that_the_credentials_were_
 
 
 def test_the_help_names_http_users_and_no_contradicting_default() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "aide_core.cli", "auth", "twilio", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**__import__("os").environ, "COLUMNS": "200"},
-    )
-    assert done.returncode == 0, done.stderr
-    said = " ".join(done.stdout.replace("│", " ").split())
+    said = " ".join(twilio_help().replace("│", " ").split())
     assert "Whose account: a user of [http.users] (default: the configured user)." in said
     assert "[default: default]" not in said.split("--remove")[0].split("--user")[1]
 
